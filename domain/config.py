@@ -1,0 +1,123 @@
+"""Settings read from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from domain.errors import ConfigError
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "skillhub"
+MIN_SECRET_BYTES = 32
+MIN_BCRYPT_ROUNDS = 10
+MAX_BCRYPT_ROUNDS = 16
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting SkillHub reads, validated once at start-up."""
+
+    database_url: str | None
+    mongo_url: str | None
+    mongo_db: str
+    secret_key: str | None
+    token_ttl_minutes: int
+    bcrypt_rounds: int
+    data_dir: Path
+    backup_dir: Path
+    backup_keep: int
+    connect_timeout_s: float
+
+    @property
+    def embedded(self) -> bool:
+        """True when at least one database must be started from the embedded wheels."""
+        return self.database_url is None or self.mongo_url is None
+
+
+def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(schemes):
+        raise ConfigError(f"{name} must start with one of {', '.join(schemes)}")
+    return raw
+
+
+def _normalise_pg_url(url: str | None) -> str | None:
+    if url is None:
+        return None
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg2://" + url[len(prefix):]
+    return url
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Build settings from `.env` overlaid by the process environment; raise ConfigError."""
+    merged: dict[str, str] = {}
+    path = env_file if env_file is not None else Path(os.environ.get("SKILLHUB_ENV_FILE", ".env"))
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+
+    database_url = _normalise_pg_url(
+        _url(merged, "DATABASE_URL", ("postgresql://", "postgres://", "postgresql+psycopg2://"))
+    )
+    mongo_url = _url(merged, "MONGO_URL", ("mongodb://", "mongodb+srv://"))
+    mongo_db = (merged.get("MONGO_DB") or "skillhub").strip()
+    if not mongo_db.replace("_", "").replace("-", "").isalnum() or len(mongo_db) > 60:
+        raise ConfigError("MONGO_DB must be letters, digits, '-' or '_' (at most 60 characters)")
+
+    secret = merged.get("SKILLHUB_SECRET_KEY") or None
+    if secret is not None and len(secret.encode()) < MIN_SECRET_BYTES:
+        raise ConfigError(f"SKILLHUB_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes long")
+    if secret is None and database_url is not None and mongo_url is not None:
+        raise ConfigError(
+            "SKILLHUB_SECRET_KEY is required when DATABASE_URL and MONGO_URL are set "
+            "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+
+    data_dir = Path(merged.get("SKILLHUB_DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
+    backup_dir = Path(merged.get("SKILLHUB_BACKUP_DIR") or data_dir / "backups").expanduser()
+    return Settings(
+        database_url=database_url,
+        mongo_url=mongo_url,
+        mongo_db=mongo_db,
+        secret_key=secret,
+        token_ttl_minutes=_int(merged, "SKILLHUB_TOKEN_TTL_MINUTES", 60, 1, 24 * 60),
+        bcrypt_rounds=_int(merged, "SKILLHUB_BCRYPT_ROUNDS", 12, MIN_BCRYPT_ROUNDS, MAX_BCRYPT_ROUNDS),
+        data_dir=data_dir.resolve(),
+        backup_dir=backup_dir.resolve(),
+        backup_keep=_int(merged, "SKILLHUB_BACKUP_KEEP", 7, 1, 1000),
+        connect_timeout_s=_float(merged, "SKILLHUB_CONNECT_TIMEOUT", 3.0, 0.5, 60.0),
+    )

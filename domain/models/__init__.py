@@ -1,0 +1,1 @@
+"""Entities, value objects and enums shared by services, repositories and the TUI."""

@@ -1,0 +1,86 @@
+"""MongoDB collections, validators and indexes — the init code, idempotent.
+
+Each module declares its collections as `CollectionSpec`s next to its repository and
+lists them in `ALL_COLLECTIONS`; `init_mongo` creates what is missing and changes
+nothing the second time. Index names are ours; nx-27017 names indexes its own way,
+so checks compare key patterns, not names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.database import Database
+from pymongo.errors import CollectionInvalid, OperationFailure
+
+from domain.repositories.mongo.guard import mongo_guard
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    keys: list[tuple[str, int]]
+    name: str
+    unique: bool = False
+    expire_after_seconds: int | None = None
+
+    def key_pattern(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.keys)
+
+
+@dataclass(frozen=True)
+class CollectionSpec:
+    name: str
+    validator: dict[str, Any]
+    indexes: list[IndexSpec] = field(default_factory=list)
+
+
+def all_collections() -> list[CollectionSpec]:
+    """Every collection SkillHub owns, gathered from the repositories that own them."""
+    from domain.repositories.mongo import activity, auth_events, denylist
+
+    return [activity.SPEC, auth_events.SPEC, denylist.SPEC]
+
+
+def existing_index_patterns(db: Database, name: str) -> set[tuple[str, ...]]:
+    return {tuple(ix["key"].keys()) for ix in db[name].list_indexes()}
+
+
+def init_mongo(db: Database) -> list[str]:
+    """Create missing collections (with validators) and indexes; return what was done."""
+    done: list[str] = []
+    with mongo_guard():
+        present = set(db.list_collection_names())
+        for spec in all_collections():
+            if spec.name not in present:
+                try:
+                    db.create_collection(spec.name, validator=spec.validator, validationLevel="strict")
+                    done.append(f"created collection {spec.name}")
+                except CollectionInvalid:
+                    pass
+            else:
+                try:
+                    db.command("collMod", spec.name, validator=spec.validator, validationLevel="strict")
+                except OperationFailure:
+                    pass
+            patterns = existing_index_patterns(db, spec.name)
+            for index in spec.indexes:
+                if index.key_pattern() in patterns:
+                    continue
+                options: dict[str, Any] = {"name": index.name, "unique": index.unique}
+                if index.expire_after_seconds is not None:
+                    options["expireAfterSeconds"] = index.expire_after_seconds
+                db[spec.name].create_index(index.keys, **options)
+                done.append(f"created index {spec.name}.{index.name}")
+    return done
+
+
+def missing_indexes(db: Database) -> list[str]:
+    """Indexes a spec declares that the server does not have (used by doctor and tests)."""
+    missing: list[str] = []
+    with mongo_guard():
+        for spec in all_collections():
+            patterns = existing_index_patterns(db, spec.name)
+            missing += [f"{spec.name}.{ix.name}" for ix in spec.indexes if ix.key_pattern() not in patterns]
+    return missing
+

@@ -1,0 +1,1 @@
+"""PostgreSQL repositories (SQLAlchemy 2.0 Core over psycopg2)."""

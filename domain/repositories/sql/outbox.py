@@ -1,0 +1,69 @@
+"""Queries on the `outbox` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bson import json_util
+from sqlalchemy import Connection, func, insert, select, update
+
+from domain.repositories.sql.schema import outbox
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _to_json(document: dict[str, Any]) -> Any:
+    # Extended JSON keeps dates and ObjectIds exact through a JSONB column.
+    import json
+
+    return json.loads(json_util.dumps(document, json_options=json_util.CANONICAL_JSON_OPTIONS))
+
+
+def _from_json(value: Any) -> dict[str, Any]:
+    import json
+
+    return json_util.loads(json.dumps(value), json_options=json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True))
+
+
+class OutboxRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, kind: str, payload: dict[str, Any]) -> int:
+        return self.conn.execute(insert(outbox).values(kind=kind, payload=_to_json(payload)).returning(outbox.c.id)).scalar_one()
+
+    def claim_pending(self, limit: int, only_ids: list[int] | None = None) -> list[OutboxRecord]:
+        """Lock up to `limit` unapplied records in order; concurrent relays skip locked ones."""
+        stmt = select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts).where(outbox.c.applied_at.is_(None))
+        if only_ids is not None:
+            stmt = stmt.where(outbox.c.id.in_(only_ids))
+        rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)).all()
+        return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
+
+    def mark_applied(self, record_id: int, now: datetime) -> None:
+        self.conn.execute(
+            update(outbox).where(outbox.c.id == record_id).values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+        )
+
+    def mark_failed(self, record_id: int, error: str) -> None:
+        self.conn.execute(
+            update(outbox).where(outbox.c.id == record_id).values(attempts=outbox.c.attempts + 1, last_error=error[:500])
+        )
+
+    def pending_count(self) -> int:
+        return self.conn.execute(select(func.count()).select_from(outbox).where(outbox.c.applied_at.is_(None))).scalar_one()
+
+    def pending_summary(self, limit: int = 20) -> list[tuple[int, str, int, str | None]]:
+        rows = self.conn.execute(
+            select(outbox.c.id, outbox.c.kind, outbox.c.attempts, outbox.c.last_error)
+            .where(outbox.c.applied_at.is_(None)).order_by(outbox.c.id).limit(limit)
+        ).all()
+        return [(r.id, r.kind, r.attempts, r.last_error) for r in rows]

@@ -1,0 +1,134 @@
+"""Queries on the `users` table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from domain.errors import Conflict
+from domain.models.paging import Page, PageRequest
+from domain.models.users import Role, User
+from domain.repositories.sql.schema import users
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What login needs about one account (never leaves the auth service)."""
+
+    user: User
+    password_hash: str
+    failed_logins: int
+    first_failed_at: datetime | None
+    locked_until: datetime | None
+
+
+def escape_like(term: str) -> str:
+    """Make `term` match literally inside an ILIKE pattern."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _user(row: Any) -> User:
+    return User(
+        id=row.id,
+        email=row.email,
+        full_name=row.full_name,
+        role=Role(row.role),
+        is_active=row.is_active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+_USER_COLUMNS = (
+    users.c.id, users.c.email, users.c.full_name, users.c.role,
+    users.c.is_active, users.c.created_at, users.c.updated_at,
+)
+
+
+class UserRepository:
+    """Read and write users inside the caller's unit of work."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def add(self, email: str, full_name: str, password_hash: str, role: Role, now: datetime) -> User:
+        try:
+            with self.conn.begin_nested():
+                row = self.conn.execute(
+                    insert(users)
+                    .values(email=email, full_name=full_name, password_hash=password_hash, role=role.value,
+                            created_at=now, updated_at=now)
+                    .returning(*_USER_COLUMNS)
+                ).one()
+        except IntegrityError:
+            raise Conflict(f"a user with the email {email} already exists") from None
+        return _user(row)
+
+    def get(self, user_id: int) -> User | None:
+        row = self.conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).one_or_none()
+        return _user(row) if row else None
+
+    def get_many(self, user_ids: list[int]) -> dict[int, User]:
+        if not user_ids:
+            return {}
+        rows = self.conn.execute(select(*_USER_COLUMNS).where(users.c.id.in_(set(user_ids)))).all()
+        return {row.id: _user(row) for row in rows}
+
+    def credentials(self, email: str, for_update: bool = False) -> Credentials | None:
+        stmt = select(
+            *_USER_COLUMNS, users.c.password_hash, users.c.failed_logins, users.c.first_failed_at, users.c.locked_until
+        ).where(func.lower(users.c.email) == email.lower())
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self.conn.execute(stmt).one_or_none()
+        if row is None:
+            return None
+        return Credentials(_user(row), row.password_hash, row.failed_logins, row.first_failed_at, row.locked_until)
+
+    def record_failure(self, user_id: int, failed_logins: int, first_failed_at: datetime | None,
+                       locked_until: datetime | None) -> None:
+        self.conn.execute(
+            update(users).where(users.c.id == user_id).values(
+                failed_logins=failed_logins, first_failed_at=first_failed_at, locked_until=locked_until
+            )
+        )
+
+    def clear_failures(self, user_id: int) -> None:
+        self.conn.execute(
+            update(users).where(users.c.id == user_id).values(failed_logins=0, first_failed_at=None, locked_until=None)
+        )
+
+    def list(self, page: PageRequest, search: str = "", role: Role | None = None,
+             active_only: bool = False) -> Page[User]:
+        conditions = []
+        if search:
+            pattern = f"%{escape_like(search)}%"
+            conditions.append(or_(users.c.email.ilike(pattern, escape="\\"), users.c.full_name.ilike(pattern, escape="\\")))
+        if role is not None:
+            conditions.append(users.c.role == role.value)
+        if active_only:
+            conditions.append(users.c.is_active.is_(True))
+        total = self.conn.execute(select(func.count()).select_from(users).where(*conditions)).scalar_one()
+        rows = self.conn.execute(
+            select(*_USER_COLUMNS).where(*conditions).order_by(users.c.full_name, users.c.id)
+            .limit(page.size).offset(page.offset)
+        ).all()
+        return Page([_user(r) for r in rows], total, page)
+
+    def update(self, user_id: int, now: datetime, **values: Any) -> User | None:
+        row = self.conn.execute(
+            update(users).where(users.c.id == user_id).values(updated_at=now, **values).returning(*_USER_COLUMNS)
+        ).one_or_none()
+        return _user(row) if row else None
+
+    def count_active_admins(self) -> int:
+        return self.conn.execute(
+            select(func.count()).select_from(users).where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
+        ).scalar_one()
+
+    def count(self) -> int:
+        return self.conn.execute(select(func.count()).select_from(users)).scalar_one()

@@ -1,0 +1,47 @@
+"""bcrypt password hashing with the length rules bcrypt itself imposes."""
+
+from __future__ import annotations
+
+import bcrypt
+
+from domain.errors import ValidationError
+
+MIN_PASSWORD_BYTES = 12
+# bcrypt reads only the first 72 bytes: a longer password would be silently truncated.
+MAX_PASSWORD_BYTES = 72
+
+
+def check_password_rules(password: object) -> bytes:
+    """Return the password as bytes or raise a ValidationError that says which rule broke."""
+    if not isinstance(password, str):
+        raise ValidationError("password must be text", field="password")
+    raw = password.encode("utf-8")
+    if len(raw) < MIN_PASSWORD_BYTES:
+        raise ValidationError(f"password must be at least {MIN_PASSWORD_BYTES} bytes", field="password")
+    if len(raw) > MAX_PASSWORD_BYTES:
+        raise ValidationError(
+            f"password must be at most {MAX_PASSWORD_BYTES} bytes (bcrypt ignores anything longer)",
+            field="password",
+        )
+    if any(ord(ch) < 32 for ch in password):
+        raise ValidationError("password must not contain control characters", field="password")
+    return raw
+
+
+class PasswordHasher:
+    """Hash and verify with a fixed bcrypt cost; verify against a dummy hash for unknown users."""
+
+    def __init__(self, rounds: int = 12) -> None:
+        self.rounds = rounds
+        self._dummy = bcrypt.hashpw(b"dummy-password-for-timing", bcrypt.gensalt(rounds)).decode()
+
+    def hash(self, password: str) -> str:
+        return bcrypt.hashpw(check_password_rules(password), bcrypt.gensalt(self.rounds)).decode()
+
+    def verify(self, password: str, hashed: str | None) -> bool:
+        """Constant-work check: an unknown user or an over-long password costs one bcrypt too."""
+        raw = password.encode("utf-8") if isinstance(password, str) else b""
+        too_long = len(raw) > MAX_PASSWORD_BYTES
+        target = hashed if hashed and not too_long else self._dummy
+        ok = bcrypt.checkpw(raw[:MAX_PASSWORD_BYTES], target.encode())
+        return ok and hashed is not None and not too_long

@@ -1,0 +1,62 @@
+"""The activity log: written by every service with its change, read by admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.clock import Clock, utc_now
+from domain.models.paging import Page, PageRequest
+from domain.models.users import Principal, Role
+from domain.repositories.mongo.activity import ActivityEntry, ActivityRepository
+from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.services.access import require_role
+
+OUTBOX_KIND = "activity.record"
+MAX_DETAIL_CHARS = 500
+
+
+def _small(details: dict[str, Any]) -> dict[str, Any]:
+    """Keep log documents small: long strings are cut."""
+    return {str(k)[:64]: (v[:MAX_DETAIL_CHARS] if isinstance(v, str) else v) for k, v in list(details.items())[:20]}
+
+
+class ActivityService:
+    """Record changes (through the outbox, in the change's own transaction) and list them."""
+
+    def __init__(self, repository: ActivityRepository, clock: Clock = utc_now) -> None:
+        self._repo = repository
+        self._clock = clock
+
+    def record(self, uow: UnitOfWork, actor: Principal, action: str, entity: str, entity_id: object,
+               details: dict[str, Any] | None = None) -> int:
+        """Queue one log document in the caller's transaction; it reaches MongoDB after commit.
+
+        Going through the outbox means a change and its log line are committed together:
+        a MongoDB outage delays the log line, it never loses it."""
+        entry = {
+            "actor_id": actor.user_id,
+            "actor_email": actor.email.lower(),
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "at": self._clock(),
+            "details": _small(details or {}),
+        }
+        return OutboxRepository(uow.conn).add(OUTBOX_KIND, entry)
+
+    def apply(self, record: OutboxRecord) -> None:
+        """Outbox handler: write the log document under an id derived from the record."""
+        p = record.payload
+        self._repo.put(
+            f"outbox:{record.id}",
+            ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"]),
+        )
+
+    def list(self, principal: Principal, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
+        require_role(principal, Role.ADMIN, doing="read the activity log")
+        return self._repo.list(page, actor=actor, action=action)
+
+    def actions(self, principal: Principal) -> list[str]:
+        require_role(principal, Role.ADMIN, doing="read the activity log")
+        return self._repo.actions()

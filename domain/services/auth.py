@@ -1,0 +1,118 @@
+"""Login, session tokens, logout, lockout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from domain.clock import Clock, utc_now
+from domain.errors import AuthenticationFailed, SessionExpired
+from domain.models.users import Principal
+from domain.repositories.mongo.auth_events import AuthEventRepository
+from domain.repositories.mongo.denylist import TokenDenyList
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.security.passwords import PasswordHasher
+from domain.security.tokens import TokenCodec
+
+GENERIC_FAILURE = "Login failed: check your email and password."
+MAX_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+LOCK_DURATION = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in session: the token the TUI keeps and who it stands for."""
+
+    token: str
+    principal: Principal
+    expires_at: datetime
+
+
+class AuthService:
+    """Check passwords, issue and verify session tokens, revoke them on logout."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        hasher: PasswordHasher,
+        codec: TokenCodec,
+        events: AuthEventRepository,
+        denylist: TokenDenyList,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._uow = uow_factory
+        self._hasher = hasher
+        self._codec = codec
+        self._events = events
+        self._denylist = denylist
+        self._clock = clock
+
+    def login(self, email: object, password: object, source: str = "tui") -> Session:
+        """Return a session or raise AuthenticationFailed with the same message whatever failed."""
+        email_key = email.strip().lower()[:254] if isinstance(email, str) else ""
+        secret = password if isinstance(password, str) else ""
+        now = self._clock()
+        with self._uow() as uow:
+            users = UserRepository(uow.conn)
+            creds = users.credentials(email_key, for_update=True) if email_key else None
+            # Always one bcrypt check, against a dummy hash when there is no such user,
+            # so timing does not tell which emails exist.
+            password_ok = self._hasher.verify(secret, creds.password_hash if creds else None)
+            if creds is None:
+                outcome = "bad_credentials"
+            elif creds.locked_until is not None and creds.locked_until > now:
+                outcome = "locked"
+            elif not creds.user.is_active:
+                outcome = "inactive"
+            elif not password_ok:
+                outcome = "bad_credentials"
+                self._count_failure(users, creds.user.id, creds.failed_logins, creds.first_failed_at, now)
+            else:
+                outcome = "success"
+                users.clear_failures(creds.user.id)
+            uow.commit()
+        self._events.add(email_key, creds.user.id if creds else None, outcome, now, source)
+        if outcome != "success":
+            raise AuthenticationFailed(GENERIC_FAILURE)
+        assert creds is not None
+        user = creds.user
+        issued = self._codec.issue(user.id, user.role)
+        principal = Principal(user.id, user.email, user.full_name, user.role, issued.jti)
+        return Session(issued.token, principal, issued.expires_at)
+
+    @staticmethod
+    def _count_failure(users: UserRepository, user_id: int, failures: int, first_failed_at: datetime | None,
+                       now: datetime) -> None:
+        if first_failed_at is None or now - first_failed_at > FAILURE_WINDOW:
+            failures, first_failed_at = 0, now
+        failures += 1
+        if failures >= MAX_FAILURES:
+            users.record_failure(user_id, 0, None, now + LOCK_DURATION)
+        else:
+            users.record_failure(user_id, failures, first_failed_at, None)
+
+    def authenticate(self, token: object) -> Principal:
+        """The principal behind a token, or SessionExpired (bad, expired, revoked, user gone)."""
+        decoded = self._codec.decode(token)
+        if self._denylist.is_revoked(decoded.jti):
+            raise SessionExpired("You have been logged out. Please log in again.")
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).get(decoded.user_id)
+        if user is None or not user.is_active:
+            raise SessionExpired("Your account is no longer active. Please contact an administrator.")
+        # The role comes from the database, not the token: a demotion takes effect at once.
+        return Principal(user.id, user.email, user.full_name, user.role, decoded.jti)
+
+    def logout(self, token: object) -> None:
+        """Put the token's id on the deny-list; logging out an invalid token is a no-op."""
+        try:
+            decoded = self._codec.decode(token)
+        except SessionExpired:
+            return
+        now = self._clock()
+        self._denylist.revoke(decoded.jti, decoded.user_id, decoded.expires_at, now)
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).get(decoded.user_id)
+        self._events.add(user.email if user else "", decoded.user_id, "logout", now)

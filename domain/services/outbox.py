@@ -1,0 +1,85 @@
+"""The relay that carries outbox records from PostgreSQL to MongoDB.
+
+One mechanism for every cross-database change (activity logs, registrations, progress):
+a service writes its PostgreSQL change and an outbox record in one transaction; after the
+commit the relay applies the record to MongoDB with a handler that is idempotent
+(deterministic `_id`s, upserts), so replaying a record twice changes nothing. Records
+left pending by a MongoDB outage are replayed at start-up and by `skillhub doctor`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from domain.clock import Clock, utc_now
+from domain.errors import DatabaseUnavailable
+from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxRecord], None]
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class RelayResult:
+    applied: int
+    pending: int
+    error: str | None = None
+
+
+class OutboxRelay:
+    """Apply pending outbox records to MongoDB, in order, stopping at the first outage."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    def relay(self, only_ids: list[int] | None = None) -> RelayResult:
+        """Apply pending records (all, or just `only_ids`); never raises for an outage."""
+        applied = 0
+        error: str | None = None
+        while True:
+            with self._uow() as uow:
+                repo = OutboxRepository(uow.conn)
+                batch = repo.claim_pending(BATCH, only_ids)
+                if not batch:
+                    uow.commit()
+                    break
+                for record in batch:
+                    handler = self._handlers.get(record.kind)
+                    # Records are applied strictly in order: a later record may depend on an
+                    # earlier one (a promotion after a cancellation), so the first failure stops
+                    # the run and the record stays pending for the next replay.
+                    try:
+                        if handler is None:
+                            raise LookupError(f"no handler for outbox kind {record.kind}")
+                        handler(record)
+                    except DatabaseUnavailable as exc:
+                        error = exc.message
+                    except Exception as exc:  # noqa: BLE001 - reported, kept pending, never lost
+                        log.exception("outbox record %s (%s) failed", record.id, record.kind)
+                        error = f"outbox record {record.id} ({record.kind}) failed: {exc}"
+                    if error is not None:
+                        repo.mark_failed(record.id, error)
+                        break
+                    repo.mark_applied(record.id, self._clock())
+                    applied += 1
+                uow.commit()
+            if error is not None or only_ids is not None:
+                break
+        with self._uow() as uow:
+            pending = OutboxRepository(uow.conn).pending_count()
+        return RelayResult(applied, pending, error)
+
+    def pending(self) -> list[tuple[int, str, int, str | None]]:
+        with self._uow() as uow:
+            return OutboxRepository(uow.conn).pending_summary()
+

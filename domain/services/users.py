@@ -1,0 +1,136 @@
+"""User administration: admins only, whatever screen or command calls it."""
+
+from __future__ import annotations
+
+from domain.clock import Clock, utc_now
+from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.models.paging import Page, PageRequest
+from domain.models.users import Principal, Role, User
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.security.passwords import PasswordHasher, check_password_rules
+from domain.services import validation
+from domain.services.access import require_role
+from domain.services.activity import ActivityService
+from domain.services.outbox import OutboxRelay
+
+
+class UserService:
+    """List, create, change role, deactivate and reset passwords of users."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, activity: ActivityService,
+                 relay: OutboxRelay, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._hasher = hasher
+        self._activity = activity
+        self._relay = relay
+        self._clock = clock
+
+    def _log(self, uow: UnitOfWork, actor: Principal, action: str, user_id: int, **details: object) -> None:
+        outbox_id = self._activity.record(uow, actor, action, "user", user_id, dict(details))
+        uow.after_commit(lambda: self._relay.relay([outbox_id]))
+
+    def list(self, principal: Principal, page: PageRequest, search: str = "", role: Role | None = None) -> Page[User]:
+        require_role(principal, Role.ADMIN, doing="manage users")
+        search = validation.text(search, "search", "Search", 0, 100) if search else ""
+        with self._uow() as uow:
+            return UserRepository(uow.conn).list(page, search=search, role=role)
+
+    def find_people(self, principal: Principal, role: Role, search: str = "", limit: int = 50) -> list[User]:
+        """Active users of one role, for pickers (staff only: learners never list others)."""
+        require_role(principal, Role.ADMIN, Role.TRAINER, doing="look up people")
+        search = validation.text(search, "search", "Search", 0, 100) if search else ""
+        with self._uow() as uow:
+            return UserRepository(uow.conn).list(PageRequest(1, limit), search=search, role=role, active_only=True).items
+
+    def get(self, principal: Principal, user_id: int) -> User:
+        if principal.user_id != user_id:
+            require_role(principal, Role.ADMIN, Role.TRAINER, doing="see other users")
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).get(user_id)
+        if user is None:
+            raise NotFound(f"No user with id {user_id}.")
+        return user
+
+    def create(self, principal: Principal, email: object, full_name: object, role: object, password: object) -> User:
+        require_role(principal, Role.ADMIN, doing="create users")
+        errors: dict[str, str] = {}
+        values: dict[str, object] = {}
+        for field, check in (
+            ("email", lambda: validation.email(email)),
+            ("full_name", lambda: validation.text(full_name, "full_name", "Name", 1, 120)),
+            ("role", lambda: Role.parse(role)),
+            ("password", lambda: check_password_rules(password)),
+        ):
+            try:
+                values[field] = check()
+            except ValidationError as exc:
+                errors[field] = exc.message
+        if errors:
+            raise FormErrors(errors)
+        assert isinstance(password, str)
+        password_hash = self._hasher.hash(password)
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).add(
+                str(values["email"]), str(values["full_name"]), password_hash, Role(values["role"]), self._clock()
+            )
+            self._log(uow, principal, "user.create", user.id, email=user.email, role=user.role.value)
+            uow.commit()
+        return user
+
+    def change_role(self, principal: Principal, user_id: int, role: object) -> User:
+        require_role(principal, Role.ADMIN, doing="change roles")
+        new_role = Role.parse(role)
+        with self._uow() as uow:
+            repo = UserRepository(uow.conn)
+            user = self._existing(repo, user_id)
+            if user.role is new_role:
+                return user
+            if user.role is Role.ADMIN and user.is_active and repo.count_active_admins() <= 1:
+                raise Conflict("SkillHub needs at least one active admin: promote someone else first.")
+            updated = repo.update(user_id, self._clock(), role=new_role.value)
+            assert updated is not None
+            self._log(uow, principal, "user.role", user_id, before=user.role.value, after=new_role.value)
+            uow.commit()
+        return updated
+
+    def set_active(self, principal: Principal, user_id: int, active: bool) -> User:
+        require_role(principal, Role.ADMIN, doing="activate or deactivate users")
+        if not isinstance(active, bool):
+            raise ValidationError("active must be true or false", field="active")
+        if user_id == principal.user_id and not active:
+            raise Conflict("You cannot deactivate your own account.")
+        with self._uow() as uow:
+            repo = UserRepository(uow.conn)
+            user = self._existing(repo, user_id)
+            if user.is_active == active:
+                return user
+            if not active and user.role is Role.ADMIN and repo.count_active_admins() <= 1:
+                raise Conflict("SkillHub needs at least one active admin.")
+            updated = repo.update(user_id, self._clock(), is_active=active)
+            assert updated is not None
+            self._log(uow, principal, "user.activate" if active else "user.deactivate", user_id)
+            uow.commit()
+        return updated
+
+    def reset_password(self, principal: Principal, user_id: int, password: object) -> None:
+        require_role(principal, Role.ADMIN, doing="reset passwords")
+        check_password_rules(password)
+        assert isinstance(password, str)
+        password_hash = self._hasher.hash(password)
+        with self._uow() as uow:
+            repo = UserRepository(uow.conn)
+            self._existing(repo, user_id)
+            repo.update(user_id, self._clock(), password_hash=password_hash)
+            repo.clear_failures(user_id)
+            self._log(uow, principal, "user.password_reset", user_id)
+            uow.commit()
+
+    @staticmethod
+    def _existing(repo: UserRepository, user_id: int) -> User:
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
+            raise ValidationError("user id must be a whole number")
+        user = repo.get(user_id)
+        if user is None:
+            raise NotFound(f"No user with id {user_id}.")
+        return user

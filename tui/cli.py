@@ -1,0 +1,211 @@
+"""The `skillhub` command: opens the TUI, and the commands an operator runs in a shell.
+
+Every error a person can cause or meet prints one line and exits non-zero:
+2 for configuration and usage errors, 1 for everything else, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from domain.config import Settings, load_settings
+from domain.errors import ConfigError, FormErrors, SkillHubError
+from domain.models.users import SYSTEM
+from domain.runtime.container import Services, build_services
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+log = logging.getLogger("skillhub")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"skillhub: {message} (see 'skillhub --help')\n")
+
+
+def _services(settings: Settings) -> Services:
+    services = build_services(settings)
+    services.check()
+    return services
+
+
+def _prepare(settings: Settings, quiet: bool = False) -> Services:
+    """Start servers if embedded, migrate, seed demo data on first use, replay the outbox."""
+    from domain.runtime.migrate import upgrade
+    from domain.runtime.seed import seed_demo
+
+    services = _services(settings)
+    report = upgrade(services.engine, services.db)
+    if report.changed and not quiet:
+        for line in report.lines():
+            print(line)
+    services.relay.relay()
+    credentials = seed_demo(services)
+    if credentials is not None:
+        print(credentials.banner())
+    return services
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    services = _prepare(settings)
+    from tui.app import SkillHubApp
+
+    try:
+        SkillHubApp(services).run()
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.runtime.migrate import upgrade
+
+    services = _services(settings)
+    try:
+        for line in upgrade(services.engine, services.db).lines():
+            print(line)
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.runtime.migrate import current_revision, head_revision
+
+    services = _services(settings)
+    try:
+        current, head = current_revision(services.engine), head_revision()
+        print(f"PostgreSQL revision: {current or 'none'} (head: {head})")
+    finally:
+        services.close()
+    return 0 if current == head else EXIT_ERROR
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    if not sys.stdin.isatty():
+        raise ConfigError("no terminal to prompt for the password: use --password-stdin")
+    first = getpass.getpass("Password (12 to 72 bytes): ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise SkillHubError("the two passwords differ")
+    return first
+
+
+def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
+    services = _services(settings)
+    try:
+        password = _read_password(args)
+        user = services.users.create(SYSTEM, args.email, args.name, args.role, password)
+        print(f"Created {user.role.value} {user.email} (id {user.id}).")
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_embedded(settings: Settings, args: argparse.Namespace) -> int:
+    from domain.runtime.embedded import EmbeddedServers
+
+    servers = EmbeddedServers(settings.data_dir)
+    if args.action == "start":
+        servers.ensure_started(need_postgres=settings.database_url is None, need_mongo=settings.mongo_url is None)
+        args.action = "status"
+    if args.action == "status":
+        if not settings.embedded:
+            print("DATABASE_URL and MONGO_URL are set: no embedded server is used.")
+        for status in servers.status():
+            state = f"running, pid {status.pid}, 127.0.0.1:{status.port}" if status.running else "stopped"
+            print(f"{status.name}: {state}  (data: {status.data_path})")
+        return 0
+    for name, was_running in servers.stop():
+        print(f"{name}: {'stopped' if was_running else 'was not running'}")
+    return 0
+
+
+def cmd_outbox_replay(settings: Settings, args: argparse.Namespace) -> int:
+    services = _services(settings)
+    try:
+        result = services.relay.relay()
+        print(f"Outbox: {result.applied} record(s) applied, {result.pending} pending.")
+        if result.error:
+            print(f"skillhub: {result.error}", file=sys.stderr)
+            return EXIT_ERROR
+    finally:
+        services.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="skillhub", description="SkillHub: workshops, progress and badges, from the terminal.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="open the TUI (the default): start servers, migrate, seed demo data")
+    p.set_defaults(func=cmd_run)
+
+    db = sub.add_parser("db", help="schema: PostgreSQL migrations and MongoDB init")
+    db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply Alembic migrations and MongoDB init (idempotent)").set_defaults(
+        func=cmd_db_upgrade
+    )
+    db_sub.add_parser("current", help="show the PostgreSQL schema revision").set_defaults(func=cmd_db_current)
+
+    user = sub.add_parser("user", help="manage accounts from the shell")
+    user_sub = user.add_subparsers(dest="user_command", parser_class=_Parser, metavar="ACTION", required=True)
+    create = user_sub.add_parser("create", help="create an account (password from a prompt or stdin)")
+    create.add_argument("email")
+    create.add_argument("--role", required=True, choices=["admin", "trainer", "learner"])
+    create.add_argument("--name", required=True, help="full name")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    create.set_defaults(func=cmd_user_create)
+
+    emb = sub.add_parser("embedded", help="the embedded PostgreSQL and MongoDB wire servers")
+    emb.add_argument("action", choices=["status", "start", "stop"])
+    emb.set_defaults(func=cmd_embedded)
+
+    outbox = sub.add_parser("outbox", help="the PostgreSQL→MongoDB outbox")
+    outbox.add_argument("action", choices=["replay"])
+    outbox.set_defaults(func=cmd_outbox_replay)
+
+    for register in EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Modules add their sub-commands here (doctor, dumps, backup …) without touching main().
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if getattr(args, "func", None) is None:
+        args.func = cmd_run
+    try:
+        settings = load_settings()
+        return int(args.func(settings, args) or 0)
+    except ConfigError as exc:
+        print(f"skillhub: configuration error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except FormErrors as exc:
+        print("skillhub: " + "; ".join(exc.errors.values()), file=sys.stderr)
+        return EXIT_ERROR
+    except SkillHubError as exc:
+        print(f"skillhub: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("skillhub: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
