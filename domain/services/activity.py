@@ -48,8 +48,10 @@ class ActivityService:
     def apply(self, record: OutboxRecord) -> None:
         """Outbox handler: write the log document under an id derived from the record."""
         p = record.payload
+        # Zero-padded so the string _id sorts like the outbox id: entries made in the same
+        # instant then still list newest first.
         self._repo.put(
-            f"outbox:{record.id}",
+            f"outbox:{record.id:019d}",
             ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"]),
         )
 
