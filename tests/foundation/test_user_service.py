@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -285,3 +286,35 @@ def test_activity_log_keeps_newest_first_for_entries_made_in_the_same_instant(
         make_user(services, email, Role.LEARNER)
     page = services.activity.list(admin, PageRequest(1, 5), action="user.create")
     assert [e.details["email"] for e in page.items] == emails[::-1][:5]
+
+
+@pytest.mark.parametrize("remove", [
+    lambda s, actor, target: s.users.change_role(actor, target, "learner"),
+    lambda s, actor, target: s.users.set_active(actor, target, False),
+], ids=["demote", "deactivate"])
+def test_two_admins_removing_each_other_at_once_leave_one_admin(
+    services: Services, admin: Principal, remove: Callable[[Services, Principal, int], Any]
+) -> None:
+    other = make_user(services, "other@example.org", Role.ADMIN, "Other Admin")
+    outcome: list[BaseException | None] = []
+    with services.engine.connect() as conn:
+        # Another session has demoted `other` but not committed yet.
+        conn.begin()
+        conn.execute(text("UPDATE users SET role = 'trainer' WHERE id = :id"), {"id": other.user_id})
+
+        def demote_admin() -> None:
+            try:
+                remove(services, other, admin.user_id)
+                outcome.append(None)
+            except Conflict as exc:
+                outcome.append(exc)
+
+        worker = threading.Thread(target=demote_admin)
+        worker.start()
+        worker.join(timeout=1.0)
+        conn.commit()
+    worker.join(timeout=10)
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    with services.engine.connect() as conn:
+        admins = conn.execute(text("SELECT count(*) FROM users WHERE role = 'admin' AND is_active")).scalar_one()
+    assert admins == 1
