@@ -8,8 +8,9 @@ import bcrypt
 import jwt
 import pytest
 
-from domain.errors import AuthenticationFailed
+from domain.errors import AuthenticationFailed, ValidationError
 from domain.models.users import SYSTEM, Principal, Role
+from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.runtime.container import Services
 from domain.security import passwords
 from domain.security.tokens import AUDIENCE, ISSUER
@@ -145,3 +146,10 @@ def test_successful_login_after_the_lock_expired_is_recorded_as_success(services
     finally:
         later.close()
     assert services.db["auth_events"].find_one(sort=[("_id", -1)])["outcome"] == "success"
+
+
+def test_an_auth_event_that_breaks_the_collection_schema_is_refused_before_writing(services: Services) -> None:
+    # nx-27017 does not enforce $jsonSchema: the repository checks against the same validator.
+    with pytest.raises(ValidationError, match="outcome"):
+        AuthEventRepository(services.db).add("someone@example.org", None, "hacked", NOW)
+    assert services.db["auth_events"].count_documents({}) == 0

@@ -141,6 +141,8 @@ def test_mongo_init_creates_every_collection_and_index_then_changes_nothing(migr
             patterns = {tuple(ix["key"].keys()) for ix in db[spec.name].list_indexes()}
             assert {ix.key_pattern() for ix in spec.indexes} <= patterns, spec.name
         assert missing_indexes(db) == []
+        ttl = [ix for ix in db["revoked_tokens"].list_indexes() if tuple(ix["key"].keys()) == ("expires_at",)]
+        assert [ix.get("expireAfterSeconds") for ix in ttl] == [0]
 
         assert init_mongo(db) == []
         index_counts = {s.name: len(list(db[s.name].list_indexes())) for s in specs}

@@ -111,6 +111,9 @@ def test_token_is_refused_after_logout(services: Services, learner: Principal) -
     other = services.auth.login(learner.email, TEST_PASSWORD)
     services.auth.logout(session.token)
     assert "logged out" in _refused(services, session.token)
+    # The deny-list entry lives exactly as long as the token could have (TTL index).
+    entry = services.db["revoked_tokens"].find_one({"_id": session.principal.token_id})
+    assert entry is not None and entry["expires_at"] == session.expires_at
     # Only that session ends: the same person's other session is still valid.
     assert services.auth.authenticate(other.token).token_id == other.principal.token_id
 
