@@ -10,11 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, inspect
 
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Role
 from domain.runtime.container import Services
+from domain.runtime.migrate import head_revision
 from tests.conftest import TEST_SECRET
+from tui import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a sturdy passphrase"
@@ -140,4 +143,36 @@ def test_user_create_without_password_stdin_and_no_terminal_asks_for_the_flag(
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
         "skillhub: configuration error: no terminal to prompt for the password: use --password-stdin"
+    ]
+
+
+def test_user_create_on_a_database_never_migrated_says_to_run_db_upgrade(
+    services: Services, scratch_database: Engine, tmp_path: Path
+) -> None:
+    result = _create(
+        services, tmp_path, "tess@example.org",
+        DATABASE_URL=scratch_database.url.render_as_string(hide_password=False),
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"skillhub: the PostgreSQL schema is at revision none, not {head_revision()}: run 'skillhub db upgrade' first"
+    ]
+    assert inspect(scratch_database).get_table_names() == []
+
+
+def test_an_unexpected_error_is_one_line_without_its_details(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for name in ("DATABASE_URL", "MONGO_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.setenv("SKILLHUB_SECRET_KEY", TEST_SECRET)
+
+    def broken(settings: object, args: object) -> int:
+        raise RuntimeError("relation does not exist\n[parameters: {'password_hash': '$2b$12$...'}]")
+
+    monkeypatch.setattr(cli, "cmd_embedded", broken)
+    assert cli.main(["embedded", "status"]) == cli.EXIT_ERROR
+    assert capsys.readouterr().err.splitlines() == [
+        "skillhub: unexpected error: RuntimeError: relation does not exist (run with -v for details)"
     ]

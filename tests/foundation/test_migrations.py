@@ -6,44 +6,22 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, inspect, make_url, text
-from sqlalchemy.exc import ProgrammingError
+from sqlalchemy import Engine, inspect, text
 
 from domain.repositories.mongo.schema import all_collections, init_mongo, missing_indexes
 from domain.repositories.sql.schema import metadata
-from domain.runtime.container import Endpoints, make_engine, make_mongo_client
+from domain.runtime.container import Endpoints, make_mongo_client
 from domain.runtime.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"users", "outbox"}
-
-
-@pytest.fixture
-def scratch_database(migrated: Endpoints) -> Iterator[Engine]:
-    """A database of its own on the test server, so the shared schema is never touched."""
-    name = f"skillhub_migrations_{uuid.uuid4().hex[:10]}"
-    admin_url = make_url(migrated.database_url).set(database="postgres")
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except ProgrammingError as exc:
-        admin.dispose()
-        pytest.skip(f"the test server does not let this role create databases: {exc.orig}")
-    engine = make_engine(make_url(migrated.database_url).set(database=name).render_as_string(hide_password=False), 3)
-    yield engine
-    engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _tables(engine: Engine) -> set[str]:
