@@ -146,3 +146,22 @@ def test_mongo_init_recreates_a_dropped_index(migrated: Endpoints) -> None:
     finally:
         client.drop_database(db.name)
         client.close()
+
+
+def test_plain_alembic_command_reads_the_url_from_skillhub_settings(
+    scratch_database: Engine, migrated: Endpoints, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch_database.url.render_as_string(hide_password=False),
+        "MONGO_URL": migrated.mongo_url,
+        "SKILLHUB_SECRET_KEY": TEST_SECRET,
+        "SKILLHUB_ENV_FILE": str(tmp_path / "absent.env"),
+    }
+    for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
+        result = subprocess.run([sys.executable, "-m", "alembic", "-c", "alembic.ini", *step], env=env, cwd=ROOT,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        expected = set() if step == ["downgrade", "base"] else TABLES
+        assert _tables(scratch_database) == expected
+    assert current_revision(scratch_database) == head_revision()

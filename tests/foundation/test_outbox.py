@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from domain.errors import ValidationError
 from domain.models.users import Principal
 from domain.repositories.sql.outbox import OutboxRecord
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
@@ -128,3 +129,13 @@ def test_a_failing_record_stops_the_relay_and_later_records_wait_behind_it(
     services.relay.register("unknown.kind", lambda record: None)
     assert services.relay.relay() == type(result)(applied=2, pending=0)
     assert [e["action"] for e in _log(services)] == ["user.create", "user.create", "user.role"]
+
+
+def test_a_log_document_mongodb_would_refuse_fails_the_change_instead_of_the_outbox(
+    services: Services, admin: Principal
+) -> None:
+    with pytest.raises(ValidationError, match="action"):
+        with services.uow() as uow:
+            services.activity.record(uow, admin, "x" * 65, "user", admin.user_id)
+            uow.commit()
+    assert len(_outbox(services)) == 1  # only the admin fixture's creation
