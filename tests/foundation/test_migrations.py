@@ -83,7 +83,7 @@ def test_db_upgrade_function_is_a_no_op_the_second_time(scratch_database: Engine
         client.close()
 
 
-def test_skillhub_db_upgrade_cli_reports_nothing_to_do_on_a_migrated_database(
+def test_skillhub_db_upgrade_cli_is_a_no_op_on_a_migrated_database(
     migrated: Endpoints, tmp_path: Path
 ) -> None:
     env = {
@@ -104,6 +104,8 @@ def test_skillhub_db_upgrade_cli_reports_nothing_to_do_on_a_migrated_database(
         f"PostgreSQL: already at head ({head_revision()})",
         "MongoDB: collections, validators and indexes already in place",
     ]
+    # Both URLs set: nothing embedded is started, no key is generated.
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_mongo_init_creates_every_collection_and_index_then_changes_nothing(migrated: Endpoints) -> None:
