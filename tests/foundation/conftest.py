@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
 from domain.runtime.container import Endpoints, make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (to play an unreachable server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run_module(module: str, args: list[str], settings: dict[str, str], stdin: str | None = None,
+               timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run `python -m module` as an operator would, with exactly `settings` as SkillHub's settings.
+
+    Settings inherited from the caller's environment are dropped and `.env` is never read,
+    so a developer's own configuration cannot leak into the test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKILLHUB_", "DATABASE_", "MONGO_"))}
+    env["SKILLHUB_ENV_FILE"] = os.devnull
+    env.update(settings)
+    return subprocess.run([sys.executable, "-m", module, *args], input=stdin, env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture

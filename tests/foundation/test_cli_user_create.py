@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,34 +13,22 @@ from domain.models.users import SYSTEM, Role
 from domain.runtime.container import Services
 from domain.runtime.migrate import head_revision
 from tests.conftest import TEST_SECRET
+from tests.foundation.conftest import closed_port, run_module
 from tui import cli
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "a sturdy passphrase"
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _skillhub(services: Services, tmp_path: Path, args: list[str], stdin: str, **env_overrides: str):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKILLHUB_", "DATABASE_", "MONGO_"))}
-    env.update(
-        DATABASE_URL=services.endpoints.database_url,
-        MONGO_URL=services.endpoints.mongo_url,
-        MONGO_DB=services.endpoints.mongo_db,
-        SKILLHUB_SECRET_KEY=TEST_SECRET,
-        SKILLHUB_BCRYPT_ROUNDS="10",
-        SKILLHUB_DATA_DIR=str(tmp_path),
-        SKILLHUB_ENV_FILE=str(tmp_path / "absent.env"),
-    )
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, "-m", "tui.cli", *args],
-        input=stdin, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )
+    settings = {
+        "DATABASE_URL": services.endpoints.database_url,
+        "MONGO_URL": services.endpoints.mongo_url,
+        "MONGO_DB": services.endpoints.mongo_db,
+        "SKILLHUB_SECRET_KEY": TEST_SECRET,
+        "SKILLHUB_BCRYPT_ROUNDS": "10",
+        "SKILLHUB_DATA_DIR": str(tmp_path),
+    }
+    return run_module("tui.cli", args, settings | env_overrides, stdin)
 
 
 def _create(services: Services, tmp_path: Path, email: str, password: str = PASSWORD, **env: str):
@@ -110,7 +94,7 @@ def test_user_create_with_postgresql_unreachable_says_so_in_one_line_quickly(
     started = time.monotonic()
     result = _create(
         services, tmp_path, "tess@example.org",
-        DATABASE_URL=f"postgresql://postgres:pw@127.0.0.1:{_closed_port()}/skillhub",
+        DATABASE_URL=f"postgresql://postgres:pw@127.0.0.1:{closed_port()}/skillhub",
     )
     elapsed = time.monotonic() - started
     assert result.returncode == 1
@@ -124,7 +108,7 @@ def test_user_create_with_postgresql_unreachable_says_so_in_one_line_quickly(
 def test_user_create_with_mongodb_unreachable_says_so_in_one_line(services: Services, tmp_path: Path) -> None:
     result = _create(
         services, tmp_path, "tess@example.org",
-        MONGO_URL=f"mongodb://127.0.0.1:{_closed_port()}/?directConnection=true",
+        MONGO_URL=f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true",
         SKILLHUB_CONNECT_TIMEOUT="1",
     )
     assert result.returncode == 1

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from domain.config import load_settings
 from domain.errors import ConfigError
+from tests.foundation.conftest import run_module
 from tui import cli
 
-ROOT = Path(__file__).resolve().parents[2]
 GOOD_PG = "postgresql://skillhub:pw@127.0.0.1:5432/skillhub"
 GOOD_MONGO = "mongodb://127.0.0.1:27017/"
 GOOD_SECRET = "k" * 32
@@ -90,9 +88,7 @@ def test_secret_is_optional_in_embedded_mode(clean_env) -> None:
     assert settings.embedded and settings.secret_key is None
 
 
-def test_invalid_setting_in_env_file_is_reported_like_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_invalid_setting_in_env_file_is_reported_like_the_environment(tmp_path: Path) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text("SKILLHUB_BCRYPT_ROUNDS=4\n")
     environ = _environment({}, env_file)
@@ -102,12 +98,9 @@ def test_invalid_setting_in_env_file_is_reported_like_the_environment(
     assert load_settings({**environ, "SKILLHUB_BCRYPT_ROUNDS": "11"}, env_file=env_file).bcrypt_rounds == 11
 
 
-def test_cli_process_reports_bad_database_url_without_traceback(tmp_path: Path) -> None:
-    env = _environment({"DATABASE_URL": "sqlite:///skillhub.db"}, tmp_path / "absent.env")
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "db", "upgrade"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )
+def test_cli_process_reports_bad_database_url_without_traceback() -> None:
+    settings = {"DATABASE_URL": "sqlite:///skillhub.db", "MONGO_URL": GOOD_MONGO, "SKILLHUB_SECRET_KEY": GOOD_SECRET}
+    result = run_module("tui.cli", ["db", "upgrade"], settings)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines() == [

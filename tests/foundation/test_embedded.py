@@ -10,21 +10,17 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 from domain.runtime.embedded import EmbeddedServers
+from tests.foundation.conftest import run_module
 
-ROOT = Path(__file__).resolve().parents[2]
 STATUS_LINE = re.compile(r"^(?P<name>.+?): running, pid (?P<pid>\d+), 127\.0\.0\.1:(?P<port>\d+)  \(data: .+\)$")
 
 
 def _skillhub(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SKILLHUB_", "DATABASE_", "MONGO_"))}
-    env.update(SKILLHUB_DATA_DIR=str(data_dir), SKILLHUB_BCRYPT_ROUNDS="10",
-               SKILLHUB_ENV_FILE=str(data_dir.parent / "absent.env"))
-    result = subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=180)
+    settings = {"SKILLHUB_DATA_DIR": str(data_dir), "SKILLHUB_BCRYPT_ROUNDS": "10"}
+    result = run_module("tui.cli", list(args), settings, timeout=180)
     assert result.returncode == 0, f"skillhub {' '.join(args)} failed: {result.stderr}"
     return result
 

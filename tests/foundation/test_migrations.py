@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -19,8 +16,8 @@ from domain.repositories.sql.schema import metadata
 from domain.runtime.container import Endpoints, make_mongo_client
 from domain.runtime.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import TEST_SECRET
+from tests.foundation.conftest import run_module
 
-ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"users", "outbox"}
 
 
@@ -86,19 +83,14 @@ def test_db_upgrade_function_is_a_no_op_the_second_time(scratch_database: Engine
 def test_skillhub_db_upgrade_cli_is_a_no_op_on_a_migrated_database(
     migrated: Endpoints, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
+    settings = {
         "DATABASE_URL": migrated.database_url,
         "MONGO_URL": migrated.mongo_url,
         "MONGO_DB": migrated.mongo_db,
         "SKILLHUB_SECRET_KEY": TEST_SECRET,
         "SKILLHUB_DATA_DIR": str(tmp_path),
-        "SKILLHUB_ENV_FILE": str(tmp_path / "no.env"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "tui.cli", "db", "upgrade"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
-    )
+    result = run_module("tui.cli", ["db", "upgrade"], settings)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         f"PostgreSQL: already at head ({head_revision()})",
@@ -151,18 +143,15 @@ def test_mongo_init_recreates_a_dropped_index(migrated: Endpoints) -> None:
 
 
 def test_plain_alembic_command_reads_the_url_from_skillhub_settings(
-    scratch_database: Engine, migrated: Endpoints, tmp_path: Path
+    scratch_database: Engine, migrated: Endpoints
 ) -> None:
-    env = {
-        **os.environ,
+    settings = {
         "DATABASE_URL": scratch_database.url.render_as_string(hide_password=False),
         "MONGO_URL": migrated.mongo_url,
         "SKILLHUB_SECRET_KEY": TEST_SECRET,
-        "SKILLHUB_ENV_FILE": str(tmp_path / "absent.env"),
     }
     for step in (["upgrade", "head"], ["downgrade", "base"], ["upgrade", "head"]):
-        result = subprocess.run([sys.executable, "-m", "alembic", "-c", "alembic.ini", *step], env=env, cwd=ROOT,
-                                capture_output=True, text=True, timeout=60)
+        result = run_module("alembic", ["-c", "alembic.ini", *step], settings)
         assert result.returncode == 0, result.stderr
         expected = set() if step == ["downgrade", "base"] else TABLES
         assert _tables(scratch_database) == expected

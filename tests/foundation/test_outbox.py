@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -16,20 +15,15 @@ from domain.repositories.sql.outbox import OutboxRecord
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.runtime.container import Services, build_services
 from tests.conftest import NOW
+from tests.foundation.conftest import closed_port
 
 NEW_PASSWORD = "a completely new one"
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def mongo_down(services: Services) -> Iterator[Services]:
     """The same PostgreSQL, but MongoDB at a port nobody listens on."""
-    endpoints = replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{_closed_port()}/?directConnection=true")
+    endpoints = replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true")
     settings = replace(services.settings, connect_timeout_s=0.5)
     broken = build_services(settings, clock=services.clock, endpoints=endpoints)
     yield broken
