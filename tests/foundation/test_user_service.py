@@ -318,3 +318,18 @@ def test_two_admins_removing_each_other_at_once_leave_one_admin(
     with services.engine.connect() as conn:
         admins = conn.execute(text("SELECT count(*) FROM users WHERE role = 'admin' AND is_active")).scalar_one()
     assert admins == 1
+
+
+def test_role_filters_accept_a_role_name_and_refuse_an_unknown_one(
+    services: Services, admin: Principal, trainer: Principal
+) -> None:
+    assert [u.id for u in services.users.list(admin, PageRequest(), role="Trainer").items] == [trainer.user_id]
+    assert [u.id for u in services.users.find_people(admin, "trainer")] == [trainer.user_id]
+    with pytest.raises(ValidationError, match="role"):
+        services.users.list(admin, PageRequest(), role="king")
+
+
+@pytest.mark.parametrize("user_id", ["1", 1.0, True, None])
+def test_get_refuses_an_id_that_is_not_a_whole_number(services: Services, admin: Principal, user_id: object) -> None:
+    with pytest.raises(ValidationError):
+        services.users.get(admin, user_id)  # type: ignore[arg-type]
