@@ -100,9 +100,21 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
+def _require_schema(services: Services) -> None:
+    """Refuse to work on a database whose schema `skillhub db upgrade` has not brought to head."""
+    from domain.runtime.migrate import current_revision, head_revision
+
+    current, head = current_revision(services.engine), head_revision()
+    if current != head:
+        raise SkillHubError(
+            f"the PostgreSQL schema is at revision {current or 'none'}, not {head}: run 'skillhub db upgrade' first"
+        )
+
+
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
     services = _services(settings)
     try:
+        _require_schema(services)
         password = _read_password(args)
         user = services.users.create(SYSTEM, args.email, args.name, args.role, password)
         print(f"Created {user.role.value} {user.email} (id {user.id}).")
@@ -205,6 +217,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("skillhub: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        # Only the first line: driver errors go on with the SQL and its parameters.
+        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
+        log.info("unexpected error", exc_info=True)
+        hint = "" if args.verbose else " (run with -v for details)"
+        print(f"skillhub: unexpected error: {exc.__class__.__name__}: {first_line}{hint}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

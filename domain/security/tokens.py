@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import jwt
 
 from domain.clock import Clock, utc_now
-from domain.errors import ConfigError, SessionExpired
+from domain.errors import ConfigError, SessionExpired, ValidationError
 from domain.models.users import Role
 
 ISSUER = "skillhub"
@@ -83,6 +83,6 @@ class TokenCodec:
             return DecodedToken(int(claims["sub"]), Role.parse(claims["role"]), str(claims["jti"]), expires_at)
         except jwt.ExpiredSignatureError:
             raise SessionExpired("Your session has expired. Please log in again.") from None
-        except (jwt.PyJWTError, ValueError, KeyError, TypeError):
+        except (jwt.PyJWTError, ValidationError, ValueError, KeyError, TypeError):
             raise SessionExpired("Your session is not valid. Please log in again.") from None
 

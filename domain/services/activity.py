@@ -7,7 +7,8 @@ from typing import Any
 from domain.clock import Clock, utc_now
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
-from domain.repositories.mongo.activity import ActivityEntry, ActivityRepository
+from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
+from domain.repositories.mongo.documents import validate
 from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services.access import require_role
@@ -43,13 +44,18 @@ class ActivityService:
             "at": self._clock(),
             "details": _small(details or {}),
         }
+        # Checked now, inside the change's transaction: a document MongoDB would refuse must
+        # fail the change, not sit in the outbox blocking every later record.
+        validate(entry, VALIDATOR)
         return OutboxRepository(uow.conn).add(OUTBOX_KIND, entry)
 
     def apply(self, record: OutboxRecord) -> None:
         """Outbox handler: write the log document under an id derived from the record."""
         p = record.payload
+        # Zero-padded so the string _id sorts like the outbox id: entries made in the same
+        # instant then still list newest first.
         self._repo.put(
-            f"outbox:{record.id}",
+            f"outbox:{record.id:019d}",
             ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"]),
         )
 

@@ -46,6 +46,12 @@ class OutboxRelay:
         """Apply pending records (all, or just `only_ids`); never raises for an outage."""
         applied = 0
         error: str | None = None
+        if only_ids:
+            with self._uow() as uow:
+                # An older record left pending (by an outage) must not be overtaken by a newer
+                # one: replay everything in order instead of just `only_ids`.
+                if OutboxRepository(uow.conn).has_pending_before(min(only_ids)):
+                    only_ids = None
         while True:
             with self._uow() as uow:
                 repo = OutboxRepository(uow.conn)

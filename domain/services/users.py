@@ -33,6 +33,7 @@ class UserService:
     def list(self, principal: Principal, page: PageRequest, search: str = "", role: Role | None = None) -> Page[User]:
         require_role(principal, Role.ADMIN, doing="manage users")
         search = validation.text(search, "search", "Search", 0, 100) if search else ""
+        role = Role.parse(role) if role is not None else None
         with self._uow() as uow:
             return UserRepository(uow.conn).list(page, search=search, role=role)
 
@@ -40,6 +41,7 @@ class UserService:
         """Active users of one role, for pickers (staff only: learners never list others)."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="look up people")
         search = validation.text(search, "search", "Search", 0, 100) if search else ""
+        role = Role.parse(role)
         with self._uow() as uow:
             return UserRepository(uow.conn).list(PageRequest(1, limit), search=search, role=role, active_only=True).items
 
@@ -47,10 +49,7 @@ class UserService:
         if principal.user_id != user_id:
             require_role(principal, Role.ADMIN, Role.TRAINER, doing="see other users")
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(user_id)
-        if user is None:
-            raise NotFound(f"No user with id {user_id}.")
-        return user
+            return self._existing(UserRepository(uow.conn), user_id)
 
     def create(self, principal: Principal, email: object, full_name: object, role: object, password: object) -> User:
         require_role(principal, Role.ADMIN, doing="create users")
@@ -129,7 +128,7 @@ class UserService:
     @staticmethod
     def _existing(repo: UserRepository, user_id: int) -> User:
         if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError("user id must be a whole number")
+            raise ValidationError("user id must be a whole number", field="user_id")
         user = repo.get(user_id)
         if user is None:
             raise NotFound(f"No user with id {user_id}.")

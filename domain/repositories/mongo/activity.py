@@ -71,7 +71,9 @@ class ActivityRepository:
             "at": entry.at,
             "details": entry.details,
         }
-        self.collection.replace_one({"_id": doc_id}, validate(doc, VALIDATOR), upsert=True)
+        # The _id is repeated in the replacement: nx-27017's upsert ignores the filter's _id
+        # and inserts a fresh ObjectId, so a replay would add a second document.
+        self.collection.replace_one({"_id": doc_id}, {"_id": doc_id, **validate(doc, VALIDATOR)}, upsert=True)
 
     def list(self, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
         query: dict[str, Any] = {}

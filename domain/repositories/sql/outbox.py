@@ -58,6 +58,11 @@ class OutboxRepository:
             update(outbox).where(outbox.c.id == record_id).values(attempts=outbox.c.attempts + 1, last_error=error[:500])
         )
 
+    def has_pending_before(self, record_id: int) -> bool:
+        """True when a record older than `record_id` is still waiting to be applied."""
+        stmt = select(outbox.c.id).where(outbox.c.applied_at.is_(None), outbox.c.id < record_id).limit(1)
+        return self.conn.execute(stmt).first() is not None
+
     def pending_count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(outbox).where(outbox.c.applied_at.is_(None))).scalar_one()
 

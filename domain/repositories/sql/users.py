@@ -126,9 +126,14 @@ class UserRepository:
         return _user(row) if row else None
 
     def count_active_admins(self) -> int:
-        return self.conn.execute(
-            select(func.count()).select_from(users).where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True))
-        ).scalar_one()
+        """Count active admins, locking their rows until the transaction ends.
+
+        The lock makes "is this the last admin?" safe under concurrency: a second session
+        waits, then re-reads the rows, instead of counting an admin being removed."""
+        rows = self.conn.execute(
+            select(users.c.id).where(users.c.role == Role.ADMIN.value, users.c.is_active.is_(True)).with_for_update()
+        ).all()
+        return len(rows)
 
     def count(self) -> int:
         return self.conn.execute(select(func.count()).select_from(users)).scalar_one()

@@ -1,0 +1,135 @@
+"""The outbox: a MongoDB outage delays a log line, it never loses or doubles it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from domain.errors import ValidationError
+from domain.models.users import Principal
+from domain.repositories.sql.outbox import OutboxRecord
+from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
+from domain.runtime.container import Services, build_services
+from tests.conftest import NOW
+from tests.foundation.conftest import closed_port
+
+NEW_PASSWORD = "a completely new one"
+
+
+@pytest.fixture
+def mongo_down(services: Services) -> Iterator[Services]:
+    """The same PostgreSQL, but MongoDB at a port nobody listens on."""
+    endpoints = replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true")
+    settings = replace(services.settings, connect_timeout_s=0.5)
+    broken = build_services(settings, clock=services.clock, endpoints=endpoints)
+    yield broken
+    broken.close()
+
+
+def _outbox(services: Services) -> list[dict[str, Any]]:
+    with services.engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, kind, applied_at, attempts, last_error FROM outbox ORDER BY id"))
+        return [dict(r._mapping) for r in rows]
+
+
+def _log(services: Services) -> list[dict[str, Any]]:
+    return list(services.db["activity_logs"].find().sort("_id", 1))
+
+
+def test_relay_during_a_mongodb_outage_keeps_the_record_pending_then_applies_it_once(
+    services: Services, mongo_down: Services, admin: Principal, learner: Principal
+) -> None:
+    before = len(_log(services))
+    # The change commits in PostgreSQL; the log line cannot reach MongoDB yet.
+    mongo_down.users.reset_password(admin, learner.user_id, NEW_PASSWORD)
+    assert services.auth.login(learner.email, NEW_PASSWORD).principal.user_id == learner.user_id
+    pending = [r for r in _outbox(services) if r["applied_at"] is None]
+    assert len(pending) == 1 and pending[0]["attempts"] == 1
+    assert "MongoDB is unreachable" in pending[0]["last_error"]
+    assert len(_log(services)) == before
+
+    still_down = mongo_down.relay.relay()
+    assert (still_down.applied, still_down.pending) == (0, 1)
+    assert still_down.error is not None and still_down.error.startswith("MongoDB is unreachable")
+
+    recovered = services.relay.relay()
+    assert (recovered.applied, recovered.pending, recovered.error) == (1, 0, None)
+    entries = _log(services)[before:]
+    assert [(e["action"], e["entity_id"], e["at"]) for e in entries] == [
+        ("user.password_reset", str(learner.user_id), NOW)
+    ]
+    assert services.relay.relay().applied == 0
+    assert len(_log(services)) == before + 1
+
+
+def test_records_are_applied_in_order_after_an_outage(
+    services: Services, mongo_down: Services, admin: Principal, learner: Principal
+) -> None:
+    mongo_down.users.change_role(admin, learner.user_id, "trainer")
+    mongo_down.users.reset_password(admin, learner.user_id, NEW_PASSWORD)
+    mongo_down.users.set_active(admin, learner.user_id, False)
+    assert services.relay.relay().applied == 3
+    actions = [e["action"] for e in _log(services) if e["entity_id"] == str(learner.user_id)]
+    assert actions == ["user.create", "user.role", "user.password_reset", "user.deactivate"]
+
+
+def test_replaying_applied_records_writes_each_log_document_once(
+    services: Services, admin: Principal, learner: Principal
+) -> None:
+    services.users.change_role(admin, learner.user_id, "trainer")
+    documents = _log(services)
+    assert len(documents) == 3
+    # As if the relay crashed after writing to MongoDB but before marking the records.
+    for _ in range(2):
+        with services.engine.begin() as conn:
+            conn.execute(text("UPDATE outbox SET applied_at = NULL"))
+        assert services.relay.relay().applied == 3
+    assert _log(services) == documents
+
+
+def test_a_later_change_does_not_overtake_a_record_left_pending_by_an_outage(
+    services: Services, mongo_down: Services, admin: Principal, learner: Principal
+) -> None:
+    mongo_down.users.change_role(admin, learner.user_id, "trainer")
+    assert [r["applied_at"] is None for r in _outbox(services)] == [False, False, True]
+    applied: list[int] = []
+
+    def spy(record: OutboxRecord) -> None:
+        applied.append(record.id)
+        services.activity.apply(record)
+
+    services.relay.register(ACTIVITY_KIND, spy)
+    # MongoDB is back: the next change's own relay first carries the older record.
+    services.users.reset_password(admin, learner.user_id, NEW_PASSWORD)
+    assert applied == [3, 4]
+    assert all(r["applied_at"] is not None for r in _outbox(services))
+
+
+def test_a_failing_record_stops_the_relay_and_later_records_wait_behind_it(
+    services: Services, admin: Principal, learner: Principal
+) -> None:
+    with services.engine.begin() as conn:
+        conn.execute(text("INSERT INTO outbox (kind, payload) VALUES ('unknown.kind', '{}'::jsonb)"))
+    services.users.change_role(admin, learner.user_id, "trainer")
+    result = services.relay.relay()
+    assert (result.applied, result.pending) == (0, 2)
+    assert "no handler for outbox kind unknown.kind" in (result.error or "")
+    assert [e["action"] for e in _log(services)] == ["user.create", "user.create"]
+
+    services.relay.register("unknown.kind", lambda record: None)
+    assert services.relay.relay() == type(result)(applied=2, pending=0)
+    assert [e["action"] for e in _log(services)] == ["user.create", "user.create", "user.role"]
+
+
+def test_a_log_document_mongodb_would_refuse_fails_the_change_instead_of_the_outbox(
+    services: Services, admin: Principal
+) -> None:
+    with pytest.raises(ValidationError, match="action"):
+        with services.uow() as uow:
+            services.activity.record(uow, admin, "x" * 65, "user", admin.user_id)
+            uow.commit()
+    assert len(_outbox(services)) == 1  # only the admin fixture's creation
