@@ -68,7 +68,7 @@ class AuthService:
                 outcome = "inactive"
             elif not password_ok:
                 outcome = "bad_credentials"
-                self._count_failure(users, creds.user.id, creds.failed_logins, creds.first_failed_at, now)
+                self._count_failure(users, creds.user.id, creds.recent_failures, now)
             else:
                 outcome = "success"
                 users.clear_failures(creds.user.id)
@@ -83,15 +83,14 @@ class AuthService:
         return Session(issued.token, principal, issued.expires_at)
 
     @staticmethod
-    def _count_failure(users: UserRepository, user_id: int, failures: int, first_failed_at: datetime | None,
-                       now: datetime) -> None:
-        if first_failed_at is None or now - first_failed_at > FAILURE_WINDOW:
-            failures, first_failed_at = 0, now
-        failures += 1
-        if failures >= MAX_FAILURES:
-            users.record_failure(user_id, 0, None, now + LOCK_DURATION)
+    def _count_failure(users: UserRepository, user_id: int, recent: list[datetime], now: datetime) -> None:
+        """Sliding window: lock when the last MAX_FAILURES consecutive failures all fall
+        within FAILURE_WINDOW of now (any success clears the list)."""
+        window = [at for at in recent if now - at <= FAILURE_WINDOW][-(MAX_FAILURES - 1):] + [now]
+        if len(window) >= MAX_FAILURES:
+            users.record_failure(user_id, [], now + LOCK_DURATION)
         else:
-            users.record_failure(user_id, failures, first_failed_at, None)
+            users.record_failure(user_id, window, None)
 
     def authenticate(self, token: object) -> Principal:
         """The principal behind a token, or SessionExpired (bad, expired, revoked, user gone)."""

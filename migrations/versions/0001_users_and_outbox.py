@@ -27,13 +27,13 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.String(60), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("is_active", sa.Boolean, nullable=False, server_default=sa.text("true")),
-        sa.Column("failed_logins", sa.Integer, nullable=False, server_default=sa.text("0")),
-        sa.Column("first_failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "recent_failures", postgresql.ARRAY(sa.DateTime(timezone=True)), nullable=False, server_default=sa.text("'{}'")
+        ),
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         sa.CheckConstraint("role IN ('admin', 'trainer', 'learner')", name=op.f("ck_users_role_known")),
-        sa.CheckConstraint("failed_logins >= 0", name=op.f("ck_users_failed_logins_not_negative")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)

@@ -62,6 +62,17 @@ def test_failures_spread_over_more_than_15_minutes_do_not_lock(at: At, learner: 
     assert _succeeds(at(16), learner.email)
 
 
+def test_five_consecutive_failures_in_a_sliding_15_minute_window_lock(at: At, learner: Principal) -> None:
+    """The window slides: 14, 16, 17, 18, 19 are five failures within 15 minutes even though
+    the first failure of the series (minute 0) is older."""
+    for minute in (0, 14, 16, 17, 18):
+        _fails(at(minute), learner.email)
+    assert _succeeds(at(18.5), learner.email) is True
+    for minute in (20, 21, 22, 23, 24):
+        _fails(at(minute), learner.email)
+    _fails(at(25), learner.email, TEST_PASSWORD)
+
+
 def test_a_successful_login_resets_the_failure_count(at: At, learner: Principal) -> None:
     for minute in (0, 1, 2, 3):
         _fails(at(minute), learner.email)

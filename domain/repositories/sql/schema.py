@@ -7,7 +7,7 @@ repositories, so there is no session state to reason about.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -43,13 +43,12 @@ users = Table(
     Column("password_hash", String(60), nullable=False),
     Column("role", String(16), nullable=False),
     Column("is_active", Boolean, nullable=False, server_default=text("true")),
-    Column("failed_logins", Integer, nullable=False, server_default=text("0")),
-    Column("first_failed_at", DateTime(timezone=True), nullable=True),
+    # Times of the recent consecutive failed logins (at most five, within the lockout window).
+    Column("recent_failures", ARRAY(DateTime(timezone=True)), nullable=False, server_default=text("'{}'")),
     Column("locked_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("role IN ('admin', 'trainer', 'learner')", name="role_known"),
-    CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
     Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     Index("ix_users_role_name", "role", "full_name"),
 )

@@ -21,8 +21,7 @@ class Credentials:
 
     user: User
     password_hash: str
-    failed_logins: int
-    first_failed_at: datetime | None
+    recent_failures: list[datetime]
     locked_until: datetime | None
 
 
@@ -80,26 +79,23 @@ class UserRepository:
 
     def credentials(self, email: str, for_update: bool = False) -> Credentials | None:
         stmt = select(
-            *_USER_COLUMNS, users.c.password_hash, users.c.failed_logins, users.c.first_failed_at, users.c.locked_until
+            *_USER_COLUMNS, users.c.password_hash, users.c.recent_failures, users.c.locked_until
         ).where(func.lower(users.c.email) == email.lower())
         if for_update:
             stmt = stmt.with_for_update()
         row = self.conn.execute(stmt).one_or_none()
         if row is None:
             return None
-        return Credentials(_user(row), row.password_hash, row.failed_logins, row.first_failed_at, row.locked_until)
+        return Credentials(_user(row), row.password_hash, list(row.recent_failures or []), row.locked_until)
 
-    def record_failure(self, user_id: int, failed_logins: int, first_failed_at: datetime | None,
-                       locked_until: datetime | None) -> None:
+    def record_failure(self, user_id: int, recent_failures: list[datetime], locked_until: datetime | None) -> None:
         self.conn.execute(
-            update(users).where(users.c.id == user_id).values(
-                failed_logins=failed_logins, first_failed_at=first_failed_at, locked_until=locked_until
-            )
+            update(users).where(users.c.id == user_id).values(recent_failures=recent_failures, locked_until=locked_until)
         )
 
     def clear_failures(self, user_id: int) -> None:
         self.conn.execute(
-            update(users).where(users.c.id == user_id).values(failed_logins=0, first_failed_at=None, locked_until=None)
+            update(users).where(users.c.id == user_id).values(recent_failures=[], locked_until=None)
         )
 
     def list(self, page: PageRequest, search: str = "", role: Role | None = None,
