@@ -282,7 +282,8 @@ def _claim_name(partial: Path, directory: Path, created_at: datetime) -> Path:
     raise ArchiveError(f"too many backups named for {created_at:%Y-%m-%d %H:%M:%S} in {directory}")
 
 
-def _open_check(path: Path) -> None:
+def check_readable(path: Path) -> None:
+    """ArchiveError unless `path` is a file this user can read."""
     if not path.is_file():
         raise ArchiveError(f"no backup archive at {path}")
     if not os.access(path, os.R_OK):
@@ -291,7 +292,7 @@ def _open_check(path: Path) -> None:
 
 def read_manifest(path: Path) -> Manifest:
     """Only the manifest (the first member): cheap enough to list many archives."""
-    _open_check(path)
+    check_readable(path)
     try:
         with tarfile.open(path, mode="r|gz") as tar:
             return _first_manifest(tar, path)
@@ -316,7 +317,7 @@ def _short(exc: BaseException) -> str:
 
 def verify(path: Path, extract_to: Path | None = None, on_bytes: BytesCallback | None = None) -> Manifest:
     """Check `path` against its manifest, unpacking into `extract_to` when given; ArchiveError if not intact."""
-    _open_check(path)
+    check_readable(path)
     try:
         with open(path, "rb") as raw, gzip.GzipFile(fileobj=_CountingReader(raw, on_bytes), mode="rb") as gz:
             with tarfile.open(fileobj=gz, mode="r|") as tar:

@@ -131,7 +131,8 @@ class Connection:
         return env
 
 
-def _run(tool: PgTool, args: list[str], connection: Connection, timeout_s: float) -> None:
+def run_tool(tool: PgTool, args: list[str], connection: Connection, timeout_s: float) -> None:
+    """Run `tool` on the database with `args`; PgToolError with its first error line on failure."""
     result = subprocess.run(
         [str(tool.path), f"--dbname={connection.conninfo}", *args],
         env=connection.env(timeout_s),
@@ -152,7 +153,7 @@ def dump(tool: PgTool, connection: Connection, target: Path, snapshot: str | Non
     args = ["--format=custom", "--compress=0", "--no-password", f"--file={target}"]
     if snapshot:
         args.append(f"--snapshot={snapshot}")
-    _run(tool, args, connection, timeout_s)
+    run_tool(tool, args, connection, timeout_s)
 
 
 def restore(tool: PgTool, connection: Connection, source: Path, timeout_s: float) -> None:
@@ -160,5 +161,5 @@ def restore(tool: PgTool, connection: Connection, source: Path, timeout_s: float
     # --no-owner/--no-acl: the roles of the machine that made the backup need not exist here.
     args = ["--clean", "--if-exists", "--single-transaction", "--no-owner", "--no-acl",
             "--exit-on-error", "--no-password", str(source)]
-    _run(tool, args, connection, timeout_s)
+    run_tool(tool, args, connection, timeout_s)
 

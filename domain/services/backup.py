@@ -109,6 +109,18 @@ class _Steps:
 
 
 @dataclass(frozen=True)
+class _PostgresDump:
+    """What the PostgreSQL step of a backup produced and saw."""
+
+    member: str
+    tables: dict[str, int]
+    revision: str | None
+    server_version: str
+    server_version_num: int
+    tool_version: str
+
+
+@dataclass(frozen=True)
 class BackupResult:
     """A finished backup: the archive, its manifest, and the old archives retention removed."""
 
@@ -121,7 +133,7 @@ class BackupResult:
     def lines(self) -> list[str]:
         m = self.manifest
         out = [
-            f"Backup written: {self.path} ({_size(self.size)}, {self.seconds:.1f} s)",
+            f"Backup written: {self.path} ({human_size(self.size)}, {self.seconds:.1f} s)",
             f"  PostgreSQL {m.postgres_version}: {len(m.tables)} tables, {m.total_rows} rows "
             f"(Alembic revision {m.alembic_revision or 'none'})",
             f"  MongoDB {m.mongo_version}: {len(m.collections)} collections, {m.total_documents} documents",
@@ -172,12 +184,13 @@ class RestoreReport:
         return out
 
 
-def _size(size: int) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+def human_size(size: float) -> str:
+    """1536 → '1.5 KiB'."""
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
 
 
 def skillhub_version() -> str:
@@ -201,8 +214,9 @@ def find_drift_check(services: Any) -> DriftCheck | None:
 
 def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Manifest:
     """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
+    backup_archive.check_readable(path)
     steps = _Steps(progress, 1)
-    steps.start("Verifying archive", _file_size(path))
+    steps.start("Verifying archive", path.stat().st_size)
     manifest = backup_archive.verify(path, on_bytes=steps.advance)
     steps.finish()
     return manifest
@@ -246,14 +260,15 @@ class BackupService:
             for name in names:
                 collections[name] = self._export_collection(mongo, name, staging, steps)
             steps.finish()
-            files = {pg["dump"]: backup_archive.digest(staging / pg["dump"])}
+            files = {pg.member: backup_archive.digest(staging / pg.member)}
             for entry in collections.values():
                 files[entry.data] = backup_archive.digest(staging / entry.data)
                 files[entry.layout] = backup_archive.digest(staging / entry.layout)
             manifest = Manifest(
-                created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg["revision"],
-                postgres_version=pg["version"], postgres_version_num=pg["version_num"], pg_dump_version=pg["tool"],
-                postgres_database=self._connection.database, postgres_dump=pg["dump"], tables=pg["tables"],
+                created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg.revision,
+                postgres_version=pg.server_version, postgres_version_num=pg.server_version_num,
+                pg_dump_version=pg.tool_version, postgres_database=self._connection.database,
+                postgres_dump=pg.member, tables=pg.tables,
                 mongo_version=mongo.server_version(), mongo_database=self._db.name, collections=collections,
                 files=files,
             )
@@ -265,7 +280,7 @@ class BackupService:
         steps.finish()
         return BackupResult(path, path.stat().st_size, manifest, removed, time.monotonic() - started)
 
-    def _dump_postgres(self, staging: Path) -> dict[str, Any]:
+    def _dump_postgres(self, staging: Path) -> _PostgresDump:
         try:
             with self._engine.connect() as conn:
                 catalog = DatabaseCatalog(conn)
@@ -275,14 +290,19 @@ class BackupService:
                     snapshot = catalog.begin_snapshot()
                     server_version, version_num = catalog.server_version()
                     tool = pgtools.find_tool("pg_dump", pgtools.server_major(version_num), server_version)
-                    tables = catalog.row_counts()
-                    revision = MigrationContext.configure(conn).get_current_revision()
-                    dump_name = backup_archive.dump_member(self._connection.database)
-                    pgtools.dump(tool, self._connection, staging / dump_name, snapshot, self._settings.connect_timeout_s)
-        except (OperationalError, DBAPIError) as exc:
+                    dump = _PostgresDump(
+                        member=backup_archive.dump_member(self._connection.database),
+                        tables=catalog.row_counts(),
+                        revision=MigrationContext.configure(conn).get_current_revision(),
+                        server_version=server_version,
+                        server_version_num=version_num,
+                        tool_version=tool.version,
+                    )
+                    pgtools.dump(tool, self._connection, staging / dump.member, snapshot,
+                                 self._settings.connect_timeout_s)
+        except OperationalError as exc:
             raise postgres_unavailable(exc) from None
-        return {"dump": dump_name, "tables": tables, "revision": revision, "version": server_version,
-                "version_num": version_num, "tool": tool.version}
+        return dump
 
     @staticmethod
     def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
@@ -313,7 +333,8 @@ class BackupService:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
             unpacked = Path(scratch)
-            steps.start("Verifying archive", _file_size(path))
+            backup_archive.check_readable(path)
+            steps.start("Verifying archive", path.stat().st_size)
             manifest = backup_archive.verify(path, extract_to=unpacked, on_bytes=steps.advance)
             steps.finish()
             layouts = _read_layouts(manifest, unpacked)
@@ -339,7 +360,7 @@ class BackupService:
         try:
             with self._engine.connect() as conn:
                 server_version, version_num = DatabaseCatalog(conn).server_version()
-        except (OperationalError, DBAPIError) as exc:
+        except OperationalError as exc:
             raise postgres_unavailable(exc) from None
         with mongo_guard():
             self._db.client.admin.command("ping")
@@ -368,7 +389,7 @@ class BackupService:
         try:
             with self._engine.connect() as conn:
                 counts = DatabaseCatalog(conn).row_counts()
-        except (OperationalError, DBAPIError) as exc:
+        except OperationalError as exc:
             raise postgres_unavailable(exc) from None
         for table, rows in manifest.tables.items():
             if counts.get(table) != rows:
@@ -403,13 +424,6 @@ class BackupService:
         if pending:
             return [f"{pending} outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
         return []
-
-
-def _file_size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLayout]:

@@ -100,7 +100,7 @@ def test_scripts_refuse_bad_usage_and_a_corrupt_archive_with_one_line(services: 
     corrupt = tmp_path / archive.name
     corrupt.write_bytes(archive.read_bytes()[:-100])
 
-    verify = run("backup.sh", "--verify", str(corrupt), "--quiet", env=env)
+    verify = run("backup.sh", "--verify", str(corrupt), env=env)
     restore = run("restore.sh", str(corrupt), "--yes", "--quiet", env=env)
 
     for result in (verify, restore):

@@ -15,9 +15,9 @@ from typing import TextIO
 
 from domain.config import Settings
 from domain.models.users import SYSTEM
-from domain.runtime.backup_archive import Manifest
+from domain.runtime.backup_archive import ArchiveError, Manifest
 from domain.runtime.container import Services, build_services
-from domain.services.backup import BackupService, Progress, RestoreCancelled, verify_archive
+from domain.services.backup import BackupService, Progress, RestoreCancelled, human_size, verify_archive
 
 EXIT_ERROR = 1
 BAR_WIDTH = 24
@@ -83,8 +83,9 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     progress = TextProgress(enabled=not args.quiet)
     if args.verify is not None:
         # No service is built: verifying must not start, reach or touch any database.
+        # A bar on a terminal only: in a log, the outcome is the one line printed below.
         path = _locate(settings, args.verify)
-        manifest = verify_archive(path, progress)
+        manifest = verify_archive(path, TextProgress(enabled=not args.quiet and sys.stderr.isatty()))
         print(f"OK {path.name}: {len(manifest.files) + 1} files match the manifest ({_summary(manifest)})")
         return 0
     services, backups = _services(settings)
@@ -95,7 +96,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
                 print(f"No backup in {backups.directory}.")
             for info in infos:
                 detail = _summary(info.manifest) if info.manifest is not None else f"UNREADABLE: {info.error}"
-                print(f"{info.path.name}  {info.size / 1024:.0f} KiB  {detail}")
+                print(f"{info.path.name}  {human_size(info.size)}  {detail}")
             return 0
         result = backups.create(SYSTEM, progress)
         for line in result.lines():
@@ -123,6 +124,9 @@ def _confirm(archive: Path, services: Services) -> Callable[[Manifest], bool]:
 
 def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     path = _locate(settings, args.archive)
+    if not path.is_file():
+        # Said before any server is started or reached.
+        raise ArchiveError(f"no backup archive at {path}")
     services, backups = _services(settings)
     try:
         confirm = None if args.yes else _confirm(path, services)

@@ -84,6 +84,9 @@ def merge_layout(name: str, options: dict[str, Any], server_indexes: list[dict[s
     for raw in server_indexes:
         index = {k: v for k, v in raw.items() if k not in _INDEX_NOISE}
         key = [[str(k), v] for k, v in dict(index.pop("key")).items()]
+        if key and key[0][0] == "_fts":
+            # A text index reports its internal key; it is recreated from its weights.
+            key = [[name, "text"] for name in index.get("weights", {})]
         if [k for k, _ in key] == ["_id"]:
             continue
         match = declared.pop(tuple(k for k, _ in key), None)
