@@ -272,6 +272,11 @@ def _claim_name(partial: Path, directory: Path, created_at: datetime) -> Path:
             os.link(partial, final)
         except FileExistsError:
             continue
+        except OSError:
+            # A file system without hard links: a rename, checked first, is nearly as safe.
+            if final.exists():
+                continue
+            os.rename(partial, final)
         os.chmod(final, 0o600)
         dir_fd = os.open(directory, os.O_RDONLY)
         try:
