@@ -16,6 +16,7 @@ from domain.config import Settings, load_settings
 from domain.errors import ConfigError, FormErrors, SkillHubError
 from domain.models.users import SYSTEM
 from domain.runtime.container import Services, build_services
+from tui.commands import backup as backup_commands
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -194,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Modules add their sub-commands here (doctor, dumps, backup …) without touching main().
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+EXTRA_COMMANDS.append(backup_commands.register)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
+from domain.services.backup import BackupService, find_drift_check
 from domain.services.outbox import OutboxRelay
 from domain.services.users import UserService
 
@@ -99,6 +100,7 @@ class Services:
     auth: AuthService
     users: UserService
     extras: dict[str, Any] = field(default_factory=dict)
+    backups: BackupService | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -137,4 +139,8 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes)
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
-    return Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
+    services.backups = BackupService(settings, endpoints.database_url, engine, db)
+    services.backups.drift_check = find_drift_check(services)
+    return services

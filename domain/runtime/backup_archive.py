@@ -1,0 +1,423 @@
+"""The backup archive format: one `skillhub-<UTC time>.tar.gz`, its manifest, and its checks.
+
+Layout (all members regular files, `manifest.json` first so it can be read without
+unpacking the rest):
+
+    manifest.json                      what, when, from which servers, counts, SHA-256 of each file
+    postgres/<database>.dump           pg_dump --format=custom
+    mongo/<collection>.jsonl           canonical Extended JSON, one document a line, in _id order
+    mongo/<collection>.layout.json     creation options (validator) and indexes
+
+Verification reads the archive once, as a stream, and checks it against the manifest:
+every file present once, nothing else, sizes, SHA-256, line counts of the collection files,
+and the gzip trailer (so a truncated or bit-flipped archive is refused). Nothing here
+touches a database.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+import tempfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from domain.errors import SkillHubError
+
+FORMAT = "skillhub-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+CHUNK = 1024 * 1024
+TIME_FORMAT = "%Y%m%dT%H%M%SZ"
+ARCHIVE_NAME = re.compile(r"^skillhub-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.gz$")
+# Member names are built by SkillHub and checked on the way in: never an absolute path,
+# never '..', so unpacking cannot write outside the scratch directory.
+MEMBER_NAME = re.compile(r"^(postgres|mongo)/[A-Za-z0-9_.%-]{1,200}\.(dump|jsonl|json)$")
+
+BytesCallback = Callable[[int], None]
+
+
+class ArchiveError(SkillHubError):
+    """The archive is missing, unreadable, truncated, tampered with, or not a SkillHub backup."""
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """Size and SHA-256 of one member, as the manifest records them."""
+
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class CollectionEntry:
+    """One MongoDB collection in the archive."""
+
+    documents: int
+    data: str
+    layout: str
+
+
+def data_member(collection: str) -> str:
+    return f"mongo/{quote(collection, safe='')}.jsonl"
+
+
+def layout_member(collection: str) -> str:
+    return f"mongo/{quote(collection, safe='')}.layout.json"
+
+
+def dump_member(database: str) -> str:
+    return f"postgres/{quote(database or 'database', safe='')}.dump"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an archive holds; `files` covers every member but the manifest itself."""
+
+    created_at: datetime
+    skillhub_version: str
+    alembic_revision: str | None
+    postgres_version: str
+    postgres_version_num: int
+    pg_dump_version: str
+    postgres_database: str
+    postgres_dump: str
+    tables: dict[str, int]
+    mongo_version: str
+    mongo_database: str
+    collections: dict[str, CollectionEntry]
+    files: dict[str, FileEntry]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.tables.values())
+
+    @property
+    def total_documents(self) -> int:
+        return sum(c.documents for c in self.collections.values())
+
+    @property
+    def pg_dump_major(self) -> int:
+        return int(self.pg_dump_version.split(".")[0])
+
+    def to_json(self) -> bytes:
+        data = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "created_at": self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "skillhub_version": self.skillhub_version,
+            "alembic_revision": self.alembic_revision,
+            "postgres": {
+                "server_version": self.postgres_version,
+                "server_version_num": self.postgres_version_num,
+                "pg_dump_version": self.pg_dump_version,
+                "database": self.postgres_database,
+                "dump": self.postgres_dump,
+                "tables": self.tables,
+            },
+            "mongo": {
+                "server_version": self.mongo_version,
+                "database": self.mongo_database,
+                "collections": {
+                    name: {"documents": c.documents, "data": c.data, "layout": c.layout}
+                    for name, c in self.collections.items()
+                },
+            },
+            "files": {name: {"size": f.size, "sha256": f.sha256} for name, f in self.files.items()},
+        }
+        return (json.dumps(data, indent=2, sort_keys=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Manifest:
+        """Parse and check a manifest; ArchiveError saying what is wrong."""
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            return cls._parse(data)
+        except ArchiveError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise ArchiveError(f"manifest.json is malformed ({exc.__class__.__name__}: {str(exc)[:120]})") from None
+
+    @classmethod
+    def _parse(cls, data: dict[str, Any]) -> Manifest:
+        if data.get("format") != FORMAT:
+            raise ArchiveError("not a SkillHub backup (manifest.json has no SkillHub format marker)")
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ArchiveError(f"backup format {data.get('format_version')!r} is not supported (this SkillHub reads {FORMAT_VERSION})")
+        files = {name: FileEntry(_count(f["size"], name), _sha(f["sha256"], name)) for name, f in data["files"].items()}
+        for name in files:
+            if not MEMBER_NAME.match(name):
+                raise ArchiveError(f"manifest.json names an unsafe file {name[:80]!r}")
+        pg, mongo = data["postgres"], data["mongo"]
+        collections = {
+            str(name): CollectionEntry(_count(c["documents"], name), _known(c["data"], files), _known(c["layout"], files))
+            for name, c in mongo["collections"].items()
+        }
+        revision = data["alembic_revision"]
+        manifest = cls(
+            created_at=datetime.strptime(data["created_at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC),
+            skillhub_version=str(data["skillhub_version"]),
+            alembic_revision=None if revision is None else str(revision),
+            postgres_version=str(pg["server_version"]),
+            postgres_version_num=_count(pg["server_version_num"], "server_version_num"),
+            pg_dump_version=str(pg["pg_dump_version"]),
+            postgres_database=str(pg["database"]),
+            postgres_dump=_known(pg["dump"], files),
+            tables={str(name): _count(rows, name) for name, rows in pg["tables"].items()},
+            mongo_version=str(mongo["server_version"]),
+            mongo_database=str(mongo["database"]),
+            collections=collections,
+            files=files,
+        )
+        if not re.match(r"^\d+", manifest.pg_dump_version):
+            raise ArchiveError("manifest.json has no pg_dump version")
+        return manifest
+
+
+def _count(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ArchiveError(f"manifest.json: {what} must be a whole number")
+    return value
+
+
+def _sha(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ArchiveError(f"manifest.json: the SHA-256 of {what} is malformed")
+    return value
+
+
+def _known(name: Any, files: dict[str, FileEntry]) -> str:
+    if not isinstance(name, str) or name not in files:
+        raise ArchiveError(f"manifest.json refers to {str(name)[:80]!r}, which its file list lacks")
+    return name
+
+
+def digest(path: Path) -> FileEntry:
+    """Size and SHA-256 of a staged file."""
+    with open(path, "rb") as fh:
+        sha = hashlib.file_digest(fh, "sha256").hexdigest()
+    return FileEntry(path.stat().st_size, sha)
+
+
+class _CountingReader(io.RawIOBase):
+    """A read-only file that reports how many bytes went through it."""
+
+    def __init__(self, inner: IO[bytes], on_bytes: BytesCallback | None) -> None:
+        self._inner = inner
+        self._on_bytes = on_bytes
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        if self._on_bytes is not None and data:
+            self._on_bytes(len(data))
+        return len(data)
+
+
+def _archive_name(created_at: datetime, sequence: int) -> str:
+    stamp = created_at.astimezone(UTC).strftime(TIME_FORMAT)
+    return f"skillhub-{stamp}.tar.gz" if sequence == 1 else f"skillhub-{stamp}-{sequence}.tar.gz"
+
+
+def pack(staging: Path, manifest: Manifest, directory: Path, on_bytes: BytesCallback | None = None) -> Path:
+    """Write the archive (mode 0600) into `directory` under a name no other backup has; return it."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mtime = int(manifest.created_at.timestamp())
+    # mkstemp creates the file 0600 from the start: a dump of password hashes is never world-readable.
+    fd, partial_name = tempfile.mkstemp(prefix=".skillhub-", suffix=".partial", dir=directory)
+    partial = Path(partial_name)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=mtime) as gz:
+                with tarfile.open(fileobj=gz, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                    manifest_bytes = manifest.to_json()
+                    tar.addfile(_member(MANIFEST, len(manifest_bytes), mtime), io.BytesIO(manifest_bytes))
+                    for name, entry in manifest.files.items():
+                        with open(staging / name, "rb") as fh:
+                            tar.addfile(_member(name, entry.size, mtime), _CountingReader(fh, on_bytes))
+            raw.flush()
+            os.fsync(raw.fileno())
+        return _claim_name(partial, directory, manifest.created_at)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _member(name: str, size: int, mtime: int) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.size, info.mtime, info.mode = size, mtime, 0o600
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    return info
+
+
+def _claim_name(partial: Path, directory: Path, created_at: datetime) -> Path:
+    # A hard link fails if the name exists: two backups in the same second never overwrite each other.
+    for sequence in range(1, 1000):
+        final = directory / _archive_name(created_at, sequence)
+        try:
+            os.link(partial, final)
+        except FileExistsError:
+            continue
+        except OSError:
+            # A file system without hard links: a rename, checked first, is nearly as safe.
+            if final.exists():
+                continue
+            os.rename(partial, final)
+        os.chmod(final, 0o600)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return final
+    raise ArchiveError(f"too many backups named for {created_at:%Y-%m-%d %H:%M:%S} in {directory}")
+
+
+def check_readable(path: Path) -> None:
+    """ArchiveError unless `path` is a file this user can read."""
+    if not path.is_file():
+        raise ArchiveError(f"no backup archive at {path}")
+    if not os.access(path, os.R_OK):
+        raise ArchiveError(f"{path} is not readable by this user")
+
+
+def read_manifest(path: Path) -> Manifest:
+    """Only the manifest (the first member): cheap enough to list many archives."""
+    check_readable(path)
+    try:
+        with tarfile.open(path, mode="r|gz") as tar:
+            return _first_manifest(tar, path)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ArchiveError(f"{path.name} is truncated or corrupt ({_short(exc)})") from None
+
+
+def _first_manifest(tar: tarfile.TarFile, path: Path) -> Manifest:
+    first = tar.next()
+    if first is None or first.name != MANIFEST or not first.isfile():
+        raise ArchiveError(f"{path.name} is not a SkillHub backup (manifest.json is not its first file)")
+    if first.size > MAX_MANIFEST_BYTES:
+        raise ArchiveError(f"{path.name}: manifest.json is implausibly large")
+    handle = tar.extractfile(first)
+    assert handle is not None
+    return Manifest.from_json(handle.read())
+
+
+def _short(exc: BaseException) -> str:
+    return (str(exc) or exc.__class__.__name__).splitlines()[0][:120]
+
+
+def verify(path: Path, extract_to: Path | None = None, on_bytes: BytesCallback | None = None) -> Manifest:
+    """Check `path` against its manifest, unpacking into `extract_to` when given; ArchiveError if not intact."""
+    check_readable(path)
+    try:
+        with open(path, "rb") as raw, gzip.GzipFile(fileobj=_CountingReader(raw, on_bytes), mode="rb") as gz:
+            with tarfile.open(fileobj=gz, mode="r|") as tar:
+                manifest = _first_manifest(tar, path)
+                line_counts = {c.data: c.documents for c in manifest.collections.values()}
+                seen: set[str] = set()
+                while (member := tar.next()) is not None:
+                    _check_member(member, manifest, seen)
+                    handle = tar.extractfile(member)
+                    assert handle is not None
+                    _check_content(member.name, handle, manifest.files[member.name], line_counts.get(member.name),
+                                   extract_to)
+                    seen.add(member.name)
+            # The tar reader stops at its end marker; reading on checks the gzip CRC and length.
+            while gz.read(CHUNK):
+                pass
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ArchiveError(f"{path.name} is truncated or corrupt ({_short(exc)})") from None
+    missing = sorted(set(manifest.files) - seen)
+    if missing:
+        raise ArchiveError(f"{path.name}: {missing[0]} is missing from the archive ({len(missing)} file(s) missing)")
+    return manifest
+
+
+def _check_member(member: tarfile.TarInfo, manifest: Manifest, seen: set[str]) -> None:
+    name = member.name
+    if name not in manifest.files:
+        raise ArchiveError(f"the archive holds {name[:80]!r}, which its manifest does not list")
+    if name in seen:
+        raise ArchiveError(f"the archive holds {name} twice")
+    if not member.isfile():
+        raise ArchiveError(f"{name} is not a regular file in the archive")
+    if member.size != manifest.files[name].size:
+        raise ArchiveError(f"{name} is {member.size} bytes, the manifest says {manifest.files[name].size}")
+
+
+def _check_content(name: str, handle: IO[bytes], expected: FileEntry, lines: int | None, extract_to: Path | None) -> None:
+    sha = hashlib.sha256()
+    newlines = 0
+    out: IO[bytes] | None = None
+    if extract_to is not None:
+        target = extract_to / name
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        out = open(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+    try:
+        while chunk := handle.read(CHUNK):
+            sha.update(chunk)
+            if lines is not None:
+                newlines += chunk.count(b"\n")
+            if out is not None:
+                out.write(chunk)
+    finally:
+        if out is not None:
+            out.close()
+    if sha.hexdigest() != expected.sha256:
+        raise ArchiveError(f"{name}: SHA-256 does not match the manifest (the archive was altered or damaged)")
+    if lines is not None and newlines != lines:
+        raise ArchiveError(f"{name} holds {newlines} documents, the manifest says {lines}")
+
+
+@dataclass(frozen=True)
+class ArchiveInfo:
+    """One archive of the backup directory, for listings (the manifest, or why it cannot be read)."""
+
+    path: Path
+    size: int
+    manifest: Manifest | None
+    error: str | None
+
+
+def _sort_key(path: Path) -> tuple[str, int]:
+    match = ARCHIVE_NAME.match(path.name)
+    assert match is not None
+    return match.group(1), int(match.group(2) or 1)
+
+
+def archives(directory: Path) -> list[Path]:
+    """SkillHub archives in `directory`, oldest first (by the UTC time in their names)."""
+    if not directory.is_dir():
+        return []
+    found = [p for p in directory.iterdir() if ARCHIVE_NAME.match(p.name) and p.is_file()]
+    return sorted(found, key=_sort_key)
+
+
+def describe(path: Path) -> ArchiveInfo:
+    try:
+        return ArchiveInfo(path, path.stat().st_size, read_manifest(path), None)
+    except ArchiveError as exc:
+        return ArchiveInfo(path, path.stat().st_size, None, exc.message)
+
+
+def prune(directory: Path, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` archives; only files named like SkillHub archives are touched."""
+    found = archives(directory)
+    doomed = found[: max(0, len(found) - keep)]
+    for path in doomed:
+        path.unlink(missing_ok=True)
+    return doomed

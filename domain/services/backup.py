@@ -1,0 +1,448 @@
+"""Backup, verification and restore of both databases (admins only, from the CLI or the TUI).
+
+A backup is one archive (see `domain.runtime.backup_archive`): a `pg_dump` of PostgreSQL
+taken from an exported snapshot, so the dump and the row counts of the manifest are one
+consistent instant; every MongoDB collection exported after it. The MongoDB export is not
+one instant: a change made while it runs may be in one collection and not another, and a
+document written by the outbox after the PostgreSQL snapshot may be there while its
+outbox record is still pending in the dump. Replaying the outbox after a restore
+(`skillhub doctor --repair` / `skillhub outbox replay`) brings the two back into agreement,
+because every outbox handler is idempotent.
+
+Restore verifies the whole archive before touching anything, restores PostgreSQL in one
+transaction (all or nothing), then replaces the MongoDB collections one by one, and checks
+the counts against the manifest.
+
+Neither writes an activity-log entry: a backup changes nothing, and a restore's entry would
+make the restored data differ from the archive it came from.
+"""
+
+from __future__ import annotations
+
+import importlib
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from pymongo.database import Database
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from domain.clock import Clock, utc_now
+from domain.config import Settings
+from domain.errors import SkillHubError
+from domain.models.users import Principal, Role
+from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout
+from domain.repositories.mongo.guard import mongo_guard
+from domain.repositories.sql.catalog import DatabaseCatalog
+from domain.repositories.sql.outbox import OutboxRepository
+from domain.repositories.sql.unit_of_work import postgres_unavailable
+from domain.runtime import backup_archive, pgtools
+from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
+from domain.runtime.migrate import current_revision, head_revision
+from domain.services.access import require_role
+
+# A drift check returns one line per disagreement between the databases (empty: in agreement).
+DriftCheck = Callable[[], list[str]]
+
+
+class RestoreCancelled(SkillHubError):
+    """The operator did not confirm the restore; nothing was changed."""
+
+
+class RestoreFailed(SkillHubError):
+    """A restore step failed after verification; the message says what state is left."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a long operation is: step `step` of `steps`, `done` of `total` units in it."""
+
+    step: int
+    steps: int
+    stage: str
+    done: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Steps:
+    """Reports progress of numbered steps to an optional callback."""
+
+    def __init__(self, callback: ProgressCallback | None, steps: int) -> None:
+        self._callback = callback
+        self._steps = steps
+        self._step = 0
+        self._stage = ""
+        self._done = 0
+        self._total = 0
+
+    def start(self, stage: str, total: int) -> None:
+        self._step += 1
+        self._stage, self._done, self._total = stage, 0, max(0, total)
+        self._emit()
+
+    def advance(self, units: int, stage: str | None = None) -> None:
+        self._done += units
+        if stage is not None:
+            self._stage = stage
+        self._emit()
+
+    def finish(self) -> None:
+        self._done = self._total
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._callback is not None:
+            self._callback(Progress(self._step, self._steps, self._stage, self._done, self._total))
+
+
+@dataclass(frozen=True)
+class _PostgresDump:
+    """What the PostgreSQL step of a backup produced and saw."""
+
+    member: str
+    tables: dict[str, int]
+    revision: str | None
+    server_version: str
+    server_version_num: int
+    tool_version: str
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """A finished backup: the archive, its manifest, and the old archives retention removed."""
+
+    path: Path
+    size: int
+    manifest: Manifest
+    removed: list[Path]
+    seconds: float
+
+    def lines(self) -> list[str]:
+        m = self.manifest
+        out = [
+            f"Backup written: {self.path} ({human_size(self.size)}, {self.seconds:.1f} s)",
+            f"  PostgreSQL {m.postgres_version}: {len(m.tables)} tables, {m.total_rows} rows "
+            f"(Alembic revision {m.alembic_revision or 'none'})",
+            f"  MongoDB {m.mongo_version}: {len(m.collections)} collections, {m.total_documents} documents",
+        ]
+        if self.removed:
+            out.append(f"  Retention removed {len(self.removed)} old archive(s): " + ", ".join(p.name for p in self.removed))
+        return out
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore did and what the checks after it found."""
+
+    archive: Path
+    manifest: Manifest
+    mismatches: list[str]
+    notes: list[str]
+    revision: str | None
+    head: str | None
+    drift: list[str]
+    seconds: float
+    dropped_collections: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+    def lines(self) -> list[str]:
+        m = self.manifest
+        out = [
+            f"Restored {self.archive.name} (taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC) in {self.seconds:.1f} s",
+            f"  PostgreSQL: {len(m.tables)} tables, {m.total_rows} rows",
+            f"  MongoDB: {len(m.collections)} collections, {m.total_documents} documents",
+        ]
+        if self.dropped_collections:
+            out.append("  Dropped collections absent from the archive: " + ", ".join(self.dropped_collections))
+        out.append(
+            "  Counts: all match the manifest" if not self.mismatches
+            else f"  Counts: {len(self.mismatches)} mismatch(es): " + "; ".join(self.mismatches)
+        )
+        if self.revision == self.head:
+            out.append(f"  Schema: Alembic revision {self.revision} (head)")
+        else:
+            out.append(f"  Schema: Alembic revision {self.revision or 'none'}, code head {self.head}: "
+                       "run 'skillhub db upgrade'")
+        out.append("  Drift check: databases agree" if not self.drift else "  Drift check: " + "; ".join(self.drift))
+        out += [f"  Note: {note}" for note in self.notes]
+        return out
+
+
+def human_size(size: float) -> str:
+    """1536 → '1.5 KiB'."""
+    for unit in ("bytes", "KiB", "MiB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GiB"
+
+
+def skillhub_version() -> str:
+    try:
+        return version("skillhub")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def find_drift_check(services: Any) -> DriftCheck | None:
+    """The doctor's drift check, when the doctor module is installed (`drift_check(services)`)."""
+    try:
+        doctor = importlib.import_module("domain.services.doctor")
+    except ModuleNotFoundError:
+        return None
+    check = getattr(doctor, "drift_check", None)
+    if not callable(check):
+        return None
+    return lambda: list(check(services))
+
+
+def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Manifest:
+    """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
+    backup_archive.check_readable(path)
+    steps = _Steps(progress, 1)
+    steps.start("Verifying archive", path.stat().st_size)
+    manifest = backup_archive.verify(path, on_bytes=steps.advance)
+    steps.finish()
+    return manifest
+
+
+class BackupService:
+    """Create, verify, list and restore backup archives of PostgreSQL and MongoDB."""
+
+    def __init__(self, settings: Settings, database_url: str, engine: Engine, db: Database,
+                 clock: Clock = utc_now, drift_check: DriftCheck | None = None) -> None:
+        self._settings = settings
+        self._connection = pgtools.Connection.from_url(database_url)
+        self._engine = engine
+        self._db = db
+        self._clock = clock
+        self.drift_check = drift_check
+
+    @property
+    def directory(self) -> Path:
+        return self._settings.backup_dir
+
+    # -- backup ----------------------------------------------------------------------
+    def create(self, principal: Principal, progress: ProgressCallback | None = None) -> BackupResult:
+        """Write a new archive into SKILLHUB_BACKUP_DIR, then keep only the newest SKILLHUB_BACKUP_KEEP."""
+        require_role(principal, Role.ADMIN, doing="back up the databases")
+        started = time.monotonic()
+        steps = _Steps(progress, 4)
+        mongo = CollectionArchive(self._db)
+        created_at = self._clock()
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".skillhub-staging-", dir=self.directory) as scratch:
+            staging = Path(scratch)
+            (staging / "postgres").mkdir()
+            (staging / "mongo").mkdir()
+            steps.start("PostgreSQL dump", 1)
+            pg = self._dump_postgres(staging)
+            steps.finish()
+            names = mongo.collection_names()
+            steps.start("MongoDB export", sum(mongo.estimated_count(n) for n in names))
+            collections: dict[str, CollectionEntry] = {}
+            for name in names:
+                collections[name] = self._export_collection(mongo, name, staging, steps)
+            steps.finish()
+            files = {pg.member: backup_archive.digest(staging / pg.member)}
+            for entry in collections.values():
+                files[entry.data] = backup_archive.digest(staging / entry.data)
+                files[entry.layout] = backup_archive.digest(staging / entry.layout)
+            manifest = Manifest(
+                created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg.revision,
+                postgres_version=pg.server_version, postgres_version_num=pg.server_version_num,
+                pg_dump_version=pg.tool_version, postgres_database=self._connection.database,
+                postgres_dump=pg.member, tables=pg.tables,
+                mongo_version=mongo.server_version(), mongo_database=self._db.name, collections=collections,
+                files=files,
+            )
+            steps.start("Packing archive", sum(f.size for f in files.values()))
+            path = backup_archive.pack(staging, manifest, self.directory, on_bytes=steps.advance)
+            steps.finish()
+        steps.start("Retention", 1)
+        removed = backup_archive.prune(self.directory, self._settings.backup_keep)
+        steps.finish()
+        return BackupResult(path, path.stat().st_size, manifest, removed, time.monotonic() - started)
+
+    def _dump_postgres(self, staging: Path) -> _PostgresDump:
+        try:
+            with self._engine.connect() as conn:
+                catalog = DatabaseCatalog(conn)
+                with conn.begin():
+                    # The snapshot is exported first, so the counts, the revision and pg_dump
+                    # all see the same committed state, whatever runs meanwhile.
+                    snapshot = catalog.begin_snapshot()
+                    server_version, version_num = catalog.server_version()
+                    tool = pgtools.find_tool("pg_dump", pgtools.server_major(version_num), server_version)
+                    dump = _PostgresDump(
+                        member=backup_archive.dump_member(self._connection.database),
+                        tables=catalog.row_counts(),
+                        revision=MigrationContext.configure(conn).get_current_revision(),
+                        server_version=server_version,
+                        server_version_num=version_num,
+                        tool_version=tool.version,
+                    )
+                    pgtools.dump(tool, self._connection, staging / dump.member, snapshot,
+                                 self._settings.connect_timeout_s)
+        except OperationalError as exc:
+            raise postgres_unavailable(exc) from None
+        return dump
+
+    @staticmethod
+    def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
+        data, layout = backup_archive.data_member(name), backup_archive.layout_member(name)
+        (staging / layout).write_text(mongo.layout(name).to_json() + "\n", encoding="utf-8")
+        with open(staging / data, "wb") as out:
+            documents = mongo.export(name, out, on_batch=lambda n: steps.advance(n, f"MongoDB export: {name}"))
+        return CollectionEntry(documents, data, layout)
+
+    # -- verify and list -----------------------------------------------------------------
+    def verify(self, principal: Principal, path: Path, progress: ProgressCallback | None = None) -> Manifest:
+        """Check an archive against its manifest without touching any database."""
+        require_role(principal, Role.ADMIN, doing="verify backups")
+        return verify_archive(path, progress)
+
+    def archives(self, principal: Principal) -> list[ArchiveInfo]:
+        """The archives of SKILLHUB_BACKUP_DIR, newest first, each with its manifest."""
+        require_role(principal, Role.ADMIN, doing="list backups")
+        return [backup_archive.describe(p) for p in reversed(backup_archive.archives(self.directory))]
+
+    # -- restore ---------------------------------------------------------------------------
+    def restore(self, principal: Principal, path: Path, confirm: Callable[[Manifest], bool] | None = None,
+                progress: ProgressCallback | None = None) -> RestoreReport:
+        """Verify `path`, ask `confirm`, then replace both databases' contents with the archive's."""
+        require_role(principal, Role.ADMIN, doing="restore backups")
+        started = time.monotonic()
+        steps = _Steps(progress, 4)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
+            unpacked = Path(scratch)
+            backup_archive.check_readable(path)
+            steps.start("Verifying archive", path.stat().st_size)
+            manifest = backup_archive.verify(path, extract_to=unpacked, on_bytes=steps.advance)
+            steps.finish()
+            layouts = _read_layouts(manifest, unpacked)
+            tool = self._preflight(manifest)
+            if confirm is not None and not confirm(manifest):
+                raise RestoreCancelled("Restore cancelled: nothing was changed.")
+            steps.start("PostgreSQL restore", 1)
+            try:
+                pgtools.restore(tool, self._connection, unpacked / manifest.postgres_dump, self._settings.connect_timeout_s)
+            except pgtools.PgToolError as exc:
+                raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
+            steps.finish()
+            steps.start("MongoDB restore", manifest.total_documents)
+            dropped = self._restore_mongo(manifest, layouts, unpacked, steps)
+            steps.finish()
+        steps.start("Checking", 1)
+        report = self._check(path, manifest, layouts, dropped, time.monotonic() - started)
+        steps.finish()
+        return report
+
+    def _preflight(self, manifest: Manifest) -> pgtools.PgTool:
+        """Everything that can refuse the restore, checked before anything is changed."""
+        try:
+            with self._engine.connect() as conn:
+                server_version, version_num = DatabaseCatalog(conn).server_version()
+        except OperationalError as exc:
+            raise postgres_unavailable(exc) from None
+        with mongo_guard():
+            self._db.client.admin.command("ping")
+        needed = max(pgtools.server_major(version_num), manifest.pg_dump_major)
+        return pgtools.find_tool("pg_restore", needed, server_version)
+
+    def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
+                       steps: _Steps) -> list[str]:
+        mongo = CollectionArchive(self._db)
+        try:
+            dropped = mongo.drop_others(manifest.collections)
+            for name, entry in manifest.collections.items():
+                mongo.replace(layouts[name], _lines(unpacked / entry.data),
+                              on_batch=lambda n, name=name: steps.advance(n, f"MongoDB restore: {name}"))
+        except SkillHubError as exc:
+            raise RestoreFailed(f"PostgreSQL was restored but MongoDB failed: {exc.message} "
+                                "(run the restore again once MongoDB is back)") from None
+        except ValueError as exc:
+            raise RestoreFailed(f"PostgreSQL was restored but a MongoDB document could not be read: {exc}") from None
+        return dropped
+
+    def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
+               seconds: float) -> RestoreReport:
+        mismatches: list[str] = []
+        notes: list[str] = []
+        try:
+            with self._engine.connect() as conn:
+                counts = DatabaseCatalog(conn).row_counts()
+        except OperationalError as exc:
+            raise postgres_unavailable(exc) from None
+        for table, rows in manifest.tables.items():
+            if counts.get(table) != rows:
+                mismatches.append(f"table {table}: {counts.get(table, 'missing')} rows, archive {rows}")
+        extra = sorted(set(counts) - set(manifest.tables))
+        if extra:
+            notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
+        mongo = CollectionArchive(self._db)
+        for name, entry in manifest.collections.items():
+            found = mongo.count(name)
+            expires = any("expireAfterSeconds" in ix for ix in layouts[name].indexes)
+            if found < entry.documents and expires:
+                # MongoDB's TTL monitor may already have removed entries that had expired.
+                notes.append(f"collection {name}: {found} documents, archive {entry.documents} (expired ones removed)")
+            elif found != entry.documents:
+                mismatches.append(f"collection {name}: {found} documents, archive {entry.documents}")
+            present = mongo.index_patterns(name)
+            mismatches += [f"index {name}.{ix.get('name', '?')} missing" for ix in layouts[name].indexes
+                           if tuple(k for k, _ in ix["key"]) not in present]
+        if manifest.mongo_database != self._db.name:
+            notes.append(f"the archive came from MongoDB database {manifest.mongo_database}, restored into {self._db.name}")
+        return RestoreReport(path, manifest, mismatches, notes, current_revision(self._engine), head_revision(),
+                             self._drift(), seconds, dropped)
+
+    def _drift(self) -> list[str]:
+        if self.drift_check is not None:
+            try:
+                return self.drift_check()
+            except SkillHubError as exc:
+                return [f"the drift check could not run: {exc.message}"]
+        try:
+            with self._engine.connect() as conn:
+                pending = OutboxRepository(conn).pending_count()
+        except DBAPIError:
+            return ["the outbox table could not be read"]
+        if pending:
+            return [f"{pending} outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
+        return []
+
+
+def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLayout]:
+    layouts: dict[str, CollectionLayout] = {}
+    for name, entry in manifest.collections.items():
+        try:
+            layouts[name] = CollectionLayout.from_json((unpacked / entry.layout).read_bytes())
+        except ValueError as exc:
+            raise backup_archive.ArchiveError(f"{entry.layout} is malformed ({str(exc)[:120]})") from None
+        if layouts[name].name != name:
+            raise backup_archive.ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
+    return layouts
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        yield from fh
+

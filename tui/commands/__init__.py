@@ -1,0 +1,1 @@
+"""Sub-commands of `skillhub` that modules add through `tui.cli.EXTRA_COMMANDS`."""
