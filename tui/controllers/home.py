@@ -11,9 +11,9 @@ from domain.models.users import Principal, Role
 from tui.controllers.session import PrincipalSource
 
 ROLE_SUMMARIES: dict[Role, str] = {
-    Role.ADMIN: "Full access: people, the activity log, backups and every module.",
-    Role.TRAINER: "Runs workshops and challenges and records the progress of learners.",
-    Role.LEARNER: "Registers for workshops and follows their own challenges and badges.",
+    Role.ADMIN: "Everything: people, the activity log, backups, all modules.",
+    Role.TRAINER: "Runs workshops and challenges, records learners' progress.",
+    Role.LEARNER: "Joins workshops, follows their own challenges and badges.",
 }
 
 
