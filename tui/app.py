@@ -146,17 +146,22 @@ class SkillHubApp(App[None]):
         while len(self.screen_stack) > BASE_DEPTH:
             await self.pop_screen()
 
+    def _can_go_back(self) -> bool:
+        # Dialogs close themselves (escape): "back" is about the screens under them.
+        full_screens = [screen for screen in self.screen_stack if not screen.is_modal]
+        return self.session.logged_in and len(full_screens) > BASE_DEPTH
+
     async def action_back(self, from_backspace: bool = False) -> None:
         if from_backspace and isinstance(self.focused, (Input, TextArea)):
             return
-        if len(self.screen_stack) > BASE_DEPTH:
+        if self._can_go_back() and not self.screen.is_modal:
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("section", "logout"):
             return self.session.logged_in
         if action == "back":
-            return self.session.logged_in and len(self.screen_stack) > BASE_DEPTH
+            return self._can_go_back()
         return True
 
     # -- help and palette ----------------------------------------------------------------

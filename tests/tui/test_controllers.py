@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from domain.errors import AuthenticationFailed, FormErrors, PermissionDenied, SessionExpired
@@ -119,3 +122,14 @@ def test_home_controller_greys_the_sections_a_learner_may_not_open(services: Ser
     users = next(line for line in view.sections if line.key == "5")
     assert users.note == "admins only"
     assert (view.name, view.role, view.today) == ("Lea Learner", "learner", "Sunday 22 November 2026")
+
+
+def test_controllers_import_no_textual() -> None:
+    """Controllers are plain classes: importing all of them must not pull Textual in."""
+    code = (
+        "import sys\n"
+        "import tui.controllers.activity, tui.controllers.home, tui.controllers.login\n"
+        "import tui.controllers.paging, tui.controllers.session, tui.controllers.users\n"
+        "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -82,19 +82,20 @@ async def test_admin_creates_a_user_through_the_form_then_changes_their_role(app
         await settle(pilot)
         await pilot.press(*"nina@example.org", "tab", *"Nina Newcomer", "tab", "tab", *"a long enough secret", "ctrl+s")
         await settle(pilot)
-        assert isinstance(app.screen, UsersScreen)
+        users = app.screen
+        assert isinstance(users, UsersScreen)
         rows = table_rows(app, "#users-table")
         assert ["Nina Newcomer", "nina@example.org", "learner", "yes", "2026-11-22"] in rows
         # The cursor stays on the new user, so `r` changes their role.
-        assert app.screen.selected is not None and app.screen.selected.email == "nina@example.org"
+        assert users.selected is not None and users.selected.email == "nina@example.org"
         await pilot.press("r")
         await settle(pilot)
         await pilot.press("up", "enter")
         await settle(pilot)
         assert ["Nina Newcomer", "nina@example.org", "trainer", "yes", "2026-11-22"] in table_rows(app, "#users-table")
         assert "Nina Newcomer <nina@example.org> is now trainer." in notifications(app)
-    nina = services.users.find_people(admin, Role.TRAINER, search="nina")
-    assert [u.email for u in nina] == ["nina@example.org"]
+    nina = services.users.list(admin, PageRequest(1, 50), search="nina").items
+    assert [(u.email, u.role) for u in nina] == [("nina@example.org", Role.TRAINER)]
     assert services.auth.login("nina@example.org", "a long enough secret").principal.role is Role.TRAINER
 
 
@@ -129,7 +130,9 @@ async def test_deactivation_needs_a_yes_and_is_refused_for_yourself(app: SkillHu
         await log_in(pilot, "admin@example.org")
         await pilot.press("5")
         await settle(pilot)
-        assert app.screen.selected is not None and app.screen.selected.email == "admin@example.org"
+        users = app.screen
+        assert isinstance(users, UsersScreen)
+        assert users.selected is not None and users.selected.email == "admin@example.org"
         await pilot.press("d", "y")
         await settle(pilot)
         assert "You cannot deactivate your own account." in notifications(app)

@@ -20,9 +20,14 @@ ROLE_SUMMARIES: dict[Role, str] = {
 class SectionEntry(Protocol):
     """What Home needs to know about a section of the shell."""
 
-    key: str
-    title: str
-    summary: str
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def summary(self) -> str: ...
 
     @property
     def available(self) -> bool: ...

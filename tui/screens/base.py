@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
@@ -68,3 +70,36 @@ class ShellDialog(ModalScreen[ResultType]):
 
     def show_error(self, error: SkillHubError) -> None:
         self.notify(error.message, severity="error")
+
+
+# A priority binding, so the focus moves before the next typed key is delivered: with
+# Input.Submitted the move happens a message later, and fast typing (or a burst of keys
+# over SSH) would land in the field just left.
+ENTER_IN_FORM = Binding("enter", "enter_in_form", show=False, priority=True)
+
+
+class SubmitsOnEnter:
+    """Mixin for form screens (put ENTER_IN_FORM in BINDINGS): enter in a text field moves to
+    the next field, and in the field named SUBMIT_FIELD it submits; elsewhere enter is untouched."""
+
+    SUBMIT_FIELD: ClassVar[str]
+    # Each form defines it: send the form.
+    submit: Callable[[], None]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "enter_in_form":
+            return isinstance(self._screen.focused, Input)
+        return True
+
+    def action_enter_in_form(self) -> None:
+        focused = self._screen.focused
+        if focused is not None and focused.id == self.SUBMIT_FIELD:
+            # Keys typed just before enter may still wait in the field's queue: submit after them.
+            focused.call_later(self.submit)
+        else:
+            self._screen.focus_next()
+
+    @property
+    def _screen(self) -> Screen[Any]:
+        assert isinstance(self, Screen)
+        return self

@@ -43,7 +43,8 @@ class ChangeRoleDialog(ModalScreen[Role | None]):
 
     @on(OptionList.OptionSelected, "#role-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(Role(event.option.id))
+        if event.option.id is not None:
+            self.dismiss(Role(event.option.id))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -11,19 +11,21 @@ from textual.widgets import Button, Input, Select, Static
 from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
-from tui.screens.base import ShellDialog, deliver
+from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
 from tui.widgets.form_field import FormField, show_form_errors
 
 FIELDS = ("email", "full_name", "role", "password")
 
 
-class CreateUserDialog(ShellDialog[UserRow | None]):
+class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
     """Dismissed with the new user's row, or None when cancelled."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Create"),
         Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
     ]
+    SUBMIT_FIELD = "new-password"
 
     def __init__(self, controller: UsersController) -> None:
         super().__init__()
@@ -46,20 +48,15 @@ class CreateUserDialog(ShellDialog[UserRow | None]):
                 yield Button("Create (ctrl+s)", id="create-user-save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="create-user-cancel", compact=True)
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        # enter moves on like tab; in the last field it submits.
-        if event.input.id == "new-password":
-            self.action_save()
-        else:
-            self.focus_next()
-
     @on(Button.Pressed, "#create-user-save")
     def action_save(self) -> None:
         values = {field: self.query_one(f"#field-{field}", FormField).value for field in FIELDS}
         self._show_errors({})
         self.query_one("#create-user-save", Button).disabled = True
         self.create(values)
+
+    def submit(self) -> None:
+        self.action_save()
 
     @on(Button.Pressed, "#create-user-cancel")
     def action_cancel(self) -> None:

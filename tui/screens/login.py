@@ -11,16 +11,18 @@ from textual.worker import Worker, WorkerState
 
 from domain.errors import SkillHubError
 from tui.controllers.login import LoginController, Welcome
-from tui.screens.base import ShellScreen, deliver
+from tui.screens.base import ENTER_IN_FORM, ShellScreen, SubmitsOnEnter, deliver
 from tui.widgets.form_field import FormField
 from tui.widgets.shell_footer import ShellFooter
 
 
-class LoginScreen(ShellScreen):
+class LoginScreen(SubmitsOnEnter, ShellScreen):
     """The first screen, and where an expired or revoked session comes back to."""
 
     TITLE = "Log in"
     AUTO_FOCUS = "#email"
+    BINDINGS = [ENTER_IN_FORM]
+    SUBMIT_FIELD = "password"
 
     class SignedIn(Message):
         """The session has started; the shell opens Home."""
@@ -51,11 +53,6 @@ class LoginScreen(ShellScreen):
         self.query_one("#login-notice").display = bool(self.notice)
         self.query_one("#login-error").display = False
 
-    @on(Input.Submitted, "#email")
-    def _email_done(self) -> None:
-        self.query_one("#password", Input).focus()
-
-    @on(Input.Submitted, "#password")
     @on(Button.Pressed, "#login-submit")
     def submit(self) -> None:
         """Send the form (enter in the password field, or the button)."""
@@ -72,7 +69,8 @@ class LoginScreen(ShellScreen):
         welcome = self.controller.sign_in(email, password)
         deliver(self, self.post_message, self.SignedIn(welcome))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+    @on(Worker.StateChanged)
+    def _ready_again(self, event: Worker.StateChanged) -> None:
         if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
             self._set_busy(False)
 

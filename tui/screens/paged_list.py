@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import ClassVar
 
+from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
+from textual.worker import Worker
 
 from tui.controllers.paging import PageInfo
 from tui.screens.base import ShellScreen
@@ -59,7 +61,8 @@ class PagedListScreen(ShellScreen):
         self._page_label(info.label)
         self.refresh_bindings()
 
-    def on_worker_state_changed(self) -> None:
+    @on(Worker.StateChanged)
+    def _settle_page_label(self) -> None:
         # A load that failed must not leave "Loading…" behind.
         if not any(w.is_running for w in self.app.workers if w.node is self and w.group == self.PAGE_GROUP):
             self._page_label(self.page_info.label if self.page_info else "")

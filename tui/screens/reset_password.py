@@ -10,17 +10,19 @@ from textual.widgets import Button, Input, Static
 
 from domain.errors import FormErrors, SkillHubError
 from tui.controllers.users import UsersController
-from tui.screens.base import ShellDialog, deliver
+from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
 from tui.widgets.form_field import FormField, show_form_errors
 
 
-class ResetPasswordDialog(ShellDialog[bool]):
+class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
     """Dismissed with True once the password is changed, False when cancelled."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
     ]
+    SUBMIT_FIELD = "reset-password-2"
 
     def __init__(self, controller: UsersController, user_id: int, user_label: str) -> None:
         super().__init__()
@@ -39,13 +41,6 @@ class ResetPasswordDialog(ShellDialog[bool]):
                 yield Button("Save (ctrl+s)", id="reset-password-save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="reset-password-cancel", compact=True)
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
-        if event.input.id == "reset-password-2":
-            self.action_save()
-        else:
-            self.focus_next()
-
     @on(Button.Pressed, "#reset-password-save")
     def action_save(self) -> None:
         password = self.query_one("#field-password", FormField).value
@@ -53,6 +48,9 @@ class ResetPasswordDialog(ShellDialog[bool]):
         self._show_errors({})
         self.query_one("#reset-password-save", Button).disabled = True
         self.save(password, repeat)
+
+    def submit(self) -> None:
+        self.action_save()
 
     @on(Button.Pressed, "#reset-password-cancel")
     def action_cancel(self) -> None:
