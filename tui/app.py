@@ -65,7 +65,7 @@ class SkillHubApp(App[None]):
         # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
         self.cursor_blink = cursor_blink
         self.session = SessionKeeper(services.auth)
-        self.context = ShellContext(services, self.session.current, self.clock)
+        self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
 
     def on_mount(self) -> None:
         self.push_screen(self._login_screen())
@@ -74,11 +74,6 @@ class SkillHubApp(App[None]):
         return LoginScreen(LoginController(self.services.auth, self.session), notice)
 
     # -- session -------------------------------------------------------------------------
-
-    @property
-    def principal(self) -> Principal | None:
-        """Who was validated last (display and greying only: services check the token's principal)."""
-        return self.session.principal
 
     async def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
         self.sub_title = f"{message.welcome.name} · {message.welcome.role}"
@@ -130,6 +125,8 @@ class SkillHubApp(App[None]):
         deliver(self, self._show_section, section, principal)
 
     async def _show_section(self, section: Section, principal: Principal) -> None:
+        # The role comes fresh from the database: a promotion or demotion shows at once.
+        self.sub_title = f"{principal.full_name} · {principal.role.value}"
         self.refresh_bindings()
         if not section.allows(principal):
             self._refuse(section)

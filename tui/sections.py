@@ -31,8 +31,12 @@ class ShellContext:
     """What a section's screen factory receives."""
 
     services: Services
-    # Re-validates the session token on every call (blocking): call it from a worker.
+    # Re-validates the session token on every call (blocking): call it from a worker,
+    # and pass it to controllers so every action is checked.
     principal: PrincipalSource
+    # Who was validated last, without a database round trip: for greying keys in
+    # check_action, never for authorisation (the services do that).
+    last_known: Callable[[], Principal | None]
     clock: Clock
 
 

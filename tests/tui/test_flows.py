@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 
+from textual import events
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from domain.clock import fixed_clock, utc_now
@@ -325,3 +326,17 @@ async def test_help_lists_this_screens_keys_and_the_global_ones(app: SkillHubApp
         await settle(pilot)
         assert "Back" in text_of(app, "#help-global-keys")
         assert text_of(app, "#help-screen-keys") == "No keys of its own."
+
+
+async def test_login_survives_a_burst_of_keys_as_from_a_pasted_line(app: SkillHubApp, admin: Principal) -> None:
+    """Keys arriving together (paste, SSH) must land in the right field and submit the whole password."""
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        burst = [*"admin@example.org", "enter", *TEST_PASSWORD, "enter"]
+        for key in burst:
+            character = key if len(key) == 1 else ("\r" if key == "enter" else None)
+            name = {" ": "space", "@": "at", ".": "full_stop"}.get(key, key)
+            app.post_message(events.Key(name, character))
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
