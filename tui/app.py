@@ -1,0 +1,244 @@
+"""SkillHubApp: the composition root of the TUI.
+
+It receives the services, keeps the session token, owns global navigation (digit keys,
+help, back, log out, quit, the command palette) and shows what screens report: an
+expired session sends the user back to the login screen, an unreachable database opens
+a panel naming it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual import events, work
+from textual.actions import parse as parse_action
+from textual.app import App
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+from textual.worker import Worker, WorkerState
+
+from domain.clock import Clock
+from domain.errors import SkillHubError
+from domain.models.users import Principal
+from domain.runtime.container import Services
+from tui.commands import NavigationCommands, PaletteCommand
+from tui.controllers.login import LoginController
+from tui.controllers.session import SessionKeeper
+from tui.messages import DatabaseDown, OpenSection, SessionEnded
+from tui.screens.base import deliver, route_error
+from tui.screens.database_down import DatabaseDownDialog
+from tui.screens.help import HelpEntry, HelpScreen
+from tui.screens.login import LoginScreen
+from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
+
+LOGGED_OUT = "You have logged out."
+# The stack under a section screen: Textual's default screen, then Home (or Login).
+BASE_DEPTH = 2
+
+
+class SkillHubApp(App[None]):
+    """SkillHub's terminal back-office; `SkillHubApp(services).run()`."""
+
+    TITLE = "SkillHub"
+    CSS_PATH = ["styles/shell.tcss", "styles/forms.tcss", "styles/lists.tcss"]
+    # Only SkillHub's own commands: navigation first, not Textual's theme or screenshot tools.
+    COMMANDS = {NavigationCommands}
+
+    BINDINGS = [
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
+        Binding("f1", "help", "Help", show=False, id="help-f1"),
+        Binding("escape", "back", "Back", id="back"),
+        # Inside a text field backspace deletes: the field's own binding comes first, and
+        # action_back refuses too, so backspace goes back only from tables and lists.
+        Binding("backspace", "back(True)", "Back", show=False, id="back-backspace"),
+        Binding("ctrl+l", "logout", "Log out", id="logout"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        *(Binding(s.key, f"section('{s.key}')", s.title, show=False, id=f"section-{s.key}") for s in SECTIONS),
+    ]
+
+    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        self.clock = clock or services.clock
+        # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
+        self.cursor_blink = cursor_blink
+        self.session = SessionKeeper(services.auth)
+        self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
+
+    def on_mount(self) -> None:
+        self.push_screen(self._login_screen())
+
+    def _login_screen(self, notice: str = "") -> LoginScreen:
+        return LoginScreen(LoginController(self.services.auth, self.session), notice)
+
+    # -- session -------------------------------------------------------------------------
+
+    async def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
+        self.sub_title = f"{message.welcome.name} · {message.welcome.role}"
+        await self.switch_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
+        self.refresh_bindings()
+
+    async def on_session_ended(self, message: SessionEnded) -> None:
+        await self._to_login(message.reason)
+
+    async def action_logout(self) -> None:
+        token = self.session.forget()
+        await self._to_login(LOGGED_OUT)
+        if token is not None:
+            self._revoke(token)
+
+    @work(thread=True, exit_on_error=False, group="logout")
+    def _revoke(self, token: str) -> None:
+        self.session.revoke(token)
+
+    async def _to_login(self, notice: str) -> None:
+        """Forget the session locally and show the login screen with `notice`."""
+        self.session.forget()
+        self.sub_title = ""
+        await self._pop_to_base()
+        await self.switch_screen(self._login_screen(notice))
+        self.refresh_bindings()
+
+    # -- navigation ----------------------------------------------------------------------
+
+    def action_section(self, key: str) -> None:
+        section = SECTION_BY_KEY.get(key)
+        principal = self.session.principal
+        if section is None or principal is None:
+            return
+        # Refused keys stay active (not greyed) so that pressing one says why; Home and
+        # help grey them, and the services refuse anyway.
+        if not section.allows(principal):
+            self._refuse(section)
+            return
+        self._open(section)
+
+    def on_open_section(self, message: OpenSection) -> None:
+        self.action_section(message.key)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="navigation")
+    def _open(self, section: Section) -> None:
+        # Opening a section is an action: the token is checked again first (expiry, deny-list, role).
+        principal = self.session.current()
+        deliver(self, self._show_section, section, principal)
+
+    async def _show_section(self, section: Section, principal: Principal) -> None:
+        # The role comes fresh from the database: a promotion or demotion shows at once.
+        self.sub_title = f"{principal.full_name} · {principal.role.value}"
+        self.refresh_bindings()
+        if not section.allows(principal):
+            self._refuse(section)
+            return
+        await self._pop_to_base()
+        if section.key != HOME_KEY:
+            await self.push_screen(section.build(self.context))
+
+    def _refuse(self, section: Section) -> None:
+        self.notify(f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
+                    severity="warning")
+
+    async def _pop_to_base(self) -> None:
+        while len(self.screen_stack) > BASE_DEPTH:
+            await self.pop_screen()
+
+    def _can_go_back(self) -> bool:
+        # Dialogs close themselves (escape): "back" is about the screens under them.
+        full_screens = [screen for screen in self.screen_stack if not screen.is_modal]
+        return self.session.logged_in and len(full_screens) > BASE_DEPTH
+
+    async def action_back(self, from_backspace: bool = False) -> None:
+        if from_backspace and isinstance(self.focused, (Input, TextArea)):
+            return
+        if self._can_go_back() and not self.screen.is_modal:
+            await self.pop_screen()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("section", "logout"):
+            return self.session.logged_in
+        if action == "back":
+            return self._can_go_back()
+        return True
+
+    # -- help and palette ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        self.push_screen(HelpScreen(str(screen.title or self.title), self._screen_keys(screen), self._global_keys()))
+
+    def _screen_keys(self, screen: Screen[object]) -> list[HelpEntry]:
+        """The screen's own keys (not Textual's focus keys), greyed when its check_action says so."""
+        bindings: list[Binding] = []
+        for cls in type(screen).__mro__:
+            if cls.__module__.startswith("textual."):
+                break
+            bindings.extend(Binding.make_bindings(cls.__dict__.get("BINDINGS", [])))
+        return _merge_keys(self, screen, bindings)
+
+    def _global_keys(self) -> list[HelpEntry]:
+        bindings = [b for b in Binding.make_bindings(type(self).BINDINGS) if not b.action.startswith("section")]
+        entries = _merge_keys(self, self, bindings)
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
+        entries.append(HelpEntry(self.get_key_display(palette), palette.description))
+        principal = self.session.principal
+        if principal is not None:
+            for section in SECTIONS:
+                allowed = section.allows(principal)
+                note = "" if allowed else f"{section.roles_label()} only"
+                if allowed and not section.available:
+                    note = "not available yet"
+                entries.append(HelpEntry(section.key, section.title, allowed, note))
+        return entries
+
+    def palette_commands(self) -> list[PaletteCommand]:
+        """Navigation for the command palette: only what the current user may open."""
+        principal = self.session.principal
+        if principal is None:
+            return []
+        commands = [
+            PaletteCommand(f"Go to {s.title}", f"key {s.key} · {s.summary}", partial(self.action_section, s.key))
+            for s in SECTIONS
+            if s.allows(principal)
+        ]
+        commands.append(PaletteCommand("Log out", "ctrl+l · end the session and revoke its token", self.action_logout))
+        commands.append(PaletteCommand("Help", "? · the keys of the current screen", self.action_help))
+        commands.append(PaletteCommand("Quit", "ctrl+q · leave SkillHub", self.exit))
+        return commands
+
+    # -- what screens report --------------------------------------------------------------
+
+    def on_database_down(self, message: DatabaseDown) -> None:
+        if not isinstance(self.screen, DatabaseDownDialog):
+            self.push_screen(DatabaseDownDialog(message.error))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.node is self:
+            route_error(self, event.worker.error, self._notify_error)
+
+    def _notify_error(self, error: SkillHubError) -> None:
+        self.notify(error.message, severity="error")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if not self.cursor_blink and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
+
+
+def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[HelpEntry]:
+    """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones."""
+    merged: dict[str, tuple[list[str], str, bool | None]] = {}
+    for binding in bindings:
+        if not binding.description:
+            continue
+        _, name, parameters = parse_action(binding.action)
+        state = node.check_action(name, parameters)
+        if state is False:
+            continue
+        keys, _, _ = merged.setdefault(name, ([], binding.description, state))
+        keys.append(app.get_key_display(binding))
+    return [
+        HelpEntry(" ".join(keys), description, bool(state), "" if state else "not now")
+        for keys, description, state in merged.values()
+    ]

@@ -1,0 +1,1 @@
+"""Controllers: plain classes (no Textual) that call services and return view-models."""

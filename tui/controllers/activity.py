@@ -1,0 +1,63 @@
+"""The activity log as the Activity screen sees it: newest first, paged, filtered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.errors import ValidationError
+from domain.models.paging import PageRequest
+from domain.repositories.mongo.activity import ActivityEntry
+from domain.services.activity import ActivityService
+from tui.controllers.paging import PageInfo
+from tui.controllers.session import PrincipalSource
+
+PAGE_SIZE = 50
+COLUMNS = ("When (UTC)", "Actor", "Action", "Entity", "Details")
+MAX_FILTER_CHARS = 254
+MAX_DETAILS_CHARS = 80
+
+
+def describe(details: dict[str, Any]) -> str:
+    """Details as one short line: `role: admin → trainer` or `key=value, …`."""
+    if set(details) == {"before", "after"}:
+        return f"{details['before']} → {details['after']}"
+    text = ", ".join(f"{key}={value}" for key, value in sorted(details.items()))
+    return text if len(text) <= MAX_DETAILS_CHARS else text[: MAX_DETAILS_CHARS - 1] + "…"
+
+
+def _cells(entry: ActivityEntry) -> tuple[str, ...]:
+    entity = f"{entry.entity} {entry.entity_id}".strip()
+    return (entry.at.strftime("%Y-%m-%d %H:%M"), entry.actor_email, entry.action, entity, describe(entry.details))
+
+
+@dataclass(frozen=True)
+class ActivityPage:
+    """A page of log lines, where it sits, and the filter that produced it."""
+
+    rows: tuple[tuple[str, ...], ...]
+    info: PageInfo
+    actor: str
+    action: str
+
+
+class ActivityController:
+    """Reads the activity log for the current principal (the service refuses non-admins)."""
+
+    def __init__(self, activity: ActivityService, principal: PrincipalSource, page_size: int = PAGE_SIZE) -> None:
+        self._activity = activity
+        self._principal = principal
+        self._page_size = page_size
+
+    def actions(self) -> tuple[str, ...]:
+        """Every action name in the log, for the filter's choices."""
+        return tuple(self._activity.actions(self._principal()))
+
+    def page(self, number: int, actor: str = "", action: str = "") -> ActivityPage:
+        actor, action = actor.strip().lower(), action.strip()
+        if len(actor) > MAX_FILTER_CHARS:
+            raise ValidationError(f"Actor must be at most {MAX_FILTER_CHARS} characters", field="actor")
+        request = PageRequest(number, self._page_size)
+        result = self._activity.list(self._principal(), request, actor=actor, action=action)
+        rows = tuple(_cells(entry) for entry in result.items)
+        return ActivityPage(rows, PageInfo.of(result, "entry", "entries"), actor, action)

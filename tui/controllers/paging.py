@@ -1,0 +1,26 @@
+"""What a list screen shows about the page it is on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.models.paging import Page
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Page number, page count and total, with the label a list screen prints."""
+
+    number: int
+    pages: int
+    total: int
+    has_next: bool
+    has_previous: bool
+    label: str
+
+    @classmethod
+    def of(cls, page: Page[Any], noun: str, plural: str | None = None) -> PageInfo:
+        counted = noun if page.total == 1 else (plural or f"{noun}s")
+        label = f"Page {page.request.number} of {page.pages} · {page.total} {counted}"
+        return cls(page.request.number, page.pages, page.total, page.has_next, page.has_previous, label)

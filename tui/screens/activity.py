@@ -1,0 +1,108 @@
+"""Activity log (admins): newest first, 50 a page, filtered by actor email or action."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Select, Static
+
+from tui.controllers.activity import COLUMNS, ActivityController, ActivityPage
+from tui.screens.base import deliver
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.widgets.shell_footer import ShellFooter
+
+
+class ActivityScreen(PagedListScreen):
+    """Who changed what and when, read from MongoDB's `activity_logs`."""
+
+    TITLE = "Activity log"
+    TABLE_ID = "activity-table"
+    PAGE_LABEL_ID = "activity-page"
+    AUTO_FOCUS = "#activity-table"
+    PAGE_GROUP = "activity-page"
+
+    BINDINGS = [
+        Binding("slash", "filter_actor", "Actor", id="activity-actor"),
+        Binding("f", "filter_action", "Action", id="activity-action"),
+        Binding("c", "clear_filters", "Clear", id="activity-clear"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: ActivityController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.actor = ""
+        self.action = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Input(id="activity-actor-filter", placeholder="/ actor email, enter", compact=True)
+            yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
+            yield Static("", id="activity-page", classes="list-page")
+        yield DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.load_actions()
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="activity-page")
+    def fetch(self, number: int) -> None:
+        deliver(self, self.show_page, self.controller.page(number, self.actor, self.action))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="activity-actions")
+    def load_actions(self) -> None:
+        deliver(self, self.show_actions, self.controller.actions())
+
+    def show_actions(self, actions: tuple[str, ...]) -> None:
+        self.query_one("#activity-action-filter", Select).set_options((name, name) for name in actions)
+
+    def show_page(self, view: ActivityPage) -> None:
+        self.table.clear()
+        for cells in view.rows:
+            self.table.add_row(*cells)
+        self.page_loaded(view.info)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filters":
+            return bool(self.actor or self.action) or None
+        return super().check_action(action, parameters)
+
+    # -- filters and pages -----------------------------------------------------------------
+
+    def action_filter_actor(self) -> None:
+        self.query_one("#activity-actor-filter", Input).focus()
+
+    def action_filter_action(self) -> None:
+        select = self.query_one("#activity-action-filter", Select)
+        select.focus()
+        select.expanded = True
+
+    def action_clear_filters(self) -> None:
+        self.query_one("#activity-actor-filter", Input).value = ""
+        self.query_one("#activity-action-filter", Select).clear()
+        self._filter(actor="", action="")
+
+    @on(Input.Submitted, "#activity-actor-filter")
+    def _actor_entered(self, event: Input.Submitted) -> None:
+        self.table.focus()
+        self._filter(actor=event.value, action=self.action)
+
+    @on(Select.Changed, "#activity-action-filter")
+    def _action_chosen(self, event: Select.Changed) -> None:
+        action = "" if event.value is Select.NULL else str(event.value)
+        if action != self.action:
+            self.table.focus()
+            self._filter(actor=self.actor, action=action)
+
+    def _filter(self, actor: str, action: str) -> None:
+        self.actor, self.action = actor.strip(), action
+        self.page_number = 1
+        self.reload()

@@ -1,0 +1,64 @@
+"""`?`: the keys of the current screen and the keys that work everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    """One key in the help: greyed (with a note) when the user may not use it now."""
+
+    key: str
+    description: str
+    enabled: bool = True
+    note: str = ""
+
+
+def _lines(entries: Sequence[HelpEntry]) -> Content:
+    width = max((len(e.key) for e in entries), default=0)
+    parts = []
+    for entry in entries:
+        line = f"{entry.key:<{width}}  {entry.description}" + (f" ({entry.note})" if entry.note else "")
+        parts.append(Content.styled(line, "" if entry.enabled else "$text-disabled"))
+    return Content("\n").join(parts) if parts else Content("No keys of its own.")
+
+
+class HelpScreen(ModalScreen[None]):
+    """Two columns: this screen's keys, and the global ones (sections greyed by role)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("backspace", "close", "Close", show=False),
+        Binding("question_mark", "close", "Close", show=False),
+        Binding("f1", "close", "Close", show=False),
+    ]
+
+    def __init__(self, screen_title: str, screen_keys: Sequence[HelpEntry], global_keys: Sequence[HelpEntry]) -> None:
+        super().__init__()
+        self.screen_title = screen_title
+        self.screen_keys = screen_keys
+        self.global_keys = global_keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help"):
+            yield Static(f"Keys — {self.screen_title}", classes="dialog-title", markup=False)
+            with VerticalScroll(id="help-body"), Horizontal(id="help-columns"):
+                with Vertical(classes="help-column"):
+                    yield Static("On this screen", classes="help-heading")
+                    yield Static(_lines(self.screen_keys), id="help-screen-keys")
+                with Vertical(classes="help-column"):
+                    yield Static("Everywhere", classes="help-heading")
+                    yield Static(_lines(self.global_keys), id="help-global-keys")
+            yield Static("escape, backspace or ? closes this help.", classes="hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,57 @@
+"""Home: who you are, your role, and the sections you may open (greyed when you may not)."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.controllers.home import HomeController, HomeView
+from tui.messages import OpenSection
+from tui.screens.base import ShellScreen, deliver
+from tui.widgets.shell_footer import ShellFooter
+
+
+class HomeScreen(ShellScreen):
+    """The screen after login; every digit key comes back here with `1`."""
+
+    TITLE = "Home"
+
+    def __init__(self, controller: HomeController) -> None:
+        super().__init__()
+        self.controller = controller
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="home"):
+            yield Static("", id="home-who", markup=False)
+            yield Static("", id="home-role", markup=False)
+            yield Static("Sections — press the digit, or choose one and press enter:", id="home-sections-title")
+            yield OptionList(id="home-sections")
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home")
+    def load(self) -> None:
+        deliver(self, self.show_view, self.controller.overview())
+
+    def show_view(self, view: HomeView) -> None:
+        self.query_one("#home-who", Static).update(f"{view.name} <{view.email}> · {view.today}")
+        self.query_one("#home-role", Static).update(f"Role: {view.role} — {view.role_summary}")
+        sections = self.query_one("#home-sections", OptionList)
+        sections.clear_options()
+        sections.add_options(
+            Option(f"{line.key}  {line.title:<14} {line.note}", id=line.key, disabled=not line.allowed)
+            for line in view.sections
+        )
+        sections.highlighted = 0
+        sections.focus()
+
+    @on(OptionList.OptionSelected, "#home-sections")
+    def _open(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.app.post_message(OpenSection(event.option.id))

@@ -1,0 +1,186 @@
+"""Users (admins): a page of 50 at a time, search, create, role, activate/deactivate, password."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Static
+
+from domain.models.users import Role
+from tui.controllers.users import COLUMNS, UserRow, UsersController, UsersPage
+from tui.screens.base import deliver
+from tui.screens.change_role import ChangeRoleDialog
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.create_user import CreateUserDialog
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.screens.reset_password import ResetPasswordDialog
+from tui.widgets.shell_footer import ShellFooter
+
+
+class UsersScreen(PagedListScreen):
+    """The user table; every change goes through the controller, then the page reloads."""
+
+    TITLE = "Users"
+    TABLE_ID = "users-table"
+    PAGE_LABEL_ID = "users-page"
+    AUTO_FOCUS = "#users-table"
+    PAGE_GROUP = "users-page"
+
+    BINDINGS = [
+        Binding("n", "new_user", "New", id="users-new"),
+        Binding("r", "change_role", "Role", id="users-role"),
+        Binding("d", "deactivate", "Deactivate", id="users-deactivate"),
+        Binding("a", "activate", "Activate", id="users-activate"),
+        Binding("p", "reset_password", "Password", id="users-password"),
+        # Not in the footer (the search field's placeholder shows it), but listed by help.
+        Binding("slash", "search", "Search", show=False, id="users-search"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: UsersController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.view: UsersPage | None = None
+        self.search = ""
+        self._keep_cursor_on: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Input(id="users-search", placeholder="/ search name or email, enter to apply", compact=True)
+            yield Static("", id="users-page", classes="list-page")
+        yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="users-page")
+    def fetch(self, number: int) -> None:
+        deliver(self, self.show_page, self.controller.page(number, self.search))
+
+    def show_page(self, view: UsersPage) -> None:
+        self.view = view
+        table = self.table
+        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
+        table.clear()
+        for row in view.rows:
+            table.add_row(*row.cells, key=str(row.user_id))
+        ids = [row.user_id for row in view.rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected))
+        self._keep_cursor_on = None
+        self.page_loaded(view.info)
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def _selected_id(self) -> int | None:
+        row = self.selected
+        return row.user_id if row else None
+
+    @property
+    def selected(self) -> UserRow | None:
+        """The user under the table's cursor."""
+        if self.view is None or not self.view.rows:
+            return None
+        index = self.table.cursor_row
+        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+
+    @on(DataTable.RowHighlighted, "#users-table")
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self.selected
+        if action == "deactivate":
+            return None if row is None else row.active
+        if action == "activate":
+            return False if row is None else not row.active
+        if action in ("change_role", "reset_password"):
+            return row is not None or None
+        return super().check_action(action, parameters)
+
+    # -- search and pages ------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#users-search", Input).focus()
+
+    @on(Input.Submitted, "#users-search")
+    def _apply_search(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self.page_number = 1
+        self.table.focus()
+        self.reload()
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def action_new_user(self) -> None:
+        def created(row: UserRow | None) -> None:
+            if row is not None:
+                self.notify(f"Created {row.role.value} {row.label}.", title="User created")
+                self._keep_cursor_on = row.user_id
+                self.reload()
+
+        self.app.push_screen(CreateUserDialog(self.controller), created)
+
+    def action_change_role(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def chosen(role: Role | None) -> None:
+            if role is not None and role is not row.role:
+                self.apply_change(lambda: self.controller.change_role(row.user_id, role),
+                                  f"{row.label} is now {role.value}.")
+
+        self.app.push_screen(ChangeRoleDialog(row.label, row.role), chosen)
+
+    def action_deactivate(self) -> None:
+        self._confirm_active(False)
+
+    def action_activate(self) -> None:
+        self._confirm_active(True)
+
+    def _confirm_active(self, active: bool) -> None:
+        row = self.selected
+        if row is None:
+            return
+        verb = "Activate" if active else "Deactivate"
+        question = (f"Activate {row.label}? They will be able to log in again." if active
+                    else f"Deactivate {row.label}? They will no longer be able to log in.")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.apply_change(lambda: self.controller.set_active(row.user_id, active),
+                                  f"{row.label} is {'active' if active else 'deactivated'}.")
+
+        self.app.push_screen(ConfirmDialog(f"{verb} user", question, verb), answered)
+
+    def action_reset_password(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.notify(f"New password set for {row.label}.", title="Password reset")
+
+        self.app.push_screen(ResetPasswordDialog(self.controller, row.user_id, row.label), done)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="users-change")
+    def apply_change(self, change: Callable[[], UserRow], outcome: str) -> None:
+        row = change()
+        deliver(self, self._changed, row, outcome)
+
+    def _changed(self, row: UserRow, outcome: str) -> None:
+        self.notify(outcome, title="User updated")
+        self._keep_cursor_on = row.user_id
+        self.reload()

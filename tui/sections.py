@@ -1,0 +1,101 @@
+"""The sections of the shell, one line each: digit key, title, who may open it, how to build it.
+
+A module plugs its screen in by giving its section a factory instead of None: a function
+that receives the ShellContext and returns the screen (with its controller), e.g.
+
+    Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", workshops_screen),
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+from domain.clock import Clock
+from domain.models.users import Principal, Role
+from domain.runtime.container import Services
+from tui.controllers.activity import ActivityController
+from tui.controllers.home import HomeController
+from tui.controllers.session import PrincipalSource
+from tui.controllers.users import UsersController
+from tui.screens.activity import ActivityScreen
+from tui.screens.home import HomeScreen
+from tui.screens.not_available import NotAvailableScreen
+from tui.screens.users import UsersScreen
+
+
+@dataclass(frozen=True)
+class ShellContext:
+    """What a section's screen factory receives."""
+
+    services: Services
+    # Re-validates the session token on every call (blocking): call it from a worker,
+    # and pass it to controllers so every action is checked.
+    principal: PrincipalSource
+    # Who was validated last, without a database round trip: for greying keys in
+    # check_action, never for authorisation (the services do that).
+    last_known: Callable[[], Principal | None]
+    clock: Clock
+
+
+ScreenFactory = Callable[[ShellContext], Screen[None]]
+
+EVERYONE = frozenset(Role)
+ADMINS = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Section:
+    """One entry of the shell's navigation."""
+
+    key: str
+    title: str
+    roles: frozenset[Role]
+    summary: str
+    # None while the module is not installed: the shell shows "not available yet".
+    factory: ScreenFactory | None
+
+    @property
+    def available(self) -> bool:
+        return self.factory is not None
+
+    def allows(self, principal: Principal) -> bool:
+        return principal.role in self.roles
+
+    def roles_label(self) -> str:
+        return " and ".join(f"{role.value}s" for role in Role if role in self.roles)
+
+    def build(self, context: ShellContext) -> Screen[None]:
+        """The section's screen, or the screen that says it is not available yet."""
+        if self.factory is None:
+            return NotAvailableScreen(self.key, self.title, self.summary)
+        return self.factory(context)
+
+
+def home_screen(context: ShellContext) -> Screen[None]:
+    return HomeScreen(HomeController(context.principal, SECTIONS, context.clock))
+
+
+def users_screen(context: ShellContext) -> Screen[None]:
+    return UsersScreen(UsersController(context.services.users, context.principal))
+
+
+def activity_screen(context: ShellContext) -> Screen[None]:
+    return ActivityScreen(ActivityController(context.services.activity, context.principal))
+
+
+HOME_KEY = "1"
+
+SECTIONS: tuple[Section, ...] = (
+    Section(HOME_KEY, "Home", EVERYONE, "Who you are and what you can open", home_screen),
+    Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", None),
+    Section("3", "Progress", EVERYONE, "Challenges, progress and badges", None),
+    Section("4", "Leaderboard", EVERYONE, "Ranking by global score", None),
+    Section("5", "Users", ADMINS, "Accounts, roles and passwords", users_screen),
+    Section("6", "Backups", ADMINS, "Backups of both databases and restore", None),
+    Section("7", "Activity log", ADMINS, "Who changed what, newest first", activity_screen),
+)
+
+SECTION_BY_KEY: dict[str, Section] = {section.key: section for section in SECTIONS}

@@ -1,0 +1,66 @@
+"""A labelled form control with its own inline error line."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, Static
+
+
+class FormField(Widget):
+    """Label, control (an Input or a Select) and the error the last submission found for it."""
+
+    DEFAULT_CSS = """
+    FormField {
+        layout: vertical;
+        height: auto;
+        margin-bottom: 1;
+
+        & > .form-field--row { height: auto; }
+        & .form-field--label { width: 14; color: $text-muted; }
+        & Input, & Select { width: 1fr; }
+        & > .form-field--error { display: none; color: $text-error; padding-left: 14; }
+
+        &.-invalid > .form-field--error { display: block; }
+        &.-invalid .form-field--label { color: $text-error; }
+    }
+    """
+
+    def __init__(self, label: str, field: str, control: Input | Select[str]) -> None:
+        super().__init__(id=f"field-{field}")
+        self.label = label
+        self.field = field
+        self.control = control
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="form-field--row"):
+            yield Label(self.label, classes="form-field--label")
+            yield self.control
+        yield Static("", classes="form-field--error", markup=False)
+
+    @property
+    def value(self) -> str:
+        """The control's value as text ("" for an empty select)."""
+        if isinstance(self.control, Select):
+            return "" if self.control.value is Select.NULL else str(self.control.value)
+        return self.control.value
+
+    def set_error(self, message: str | None) -> None:
+        """Show `message` under the control, or clear it."""
+        text = (message[:1].upper() + message[1:]) if message else ""
+        self.query_one(".form-field--error", Static).update(text)
+        self.set_class(bool(message), "-invalid")
+        self.control.set_class(bool(message), "-invalid")
+
+
+def show_form_errors(fields: list[FormField], errors: dict[str, str], general: Static) -> None:
+    """Put each error under its field, the rest on the form's general line; focus the first bad field."""
+    known = {f.field for f in fields}
+    for field in fields:
+        field.set_error(errors.get(field.field))
+    general.update("; ".join(message for name, message in errors.items() if name not in known))
+    for field in fields:
+        if field.field in errors:
+            field.control.focus()
+            break
