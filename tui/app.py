@@ -23,7 +23,7 @@ from domain.clock import Clock
 from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
-from tui.commands import NavigationCommands, PaletteCommand
+from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded
