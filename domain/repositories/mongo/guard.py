@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -17,7 +18,9 @@ C = TypeVar("C", bound=type)
 
 
 def mongo_unavailable(exc: BaseException) -> DatabaseUnavailable:
-    detail = str(exc).split(",")[0].split("\n")[0][:160] or exc.__class__.__name__
+    # pymongo appends its timeouts and the whole topology description; keep the cause.
+    detail = str(exc).split(", Timeout:")[0].split("\n")[0]
+    detail = re.sub(r"\s*\(configured timeouts[^)]*\)", "", detail).strip()[:160] or exc.__class__.__name__
     return DatabaseUnavailable("MongoDB", detail, MONGO_HINT)
 
 
