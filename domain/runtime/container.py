@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +16,10 @@ from domain.config import Settings
 from domain.errors import ConfigError, DatabaseUnavailable
 from domain.repositories.mongo.activity import ActivityRepository
 from domain.repositories.mongo.auth_events import AuthEventRepository
+from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
+from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
 from domain.runtime.embedded import EmbeddedServers
 from domain.security.passwords import PasswordHasher
@@ -26,6 +29,10 @@ from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.outbox import OutboxRelay
 from domain.services.users import UserService
+from domain.services.doctor import DoctorService
+from domain.services.registrations import RegistrationService
+from domain.services.workshop_sync import WorkshopSync
+from domain.services.workshops import WorkshopService
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,11 @@ class Services:
     auth: AuthService
     users: UserService
     extras: dict[str, Any] = field(default_factory=dict)
+    # Workshops (issue 3). Always set by build_services; the None default only keeps the
+    # constructor's signature stable while other modules add fields of their own.
+    workshops: WorkshopService = field(default=None)  # type: ignore[assignment]
+    registrations: RegistrationService = field(default=None)  # type: ignore[assignment]
+    doctor: DoctorService = field(default=None)  # type: ignore[assignment]
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -137,4 +149,22 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes)
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
-    return Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    _add_workshops(services, uow_factory)
+    return services
+
+
+def _add_workshops(services: Services, uow_factory: Callable[[], UnitOfWork]) -> None:
+    """Workshops, registrations and the doctor; their outbox handlers; their demo data."""
+    from domain.runtime.workshops_demo import seed_workshops
+
+    documents, comments = RegistrationDocuments(services.db), CommentRepository(services.db)
+    sync = WorkshopSync(documents, comments, services.relay)
+    for kind, handler in sync.handlers().items():
+        services.relay.register(kind, handler)
+    services.workshops = WorkshopService(uow_factory, services.activity, sync, services.clock)
+    services.registrations = RegistrationService(uow_factory, services.activity, sync, documents, comments,
+                                                 services.clock)
+    services.doctor = DoctorService(uow_factory, services.relay, sync, documents, comments, services.db,
+                                    services.activity, services.clock)
+    services.extras.setdefault("demo_steps", []).append(seed_workshops)
