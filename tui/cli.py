@@ -184,6 +184,15 @@ def build_parser() -> argparse.ArgumentParser:
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
+def _add_module_commands() -> None:
+    from tui.commands import doctor
+
+    EXTRA_COMMANDS.append(doctor.register)
+
+
+_add_module_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

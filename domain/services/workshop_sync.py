@@ -96,7 +96,8 @@ class WorkshopSync:
         payload: dict[str, Any] = record.payload
         # Events are written first: if the outage strikes in between, the replay rewrites
         # both, and a registration never shows a state its history does not explain.
-        events = [{"_id": f"outbox:{record.id}:{i}", **e} for i, e in enumerate(payload.get("events", []))]
+        events = [{"_id": f"outbox:{record.id}:{i}", **e, "outbox_id": record.id, "n": i}
+                  for i, e in enumerate(payload.get("events", []))]
         self._registrations.append_events(events)
         self._registrations.project(payload.get("documents", []))
 

@@ -40,7 +40,9 @@ def upgrade() -> None:
         sa.Column("seats_taken", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("waitlisted", sa.Integer, nullable=False, server_default=sa.text("0")),
         sa.Column("waitlist_seq", sa.Integer, nullable=False, server_default=sa.text("0")),
-        sa.Column("fill_permille", sa.Integer, sa.Computed("(seats_taken * 1000) / capacity", persisted=True)),
+        # NULLIF: a capacity of 0 must meet its CHECK, not a division error.
+        sa.Column("fill_permille", sa.Integer,
+                  sa.Computed("(seats_taken * 1000) / NULLIF(capacity, 0)", persisted=True)),
         sa.Column("status", sa.String(16), nullable=False, server_default=sa.text("'scheduled'")),
         sa.Column("cancel_reason", sa.String(500), nullable=True),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),

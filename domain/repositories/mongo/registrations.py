@@ -61,7 +61,7 @@ VALIDATOR: dict[str, Any] = {
 EVENT_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": ["_id", "registration_id", "workshop_id", "learner_id", "to_status", "by", "at"],
+        "required": ["_id", "registration_id", "workshop_id", "learner_id", "to_status", "by", "at", "outbox_id", "n"],
         "additionalProperties": False,
         "properties": {
             "_id": {"bsonType": "string", "maxLength": 64},
@@ -77,9 +77,14 @@ EVENT_VALIDATOR: dict[str, Any] = {
             },
             "at": {"bsonType": "date"},
             "reason": {"bsonType": ["string", "null"], "maxLength": REASON_MAX},
+            # The outbox record and the event's place in it: the order changes were committed in.
+            "outbox_id": {"bsonType": _INT, "minimum": 1},
+            "n": {"bsonType": _INT, "minimum": 0},
         },
     }
 }
+
+_EVENT_ORDER = [("outbox_id", ASCENDING), ("n", ASCENDING)]
 
 SPEC = CollectionSpec(
     "registrations",
@@ -95,8 +100,8 @@ EVENTS_SPEC = CollectionSpec(
     "registration_events",
     EVENT_VALIDATOR,
     [
-        IndexSpec([("registration_id", 1), ("at", 1)], "registration_at"),
-        IndexSpec([("workshop_id", 1), ("learner_id", 1), ("at", 1)], "workshop_learner_at"),
+        IndexSpec([("registration_id", 1), ("outbox_id", 1), ("n", 1)], "registration_order"),
+        IndexSpec([("workshop_id", 1), ("learner_id", 1), ("outbox_id", 1), ("n", 1)], "workshop_learner_order"),
     ],
 )
 
@@ -240,13 +245,13 @@ class RegistrationDocuments:
         """The history of each registration, oldest first, in one query."""
         history: dict[str, list[RegistrationEvent]] = defaultdict(list)
         if registration_ids:
-            cursor = self.events.find({"registration_id": {"$in": registration_ids}}).sort([("at", 1), ("_id", 1)])
+            cursor = self.events.find({"registration_id": {"$in": registration_ids}}).sort(_EVENT_ORDER)
             for doc in cursor:
                 history[doc["registration_id"]].append(event_from(doc))
         return dict(history)
 
     def events_of_learner(self, workshop_id: int, learner_id: int) -> list[RegistrationEvent]:
-        cursor = self.events.find({"workshop_id": workshop_id, "learner_id": learner_id}).sort([("at", 1), ("_id", 1)])
+        cursor = self.events.find({"workshop_id": workshop_id, "learner_id": learner_id}).sort(_EVENT_ORDER)
         return [event_from(d) for d in cursor]
 
     # -- doctor ---------------------------------------------------------------------------

@@ -92,9 +92,9 @@ class RegistrationLedger:
     def cancel_all_active(self, workshop_id: int, reason: str, now: datetime
                           ) -> list[tuple[RegistrationStatus, Registration]]:
         """Cancel every confirmed or waiting registration; return (status before, row after)."""
-        before = dict(self.conn.execute(
+        before: dict[int, str] = dict(self.conn.execute(  # type: ignore[arg-type]
             select(_L.learner_id, _L.status).where(_L.workshop_id == workshop_id, _L.status != CANCELLED)
-        ).tuples().all())
+        ).all())
         rows = self.conn.execute(
             update(registration_ledger)
             .where(_L.workshop_id == workshop_id, _L.status != CANCELLED)

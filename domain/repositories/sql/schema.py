@@ -89,7 +89,8 @@ workshops = Table(
     Column("waitlisted", Integer, nullable=False, server_default=text("0")),
     # Last waitlist position handed out: positions only grow, so order is arrival order.
     Column("waitlist_seq", Integer, nullable=False, server_default=text("0")),
-    Column("fill_permille", Integer, Computed("(seats_taken * 1000) / capacity", persisted=True)),
+    # NULLIF: a capacity of 0 must meet its CHECK, not a division error.
+    Column("fill_permille", Integer, Computed("(seats_taken * 1000) / NULLIF(capacity, 0)", persisted=True)),
     Column("status", String(16), nullable=False, server_default=text("'scheduled'")),
     Column("cancel_reason", String(500), nullable=True),
     Column("cancelled_at", DateTime(timezone=True), nullable=True),

@@ -58,9 +58,11 @@ class WorkshopRepository:
     def get(self, workshop_id: int, lock: bool = False) -> Workshop | None:
         """The workshop; `lock` takes its row lock, which orders every registration change."""
         if lock:
-            # FOR UPDATE cannot apply to the nullable side of an outer join, and the user row
-            # needs no lock: lock the workshop row alone first, then read it with its trainer.
-            found = self.conn.execute(select(_W.id).where(_W.id == workshop_id).with_for_update()).scalar_one_or_none()
+            # The same lock mode an UPDATE of the row takes (FOR NO KEY UPDATE), so every change
+            # of the workshop's registrations queues on one lock; the trainer's row is not locked.
+            found = self.conn.execute(
+                select(_W.id).where(_W.id == workshop_id).with_for_update(key_share=True)
+            ).scalar_one_or_none()
             if found is None:
                 return None
         row = self.conn.execute(select(*_COLUMNS).select_from(_FROM).where(_W.id == workshop_id)).one_or_none()

@@ -1,0 +1,1 @@
+"""Sub-commands that modules add to `skillhub` through `tui.cli.EXTRA_COMMANDS`."""
