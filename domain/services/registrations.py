@@ -58,7 +58,9 @@ CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
 # A seat or a waitlist place is always decided within a few rounds; more means the
 # workshop is being edited under our feet, and the person may simply try again.
 MAX_SEAT_ROUNDS = 20
-SHEET_PAGE = PageRequest(1, 200)
+# A screenful or three of each list; the screen asks for the next page when scrolled to it.
+SHEET_PAGE = PageRequest(1, 100)
+CANCELLED_PAGE = PageRequest(1, 50)
 COMMENTS_PAGE = PageRequest(1, 50)
 STAFF_PROMOTION = "promoted by staff"
 CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
@@ -278,7 +280,7 @@ class RegistrationService:
 
     # -- reads for staff -----------------------------------------------------------------------
     def sheet(self, principal: Principal, workshop_id: object, confirmed: PageRequest = SHEET_PAGE,
-              waitlist: PageRequest = SHEET_PAGE, cancelled: PageRequest = SHEET_PAGE,
+              waitlist: PageRequest = SHEET_PAGE, cancelled: PageRequest = CANCELLED_PAGE,
               comments: PageRequest = COMMENTS_PAGE) -> RegistrationSheet:
         """The registrations screen: the workshop (PostgreSQL) with its registrations, their
         history and the comments (MongoDB), each list one page, names in one query."""

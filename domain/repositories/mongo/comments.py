@@ -9,6 +9,7 @@ from pymongo.database import Database
 
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import COMMENT_MAX, Comment
+from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
@@ -57,7 +58,7 @@ class CommentRepository:
 
     def page(self, workshop_id: int, page: PageRequest) -> Page[Comment]:
         query = {"workshop_id": workshop_id}
-        total = self.collection.count_documents(query)
+        total = count(self.collection, query)
         cursor = self.collection.find(query).sort([("at", DESCENDING), ("_id", DESCENDING)]).skip(page.offset).limit(page.size)
         return Page([_comment(d) for d in cursor], total, page)
 
