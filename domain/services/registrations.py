@@ -8,7 +8,6 @@ own registrations and never receive another learner's details.
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
 import os
@@ -51,7 +50,15 @@ from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.workshop_rules import fill_free_seats, load_workshop, optional_reason, parse_id, require_manager
+from domain.services.workshop_rules import (
+    Clocked,
+    fill_free_seats,
+    load_managed,
+    load_workshop,
+    optional_reason,
+    parse_id,
+    require_manager,
+)
 from domain.services.workshop_sync import Change, WorkshopSync
 
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
@@ -97,7 +104,7 @@ def _when(at: datetime | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
 
 
-class RegistrationService:
+class RegistrationService(Clocked):
     """Register, cancel, promote, mark attendance, comment, and read registrations."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
@@ -108,12 +115,6 @@ class RegistrationService:
         self._documents = documents
         self._comments = comments
         self._clock = clock
-
-    def with_clock(self, clock: Clock) -> RegistrationService:
-        """The same service seeing another time (demo data dated in the past, tests)."""
-        twin = copy.copy(self)
-        twin._clock = clock
-        return twin
 
     # -- seats -----------------------------------------------------------------------------
     def register(self, principal: Principal, workshop_id: object, learner_id: object = None) -> RegistrationOutcome:
@@ -205,8 +206,7 @@ class RegistrationService:
         lid = None if learner_id is None else parse_id(learner_id, "learner_id", "Learner")
         now = self._clock()
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid, lock=True)
-            require_manager(principal, workshop, "promote learners")
+            workshop = load_managed(uow, principal, wid, "promote learners", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is cancelled.")
             ledger = RegistrationLedger(uow.conn)
@@ -241,8 +241,7 @@ class RegistrationService:
             parsed[parse_id(raw_id, "learner_id", "Learner")] = self._attendance(raw_mark)
         now = self._clock()
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid, lock=True)
-            require_manager(principal, workshop, "mark attendance")
+            workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is cancelled: there is no attendance to mark.")
             ledger = RegistrationLedger(uow.conn)
@@ -271,7 +270,7 @@ class RegistrationService:
         text = comment_body(body)
         now = self._clock()
         with self._uow() as uow:
-            require_manager(principal, load_workshop(uow, wid), "comment on workshops")
+            load_managed(uow, principal, wid, "comment on workshops")
             outbox_id = self._sync.queue_comment(uow, wid, principal, text, now)
             log_id = self._activity.record(uow, principal, "workshop.comment", "workshop", wid, {"chars": len(text)})
             uow.commit()
@@ -286,8 +285,7 @@ class RegistrationService:
         history and the comments (MongoDB), each list one page, names in one query."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid)
-            require_manager(principal, workshop, "see registrations")
+            workshop = load_managed(uow, principal, wid, "see registrations")
             confirmed_page = self._documents.page(wid, CONFIRMED, confirmed)
             waitlist_page = self._documents.page(wid, WAITLISTED, waitlist)
             cancelled_page = self._documents.page(wid, CANCELLED, cancelled)
@@ -311,7 +309,7 @@ class RegistrationService:
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         term = validation.text(search, "search", "Search", 0, 100) if search else ""
         with self._uow() as uow:
-            require_manager(principal, load_workshop(uow, wid), "register learners")
+            load_managed(uow, principal, wid, "register learners")
             learners = UserRepository(uow.conn).list(PageRequest(1, max(1, min(int(limit), 100))), search=term,
                                                      role=Role.LEARNER, active_only=True).items
             statuses = self._statuses(uow, wid, [u.id for u in learners])
@@ -332,7 +330,7 @@ class RegistrationService:
         """Confirmed learners with their attendance mark, sorted by name."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         with self._uow() as uow:
-            require_manager(principal, load_workshop(uow, wid), "see attendance")
+            load_managed(uow, principal, wid, "see attendance")
             confirmed = self._documents.page(wid, CONFIRMED, PageRequest(1, CAPACITY_MAX)).items
             people = self._people(uow, [*(r.learner_id for r in confirmed),
                                         *(r.attendance_by for r in confirmed if r.attendance_by)])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
+from typing import Self
 
+from domain.clock import Clock
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import RegistrationStatus, Workshop
@@ -39,6 +42,25 @@ def load_workshop(uow: UnitOfWork, workshop_id: int, lock: bool = False) -> Work
     if workshop is None:
         raise NotFound(f"No workshop with id {workshop_id}.")
     return workshop
+
+
+def load_managed(uow: UnitOfWork, principal: Principal, workshop_id: int, doing: str, lock: bool = False) -> Workshop:
+    """The workshop, if the caller manages it (`lock` first takes its row lock)."""
+    workshop = load_workshop(uow, workshop_id, lock=lock)
+    require_manager(principal, workshop, doing)
+    return workshop
+
+
+class Clocked:
+    """A service whose notion of "now" can be moved (demo data dated in the past, tests)."""
+
+    _clock: Clock
+
+    def with_clock(self, clock: Clock) -> Self:
+        """The same service seeing another time."""
+        twin = copy.copy(self)
+        twin._clock = clock
+        return twin
 
 
 def fill_free_seats(uow: UnitOfWork, workshop_id: int, now: datetime) -> list[Change]:

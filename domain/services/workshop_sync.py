@@ -89,6 +89,10 @@ class WorkshopSync:
     def flush(self, outbox_ids: list[int]) -> SyncStatus:
         """Apply just-committed records now; an outage leaves them pending and says so."""
         result = self._relay.relay(outbox_ids)
+        if result.error is None and result.pending and any(attempts for _, _, attempts, _ in self._relay.pending()):
+            # MongoDB answers again and records an earlier outage left behind are waiting:
+            # catch up now rather than at the next start-up.
+            self._relay.relay()
         return SyncStatus(result.error is None, result.error)
 
     # -- apply, from the relay -------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -37,11 +36,12 @@ from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
+    Clocked,
     fill_free_seats,
+    load_managed,
     load_workshop,
     optional_reason,
     parse_id,
-    require_manager,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
 
@@ -81,7 +81,7 @@ def _enum(enum_type: type[Any], value: object, field: str, label: str) -> Any:
         raise ValidationError(f"{label} must be one of {allowed}", field=field) from None
 
 
-class WorkshopService:
+class WorkshopService(Clocked):
     """The workshop rules (PostgreSQL), each change logged in its own transaction."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
@@ -90,12 +90,6 @@ class WorkshopService:
         self._activity = activity
         self._sync = sync
         self._clock = clock
-
-    def with_clock(self, clock: Clock) -> WorkshopService:
-        """The same service seeing another time (demo data dated in the past, tests)."""
-        twin = copy.copy(self)
-        twin._clock = clock
-        return twin
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, principal: Principal, workshop_id: object) -> Workshop:
@@ -165,8 +159,7 @@ class WorkshopService:
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         now = self._clock()
         with self._uow() as uow:
-            current = load_workshop(uow, wid, lock=True)
-            require_manager(principal, current, "edit workshops")
+            current = load_managed(uow, principal, wid, "edit workshops", lock=True)
             if current.is_cancelled:
                 raise Conflict("This workshop is cancelled: it can no longer be edited.")
             values = self._validated(uow, principal, data, now, current=current)
@@ -190,8 +183,7 @@ class WorkshopService:
         assert why is not None
         now = self._clock()
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid, lock=True)
-            require_manager(principal, workshop, "cancel workshops")
+            workshop = load_managed(uow, principal, wid, "cancel workshops", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is already cancelled.")
             if now >= workshop.ends_at:
@@ -211,8 +203,7 @@ class WorkshopService:
         """Delete a workshop nobody ever registered to (otherwise cancel it)."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid, lock=True)
-            require_manager(principal, workshop, "delete workshops")
+            workshop = load_managed(uow, principal, wid, "delete workshops", lock=True)
             if not WorkshopRepository(uow.conn).delete_unregistered(wid):
                 raise Conflict("Learners have registered to this workshop: cancel it instead of deleting it.")
             ids = [

@@ -201,3 +201,14 @@ def test_doctor_command_exit_status_and_repair(services: Services, mongo_down: S
     assert main(["doctor"]) == 0
     assert "no drift" in capsys.readouterr().out
     assert services.registrations.my_registrations(learner, PageRequest()).total == 1
+
+
+def test_the_next_successful_change_catches_up_on_an_earlier_outage(
+        services: Services, mongo_down: Services, schedule: Schedule, make_learners: MakeLearners) -> None:
+    workshop = schedule()
+    during, after = make_learners(2)
+    assert not mongo_down.registrations.register(during, workshop.id).sync.synced
+    assert services.registrations.register(after, workshop.id).sync.synced
+    assert set(registration_docs(services, workshop.id)) == {during.user_id, after.user_id}
+    assert services.relay.pending() == []
+    assert services.doctor.check().clean
