@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +19,7 @@ from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.mongo.registrations import RegistrationDocuments
-from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory, postgres_unavailable
 from domain.runtime.embedded import EmbeddedServers
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
@@ -154,7 +153,7 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     return services
 
 
-def _add_workshops(services: Services, uow_factory: Callable[[], UnitOfWork]) -> None:
+def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> None:
     """Workshops, registrations and the doctor; their outbox handlers; their demo data."""
     from domain.runtime.workshops_demo import seed_workshops
 

@@ -310,8 +310,9 @@ class RegistrationService(Clocked):
         term = validation.text(search, "search", "Search", 0, 100) if search else ""
         with self._uow() as uow:
             load_managed(uow, principal, wid, "register learners")
-            learners = UserRepository(uow.conn).list(PageRequest(1, max(1, min(int(limit), 100))), search=term,
-                                                     role=Role.LEARNER, active_only=True).items
+            size = validation.integer(limit, "limit", "Limit", 1, 100)
+            learners = UserRepository(uow.conn).list(PageRequest(1, size), search=term, role=Role.LEARNER,
+                                                     active_only=True).items
             statuses = self._statuses(uow, wid, [u.id for u in learners])
         return [LearnerChoice(u.id, u.full_name, u.email, statuses.get(u.id)) for u in learners]
 
@@ -346,8 +347,10 @@ class RegistrationService(Clocked):
     def export_attendance_csv(self, principal: Principal, workshop_id: object, path: object,
                               overwrite: bool = False) -> ExportResult:
         """Write the attendance sheet as CSV; an existing file is replaced only with overwrite=True."""
-        target = self._export_path(path, overwrite)
+        # Rows first: the permission check must come before anything that looks at the path,
+        # so a caller who may not export learns nothing about the file system either.
         rows = self.attendance_sheet(principal, workshop_id)
+        target = self._export_path(path, overwrite)
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(CSV_HEADER)

@@ -47,15 +47,17 @@ def registered(services: Services, schedule: Schedule, make_learners: MakeLearne
 def test_learners_are_refused_staff_operations(services: Services, learner: Principal, operation: str,
                                                registered: tuple[Workshop, Principal], tmp_path: Path) -> None:
     workshop, someone = registered
+    (tmp_path / "x.csv").write_text("exists")  # refused before the path is even looked at
     with pytest.raises(PermissionDenied):
         STAFF_OPERATIONS[operation](services, learner, workshop, someone, tmp_path)
-    assert not list(tmp_path.iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == ["x.csv"]
 
 
 @pytest.mark.parametrize("operation", list(STAFF_OPERATIONS))
 def test_trainer_is_refused_other_trainers_workshops(services: Services, other_trainer: Principal, operation: str,
                                                      registered: tuple[Workshop, Principal], tmp_path: Path) -> None:
     workshop, someone = registered
+    (tmp_path / "x.csv").write_text("exists")
     with pytest.raises(PermissionDenied, match="workshops you run"):
         STAFF_OPERATIONS[operation](services, other_trainer, workshop, someone, tmp_path)
     assert services.workshops.get(other_trainer, workshop.id).title == "Writing clean SQL"
