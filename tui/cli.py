@@ -198,6 +198,15 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 EXTRA_COMMANDS.append(backup_commands.register)
 
 
+def _add_module_commands() -> None:
+    from tui.commands import doctor
+
+    EXTRA_COMMANDS.append(doctor.register)
+
+
+_add_module_commands()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

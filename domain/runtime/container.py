@@ -15,18 +15,24 @@ from domain.config import Settings
 from domain.errors import ConfigError, DatabaseUnavailable
 from domain.repositories.mongo.activity import ActivityRepository
 from domain.repositories.mongo.auth_events import AuthEventRepository
+from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
-from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
+from domain.repositories.mongo.registrations import RegistrationDocuments
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory, postgres_unavailable
 from domain.runtime.embedded import EmbeddedServers
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
-from domain.services.backup import BackupService, find_drift_check
+from domain.services.backup import BackupService
 from domain.services.outbox import OutboxRelay
 from domain.services.users import UserService
+from domain.services.doctor import DoctorService
+from domain.services.registrations import RegistrationService
+from domain.services.workshop_sync import WorkshopSync
+from domain.services.workshops import WorkshopService
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,12 @@ class Services:
     auth: AuthService
     users: UserService
     extras: dict[str, Any] = field(default_factory=dict)
-    backups: BackupService | None = None
+    backups: BackupService = field(default=None)  # type: ignore[assignment]
+    # Workshops (issue 3). Always set by build_services; the None default only keeps the
+    # constructor's signature stable while other modules add fields of their own.
+    workshops: WorkshopService = field(default=None)  # type: ignore[assignment]
+    registrations: RegistrationService = field(default=None)  # type: ignore[assignment]
+    doctor: DoctorService = field(default=None)  # type: ignore[assignment]
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -140,7 +151,24 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
     services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    _add_workshops(services, uow_factory)
     # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
     services.backups = BackupService(settings, endpoints.database_url, engine, db)
-    services.backups.drift_check = find_drift_check(services)
+    services.backups.drift_check = lambda: services.doctor.check().lines()
     return services
+
+
+def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> None:
+    """Workshops, registrations and the doctor; their outbox handlers; their demo data."""
+    from domain.runtime.workshops_demo import seed_workshops
+
+    documents, comments = RegistrationDocuments(services.db), CommentRepository(services.db)
+    sync = WorkshopSync(documents, comments, services.relay)
+    for kind, handler in sync.handlers().items():
+        services.relay.register(kind, handler)
+    services.workshops = WorkshopService(uow_factory, services.activity, sync, services.clock)
+    services.registrations = RegistrationService(uow_factory, services.activity, sync, documents, comments,
+                                                 services.clock)
+    services.doctor = DoctorService(uow_factory, services.relay, sync, documents, comments, services.db,
+                                    services.activity, services.clock)
+    services.extras.setdefault("demo_steps", []).append(seed_workshops)

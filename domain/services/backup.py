@@ -19,14 +19,12 @@ make the restored data differ from the archive it came from.
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from pymongo.database import Database
@@ -198,18 +196,6 @@ def skillhub_version() -> str:
         return version("skillhub")
     except PackageNotFoundError:
         return "unknown"
-
-
-def find_drift_check(services: Any) -> DriftCheck | None:
-    """The doctor's drift check, when the doctor module is installed (`drift_check(services)`)."""
-    try:
-        doctor = importlib.import_module("domain.services.doctor")
-    except ModuleNotFoundError:
-        return None
-    check = getattr(doctor, "drift_check", None)
-    if not callable(check):
-        return None
-    return lambda: list(check(services))
 
 
 def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Manifest:

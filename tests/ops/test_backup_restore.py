@@ -6,9 +6,7 @@ import json
 import re
 import stat
 import subprocess
-import sys
 import tarfile
-import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +22,7 @@ from domain.runtime import pgtools
 from domain.runtime.backup_archive import ArchiveError, archives, read_manifest
 from domain.runtime.container import Services
 from domain.runtime.migrate import current_revision, head_revision
-from domain.services.backup import BackupService, Progress, RestoreCancelled, find_drift_check
+from domain.services.backup import BackupService, Progress, RestoreCancelled
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive
 
@@ -282,22 +280,14 @@ def test_restore_report_counts_pending_outbox_records_when_no_doctor_is_installe
     assert any("Drift check: 1 outbox record(s) pending" in line for line in report.lines())
 
 
-def test_restore_report_uses_the_doctor_drift_check_when_it_is_installed(
-    services: Services, backups: BackupService, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    doctor = types.ModuleType("domain.services.doctor")
-    seen: list[Services] = []
-
-    def drift_check(checked: Services) -> list[str]:
-        seen.append(checked)
-        return ["workshop 7: seats_taken 3, confirmed registrations 2"]
-
-    doctor.drift_check = drift_check  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "domain.services.doctor", doctor)
-    backups.drift_check = find_drift_check(services)
+def test_restore_report_uses_the_doctor_drift_check(services: Services, backups: BackupService) -> None:
+    backups.drift_check = lambda: services.doctor.check().lines()
+    with services.uow() as uow:
+        OutboxRepository(uow.conn).add("activity.log", {"waiting": True})
+        uow.commit()
     archive = backups.create(SYSTEM).path
 
     report = backups.restore(SYSTEM, archive)
 
-    assert seen == [services]
-    assert report.drift == ["workshop 7: seats_taken 3, confirmed registrations 2"]
+    assert report.drift == services.doctor.check().lines()
+    assert any("outbox" in line for line in report.drift)

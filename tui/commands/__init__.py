@@ -1,1 +1,1 @@
-"""Sub-commands of `skillhub` that modules add through `tui.cli.EXTRA_COMMANDS`."""
+"""Sub-commands that modules add to `skillhub` through `tui.cli.EXTRA_COMMANDS`."""

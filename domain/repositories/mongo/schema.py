@@ -38,8 +38,11 @@ class CollectionSpec:
 def all_collections() -> list[CollectionSpec]:
     """Every collection SkillHub owns, gathered from the repositories that own them."""
     from domain.repositories.mongo import activity, auth_events, denylist
+    from domain.repositories.mongo import comments, registrations  # workshops (issue 3)
 
-    return [activity.SPEC, auth_events.SPEC, denylist.SPEC]
+    specs = [activity.SPEC, auth_events.SPEC, denylist.SPEC]
+    specs += [registrations.SPEC, registrations.EVENTS_SPEC, comments.SPEC]
+    return specs
 
 
 def existing_index_patterns(db: Database, name: str) -> set[tuple[str, ...]]:

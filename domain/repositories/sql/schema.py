@@ -13,7 +13,9 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
+    ForeignKey,
     Identity,
     Index,
     Integer,
@@ -67,4 +69,76 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", String(500), nullable=True),
     Index("ix_outbox_pending", "id", postgresql_where=text("applied_at IS NULL")),
+)
+
+# Workshops (issue 3). The seat counter lives on the workshop row: one conditional UPDATE
+# (`seats_taken < capacity`) takes a seat atomically, and the CHECK is the safety net.
+workshops = Table(
+    "workshops",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("title", String(120), nullable=False),
+    Column("description", String(2000), nullable=True),
+    Column("place", String(120), nullable=True),
+    Column("trainer_id", BigInteger, ForeignKey("users.id"), nullable=False),
+    Column("starts_at", DateTime(timezone=True), nullable=False),
+    Column("duration_minutes", Integer, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("seats_taken", Integer, nullable=False, server_default=text("0")),
+    Column("waitlisted", Integer, nullable=False, server_default=text("0")),
+    # Last waitlist position handed out: positions only grow, so order is arrival order.
+    Column("waitlist_seq", Integer, nullable=False, server_default=text("0")),
+    # NULLIF: a capacity of 0 must meet its CHECK, not a division error.
+    Column("fill_permille", Integer, Computed("(seats_taken * 1000) / NULLIF(capacity, 0)", persisted=True)),
+    Column("status", String(16), nullable=False, server_default=text("'scheduled'")),
+    Column("cancel_reason", String(500), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    # Never decreases: a workshop anyone ever registered to keeps its history, so no delete.
+    Column("registrations_ever", Integer, nullable=False, server_default=text("0")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("char_length(title) BETWEEN 3 AND 120", name="title_length"),
+    CheckConstraint("duration_minutes BETWEEN 15 AND 600", name="duration_range"),
+    CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity_range"),
+    CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+    CheckConstraint("waitlisted >= 0 AND waitlist_seq >= 0", name="waitlist_not_negative"),
+    CheckConstraint("registrations_ever >= 0", name="registrations_ever_not_negative"),
+    CheckConstraint("status IN ('scheduled', 'cancelled')", name="status_known"),
+    CheckConstraint(
+        "(status = 'cancelled') = (cancel_reason IS NOT NULL AND cancelled_at IS NOT NULL)", name="cancelled_has_reason"
+    ),
+    Index("ix_workshops_status_starts", "status", "starts_at", "id"),
+    Index("ix_workshops_trainer_starts", "trainer_id", "starts_at", "id"),
+    Index("ix_workshops_status_fill", "status", text("fill_permille DESC"), "starts_at", "id"),
+    Index("ix_workshops_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+)
+
+# The authoritative current state of each learner's registration to a workshop (one row
+# per workshop and learner, the latest attempt). It lives next to the seat counter so the
+# seat, the waitlist order and "already registered?" change in one transaction; MongoDB
+# keeps the registration documents (every attempt), their history, attendance and comments,
+# projected from these rows through the outbox (`version` orders the projections).
+registration_ledger = Table(
+    "registration_ledger",
+    metadata,
+    Column("workshop_id", BigInteger, ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("learner_id", BigInteger, ForeignKey("users.id"), primary_key=True),
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("waitlist_position", Integer, nullable=True),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("cancel_reason", String(500), nullable=True),
+    Column("attendance", String(16), nullable=True),
+    Column("attendance_at", DateTime(timezone=True), nullable=True),
+    Column("attendance_by", BigInteger, nullable=True),
+    Column("version", Integer, nullable=False, server_default=text("1")),
+    CheckConstraint("attempt >= 1", name="attempt_positive"),
+    CheckConstraint("status IN ('confirmed', 'waitlisted', 'cancelled')", name="status_known"),
+    CheckConstraint("(status = 'waitlisted') = (waitlist_position IS NOT NULL)", name="waitlist_position_iff_waitlisted"),
+    CheckConstraint(
+        "attendance IS NULL OR attendance IN ('present', 'late', 'excused', 'absent')", name="attendance_known"
+    ),
+    Index("ix_registration_ledger_workshop_status", "workshop_id", "status", "waitlist_position"),
+    Index("ix_registration_ledger_learner", "learner_id", "registered_at"),
 )

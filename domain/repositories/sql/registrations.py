@@ -1,0 +1,179 @@
+"""Queries on `registration_ledger`: the authoritative state of each learner's registration.
+
+Every write here happens while the caller holds the workshop's row lock (taken by the
+seat UPDATE or `WorkshopRepository.get(lock=True)`), so the ledger, the seat counter and
+the waitlist order always change together and in one order per workshop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, tuple_, update
+
+from domain.models.workshops import Attendance, Registration, RegistrationStatus
+from domain.repositories.sql.schema import registration_ledger
+
+_L = registration_ledger.c
+_COLUMNS = (
+    _L.workshop_id, _L.learner_id, _L.attempt, _L.status, _L.waitlist_position, _L.registered_at, _L.updated_at,
+    _L.attendance, _L.attendance_at, _L.attendance_by, _L.cancel_reason, _L.version,
+)
+CONFIRMED = RegistrationStatus.CONFIRMED.value
+WAITLISTED = RegistrationStatus.WAITLISTED.value
+CANCELLED = RegistrationStatus.CANCELLED.value
+
+
+def _registration(row: Any) -> Registration:
+    return Registration(
+        workshop_id=row.workshop_id, learner_id=row.learner_id, attempt=row.attempt,
+        status=RegistrationStatus(row.status), waitlist_position=row.waitlist_position,
+        registered_at=row.registered_at, updated_at=row.updated_at,
+        attendance=Attendance(row.attendance) if row.attendance else None,
+        attendance_at=row.attendance_at, attendance_by=row.attendance_by,
+        cancel_reason=row.cancel_reason, version=row.version,
+    )
+
+
+class RegistrationLedger:
+    """Read and write ledger rows inside the caller's unit of work."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get(self, workshop_id: int, learner_id: int, lock: bool = False) -> Registration | None:
+        stmt = select(*_COLUMNS).where(_L.workshop_id == workshop_id, _L.learner_id == learner_id)
+        row = self.conn.execute(stmt.with_for_update() if lock else stmt).one_or_none()
+        return _registration(row) if row else None
+
+    def start_attempt(self, previous: Registration | None, workshop_id: int, learner_id: int,
+                      status: RegistrationStatus, waitlist_position: int | None, now: datetime) -> Registration:
+        """Insert the first attempt, or start the next one after a cancelled attempt."""
+        values = dict(status=status.value, waitlist_position=waitlist_position, registered_at=now, updated_at=now,
+                      cancel_reason=None, attendance=None, attendance_at=None, attendance_by=None)
+        if previous is None:
+            stmt = insert(registration_ledger).values(workshop_id=workshop_id, learner_id=learner_id, attempt=1,
+                                                      version=1, **values)
+        else:
+            stmt = (
+                update(registration_ledger)
+                .where(_L.workshop_id == workshop_id, _L.learner_id == learner_id)
+                .values(attempt=_L.attempt + 1, version=_L.version + 1, **values)
+            )
+        return _registration(self.conn.execute(stmt.returning(*_COLUMNS)).one())
+
+    def set_status(self, workshop_id: int, learner_id: int, status: RegistrationStatus, now: datetime,
+                   waitlist_position: int | None = None, reason: str | None = None) -> Registration:
+        stmt = (
+            update(registration_ledger)
+            .where(_L.workshop_id == workshop_id, _L.learner_id == learner_id)
+            .values(status=status.value, waitlist_position=waitlist_position, cancel_reason=reason, updated_at=now,
+                    version=_L.version + 1)
+            .returning(*_COLUMNS)
+        )
+        return _registration(self.conn.execute(stmt).one())
+
+    def first_waitlisted(self, workshop_id: int) -> Registration | None:
+        row = self.conn.execute(
+            select(*_COLUMNS).where(_L.workshop_id == workshop_id, _L.status == WAITLISTED)
+            .order_by(_L.waitlist_position).limit(1)
+        ).one_or_none()
+        return _registration(row) if row else None
+
+    def waitlist_rank(self, workshop_id: int, position: int) -> int:
+        """1-based place in the queue of the learner holding `position`."""
+        return self.conn.execute(
+            select(func.count()).select_from(registration_ledger)
+            .where(_L.workshop_id == workshop_id, _L.status == WAITLISTED, _L.waitlist_position <= position)
+        ).scalar_one()
+
+    def cancel_all_active(self, workshop_id: int, reason: str, now: datetime
+                          ) -> list[tuple[RegistrationStatus, Registration]]:
+        """Cancel every confirmed or waiting registration; return (status before, row after)."""
+        before: dict[int, str] = dict(self.conn.execute(  # type: ignore[arg-type]
+            select(_L.learner_id, _L.status).where(_L.workshop_id == workshop_id, _L.status != CANCELLED)
+        ).all())
+        rows = self.conn.execute(
+            update(registration_ledger)
+            .where(_L.workshop_id == workshop_id, _L.status != CANCELLED)
+            .values(status=CANCELLED, waitlist_position=None, cancel_reason=reason, updated_at=now,
+                    version=_L.version + 1)
+            .returning(*_COLUMNS)
+        ).all()
+        changed = sorted((_registration(r) for r in rows), key=lambda r: r.learner_id)
+        return [(RegistrationStatus(before[r.learner_id]), r) for r in changed]
+
+    def confirmed_ids(self, workshop_id: int, learner_ids: list[int]) -> set[int]:
+        return set(self.conn.execute(
+            select(_L.learner_id).where(_L.workshop_id == workshop_id, _L.status == CONFIRMED,
+                                        _L.learner_id.in_(set(learner_ids)))
+        ).scalars())
+
+    def mark_attendance(self, workshop_id: int, learner_ids: list[int], attendance: Attendance, by: int,
+                        now: datetime) -> list[Registration]:
+        """Set the mark on confirmed registrations that do not have it yet; return the changed ones."""
+        rows = self.conn.execute(
+            update(registration_ledger)
+            .where(_L.workshop_id == workshop_id, _L.status == CONFIRMED, _L.learner_id.in_(set(learner_ids)),
+                   _L.attendance.is_distinct_from(attendance.value))
+            .values(attendance=attendance.value, attendance_at=now, attendance_by=by, updated_at=now,
+                    version=_L.version + 1)
+            .returning(*_COLUMNS)
+        ).all()
+        return [_registration(r) for r in rows]
+
+    def status_for_learner(self, learner_id: int, workshop_ids: list[int]) -> dict[int, tuple[RegistrationStatus, int | None]]:
+        """The learner's status in each workshop, with their 1-based rank when waiting (one query)."""
+        if not workshop_ids:
+            return {}
+        other = registration_ledger.alias("other")
+        rank = (
+            select(func.count()).select_from(other)
+            .where(other.c.workshop_id == _L.workshop_id, other.c.status == WAITLISTED,
+                   other.c.waitlist_position <= _L.waitlist_position)
+            .scalar_subquery()
+        )
+        rows = self.conn.execute(
+            select(_L.workshop_id, _L.status, rank.label("rank"))
+            .where(_L.learner_id == learner_id, _L.workshop_id.in_(set(workshop_ids)))
+        ).all()
+        return {
+            r.workshop_id: (RegistrationStatus(r.status), r.rank if r.status == WAITLISTED else None) for r in rows
+        }
+
+    def get_many(self, keys: list[tuple[int, int]]) -> list[Registration]:
+        if not keys:
+            return []
+        rows = self.conn.execute(
+            select(*_COLUMNS).where(tuple_(_L.workshop_id, _L.learner_id).in_(keys))
+            .order_by(_L.workshop_id, _L.learner_id)
+        ).all()
+        return [_registration(r) for r in rows]
+
+    def touch(self, keys: list[tuple[int, int]], now: datetime) -> list[Registration]:
+        """Bump the version of these rows so their next projection replaces what MongoDB holds."""
+        if not keys:
+            return []
+        rows = self.conn.execute(
+            update(registration_ledger).where(tuple_(_L.workshop_id, _L.learner_id).in_(keys))
+            .values(version=_L.version + 1, updated_at=now).returning(*_COLUMNS)
+        ).all()
+        return sorted((_registration(r) for r in rows), key=lambda r: (r.workshop_id, r.learner_id))
+
+    def recount(self, workshop_id: int) -> tuple[int, int]:
+        """(confirmed, waitlisted) registrations of one workshop, as the ledger says."""
+        row = self.conn.execute(
+            select(func.count().filter(_L.status == CONFIRMED), func.count().filter(_L.status == WAITLISTED))
+            .where(_L.workshop_id == workshop_id)
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def versions(self, batch: int = 5000) -> Iterator[tuple[int, int, int, int, str]]:
+        """(workshop_id, learner_id, attempt, version, status) of every row, streamed."""
+        result = self.conn.execution_options(yield_per=batch).execute(
+            select(_L.workshop_id, _L.learner_id, _L.attempt, _L.version, _L.status)
+        )
+        for row in result:
+            yield row.workshop_id, row.learner_id, row.attempt, row.version, row.status

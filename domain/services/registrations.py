@@ -1,0 +1,501 @@
+"""Registrations: seats, waitlist, attendance, comments and the registrations screen's data.
+
+The seat is decided in PostgreSQL (one conditional UPDATE on the workshop row, whose
+lock then orders every other change of that workshop's registrations); the MongoDB
+documents follow through the outbox (see `workshop_sync`). Learners act only on their
+own registrations and never receive another learner's details.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from domain.clock import Clock, utc_now
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.models.paging import Page, PageRequest
+from domain.models.users import Principal, Role, User
+from domain.models.workshops import (
+    CAPACITY_MAX,
+    COMMENT_MAX,
+    Attendance,
+    AttendanceMarks,
+    AttendanceRow,
+    Comment,
+    ExportResult,
+    LearnerChoice,
+    MyRegistration,
+    Registration,
+    RegistrationEvent,
+    RegistrationOutcome,
+    RegistrationSheet,
+    RegistrationStatus,
+    Saved,
+    SyncStatus,
+    Workshop,
+)
+from domain.repositories.mongo.comments import CommentRepository
+from domain.repositories.mongo.registrations import RegistrationDocuments
+from domain.repositories.sql.outbox import OutboxRepository
+from domain.repositories.sql.registrations import RegistrationLedger
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.repositories.sql.workshops import WorkshopRepository
+from domain.services import validation
+from domain.services.access import require_role
+from domain.services.activity import ActivityService
+from domain.services.workshop_rules import (
+    Clocked,
+    fill_free_seats,
+    load_managed,
+    load_workshop,
+    optional_reason,
+    parse_id,
+    require_manager,
+)
+from domain.services.workshop_sync import Change, WorkshopSync
+
+CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
+# A seat or a waitlist place is always decided within a few rounds; more means the
+# workshop is being edited under our feet, and the person may simply try again.
+MAX_SEAT_ROUNDS = 20
+# A screenful or three of each list; the screen asks for the next page when scrolled to it.
+SHEET_PAGE = PageRequest(1, 100)
+CANCELLED_PAGE = PageRequest(1, 50)
+COMMENTS_PAGE = PageRequest(1, 50)
+STAFF_PROMOTION = "promoted by staff"
+CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
+# Cells a spreadsheet would run as a formula: prefixed with a quote when exported.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportTargetExists(Conflict):
+    """The export path exists; the screen asks to confirm, then calls again with overwrite=True."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists: confirm to overwrite it.")
+        self.path = path
+
+
+def comment_body(value: object) -> str:
+    """A comment is kept verbatim (1 to 10,000 characters, line breaks and tabs allowed)."""
+    if not isinstance(value, str):
+        raise ValidationError("Comment must be text", field="body")
+    if not value.strip():
+        raise ValidationError("Comment is required", field="body")
+    if len(value) > COMMENT_MAX:
+        raise ValidationError(f"Comment must be at most {COMMENT_MAX} characters (got {len(value)})", field="body")
+    if validation.has_control_chars(value.replace("\r\n", "\n"), allow_newlines=True):
+        raise ValidationError("Comment must not contain control characters", field="body")
+    return value
+
+
+def _spreadsheet_safe(value: str) -> str:
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
+
+
+class RegistrationService(Clocked):
+    """Register, cancel, promote, mark attendance, comment, and read registrations."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
+                 documents: RegistrationDocuments, comments: CommentRepository, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._activity = activity
+        self._sync = sync
+        self._documents = documents
+        self._comments = comments
+        self._clock = clock
+
+    # -- seats -----------------------------------------------------------------------------
+    def register(self, principal: Principal, workshop_id: object, learner_id: object = None) -> RegistrationOutcome:
+        """Take a seat, or a place on the waitlist when the workshop is full.
+
+        A learner registers themselves; a trainer (for workshops they run) or an admin
+        registers any active learner."""
+        require_role(principal, *Role, doing="register for workshops")
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        lid = self._target_learner(principal, learner_id)
+        now = self._clock()
+        with self._uow() as uow:
+            workshop = load_workshop(uow, wid)
+            if principal.is_staff:
+                require_manager(principal, workshop, "register learners")
+            self._check_open(workshop, principal, now)
+            learner = self._learner(uow, lid)
+            ledger = RegistrationLedger(uow.conn)
+            self._refuse_active(ledger.get(wid, lid), principal)
+            status, position = self._seat_or_waitlist(uow, wid, now)
+            # The workshop row is locked from here: this read is the authoritative one.
+            previous = ledger.get(wid, lid, lock=True)
+            self._refuse_active(previous, principal)
+            registration = ledger.start_attempt(previous, wid, lid, status, position, now)
+            rank = ledger.waitlist_rank(wid, position) if position is not None else None
+            ids = [
+                self._sync.queue_changes(uow, principal, now, [Change(registration)]),
+                self._activity.record(uow, principal, "registration.create", "workshop", wid,
+                                      {"learner_id": lid, "status": status.value, "attempt": registration.attempt}),
+            ]
+            uow.commit()
+        sync = self._sync.flush(ids)
+        registration = replace(registration, learner_name=learner.full_name, learner_email=learner.email)
+        if status is CONFIRMED:
+            summary = (f"Registered for {workshop.title}: seat confirmed." if not principal.is_staff
+                       else f"{learner.full_name} registered: seat confirmed.")
+        else:
+            summary = (f"{workshop.title} is full: you are #{rank} on the waitlist." if not principal.is_staff
+                       else f"The workshop is full: {learner.full_name} is #{rank} on the waitlist.")
+        return RegistrationOutcome(registration, rank, [], sync, summary)
+
+    def cancel(self, principal: Principal, workshop_id: object, learner_id: object = None,
+               reason: object = None) -> RegistrationOutcome:
+        """Cancel a registration; a freed seat goes to the first waitlisted learner at once."""
+        require_role(principal, *Role, doing="cancel registrations")
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        lid = self._target_learner(principal, learner_id)
+        why = optional_reason(reason)
+        now = self._clock()
+        with self._uow() as uow:
+            workshop = load_workshop(uow, wid, lock=True)
+            if principal.is_staff:
+                require_manager(principal, workshop, "cancel registrations")
+            ledger = RegistrationLedger(uow.conn)
+            current = ledger.get(wid, lid, lock=True)
+            if current is None or not current.status.active:
+                raise NotFound("You are not registered for this workshop." if not principal.is_staff
+                               else "This learner has no active registration for this workshop.")
+            if not principal.is_staff and workshop.has_started(now):
+                raise Conflict("This workshop has started: ask your trainer to cancel your registration.")
+            workshops = WorkshopRepository(uow.conn)
+            if current.status is CONFIRMED:
+                workshops.release_seat(wid, now)
+            else:
+                workshops.leave_waitlist(wid, now)
+            cancelled = ledger.set_status(wid, lid, CANCELLED, now, reason=why)
+            promoted = fill_free_seats(uow, wid, now) if current.status is CONFIRMED else []
+            ids = [
+                self._sync.queue_changes(uow, principal, now, [Change(cancelled, current.status, reason=why), *promoted]),
+                self._activity.record(uow, principal, "registration.cancel", "workshop", wid,
+                                      {"learner_id": lid, "was": current.status.value, "reason": why or "",
+                                       "promoted": [c.registration.learner_id for c in promoted]}),
+            ]
+            people = self._people(uow, [lid, *(c.registration.learner_id for c in promoted)])
+            uow.commit()
+        sync = self._sync.flush(ids)
+        summary = "Registration cancelled."
+        promoted_regs = [self._named(c.registration, people) for c in promoted]
+        if not principal.is_staff:
+            # Who took the freed seat is another learner's business.
+            return RegistrationOutcome(cancelled, None, [], sync, summary)
+        if promoted_regs:
+            summary += " " + ", ".join(r.learner_name for r in promoted_regs) + " promoted from the waitlist."
+        return RegistrationOutcome(self._named(cancelled, people), None, promoted_regs, sync, summary)
+
+    def promote(self, principal: Principal, workshop_id: object, learner_id: object = None) -> RegistrationOutcome:
+        """Give a free seat to a waitlisted learner (the first in line unless one is named)."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        lid = None if learner_id is None else parse_id(learner_id, "learner_id", "Learner")
+        now = self._clock()
+        with self._uow() as uow:
+            workshop = load_managed(uow, principal, wid, "promote learners", lock=True)
+            if workshop.is_cancelled:
+                raise Conflict("This workshop is cancelled.")
+            ledger = RegistrationLedger(uow.conn)
+            target = ledger.first_waitlisted(wid) if lid is None else ledger.get(wid, lid, lock=True)
+            if target is None or target.status is not WAITLISTED:
+                raise Conflict("Nobody is on the waitlist." if lid is None else "This learner is not on the waitlist.")
+            if not WorkshopRepository(uow.conn).promote_seat(wid, now):
+                raise Conflict("The workshop is full: raise the capacity or cancel a registration first.")
+            promoted = ledger.set_status(wid, target.learner_id, CONFIRMED, now)
+            ids = [
+                self._sync.queue_changes(uow, principal, now, [Change(promoted, WAITLISTED, reason=STAFF_PROMOTION)]),
+                self._activity.record(uow, principal, "registration.promote", "workshop", wid,
+                                      {"learner_id": target.learner_id}),
+            ]
+            people = self._people(uow, [target.learner_id])
+            uow.commit()
+        named = self._named(promoted, people)
+        return RegistrationOutcome(named, None, [named], self._sync.flush(ids),
+                                   f"{named.learner_name} promoted from the waitlist.")
+
+    # -- attendance and comments -------------------------------------------------------------
+    def mark_attendance(self, principal: Principal, workshop_id: object,
+                        marks: Mapping[object, object]) -> Saved[AttendanceMarks]:
+        """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        if not isinstance(marks, Mapping) or not marks:
+            raise ValidationError("Choose at least one learner to mark", field="attendance")
+        if len(marks) > CAPACITY_MAX:
+            raise ValidationError(f"At most {CAPACITY_MAX} learners can be marked at once", field="attendance")
+        parsed: dict[int, Attendance] = {}
+        for raw_id, raw_mark in marks.items():
+            parsed[parse_id(raw_id, "learner_id", "Learner")] = self._attendance(raw_mark)
+        now = self._clock()
+        with self._uow() as uow:
+            workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
+            if workshop.is_cancelled:
+                raise Conflict("This workshop is cancelled: there is no attendance to mark.")
+            ledger = RegistrationLedger(uow.conn)
+            missing = set(parsed) - ledger.confirmed_ids(wid, list(parsed))
+            if missing:
+                raise Conflict(f"{len(missing)} of the chosen learners have no confirmed seat in this workshop.")
+            changed: list[Registration] = []
+            for mark in Attendance:
+                learners = sorted(lid for lid, m in parsed.items() if m is mark)
+                if learners:
+                    changed += ledger.mark_attendance(wid, learners, mark, principal.user_id, now)
+            ids: list[int] = []
+            if changed:
+                ids.append(self._sync.queue_changes(uow, principal, now,
+                                                    [Change(r, status_changed=False) for r in changed]))
+                counts = {m.value: sum(1 for r in changed if r.attendance is m) for m in Attendance}
+                ids.append(self._activity.record(uow, principal, "registration.attendance", "workshop", wid,
+                                                 {"marked": len(changed), **counts}))
+            uow.commit()
+        marked = AttendanceMarks(len(changed), len(parsed) - len(changed), sorted(r.learner_id for r in changed))
+        return Saved(marked, self._sync.flush(ids) if ids else SyncStatus(True))
+
+    def add_comment(self, principal: Principal, workshop_id: object, body: object) -> Saved[Comment]:
+        """Add a staff comment, stored verbatim and shown as plain text."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        text = comment_body(body)
+        now = self._clock()
+        with self._uow() as uow:
+            load_managed(uow, principal, wid, "comment on workshops")
+            outbox_id = self._sync.queue_comment(uow, wid, principal, text, now)
+            log_id = self._activity.record(uow, principal, "workshop.comment", "workshop", wid, {"chars": len(text)})
+            uow.commit()
+        comment = Comment(f"outbox:{outbox_id}", wid, principal.user_id, principal.full_name[:120], text, now)
+        return Saved(comment, self._sync.flush([outbox_id, log_id]))
+
+    # -- reads for staff -----------------------------------------------------------------------
+    def sheet(self, principal: Principal, workshop_id: object, confirmed: PageRequest = SHEET_PAGE,
+              waitlist: PageRequest = SHEET_PAGE, cancelled: PageRequest = CANCELLED_PAGE,
+              comments: PageRequest = COMMENTS_PAGE) -> RegistrationSheet:
+        """The registrations screen: the workshop (PostgreSQL) with its registrations, their
+        history and the comments (MongoDB), each list one page, names in one query."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        with self._uow() as uow:
+            workshop = load_managed(uow, principal, wid, "see registrations")
+            confirmed_page = self._documents.page(wid, CONFIRMED, confirmed)
+            waitlist_page = self._documents.page(wid, WAITLISTED, waitlist)
+            cancelled_page = self._documents.page(wid, CANCELLED, cancelled)
+            shown = [*confirmed_page.items, *waitlist_page.items, *cancelled_page.items]
+            history = self._documents.events_for([r.id for r in shown])
+            comment_page = self._comments.page(wid, comments)
+            people = self._people(uow, [*(r.learner_id for r in shown),
+                                        *(r.attendance_by for r in shown if r.attendance_by)])
+            pending = OutboxRepository(uow.conn).pending_count()
+        return RegistrationSheet(
+            workshop=workshop,
+            confirmed=[self._named(r, people) for r in confirmed_page.items], confirmed_total=confirmed_page.total,
+            waitlist=[self._named(r, people) for r in waitlist_page.items], waitlist_total=waitlist_page.total,
+            cancelled=[self._named(r, people) for r in cancelled_page.items], cancelled_total=cancelled_page.total,
+            history=history, comments=comment_page.items, comments_total=comment_page.total, sync_pending=pending,
+        )
+
+    def candidates(self, principal: Principal, workshop_id: object, search: object = "",
+                   limit: int = 20) -> list[LearnerChoice]:
+        """Active learners matching `search`, for the register picker, with their status here."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        term = validation.text(search, "search", "Search", 0, 100) if search else ""
+        with self._uow() as uow:
+            load_managed(uow, principal, wid, "register learners")
+            size = validation.integer(limit, "limit", "Limit", 1, 100)
+            learners = UserRepository(uow.conn).list(PageRequest(1, size), search=term, role=Role.LEARNER,
+                                                     active_only=True).items
+            statuses = self._statuses(uow, wid, [u.id for u in learners])
+        return [LearnerChoice(u.id, u.full_name, u.email, statuses.get(u.id)) for u in learners]
+
+    def history(self, principal: Principal, workshop_id: object, learner_id: object = None) -> list[RegistrationEvent]:
+        """Every status change of one learner's registrations (all attempts) in a workshop."""
+        require_role(principal, *Role, doing="see registrations")
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        lid = self._target_learner(principal, learner_id)
+        with self._uow() as uow:
+            workshop = load_workshop(uow, wid)
+            if principal.is_staff:
+                require_manager(principal, workshop, "see registrations")
+        return self._documents.events_of_learner(wid, lid)
+
+    def attendance_sheet(self, principal: Principal, workshop_id: object) -> list[AttendanceRow]:
+        """Confirmed learners with their attendance mark, sorted by name."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        with self._uow() as uow:
+            load_managed(uow, principal, wid, "see attendance")
+            confirmed = self._documents.page(wid, CONFIRMED, PageRequest(1, CAPACITY_MAX)).items
+            people = self._people(uow, [*(r.learner_id for r in confirmed),
+                                        *(r.attendance_by for r in confirmed if r.attendance_by)])
+        rows = []
+        for reg in confirmed:
+            learner = people.get(reg.learner_id)
+            marker = people.get(reg.attendance_by) if reg.attendance_by else None
+            rows.append(AttendanceRow(reg.learner_id, learner.full_name if learner else f"#{reg.learner_id}",
+                                      learner.email if learner else "", reg.attendance, reg.attendance_at,
+                                      marker.full_name if marker else ""))
+        return sorted(rows, key=lambda r: (r.learner_name.lower(), r.learner_id))
+
+    def export_attendance_csv(self, principal: Principal, workshop_id: object, path: object,
+                              overwrite: bool = False) -> ExportResult:
+        """Write the attendance sheet as CSV; an existing file is replaced only with overwrite=True."""
+        # Rows first: the permission check must come before anything that looks at the path,
+        # so a caller who may not export learns nothing about the file system either.
+        rows = self.attendance_sheet(principal, workshop_id)
+        target = self._export_path(path, overwrite)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(CSV_HEADER)
+        for row in rows:
+            writer.writerow([_spreadsheet_safe(row.learner_name), _spreadsheet_safe(row.learner_email),
+                             row.attendance.value if row.attendance else "", _when(row.attendance_at),
+                             _spreadsheet_safe(row.marked_by)])
+        # utf-8-sig: spreadsheet programs then read accented names correctly.
+        self._write(target, buffer.getvalue().encode("utf-8-sig"), overwrite)
+        return ExportResult(target, len(rows))
+
+    # -- reads for learners ------------------------------------------------------------------
+    def my_registrations(self, principal: Principal, page: PageRequest) -> Page[MyRegistration]:
+        """The caller's own registrations (every attempt), newest first, with their workshops."""
+        require_role(principal, *Role, doing="see registrations")
+        found = self._documents.for_learner(principal.user_id, page)
+        with self._uow() as uow:
+            workshops = WorkshopRepository(uow.conn).get_many([r.workshop_id for r in found.items])
+            current = RegistrationLedger(uow.conn).status_for_learner(principal.user_id, list(workshops))
+        items = []
+        for reg in found.items:
+            workshop = workshops.get(reg.workshop_id)
+            if workshop is None:
+                continue
+            rank = current.get(reg.workshop_id, (None, None))[1] if reg.status is WAITLISTED else None
+            items.append(MyRegistration(reg, workshop, rank))
+        return Page(items, found.total, found.request)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _seat_or_waitlist(self, uow: UnitOfWork, workshop_id: int, now: datetime) -> tuple[RegistrationStatus, int | None]:
+        workshops = WorkshopRepository(uow.conn)
+        for _ in range(MAX_SEAT_ROUNDS):
+            if workshops.take_seat(workshop_id, now):
+                return CONFIRMED, None
+            position = workshops.join_waitlist(workshop_id, now)
+            if position is not None:
+                return WAITLISTED, position
+            # Neither matched: a seat was freed between the two statements, or the
+            # workshop was cancelled meanwhile. Look again.
+            self._check_open(load_workshop(uow, workshop_id), None, now)
+        raise Conflict("This workshop is changing right now: please try again.")
+
+    @staticmethod
+    def _check_open(workshop: Workshop, principal: Principal | None, now: datetime) -> None:
+        if workshop.is_cancelled:
+            raise Conflict("This workshop is cancelled: it takes no registrations.")
+        if principal is not None and not principal.is_staff and workshop.has_started(now):
+            raise Conflict("This workshop has already started: registrations are closed.")
+
+    @staticmethod
+    def _refuse_active(current: Registration | None, principal: Principal) -> None:
+        if current is not None and current.status.active:
+            where = "on the waitlist" if current.status is WAITLISTED else "registered"
+            raise Conflict(f"You are already {where} for this workshop." if not principal.is_staff
+                           else f"This learner is already {where} for this workshop.")
+
+    @staticmethod
+    def _target_learner(principal: Principal, learner_id: object) -> int:
+        if not principal.is_staff:
+            if learner_id is not None and learner_id != principal.user_id:
+                raise PermissionDenied("Learners can only act on their own registrations.")
+            return principal.user_id
+        if learner_id is None:
+            raise ValidationError("Choose a learner", field="learner_id")
+        return parse_id(learner_id, "learner_id", "Learner")
+
+    @staticmethod
+    def _learner(uow: UnitOfWork, learner_id: int) -> User:
+        user = UserRepository(uow.conn).get(learner_id)
+        if user is None or user.role is not Role.LEARNER:
+            raise NotFound(f"No learner with id {learner_id}.")
+        if not user.is_active:
+            raise Conflict(f"{user.full_name}'s account is deactivated.")
+        return user
+
+    @staticmethod
+    def _attendance(value: object) -> Attendance:
+        if isinstance(value, Attendance):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {a.value for a in Attendance}:
+            return Attendance(value.strip().lower())
+        raise ValidationError("Attendance must be present, late, excused or absent", field="attendance")
+
+    @staticmethod
+    def _people(uow: UnitOfWork, user_ids: list[int]) -> dict[int, User]:
+        return UserRepository(uow.conn).get_many(sorted(set(user_ids)))
+
+    @staticmethod
+    def _statuses(uow: UnitOfWork, workshop_id: int, learner_ids: list[int]) -> dict[int, RegistrationStatus]:
+        rows = RegistrationLedger(uow.conn).get_many([(workshop_id, lid) for lid in learner_ids])
+        return {r.learner_id: r.status for r in rows}
+
+    @staticmethod
+    def _named(registration: Registration, people: dict[int, User]) -> Registration:
+        learner = people.get(registration.learner_id)
+        marker = people.get(registration.attendance_by) if registration.attendance_by else None
+        return replace(
+            registration,
+            learner_name=learner.full_name if learner else f"#{registration.learner_id}",
+            learner_email=learner.email if learner else "",
+            attendance_by_name=marker.full_name if marker else "",
+        )
+
+    @staticmethod
+    def _export_path(path: object, overwrite: bool) -> Path:
+        if not isinstance(overwrite, bool):
+            raise ValidationError("overwrite must be true or false", field="path")
+        if isinstance(path, Path):
+            raw = str(path)
+        elif isinstance(path, str) and path.strip():
+            raw = path.strip()
+        else:
+            raise ValidationError("Give a file path for the CSV", field="path")
+        if validation.has_control_chars(raw) or "\x00" in raw:
+            raise ValidationError("The path must not contain control characters", field="path")
+        target = Path(raw).expanduser()
+        target = target if target.is_absolute() else Path.cwd() / target
+        if target.is_dir():
+            raise ValidationError(f"{target} is a folder: give a file name", field="path")
+        if not target.parent.is_dir():
+            raise ValidationError(f"Folder {target.parent} does not exist", field="path")
+        if target.exists() and not overwrite:
+            raise ExportTargetExists(target)
+        return target
+
+    @staticmethod
+    def _write(target: Path, data: bytes, overwrite: bool) -> None:
+        try:
+            if overwrite:
+                # Written beside the target then renamed: a failure never leaves half a file.
+                fd, tmp = tempfile.mkstemp(prefix=".skillhub-", suffix=".csv", dir=target.parent)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(data)
+                    os.replace(tmp, target)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+            else:
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+        except FileExistsError:
+            raise ExportTargetExists(target) from None
+        except PermissionError:
+            raise ValidationError(f"Cannot write {target}: permission denied", field="path") from None
+        except OSError as exc:
+            raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}", field="path") from None

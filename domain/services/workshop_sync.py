@@ -1,0 +1,119 @@
+"""How workshop changes reach MongoDB: queued in the PostgreSQL transaction, applied by the relay.
+
+A registration change commits its seat counter, its ledger row and one outbox record
+together; the record carries the full registration documents (and their history events),
+so applying it is a plain idempotent write: the same `_id`s, a version guard, upserts.
+If MongoDB is down the record simply stays pending; the start-up replay or
+`skillhub doctor --repair` applies it later, exactly once in effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.models.users import Principal
+from domain.models.workshops import Comment, Registration, RegistrationStatus, SyncStatus
+from domain.repositories.mongo.comments import CommentRepository
+from domain.repositories.mongo.registrations import RegistrationDocuments, registration_document
+from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.services.outbox import OutboxRelay
+
+REGISTRATIONS_KIND = "registrations.sync"
+COMMENT_KIND = "comments.add"
+PURGE_KIND = "workshops.purge"
+FORGET_KIND = "registrations.forget"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A registration's new state and, for a status change, the history event to append."""
+
+    registration: Registration
+    from_status: RegistrationStatus | None = None
+    status_changed: bool = True
+    reason: str | None = None
+
+
+class WorkshopSync:
+    """Queue the MongoDB side of workshop changes (outbox) and apply it (relay handlers)."""
+
+    def __init__(self, registrations: RegistrationDocuments, comments: CommentRepository, relay: OutboxRelay) -> None:
+        self._registrations = registrations
+        self._comments = comments
+        self._relay = relay
+
+    def handlers(self) -> dict[str, Callable[[OutboxRecord], None]]:
+        """The relay handler of each outbox kind this module writes (registered by build_services)."""
+        return {
+            REGISTRATIONS_KIND: self.apply_registrations,
+            COMMENT_KIND: self.apply_comment,
+            PURGE_KIND: self.apply_purge,
+            FORGET_KIND: self.apply_forget,
+        }
+
+    # -- queue, inside the caller's PostgreSQL transaction ---------------------------------
+    def queue_changes(self, uow: UnitOfWork, actor: Principal, at: datetime, changes: list[Change]) -> int:
+        """One outbox record carrying every document and event of one change."""
+        documents = [registration_document(c.registration) for c in changes]
+        events = [
+            {
+                "registration_id": c.registration.id,
+                "workshop_id": c.registration.workshop_id,
+                "learner_id": c.registration.learner_id,
+                "from_status": c.from_status.value if c.from_status else None,
+                "to_status": c.registration.status.value,
+                "by": {"id": actor.user_id, "email": actor.email.lower()},
+                "at": at,
+                "reason": c.reason,
+            }
+            for c in changes
+            if c.status_changed
+        ]
+        return OutboxRepository(uow.conn).add(REGISTRATIONS_KIND, {"documents": documents, "events": events})
+
+    def queue_comment(self, uow: UnitOfWork, workshop_id: int, author: Principal, body: str, at: datetime) -> int:
+        payload = {"workshop_id": workshop_id, "author_id": author.user_id, "author_name": author.full_name[:120],
+                   "body": body, "at": at}
+        return OutboxRepository(uow.conn).add(COMMENT_KIND, payload)
+
+    def queue_purge(self, uow: UnitOfWork, workshop_ids: list[int]) -> int:
+        return OutboxRepository(uow.conn).add(PURGE_KIND, {"workshop_ids": sorted(workshop_ids)})
+
+    def queue_forget(self, uow: UnitOfWork, registration_ids: list[str]) -> int:
+        return OutboxRepository(uow.conn).add(FORGET_KIND, {"registration_ids": sorted(registration_ids)})
+
+    def flush(self, outbox_ids: list[int]) -> SyncStatus:
+        """Apply just-committed records now; an outage leaves them pending and says so."""
+        result = self._relay.relay(outbox_ids)
+        if result.error is None and result.pending and any(attempts for _, _, attempts, _ in self._relay.pending()):
+            # MongoDB answers again and records an earlier outage left behind are waiting:
+            # catch up now rather than at the next start-up.
+            self._relay.relay()
+        return SyncStatus(result.error is None, result.error)
+
+    # -- apply, from the relay -------------------------------------------------------------
+    def apply_registrations(self, record: OutboxRecord) -> None:
+        payload: dict[str, Any] = record.payload
+        # Events are written first: if the outage strikes in between, the replay rewrites
+        # both, and a registration never shows a state its history does not explain.
+        events = [{"_id": f"outbox:{record.id}:{i}", **e, "outbox_id": record.id, "n": i}
+                  for i, e in enumerate(payload.get("events", []))]
+        self._registrations.append_events(events)
+        self._registrations.project(payload.get("documents", []))
+
+    def apply_comment(self, record: OutboxRecord) -> None:
+        p = record.payload
+        self._comments.put(Comment(f"outbox:{record.id}", p["workshop_id"], p["author_id"], p["author_name"],
+                                   p["body"], p["at"]))
+
+    def apply_purge(self, record: OutboxRecord) -> None:
+        ids = [int(i) for i in record.payload.get("workshop_ids", [])]
+        self._comments.delete_for_workshops(ids)
+        self._registrations.delete_for_workshops(ids)
+
+    def apply_forget(self, record: OutboxRecord) -> None:
+        self._registrations.delete_ids([str(i) for i in record.payload.get("registration_ids", [])])

@@ -1,0 +1,271 @@
+"""Workshops: create, edit, cancel, delete and list them, with who may do what."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.clock import Clock, utc_now
+from domain.errors import Conflict, FormErrors, PermissionDenied, ValidationError
+from domain.models.paging import Page, PageRequest
+from domain.models.users import Principal, Role, User
+from domain.models.workshops import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    DESCRIPTION_MAX,
+    DURATION_MAX,
+    DURATION_MIN,
+    PLACE_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    CatalogEntry,
+    Saved,
+    SyncStatus,
+    Workshop,
+    WorkshopInput,
+    WorkshopQuery,
+    WorkshopScope,
+    WorkshopSort,
+)
+from domain.repositories.sql.registrations import RegistrationLedger
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.repositories.sql.workshops import WorkshopRepository
+from domain.services import validation
+from domain.services.access import require_role
+from domain.services.activity import ActivityService
+from domain.services.workshop_rules import (
+    Clocked,
+    fill_free_seats,
+    load_managed,
+    load_workshop,
+    optional_reason,
+    parse_id,
+)
+from domain.services.workshop_sync import Change, WorkshopSync
+
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
+START_HINT = "Start must be a date and time like 2026-12-01 14:00"
+TRAINER_ROLES = (Role.TRAINER, Role.ADMIN)
+
+
+def parse_start(value: object) -> datetime:
+    """An aware datetime, or a "YYYY-MM-DD HH:MM" string read as UTC unless it has an offset."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValidationError("Start must include a time zone", field="starts_at")
+        return value.astimezone(UTC)
+    if not isinstance(value, str) or not _DATETIME_RE.match(value.strip()):
+        raise ValidationError(START_HINT, field="starts_at")
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"{value.strip()} is not a real date and time", field="starts_at") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _optional_text(value: object, field: str, label: str, max_len: int, multiline: bool = False) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return validation.text(value, field, label, 1, max_len, multiline=multiline)
+
+
+def _enum(enum_type: type[Any], value: object, field: str, label: str) -> Any:
+    if isinstance(value, enum_type):
+        return value
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(e.value for e in enum_type)
+        raise ValidationError(f"{label} must be one of {allowed}", field=field) from None
+
+
+class WorkshopService(Clocked):
+    """The workshop rules (PostgreSQL), each change logged in its own transaction."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
+                 clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._activity = activity
+        self._sync = sync
+        self._clock = clock
+
+    # -- reads ---------------------------------------------------------------------------
+    def get(self, principal: Principal, workshop_id: object) -> Workshop:
+        """One workshop (any logged-in user: workshops hold no learner's details)."""
+        require_role(principal, *Role, doing="see workshops")
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        with self._uow() as uow:
+            return load_workshop(uow, wid)
+
+    def list(self, principal: Principal, query: WorkshopQuery, page: PageRequest) -> Page[Workshop]:
+        """The staff list: one page, filtered, searched and sorted by the database."""
+        require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")
+        query = self._checked_query(query)
+        with self._uow() as uow:
+            return WorkshopRepository(uow.conn).list(query, page, self._clock(), principal.user_id)
+
+    def catalog(self, principal: Principal, page: PageRequest, search: object = "",
+                only_with_seats: bool = False) -> Page[CatalogEntry]:
+        """Upcoming workshops as a learner sees them, with their own status in each."""
+        require_role(principal, *Role, doing="see workshops")
+        query = self._checked_query(WorkshopQuery(WorkshopScope.UPCOMING, search, WorkshopSort.DATE))  # type: ignore[arg-type]
+        with self._uow() as uow:
+            found = WorkshopRepository(uow.conn).list(query, page, self._clock(), principal.user_id,
+                                                      only_with_seats=bool(only_with_seats))
+            mine = RegistrationLedger(uow.conn).status_for_learner(principal.user_id, [w.id for w in found.items])
+        entries = []
+        for workshop in found.items:
+            status, rank = mine.get(workshop.id, (None, None))
+            entries.append(CatalogEntry(workshop, status, rank))
+        return Page(entries, found.total, found.request)
+
+    def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> list[User]:
+        """Active trainers and admins, for the form's trainer picker."""
+        require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")
+        term = validation.text(search, "search", "Search", 0, 100) if search else ""
+        with self._uow() as uow:
+            repo = UserRepository(uow.conn)
+            people = [u for role in TRAINER_ROLES
+                      for u in repo.list(PageRequest(1, limit), search=term, role=role, active_only=True).items]
+        return sorted(people, key=lambda u: (u.full_name.lower(), u.id))[:limit]
+
+    @staticmethod
+    def _checked_query(query: WorkshopQuery) -> WorkshopQuery:
+        if not isinstance(query, WorkshopQuery):
+            raise ValidationError("query must be a WorkshopQuery")
+        search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
+        return WorkshopQuery(_enum(WorkshopScope, query.scope, "scope", "Filter"), search,
+                             _enum(WorkshopSort, query.sort, "sort", "Sort"))
+
+    # -- changes -------------------------------------------------------------------------
+    def create(self, principal: Principal, data: WorkshopInput) -> Workshop:
+        """Schedule a workshop; FormErrors lists every invalid field at once."""
+        require_role(principal, Role.ADMIN, Role.TRAINER, doing="create workshops")
+        now = self._clock()
+        with self._uow() as uow:
+            values = self._validated(uow, principal, data, now, current=None)
+            workshop_id = WorkshopRepository(uow.conn).add(values, now)
+            outbox_id = self._activity.record(uow, principal, "workshop.create", "workshop", workshop_id,
+                                              {"title": values["title"], "starts_at": values["starts_at"].isoformat()})
+            workshop = load_workshop(uow, workshop_id)
+            uow.commit()
+        self._sync.flush([outbox_id])
+        return workshop
+
+    def edit(self, principal: Principal, workshop_id: object, data: WorkshopInput) -> Saved[Workshop]:
+        """Change a workshop; raising the capacity promotes waiting learners in order."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        now = self._clock()
+        with self._uow() as uow:
+            current = load_managed(uow, principal, wid, "edit workshops", lock=True)
+            if current.is_cancelled:
+                raise Conflict("This workshop is cancelled: it can no longer be edited.")
+            values = self._validated(uow, principal, data, now, current=current)
+            changed = {k: v for k, v in values.items() if getattr(current, k) != v}
+            if not changed:
+                return Saved(current, SyncStatus(True))
+            WorkshopRepository(uow.conn).update(wid, now, **changed)
+            promotions = fill_free_seats(uow, wid, now) if values["capacity"] > current.capacity else []
+            ids = [self._activity.record(uow, principal, "workshop.edit", "workshop", wid,
+                                         {"fields": ", ".join(sorted(changed)), "promoted": len(promotions)})]
+            if promotions:
+                ids.append(self._sync.queue_changes(uow, principal, now, promotions))
+            workshop = load_workshop(uow, wid)
+            uow.commit()
+        return Saved(workshop, self._sync.flush(ids))
+
+    def cancel(self, principal: Principal, workshop_id: object, reason: object) -> Saved[Workshop]:
+        """Cancel a workshop: every registration becomes cancelled with the same reason."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        why = optional_reason(reason, required=True)
+        assert why is not None
+        now = self._clock()
+        with self._uow() as uow:
+            workshop = load_managed(uow, principal, wid, "cancel workshops", lock=True)
+            if workshop.is_cancelled:
+                raise Conflict("This workshop is already cancelled.")
+            if now >= workshop.ends_at:
+                raise Conflict("This workshop has already taken place: it cannot be cancelled.")
+            WorkshopRepository(uow.conn).cancel(wid, why, now)
+            cancelled = RegistrationLedger(uow.conn).cancel_all_active(wid, why, now)
+            ids = [self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
+                                         {"reason": why, "registrations_cancelled": len(cancelled)})]
+            if cancelled:
+                changes = [Change(r, before, reason=why) for before, r in cancelled]
+                ids.append(self._sync.queue_changes(uow, principal, now, changes))
+            workshop = load_workshop(uow, wid)
+            uow.commit()
+        return Saved(workshop, self._sync.flush(ids))
+
+    def delete(self, principal: Principal, workshop_id: object) -> None:
+        """Delete a workshop nobody ever registered to (otherwise cancel it)."""
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        with self._uow() as uow:
+            workshop = load_managed(uow, principal, wid, "delete workshops", lock=True)
+            if not WorkshopRepository(uow.conn).delete_unregistered(wid):
+                raise Conflict("Learners have registered to this workshop: cancel it instead of deleting it.")
+            ids = [
+                self._activity.record(uow, principal, "workshop.delete", "workshop", wid, {"title": workshop.title}),
+                self._sync.queue_purge(uow, [wid]),
+            ]
+            uow.commit()
+        self._sync.flush(ids)
+
+    # -- helpers -------------------------------------------------------------------------
+    def _validated(self, uow: UnitOfWork, principal: Principal, data: WorkshopInput, now: datetime,
+                   current: Workshop | None) -> dict[str, Any]:
+        if not isinstance(data, WorkshopInput):
+            raise ValidationError("workshop data must be a WorkshopInput")
+        errors: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        checks = {
+            "title": lambda: validation.text(data.title, "title", "Title", TITLE_MIN, TITLE_MAX),
+            "description": lambda: _optional_text(data.description, "description", "Description", DESCRIPTION_MAX,
+                                                  multiline=True),
+            "place": lambda: _optional_text(data.place, "place", "Place", PLACE_MAX),
+            "trainer_id": lambda: self._trainer(uow, principal, data.trainer_id, current),
+            "starts_at": lambda: self._start(data.starts_at, now, current),
+            "duration_minutes": lambda: validation.integer(data.duration_minutes, "duration_minutes", "Duration",
+                                                           DURATION_MIN, DURATION_MAX),
+            "capacity": lambda: validation.integer(data.capacity, "capacity", "Capacity", CAPACITY_MIN, CAPACITY_MAX),
+        }
+        for field, check in checks.items():
+            try:
+                values[field] = check()
+            except (ValidationError, PermissionDenied) as exc:
+                errors[field] = exc.message
+        if current is not None and "capacity" in values and values["capacity"] < current.seats_taken:
+            errors["capacity"] = f"Capacity cannot go below the {current.seats_taken} seats already taken"
+        if errors:
+            raise FormErrors(errors)
+        return values
+
+    @staticmethod
+    def _start(value: object, now: datetime, current: Workshop | None) -> datetime:
+        start = parse_start(value)
+        # Editing the description of a past workshop must not trip over its (past) start:
+        # only a new or moved start has to be in the future.
+        if (current is None or start != current.starts_at) and start <= now:
+            raise ValidationError("Start must be in the future", field="starts_at")
+        return start
+
+    @staticmethod
+    def _trainer(uow: UnitOfWork, principal: Principal, value: object, current: Workshop | None) -> int:
+        if value is None or value == "":
+            if principal.is_admin and current is None:
+                raise ValidationError("Choose a trainer", field="trainer_id")
+            return current.trainer_id if current is not None else principal.user_id
+        trainer_id = parse_id(value, "trainer_id", "Trainer")
+        if not principal.is_admin:
+            if current is None and trainer_id != principal.user_id:
+                raise PermissionDenied("Trainers can only schedule workshops they run themselves")
+            if current is not None and trainer_id != current.trainer_id:
+                raise PermissionDenied("Only an admin can hand a workshop to another trainer")
+        if current is not None and trainer_id == current.trainer_id:
+            return trainer_id
+        user = UserRepository(uow.conn).get(trainer_id)
+        if user is None or not user.is_active or user.role not in TRAINER_ROLES:
+            raise ValidationError("The trainer must be an active trainer or admin", field="trainer_id")
+        return trainer_id

@@ -1,0 +1,134 @@
+"""Injection attempts, control characters, wrong types and oversize input: refused with a
+message, or stored verbatim and never interpreted as a query."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect
+
+from domain.errors import FormErrors, ValidationError
+from domain.models.paging import PageRequest
+from domain.models.users import Principal
+from domain.models.workshops import WorkshopQuery
+from domain.runtime.container import Services
+from tests.workshops.conftest import MakeLearners, Schedule, workshop_input
+
+SQL_INJECTION = "'; DROP TABLE workshops; --"
+MONGO_OPERATOR = '{"$ne": ""}'
+
+
+def test_sql_injection_in_a_title_is_stored_verbatim(services: Services, admin: Principal, schedule: Schedule) -> None:
+    workshop = schedule(title=SQL_INJECTION, place=SQL_INJECTION, description=SQL_INJECTION)
+    assert services.workshops.get(admin, workshop.id).title == SQL_INJECTION
+    assert "workshops" in inspect(services.engine).get_table_names()
+    found = services.workshops.list(admin, WorkshopQuery(search=SQL_INJECTION), PageRequest())
+    assert [w.id for w in found.items] == [workshop.id]
+
+
+def test_operator_strings_are_plain_text_everywhere(services: Services, trainer: Principal, schedule: Schedule,
+                                                    make_learners: MakeLearners) -> None:
+    plain, odd = schedule(title="Plain title"), schedule(title=MONGO_OPERATOR)
+    services.registrations.register(make_learners(1)[0], plain.id)
+    saved = services.registrations.add_comment(trainer, plain.id, MONGO_OPERATOR)
+    assert services.registrations.sheet(trainer, plain.id).comments[0].body == MONGO_OPERATOR == saved.value.body
+    found = services.workshops.list(trainer, WorkshopQuery(search=MONGO_OPERATOR), PageRequest())
+    assert [w.id for w in found.items] == [odd.id]
+
+
+@pytest.mark.parametrize("value", [{"$ne": ""}, {"$gt": 0}, ["1"], 1.5, True, "1 OR 1=1", "", "-1", "0",
+                                   "99999999999999999999"])
+def test_ids_that_are_not_whole_numbers_are_refused(services: Services, trainer: Principal, learner: Principal,
+                                                    schedule: Schedule, value: object) -> None:
+    schedule()
+    with pytest.raises(ValidationError, match="whole number|between"):
+        services.registrations.register(learner, value)
+    with pytest.raises(ValidationError, match="whole number|between"):
+        services.registrations.sheet(trainer, value)
+    with pytest.raises(ValidationError, match="whole number|between"):
+        services.workshops.get(trainer, value)
+
+
+def test_operator_objects_as_form_values_are_refused(services: Services, trainer: Principal) -> None:
+    bad = workshop_input({"$ne": ""}, title={"$ne": ""}, starts_at={"$gt": ""}, duration_minutes={"$ne": 0},
+                         capacity=[10], place={"$where": "1"}, description=["x"])
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, bad)
+    assert set(caught.value.errors) == {"title", "trainer_id", "starts_at", "duration_minutes", "capacity", "place",
+                                        "description"}
+    assert caught.value.errors["title"] == "Title must be text"
+
+
+def test_operator_objects_in_search_comment_reason_and_marks_are_refused(
+        services: Services, trainer: Principal, learner: Principal, schedule: Schedule) -> None:
+    workshop = schedule()
+    services.registrations.register(learner, workshop.id)
+    with pytest.raises(ValidationError, match="Search must be text"):
+        services.workshops.list(trainer, WorkshopQuery(search={"$ne": ""}), PageRequest())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="Comment must be text"):
+        services.registrations.add_comment(trainer, workshop.id, {"$ne": ""})
+    with pytest.raises(ValidationError, match="Reason must be text"):
+        services.registrations.cancel(trainer, workshop.id, learner.user_id, reason={"$ne": ""})
+    with pytest.raises(ValidationError):
+        services.registrations.mark_attendance(trainer, workshop.id, {learner.user_id: {"$ne": ""}})
+    with pytest.raises(ValidationError):
+        services.registrations.mark_attendance(trainer, workshop.id, [(learner.user_id, "present")])  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        services.workshops.list(trainer, {"scope": "upcoming"}, PageRequest())  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="Filter must be one of"):
+        services.workshops.list(trainer, WorkshopQuery(scope="everything"), PageRequest())  # type: ignore[arg-type]
+
+
+# U+200B and U+202E are format characters (Cf): invisible or reordering text, refused too.
+@pytest.mark.parametrize("text", ["Bad\x00title", "Esc\x1b[31mred", "Bell\x07", "Line\nbreak", "Zero\u200bwidth?",
+                                  "Bidi\u202eevil"])
+def test_control_characters_are_refused_in_one_line_fields(services: Services, trainer: Principal,
+                                                           text: str) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, title=text, place=text))
+    assert caught.value.errors["title"] == "Title must not contain control characters"
+    assert caught.value.errors["place"] == "Place must not contain control characters"
+
+
+def test_comment_control_characters_refused_but_line_breaks_kept(services: Services, trainer: Principal,
+                                                                 schedule: Schedule) -> None:
+    workshop = schedule()
+    for bad in ("nul\x00", "escape\x1b[2J", "bell\x07"):
+        with pytest.raises(ValidationError, match="control characters"):
+            services.registrations.add_comment(trainer, workshop.id, bad)
+    kept = "Line one\r\nLine two\n\tindented"
+    assert services.registrations.add_comment(trainer, workshop.id, kept).value.body == kept
+    assert services.db["comments"].find_one({"workshop_id": workshop.id})["body"] == kept
+
+
+def test_ten_thousand_character_comment_is_stored_and_one_more_refused(services: Services, trainer: Principal,
+                                                                       schedule: Schedule) -> None:
+    workshop = schedule()
+    body = ("é" + SQL_INJECTION + MONGO_OPERATOR) * 400
+    body = body[:10_000]
+    saved = services.registrations.add_comment(trainer, workshop.id, body)
+    assert saved.sync.synced
+    assert services.registrations.sheet(trainer, workshop.id).comments[0].body == body
+    with pytest.raises(ValidationError, match="at most 10000 characters"):
+        services.registrations.add_comment(trainer, workshop.id, body + "x")
+    with pytest.raises(ValidationError, match="required"):
+        services.registrations.add_comment(trainer, workshop.id, " \n\t ")
+
+
+def test_oversize_form_fields_are_refused_with_their_length(services: Services, trainer: Principal) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, title="x" * 10_000, place="p" * 10_000,
+                                                          description="d" * 10_000))
+    assert caught.value.errors["title"] == "Title must be at most 120 characters (got 10000)"
+    assert set(caught.value.errors) == {"title", "place", "description"}
+
+
+def test_oversize_search_and_reason_are_refused(services: Services, trainer: Principal, learner: Principal,
+                                                schedule: Schedule) -> None:
+    workshop = schedule()
+    services.registrations.register(learner, workshop.id)
+    with pytest.raises(ValidationError, match="at most 100"):
+        services.workshops.list(trainer, WorkshopQuery(search="s" * 101), PageRequest())
+    with pytest.raises(ValidationError, match="at most 500"):
+        services.workshops.cancel(trainer, workshop.id, "r" * 501)
+    with pytest.raises(ValidationError, match="at most 500"):
+        services.registrations.cancel(learner, workshop.id, reason="r" * 501)
