@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -19,6 +19,7 @@ from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
 from domain.runtime.embedded import EmbeddedServers
+from domain.runtime.progress_wiring import wire_progress
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
@@ -26,6 +27,13 @@ from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.outbox import OutboxRelay
 from domain.services.users import UserService
+
+if TYPE_CHECKING:
+    from domain.services.badges import BadgeService
+    from domain.services.challenges import ChallengeService
+    from domain.services.leaderboard import LeaderboardService
+    from domain.services.progress import ProgressService
+    from domain.services.scores import ScoreService
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,12 @@ class Services:
     auth: AuthService
     users: UserService
     extras: dict[str, Any] = field(default_factory=dict)
+    # Progress and badges (issue 4): always set by build_services (see progress_wiring).
+    challenges: ChallengeService | None = None
+    progress: ProgressService | None = None
+    badges: BadgeService | None = None
+    scores: ScoreService | None = None
+    leaderboard: LeaderboardService | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -137,4 +151,6 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes)
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
-    return Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
+    wire_progress(services)
+    return services

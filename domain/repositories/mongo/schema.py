@@ -38,8 +38,10 @@ class CollectionSpec:
 def all_collections() -> list[CollectionSpec]:
     """Every collection SkillHub owns, gathered from the repositories that own them."""
     from domain.repositories.mongo import activity, auth_events, denylist
+    from domain.repositories.mongo import badges, progress_events
 
-    return [activity.SPEC, auth_events.SPEC, denylist.SPEC]
+    return [activity.SPEC, auth_events.SPEC, denylist.SPEC,
+            progress_events.SPEC, badges.BADGES_SPEC, badges.AWARDS_SPEC]
 
 
 def existing_index_patterns(db: Database, name: str) -> set[tuple[str, ...]]:
