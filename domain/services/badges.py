@@ -161,8 +161,9 @@ class BadgeService:
             raise Conflict("This badge changed since the preview: preview it again before saving.")
         after = plan.preview.after
         trigger = f"rule:{key}:v{after.version}"
-        for user_id, figures, number in plan.gains:
-            self._awards.insert(self._new_award(after, user_id, number, now, figures, trigger), after.version)
+        self._awards.insert_many(
+            [(self._new_award(after, user_id, number, now, figures, trigger), after.version)
+             for user_id, figures, number in plan.gains])
         for award in plan.losses:
             self._awards.revoke(award.id, principal.user_id, f"Rule changed (version {after.version}): no longer met",
                                 now, by_rule=True)
@@ -291,17 +292,18 @@ class BadgeService:
             new += self.evaluate_learner(user_id_value(learner_id, "learner_id"), trigger="attendance")
         return new
 
-    def evaluate_all(self, principal: Principal) -> list[BadgeAward]:
-        """Check every active learner against every active badge (staff; demo data and repairs)."""
+    def evaluate_all(self, principal: Principal) -> int:
+        """Check every active learner against every active badge (staff: after an import or a
+        repair); one grouped query per source, one bulk insert. Returns the number of new awards."""
         require_role(principal, *STAFF, doing="re-check badges")
         now = self._clock()
         badges = [b for b in self._badges.all() if b.active]
         if not badges:
-            return []
+            return 0
         with self._uow() as uow:
             learners = ProgressRepository(uow.conn).active_learners()
         figures = self._figures(None, {b.rule.type for b in badges})
-        new: list[BadgeAward] = []
+        awards: list[tuple[BadgeAward, int]] = []
         for badge in badges:
             by_user: dict[int, list[BadgeAward]] = {}
             for award in self._awards.for_badge(badge.code):
@@ -309,12 +311,9 @@ class BadgeService:
             for user_id in sorted(learners):
                 mine = figures.get(user_id, LearnerFigures(user_id))
                 number = auto_award_number(by_user.get(user_id, []), now)
-                if number is None or not badge.rule.is_met(mine):
-                    continue
-                award = self._new_award(badge, user_id, number, now, mine, "evaluation")
-                if self._awards.insert(award, badge.version):
-                    new.append(award)
-        return new
+                if number is not None and badge.rule.is_met(mine):
+                    awards.append((self._new_award(badge, user_id, number, now, mine, "evaluation"), badge.version))
+        return self._awards.insert_many(awards)
 
     def awards_triggered_by(self, trigger: str) -> list[BadgeAward]:
         """The awards a given progress step (`progress:<outbox id>`) brought."""

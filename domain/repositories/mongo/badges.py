@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from pymongo.database import Database
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from domain.errors import Conflict
 from domain.models.badges import (
@@ -117,6 +117,21 @@ def open_slot(code: str, user_id: int) -> str:
     return f"{code}:{user_id}"
 
 
+def _award_document(award: BadgeAward, badge_version: int) -> dict[str, Any]:
+    return validate(
+        {
+            "_id": award.id, "badge_code": award.badge_code, "user_id": award.user_id,
+            "slot": open_slot(award.badge_code, award.user_id), "awarded_at": award.awarded_at,
+            "expires_at": award.expires_at, "bonus_points": award.bonus_points,
+            "category": award.category.value if award.category else None, "evidence": award.evidence,
+            "manual": award.manual, "reason": award.reason, "trigger": award.trigger,
+            "badge_version": badge_version, "revoked_at": None, "revoked_by": None, "revoke_reason": None,
+            "revoked_by_rule": False,
+        },
+        AWARD_VALIDATOR,
+    )
+
+
 def _definition(doc: dict[str, Any]) -> BadgeDefinition:
     rule = doc["rule"]
     return BadgeDefinition(
@@ -206,23 +221,21 @@ class AwardRepository:
 
     def insert(self, award: BadgeAward, badge_version: int) -> bool:
         """Store a new open award; False when that award (or another open one) already exists."""
-        doc = validate(
-            {
-                "_id": award.id, "badge_code": award.badge_code, "user_id": award.user_id,
-                "slot": open_slot(award.badge_code, award.user_id), "awarded_at": award.awarded_at,
-                "expires_at": award.expires_at, "bonus_points": award.bonus_points,
-                "category": award.category.value if award.category else None, "evidence": award.evidence,
-                "manual": award.manual, "reason": award.reason, "trigger": award.trigger,
-                "badge_version": badge_version, "revoked_at": None, "revoked_by": None, "revoke_reason": None,
-                "revoked_by_rule": False,
-            },
-            AWARD_VALIDATOR,
-        )
         try:
-            self.collection.insert_one(doc)
+            self.collection.insert_one(_award_document(award, badge_version))
         except DuplicateKeyError:
             return False
         return True
+
+    def insert_many(self, awards: list[tuple[BadgeAward, int]]) -> int:
+        """Store many new awards at once (award, badge version); returns how many were new."""
+        if not awards:
+            return 0
+        try:
+            return len(self.collection.insert_many([_award_document(a, v) for a, v in awards], ordered=False)
+                       .inserted_ids)
+        except BulkWriteError as exc:
+            return int(exc.details.get("nInserted", 0))
 
     def _find(self, match: dict[str, Any]) -> list[BadgeAward]:
         docs = self.collection.aggregate([{"$match": match}, {"$sort": {"awarded_at": -1, "_id": 1}}])

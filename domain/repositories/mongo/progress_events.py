@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pymongo.database import Database
+from pymongo.errors import BulkWriteError
 
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import STREAK_KINDS, Category, EventKind, ProgressEvent
@@ -96,7 +97,20 @@ class ProgressEventRepository:
 
     def put(self, event_id: str, document: dict[str, Any]) -> None:
         """Write the step `event_id`; writing it again leaves one identical document."""
-        self.collection.replace_one({"_id": event_id}, validate(dict(document), VALIDATOR), upsert=True)
+        # The replacement names its `_id`: nx-27017's upsert ignores the filter's and would
+        # insert a second document under a fresh ObjectId on every replay.
+        doc = validate({k: v for k, v in document.items() if k != "_id"}, VALIDATOR)
+        self.collection.replace_one({"_id": event_id}, {"_id": event_id, **doc}, upsert=True)
+
+    def put_many(self, documents: list[tuple[str, dict[str, Any]]]) -> int:
+        """Bulk-load new steps (id, document), e.g. an import; ids already present are skipped."""
+        if not documents:
+            return 0
+        docs = [{"_id": event_id, **validate(dict(doc), VALIDATOR)} for event_id, doc in documents]
+        try:
+            return len(self.collection.insert_many(docs, ordered=False).inserted_ids)
+        except BulkWriteError as exc:
+            return int(exc.details.get("nInserted", 0))
 
     def page_for_user(self, user_id: int, page: PageRequest) -> Page[ProgressEvent]:
         """A learner's history, newest first."""
