@@ -1,8 +1,10 @@
 """The leaderboard: every active learner ranked by global score.
 
-Two queries per page, whatever the number of learners: a GROUP BY on `user_challenges`
-(PostgreSQL) and one `$group` pipeline on `badge_awards` with the attended `registrations`
-unioned in (MongoDB), merged and sorted here. Ties are broken the same way every time:
+The same few queries per page, whatever the number of learners: one GROUP BY on
+`user_challenges` (PostgreSQL) and one `$group` on `badge_awards` plus one on the
+workshops module's `registrations` (MongoDB), merged and sorted here. A `$unionWith`
+could make the MongoDB side one pipeline on MongoDB 7, but nx-27017 drops the first
+collection's documents when a `$match` precedes it, and runs it ten times slower. Ties are broken the same way every time:
 higher score, then whoever earned their last counted point earlier, then lower user id.
 
 With a category, a learner's score is the points of completed challenges in that
@@ -63,12 +65,12 @@ class LeaderboardService:
         with self._uow() as uow:
             ranked = ProgressRepository(uow.conn).ranking(wanted, since)
             hide = PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
-        with_attendance = wanted is None and since is None and self._attendance.available()
-        parts = self._awards.score_parts(now, None, wanted, since, with_attendance=with_attendance)
+        bonuses = self._awards.bonus_parts(now, None, wanted, since)
+        attended = self._attendance.attended_counts() if wanted is None and since is None else {}
         scored = []
         for learner in ranked:
-            bonus, attended, last_award = parts.get(learner.user_id, (0, 0, None))
-            score = ScoreBreakdown(learner.totals.points, bonus, attended)
+            bonus, last_award = bonuses.get(learner.user_id, (0, None))
+            score = ScoreBreakdown(learner.totals.points, bonus, attended.get(learner.user_id, 0))
             last = _latest(learner.totals.last_completed_at, last_award)
             scored.append((ranking_key(score, last, learner.user_id), learner, score, last))
         scored.sort(key=lambda item: item[0])

@@ -2,8 +2,9 @@
 
 A score's three parts come from two databases: challenge points from PostgreSQL
 (`user_challenges`), badge bonuses and workshop attendance from MongoDB (`badge_awards`,
-`registrations`). They are fetched with one grouped query per database and combined by
-`ScoreBreakdown`, the only place the formula is written.
+`registrations`). They are fetched with one grouped query per table or collection, for
+any number of learners, and combined by `ScoreBreakdown`, the only place the formula is
+written.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ class ScoreCalculator:
         return self.combine(user_ids, totals)
 
     def combine(self, user_ids: list[int], totals: dict[int, CompletedTotals]) -> dict[int, ScoreBreakdown]:
-        """Join PostgreSQL totals already read with the MongoDB parts (one aggregate)."""
-        parts = self._awards.score_parts(self._clock(), user_ids, with_attendance=self._attendance.available())
+        """Join PostgreSQL totals already read with the MongoDB parts (one `$group` per collection)."""
+        bonuses = self._awards.bonus_parts(self._clock(), user_ids)
+        attended = self._attendance.attended_counts(user_ids)
         result: dict[int, ScoreBreakdown] = {}
         for user_id in user_ids:
-            bonus, attended, _ = parts.get(user_id, (0, 0, None))
             completed = totals.get(user_id)
-            result[user_id] = ScoreBreakdown(completed.points if completed else 0, bonus, attended)
+            result[user_id] = ScoreBreakdown(completed.points if completed else 0,
+                                             bonuses.get(user_id, (0, None))[0], attended.get(user_id, 0))
         return result
 
     def breakdown(self, user_id: int) -> ScoreBreakdown:

@@ -17,7 +17,7 @@ REGISTRATIONS = "registrations"
 ATTENDED = ("present", "late")
 
 
-def attended_match(user_ids: list[int] | None) -> dict[str, Any]:
+def _attended_match(user_ids: list[int] | None) -> dict[str, Any]:
     """The `$match` stage selecting attended registrations (of some learners, or all)."""
     match: dict[str, Any] = {"attendance": {"$in": list(ATTENDED)}}
     if user_ids is not None:
@@ -30,18 +30,9 @@ class AttendanceRepository:
     """Count attended workshops per learner."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
-        self._seen = False
-
-    def available(self) -> bool:
-        """Whether the collection exists yet (nx-27017 fails a `$unionWith` on a missing one)."""
-        if not self._seen:
-            self._seen = REGISTRATIONS in self.db.list_collection_names()
-        return self._seen
+        self.collection = db[REGISTRATIONS]
 
     def attended_counts(self, user_ids: list[int] | None = None) -> dict[int, int]:
         """Learner id → workshops attended: one `$group` on `learner_id`."""
-        if not self.available():
-            return {}
-        pipeline = [attended_match(user_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
-        return {row["_id"]: row["n"] for row in self.db[REGISTRATIONS].aggregate(pipeline)}
+        pipeline = [_attended_match(user_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
+        return {row["_id"]: row["n"] for row in self.collection.aggregate(pipeline)}

@@ -8,13 +8,16 @@ One active award per learner and badge is enforced by the server, not by timing:
   once it is revoked or replaced after expiry, under a unique index: two open awards of
   one badge for one learner cannot coexist whatever their `_id`.
 
-Queries use `{"$in": [None]}` for "is null": nx-27017's aggregate `$match` does not match
-stored nulls with `{field: None}` (MongoDB 7 answers both forms the same).
+Aggregates filter on two integer copies (epoch milliseconds) kept next to the dates:
+`counts_until_ms`, the moment an award stops counting (its expiry, its revocation, or
+FOREVER), and `awarded_ms`. "Counts now" is then one integer range, right on both
+servers: nx-27017 compares dates wrongly in a top-level aggregate `$match`, evaluates
+`$or` and null tests slowly, and returns a `$max` of dates as text.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo.database import Database
@@ -31,7 +34,6 @@ from domain.models.badges import (
     RuleType,
 )
 from domain.models.progress import Category
-from domain.repositories.mongo.attendance import REGISTRATIONS, attended_match
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
@@ -68,8 +70,8 @@ BADGE_VALIDATOR: dict[str, Any] = {
 AWARD_VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
         "bsonType": "object",
-        "required": ["_id", "badge_code", "user_id", "slot", "awarded_at", "bonus_points", "evidence", "manual",
-                     "trigger", "badge_version"],
+        "required": ["_id", "badge_code", "user_id", "slot", "awarded_at", "awarded_ms", "counts_until_ms",
+                     "bonus_points", "evidence", "manual", "trigger", "badge_version"],
         "properties": {
             "_id": {"bsonType": "string", "maxLength": 80},
             "badge_code": {"bsonType": "string", "minLength": 2, "maxLength": 40},
@@ -77,6 +79,8 @@ AWARD_VALIDATOR: dict[str, Any] = {
             "slot": {"bsonType": "string", "maxLength": 80},
             "awarded_at": {"bsonType": "date"},
             "expires_at": {"bsonType": ["date", "null"]},
+            "awarded_ms": {"bsonType": ["long", "int"]},
+            "counts_until_ms": {"bsonType": ["long", "int"]},
             "bonus_points": {"bsonType": ["int", "long"], "minimum": 0, "maximum": BONUS_MAX},
             "category": {"enum": [*_CATEGORIES, None]},
             "evidence": {"bsonType": "object"},
@@ -107,6 +111,16 @@ AWARDS_SPEC = CollectionSpec(
 )
 
 IS_NULL: dict[str, Any] = {"$in": [None]}
+# `counts_until_ms` of an award that never expires: 9999-12-31, the last BSON-friendly year.
+FOREVER_MS = 253_402_214_400_000
+
+
+def epoch_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def from_epoch_ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, UTC)
 
 
 def award_id(code: str, user_id: int, n: int) -> str:
@@ -122,9 +136,10 @@ def _award_document(award: BadgeAward, badge_version: int) -> dict[str, Any]:
         {
             "_id": award.id, "badge_code": award.badge_code, "user_id": award.user_id,
             "slot": open_slot(award.badge_code, award.user_id), "awarded_at": award.awarded_at,
-            "expires_at": award.expires_at, "bonus_points": award.bonus_points,
-            "category": award.category.value if award.category else None, "evidence": award.evidence,
-            "manual": award.manual, "reason": award.reason, "trigger": award.trigger,
+            "awarded_ms": epoch_ms(award.awarded_at), "expires_at": award.expires_at,
+            "counts_until_ms": epoch_ms(award.expires_at) if award.expires_at else FOREVER_MS,
+            "bonus_points": award.bonus_points, "category": award.category.value if award.category else None,
+            "evidence": award.evidence, "manual": award.manual, "reason": award.reason, "trigger": award.trigger,
             "badge_version": badge_version, "revoked_at": None, "revoked_by": None, "revoke_reason": None,
             "revoked_by_rule": False,
         },
@@ -169,8 +184,8 @@ def _award(doc: dict[str, Any]) -> BadgeAward:
 
 
 def active_award_match(now: datetime) -> dict[str, Any]:
-    """Awards that count at `now`: not revoked, and not expired."""
-    return {"revoked_at": IS_NULL, "$or": [{"expires_at": IS_NULL}, {"expires_at": {"$gt": now}}]}
+    """Awards that count at `now`: neither revoked nor expired by then."""
+    return {"counts_until_ms": {"$gt": epoch_ms(now)}}
 
 
 @guarded
@@ -213,10 +228,9 @@ class BadgeRepository:
 
 @guarded
 class AwardRepository:
-    """Awards of badges to learners, and the badge and attendance parts of scores."""
+    """Awards of badges to learners, and the badge part of scores."""
 
     def __init__(self, db: Database) -> None:
-        self.db = db
         self.collection = db[AWARDS_SPEC.name]
 
     def insert(self, award: BadgeAward, badge_version: int) -> bool:
@@ -260,7 +274,7 @@ class AwardRepository:
         result = self.collection.update_one(
             {"_id": award_id, "revoked_at": IS_NULL},
             {"$set": {"revoked_at": now, "revoked_by": by, "revoke_reason": reason, "revoked_by_rule": by_rule,
-                      "slot": award_id}},
+                      "slot": award_id, "counts_until_ms": epoch_ms(now)}},
         )
         return result.modified_count == 1
 
@@ -276,40 +290,24 @@ class AwardRepository:
         )
         return result.modified_count
 
-    def score_parts(self, now: datetime, user_ids: list[int] | None = None, category: Category | None = None,
-                    since: datetime | None = None, with_attendance: bool = True) -> dict[int, tuple[int, int, datetime | None]]:
-        """User id → (bonus of active badges, workshops attended, last award time): ONE aggregate.
+    def bonus_parts(self, now: datetime, user_ids: list[int] | None = None, category: Category | None = None,
+                    since: datetime | None = None) -> dict[int, tuple[int, datetime | None]]:
+        """User id → (bonus of the awards that count now, time of the latest of them): one `$group`.
 
-        Active awards are sorted newest first and followed (`$unionWith`) by attended
-        registrations, so `$first` of `awarded_at` in each group is the latest award.
-        `$group` is on one field: nx-27017 mishandles compound `_id`s and returns `$max`
-        of dates as text."""
+        Grouped on one field: nx-27017 mishandles compound `_id`s."""
         match: dict[str, Any] = active_award_match(now)
         if user_ids is not None:
             match["user_id"] = user_ids[0] if len(user_ids) == 1 else {"$in": list(user_ids)}
         if category is not None:
             match["category"] = category.value
         if since is not None:
-            match["awarded_at"] = {"$gte": since}
-        pipeline: list[dict[str, Any]] = [
+            match["awarded_ms"] = {"$gte": epoch_ms(since)}
+        pipeline = [
             {"$match": match},
-            {"$sort": {"awarded_at": -1}},
-            {"$project": {"_id": 0, "user_id": 1, "awarded_at": 1, "bonus": "$bonus_points",
-                          "attended": {"$literal": 0}}},
+            {"$group": {"_id": "$user_id", "bonus": {"$sum": "$bonus_points"}, "last": {"$max": "$awarded_ms"}}},
         ]
-        if with_attendance:
-            pipeline.append({"$unionWith": {"coll": REGISTRATIONS, "pipeline": [
-                attended_match(user_ids),
-                {"$project": {"_id": 0, "user_id": "$learner_id", "bonus": {"$literal": 0},
-                              "attended": {"$literal": 1}}},
-            ]}})
-        pipeline.append({"$group": {"_id": "$user_id", "bonus": {"$sum": "$bonus"},
-                                    "attended": {"$sum": "$attended"}, "last": {"$first": "$awarded_at"}}})
-        parts: dict[int, tuple[int, int, datetime | None]] = {}
-        for row in self.collection.aggregate(pipeline):
-            last = row.get("last")
-            parts[row["_id"]] = (int(row["bonus"]), int(row["attended"]), last if isinstance(last, datetime) else None)
-        return parts
+        return {row["_id"]: (int(row["bonus"]), from_epoch_ms(row["last"]) if row.get("last") is not None else None)
+                for row in self.collection.aggregate(pipeline)}
 
     def count(self) -> int:
         return self.collection.estimated_document_count()

@@ -44,12 +44,9 @@ VALIDATOR: dict[str, Any] = {
 SPEC = CollectionSpec(
     "progress_events",
     VALIDATOR,
-    [
-        IndexSpec([("user_id", 1), ("at", -1)], "user_at"),
-        IndexSpec([("user_id", 1), ("day", 1)], "user_day"),
-        IndexSpec([("challenge_id", 1), ("at", -1)], "challenge_at"),
-        IndexSpec([("at", -1)], "at_desc"),
-    ],
+    # Every read is one learner's history (timeline, streak days); each extra index would
+    # slow down the writes of the busiest collection for no query.
+    [IndexSpec([("user_id", 1), ("at", -1)], "user_at")],
 )
 
 
