@@ -16,7 +16,7 @@ WORKSHOP_POINTS = 10
 SPARKLINE_WEEKS = 12
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreBreakdown:
     """Global score = challenge points + bonus of active badges + WORKSHOP_POINTS × workshops attended.
 

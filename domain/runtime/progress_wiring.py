@@ -8,6 +8,7 @@ from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository
 from domain.repositories.mongo.progress_events import ProgressEventRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.runtime.progress_demo import seed_progress_demo
 from domain.services.badges import BadgeService
 from domain.services.challenges import ChallengeService
 from domain.services.leaderboard import LeaderboardService
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
 
 def wire_progress(services: Services) -> None:
     """Build the module's services, register its outbox handler and its demo step."""
-    from domain.runtime.progress_demo import seed_progress_demo
-
     engine, db, clock = services.engine, services.db, services.clock
 
     def uow_factory() -> UnitOfWork:

@@ -34,9 +34,10 @@ from domain.services.forms import choice, flag, optional_choice
 HIDDEN_NAME = "Anonymous learner"
 
 
-def _latest(*moments: datetime | None) -> datetime | None:
-    present = [m for m in moments if m is not None]
-    return max(present) if present else None
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a if a >= b else b
 
 
 def ranking_key(score: ScoreBreakdown, last_point_at: datetime | None, user_id: int) -> tuple[int, int, float, int]:
@@ -70,8 +71,8 @@ class LeaderboardService:
         scored = []
         for learner in ranked:
             bonus, last_award = bonuses.get(learner.user_id, (0, None))
-            score = ScoreBreakdown(learner.totals.points, bonus, attended.get(learner.user_id, 0))
-            last = _latest(learner.totals.last_completed_at, last_award)
+            score = ScoreBreakdown(learner.points, bonus, attended.get(learner.user_id, 0))
+            last = _latest(learner.last_completed_at, last_award)
             scored.append((ranking_key(score, last, learner.user_id), learner, score, last))
         scored.sort(key=lambda item: item[0])
 
@@ -79,7 +80,7 @@ class LeaderboardService:
             _, learner, score, last = scored[rank - 1]
             is_viewer = learner.user_id == principal.user_id
             name = learner.full_name if is_viewer or not hide else HIDDEN_NAME
-            return LeaderboardRow(rank, learner.user_id, name, score, learner.totals.completed, last, is_viewer)
+            return LeaderboardRow(rank, learner.user_id, name, score, learner.completed, last, is_viewer)
 
         first = page.offset + 1
         rows = [row(rank) for rank in range(first, min(first + page.size, len(scored) + 1))]

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from domain.clock import fixed_clock
-from domain.errors import Conflict, FormErrors, NotFound, PermissionDenied
+from domain.errors import Conflict, FormErrors, NotFound, PermissionDenied, ValidationError
 from domain.models.badges import AwardState
 from domain.runtime.container import build_services
 from tests.conftest import NOW
@@ -172,3 +172,15 @@ def test_evaluate_all_awards_every_learner_who_meets_a_rule_once(services, train
     assert services.badges.evaluate_all(trainer) == 3
     assert services.badges.evaluate_all(trainer) == 0
     assert _codes(services, others[1].user_id) == [] and _codes(services, others[2].user_id) == ["regular"]
+
+
+def test_query_shaped_input_never_reaches_mongodb_as_an_operator(services, trainer, learner, make_badge):
+    make_badge("helper", "points", 10_000, bonus=5)
+    for code in ({"$ne": None}, {"$gt": ""}, "helper' || '1'=='1", "$where"):
+        with pytest.raises(ValidationError):
+            services.badges.get_badge(trainer, code)
+        with pytest.raises(FormErrors):
+            services.badges.award(trainer, code, learner.user_id, "A fine reason")
+    with pytest.raises(FormErrors):
+        services.badges.award(trainer, "helper", {"$gt": 0}, "A fine reason")
+    assert services.db["badge_awards"].count_documents({}) == 0

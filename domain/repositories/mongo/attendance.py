@@ -15,6 +15,7 @@ from domain.repositories.mongo.guard import guarded
 
 REGISTRATIONS = "registrations"
 ATTENDED = ("present", "late")
+GROUP_BATCH = 5000
 
 
 def _attended_match(user_ids: list[int] | None) -> dict[str, Any]:
@@ -35,4 +36,4 @@ class AttendanceRepository:
     def attended_counts(self, user_ids: list[int] | None = None) -> dict[int, int]:
         """Learner id → workshops attended: one `$group` on `learner_id`."""
         pipeline = [_attended_match(user_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
-        return {row["_id"]: row["n"] for row in self.collection.aggregate(pipeline)}
+        return {row["_id"]: row["n"] for row in self.collection.aggregate(pipeline, batchSize=GROUP_BATCH)}

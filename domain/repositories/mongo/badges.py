@@ -111,6 +111,8 @@ AWARDS_SPEC = CollectionSpec(
 )
 
 IS_NULL: dict[str, Any] = {"$in": [None]}
+# One group per learner: fetched in a few large batches rather than ~100 small ones.
+GROUP_BATCH = 5000
 # `counts_until_ms` of an award that never expires: 9999-12-31, the last BSON-friendly year.
 FOREVER_MS = 253_402_214_400_000
 
@@ -265,10 +267,6 @@ class AwardRepository:
     def triggered_by(self, trigger: str) -> list[BadgeAward]:
         return self._find({"trigger": trigger})
 
-    def get(self, award_id: str) -> BadgeAward | None:
-        doc = self.collection.find_one({"_id": award_id})
-        return _award(doc) if doc else None
-
     def revoke(self, award_id: str, by: int, reason: str, now: datetime, by_rule: bool = False) -> bool:
         """Close an open award (its slot frees up); False if it was already revoked."""
         result = self.collection.update_one(
@@ -307,7 +305,4 @@ class AwardRepository:
             {"$group": {"_id": "$user_id", "bonus": {"$sum": "$bonus_points"}, "last": {"$max": "$awarded_ms"}}},
         ]
         return {row["_id"]: (int(row["bonus"]), from_epoch_ms(row["last"]) if row.get("last") is not None else None)
-                for row in self.collection.aggregate(pipeline)}
-
-    def count(self) -> int:
-        return self.collection.estimated_document_count()
+                for row in self.collection.aggregate(pipeline, batchSize=GROUP_BATCH)}

@@ -119,10 +119,6 @@ class ProgressEventRepository:
         )
         return Page([_event(d) for d in docs], total, page)
 
-    def get(self, event_id: str) -> ProgressEvent | None:
-        doc = self.collection.find_one({"_id": event_id})
-        return _event(doc) if doc else None
-
     def active_days(self, user_ids: list[int] | None = None) -> dict[int, list[date]]:
         """Days with progress per learner (all learners when `user_ids` is None): one $group."""
         match: dict[str, Any] = {"kind": {"$in": [k.value for k in STREAK_KINDS]}}
@@ -133,7 +129,4 @@ class ProgressEventRepository:
             row["_id"]: [date.fromisoformat(d) for d in row["days"] if isinstance(d, str)]
             for row in self.collection.aggregate(pipeline)
         }
-
-    def count(self) -> int:
-        return self.collection.estimated_document_count()
 

@@ -27,13 +27,15 @@ class CompletedTotals:
     last_completed_at: datetime | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedLearner:
-    """An active learner with their completed totals, for the leaderboard."""
+    """An active learner with their completed totals, for the leaderboard (one per learner: kept flat)."""
 
     user_id: int
     full_name: str
-    totals: CompletedTotals
+    points: int
+    completed: int
+    last_completed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,9 @@ class ProgressRepository:
             )
             .select_from(users.outerjoin(agg, agg.c.user_id == users.c.id))
             .where(users.c.role == Role.LEARNER.value, users.c.is_active.is_(True))
-        ).all()
-        return [
-            RankedLearner(r.id, r.full_name, CompletedTotals(r.id, int(r.points), r.completed, r.last_at)) for r in rows
-        ]
+        )
+        return [RankedLearner(user_id, name, int(points), completed, last_at)
+                for user_id, name, points, completed, last_at in rows]
 
     def category_counts(self, user_ids: Iterable[int] | None = None) -> dict[int, CategoryCounts]:
         """Completed challenges per category and challenge points, grouped by learner."""
