@@ -37,6 +37,6 @@ def wire_progress(services: Services) -> None:
                                    services.activity, services.relay, clock)
     services.progress = ProgressService(uow_factory, events, services.badges, services.activity, services.relay, clock)
     services.scores = ScoreService(uow_factory, calculator, events, badge_repo, awards, clock)
-    services.leaderboard = LeaderboardService(uow_factory, awards, attendance, clock)
+    services.leaderboard = LeaderboardService(uow_factory, calculator, clock)
     services.relay.register(PROGRESS_KIND, services.progress.apply_event)
     services.extras.setdefault("demo_steps", []).append(seed_progress_demo)

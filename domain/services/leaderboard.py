@@ -23,13 +23,12 @@ from domain.models.paging import PageRequest
 from domain.models.progress import Category
 from domain.models.scores import LeaderboardPage, LeaderboardRow, Period, ScoreBreakdown
 from domain.models.users import Principal, Role
-from domain.repositories.mongo.attendance import AttendanceRepository
-from domain.repositories.mongo.badges import AwardRepository
 from domain.repositories.sql.preferences import PreferenceRepository
 from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.forms import choice, flag, optional_choice
+from domain.services.scores import ScoreCalculator
 
 HIDDEN_NAME = "Anonymous learner"
 
@@ -48,11 +47,9 @@ def ranking_key(score: ScoreBreakdown, last_point_at: datetime | None, user_id: 
 class LeaderboardService:
     """Ranked pages, the viewer's own rank, and the per-user privacy switch."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, awards: AwardRepository, attendance: AttendanceRepository,
-                 clock: Clock = utc_now) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, calculator: ScoreCalculator, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
-        self._awards = awards
-        self._attendance = attendance
+        self._calculator = calculator
         self._clock = clock
 
     def page(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
@@ -66,8 +63,7 @@ class LeaderboardService:
         with self._uow() as uow:
             ranked = ProgressRepository(uow.conn).ranking(wanted, since)
             hide = PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
-        bonuses = self._awards.bonus_parts(now, None, wanted, since)
-        attended = self._attendance.attended_counts() if wanted is None and since is None else {}
+        bonuses, attended = self._calculator.mongo_parts(None, wanted, since)
         scored = []
         for learner in ranked:
             bonus, last_award = bonuses.get(learner.user_id, (0, None))

@@ -15,7 +15,7 @@ from domain.clock import Clock, utc_now
 from domain.errors import NotFound
 from domain.models.badges import AwardState, BadgeAward, HeldBadge
 from domain.models.paging import Page, PageRequest
-from domain.models.progress import ProgressEvent, TimelineEntry
+from domain.models.progress import Category, ProgressEvent, TimelineEntry
 from domain.models.scores import SPARKLINE_WEEKS, ScoreBreakdown, UserProgressView, WeeklyPoints, week_start
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import AttendanceRepository
@@ -31,7 +31,7 @@ DEFAULT_TIMELINE_PAGE = PageRequest(1, 20)
 
 
 class ScoreCalculator:
-    """Score breakdowns for a set of learners (no role check: services call it after theirs)."""
+    """Where each part of a score comes from (no role check: services call it after theirs)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, awards: AwardRepository, attendance: AttendanceRepository,
                  clock: Clock = utc_now) -> None:
@@ -39,6 +39,16 @@ class ScoreCalculator:
         self._awards = awards
         self._attendance = attendance
         self._clock = clock
+
+    def mongo_parts(self, user_ids: list[int] | None, category: Category | None = None,
+                    since: datetime | None = None) -> tuple[dict[int, tuple[int, datetime | None]], dict[int, int]]:
+        """(user → (badge bonus, latest award time), user → workshops attended): one `$group` each.
+
+        Workshops count only without a category or period filter: registrations have no
+        category and, in the workshops module's contract, no attendance date."""
+        bonuses = self._awards.bonus_parts(self._clock(), user_ids, category, since)
+        attended = self._attendance.attended_counts(user_ids) if category is None and since is None else {}
+        return bonuses, attended
 
     def breakdowns(self, user_ids: list[int]) -> dict[int, ScoreBreakdown]:
         """Every given learner's breakdown (zeros for those with nothing yet)."""
@@ -49,9 +59,8 @@ class ScoreCalculator:
         return self.combine(user_ids, totals)
 
     def combine(self, user_ids: list[int], totals: dict[int, CompletedTotals]) -> dict[int, ScoreBreakdown]:
-        """Join PostgreSQL totals already read with the MongoDB parts (one `$group` per collection)."""
-        bonuses = self._awards.bonus_parts(self._clock(), user_ids)
-        attended = self._attendance.attended_counts(user_ids)
+        """Join PostgreSQL totals already read with the MongoDB parts."""
+        bonuses, attended = self.mongo_parts(user_ids)
         result: dict[int, ScoreBreakdown] = {}
         for user_id in user_ids:
             completed = totals.get(user_id)
