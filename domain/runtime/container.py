@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -21,6 +21,7 @@ from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory, postgres_unavailable
 from domain.runtime.embedded import EmbeddedServers
+from domain.runtime.progress_wiring import wire_progress
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
@@ -33,6 +34,13 @@ from domain.services.doctor import DoctorService
 from domain.services.registrations import RegistrationService
 from domain.services.workshop_sync import WorkshopSync
 from domain.services.workshops import WorkshopService
+
+if TYPE_CHECKING:
+    from domain.services.badges import BadgeService
+    from domain.services.challenges import ChallengeService
+    from domain.services.leaderboard import LeaderboardService
+    from domain.services.progress import ProgressService
+    from domain.services.scores import ScoreService
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,12 @@ class Services:
     workshops: WorkshopService = field(default=None)  # type: ignore[assignment]
     registrations: RegistrationService = field(default=None)  # type: ignore[assignment]
     doctor: DoctorService = field(default=None)  # type: ignore[assignment]
+    # Progress and badges (issue 4): always set by build_services (see progress_wiring).
+    challenges: ChallengeService = field(default=None)  # type: ignore[assignment]
+    progress: ProgressService = field(default=None)  # type: ignore[assignment]
+    badges: BadgeService = field(default=None)  # type: ignore[assignment]
+    scores: ScoreService = field(default=None)  # type: ignore[assignment]
+    leaderboard: LeaderboardService = field(default=None)  # type: ignore[assignment]
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -151,14 +165,16 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
     services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
-    _add_workshops(services, uow_factory)
+    sync = _add_workshops(services, uow_factory)
+    wire_progress(services)
+    sync.attendance_listeners.append(services.badges.on_attendance_marked)
     # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
     services.backups = BackupService(settings, endpoints.database_url, engine, db)
     services.backups.drift_check = lambda: services.doctor.check().lines()
     return services
 
 
-def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> None:
+def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> WorkshopSync:
     """Workshops, registrations and the doctor; their outbox handlers; their demo data."""
     from domain.runtime.workshops_demo import seed_workshops
 
@@ -172,3 +188,4 @@ def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> None:
     services.doctor = DoctorService(uow_factory, services.relay, sync, documents, comments, services.db,
                                     services.activity, services.clock)
     services.extras.setdefault("demo_steps", []).append(seed_workshops)
+    return sync

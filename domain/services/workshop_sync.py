@@ -45,6 +45,10 @@ class WorkshopSync:
         self._registrations = registrations
         self._comments = comments
         self._relay = relay
+        # Called with the learners whose attendance a record carries, after it is applied
+        # (the badges module re-checks "workshops attended" rules). Listeners must be
+        # idempotent: a replayed record calls them again.
+        self.attendance_listeners: list[Callable[[list[int]], object]] = []
 
     def handlers(self) -> dict[str, Callable[[OutboxRecord], None]]:
         """The relay handler of each outbox kind this module writes (registered by build_services)."""
@@ -103,7 +107,12 @@ class WorkshopSync:
         events = [{"_id": f"outbox:{record.id}:{i}", **e, "outbox_id": record.id, "n": i}
                   for i, e in enumerate(payload.get("events", []))]
         self._registrations.append_events(events)
-        self._registrations.project(payload.get("documents", []))
+        documents = payload.get("documents", [])
+        self._registrations.project(documents)
+        attended = sorted({int(d["learner_id"]) for d in documents if d.get("attendance") is not None})
+        if attended:
+            for listener in self.attendance_listeners:
+                listener(attended)
 
     def apply_comment(self, record: OutboxRecord) -> None:
         p = record.payload

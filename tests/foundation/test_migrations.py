@@ -18,7 +18,7 @@ from domain.runtime.migrate import alembic_config, current_revision, head_revisi
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module
 
-TABLES = {"users", "outbox"}
+TABLES = set(metadata.tables)
 
 
 def _tables(engine: Engine) -> set[str]:

@@ -38,11 +38,13 @@ class CollectionSpec:
 def all_collections() -> list[CollectionSpec]:
     """Every collection SkillHub owns, gathered from the repositories that own them."""
     from domain.repositories.mongo import activity, auth_events, denylist
-    from domain.repositories.mongo import comments, registrations  # workshops (issue 3)
+    from domain.repositories.mongo import badges, comments, progress_events, registrations
 
-    specs = [activity.SPEC, auth_events.SPEC, denylist.SPEC]
-    specs += [registrations.SPEC, registrations.EVENTS_SPEC, comments.SPEC]
-    return specs
+    return [
+        activity.SPEC, auth_events.SPEC, denylist.SPEC,
+        registrations.SPEC, registrations.EVENTS_SPEC, comments.SPEC,  # workshops
+        progress_events.SPEC, badges.BADGES_SPEC, badges.AWARDS_SPEC,  # progress and badges
+    ]
 
 
 def existing_index_patterns(db: Database, name: str) -> set[tuple[str, ...]]:

@@ -20,6 +20,9 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     func,
@@ -141,4 +144,85 @@ registration_ledger = Table(
     ),
     Index("ix_registration_ledger_workshop_status", "workshop_id", "status", "waitlist_position"),
     Index("ix_registration_ledger_learner", "learner_id", "registered_at"),
+)
+
+# --- Progress and badges (issue 4) ------------------------------------------------------
+
+CHALLENGE_CATEGORIES = ("energy", "waste", "mobility", "food", "water", "digital")
+CHALLENGE_DIFFICULTIES = ("easy", "medium", "hard")
+PROGRESS_STATUSES = ("started", "completed", "reset")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+challenges = Table(
+    "challenges",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("title", String(120), nullable=False),
+    Column("description", String(2000), nullable=False, server_default=text("''")),
+    Column("category", String(16), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("difficulty", String(8), nullable=False),
+    Column("co2_kg", Numeric(10, 2), nullable=True),
+    Column("co2_source", String(300), nullable=True),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("created_by", BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("char_length(title) BETWEEN 3 AND 120", name="title_length"),
+    CheckConstraint(_one_of("category", CHALLENGE_CATEGORIES), name="category_known"),
+    CheckConstraint("points BETWEEN 1 AND 1000", name="points_range"),
+    CheckConstraint(_one_of("difficulty", CHALLENGE_DIFFICULTIES), name="difficulty_known"),
+    CheckConstraint("co2_kg IS NULL OR co2_kg >= 0", name="co2_not_negative"),
+    # An estimate without its source cannot be trusted or explained.
+    CheckConstraint("co2_kg IS NULL OR (co2_source IS NOT NULL AND char_length(btrim(co2_source)) > 0)",
+                    name="co2_has_source"),
+    Index("uq_challenges_title_lower", func.lower(text("title")), unique=True),
+    Index("ix_challenges_title", "title", "id"),
+    Index("ix_challenges_category_title", "category", "title", "id"),
+    Index("ix_challenges_active_title", "is_active", "title", "id"),
+)
+
+# Current state of each learner's challenges; the history of every step is in MongoDB
+# (`progress_events`), fed through the outbox in the same transaction as this row.
+user_challenges = Table(
+    "user_challenges",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("challenge_id", BigInteger, ForeignKey("challenges.id", ondelete="RESTRICT"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("percent", SmallInteger, nullable=False, server_default=text("0")),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("completed_at", DateTime(timezone=True), nullable=True),
+    Column("points_awarded", Integer, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("user_id", "challenge_id", name="pk_user_challenges"),
+    CheckConstraint(_one_of("status", PROGRESS_STATUSES), name="status_known"),
+    CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),
+    CheckConstraint("points_awarded BETWEEN 0 AND 1000", name="points_awarded_range"),
+    CheckConstraint("(status = 'completed') = (completed_at IS NOT NULL)", name="completed_at_iff_completed"),
+    CheckConstraint("status <> 'completed' OR percent = 100", name="completed_is_full"),
+    CheckConstraint("status = 'completed' OR points_awarded = 0", name="points_only_when_completed"),
+    # The leaderboard's GROUP BY user_id over completed rows, answered from the index alone.
+    Index("ix_user_challenges_completed_by_user", "user_id",
+          postgresql_where=text("status = 'completed'"),
+          postgresql_include=["points_awarded", "completed_at", "challenge_id"]),
+    # The "last 30 days" and "this week" boards start from the completion date.
+    Index("ix_user_challenges_completed_at", "completed_at",
+          postgresql_where=text("status = 'completed'"),
+          postgresql_include=["user_id", "points_awarded", "challenge_id"]),
+    Index("ix_user_challenges_challenge", "challenge_id", "status"),
+)
+
+# Small per-user settings (the leaderboard privacy switch). A table rather than a MongoDB
+# document: it is typed, belongs to exactly one row of `users` and goes when that user goes.
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("leaderboard_hide_names", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -1,0 +1,39 @@
+"""Workshop attendance, read from the workshops module's `registrations` collection.
+
+The workshops module owns and writes that collection (one document per registration:
+`workshop_id`, `learner_id`, `status`, `attendance`); progress only counts, per learner,
+the registrations whose attendance is "present" or "late".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.database import Database
+
+from domain.repositories.mongo.guard import guarded
+
+REGISTRATIONS = "registrations"
+ATTENDED = ("present", "late")
+GROUP_BATCH = 5000
+
+
+def _attended_match(user_ids: list[int] | None) -> dict[str, Any]:
+    """The `$match` stage selecting attended registrations (of some learners, or all)."""
+    match: dict[str, Any] = {"attendance": {"$in": list(ATTENDED)}}
+    if user_ids is not None:
+        match["learner_id"] = user_ids[0] if len(user_ids) == 1 else {"$in": list(user_ids)}
+    return {"$match": match}
+
+
+@guarded
+class AttendanceRepository:
+    """Count attended workshops per learner."""
+
+    def __init__(self, db: Database) -> None:
+        self.collection = db[REGISTRATIONS]
+
+    def attended_counts(self, user_ids: list[int] | None = None) -> dict[int, int]:
+        """Learner id → workshops attended: one `$group` on `learner_id`."""
+        pipeline = [_attended_match(user_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
+        return {row["_id"]: row["n"] for row in self.collection.aggregate(pipeline, batchSize=GROUP_BATCH)}

@@ -1,0 +1,380 @@
+"""Badges: rules checked after every progress step and attendance mark, awards, revocations,
+and the preview of a rule change.
+
+Automatic awarding gives a learner a badge once: a badge that expired, or that staff
+revoked, is not handed back by the rules (staff can award it again by hand). Awards
+closed by a rule change do not block: if the rule changes back, the badge comes back.
+Bonus points and category of held awards follow the badge when it changes; a new
+validity applies to awards made from then on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from domain.clock import Clock, utc_now
+from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.models.badges import (
+    BONUS_MAX,
+    CODE_PATTERN,
+    THRESHOLD_MAX,
+    VALIDITY_MAX_DAYS,
+    AwardState,
+    BadgeAward,
+    BadgeDefinition,
+    BadgeDraft,
+    BadgePreview,
+    BadgeRule,
+    ChangeEffect,
+    HeldBadge,
+    LearnerFigures,
+    PreviewLine,
+    RuleType,
+    streak_days,
+)
+from domain.models.progress import REASON_MAX, REASON_MIN, Category
+from domain.models.users import Principal, Role
+from domain.repositories.mongo.attendance import AttendanceRepository
+from domain.repositories.mongo.badges import AwardRepository, BadgeRepository, award_id
+from domain.repositories.mongo.progress_events import ProgressEventRepository
+from domain.repositories.sql.progress import ProgressRepository
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.services import validation
+from domain.services.access import require_role
+from domain.services.activity import ActivityService
+from domain.services.forms import choice, collect, flag, optional_choice
+from domain.services.outbox import OutboxRelay
+from domain.services.ownership import require_self_or_staff, user_id_value
+from domain.services.scores import ScoreCalculator, held_badges
+
+STAFF = (Role.ADMIN, Role.TRAINER)
+
+
+def parse_badge_form(name: object, description: object, rule_type: object, threshold: object,
+                     category: object = None, bonus_points: object = 0, validity_days: object = None,
+                     active: object = True) -> BadgeDraft:
+    """Validate a badge form; FormErrors lists every wrong field at once."""
+    values = collect({
+        "name": lambda: validation.text(name, "name", "Name", 3, 80),
+        "description": lambda: validation.text("" if description is None else description, "description",
+                                               "Description", 0, 500, multiline=True),
+        "rule_type": lambda: choice(rule_type, RuleType, "rule_type", "Rule"),
+        "threshold": lambda: validation.integer(threshold, "threshold", "Threshold", 1, THRESHOLD_MAX),
+        "category": lambda: optional_choice(category, Category, "category", "Category"),
+        "bonus_points": lambda: validation.integer(bonus_points, "bonus_points", "Bonus points", 0, BONUS_MAX),
+        "validity_days": lambda: None if validity_days is None or validity_days == "" else validation.integer(
+            validity_days, "validity_days", "Validity (days)", 1, VALIDITY_MAX_DAYS),
+        "active": lambda: flag(active, "active", "Active"),
+    })
+    if values["category"] is not None and values["rule_type"] is not RuleType.CHALLENGES_COMPLETED:
+        raise FormErrors({"category": "Only a 'challenges completed' rule can be limited to a category"})
+    rule = BadgeRule(values["rule_type"], values["threshold"], values["category"])
+    return BadgeDraft(values["name"], values["description"], rule, values["bonus_points"], values["validity_days"],
+                      values["active"])
+
+
+def badge_code(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(CODE_PATTERN, value.strip()):
+        raise ValidationError("Code must be 2–40 lowercase letters, digits or dashes (e.g. energy-saver)",
+                              field="code")
+    return value.strip()
+
+
+def _reason(value: object) -> str:
+    return validation.text(value, "reason", "Reason", REASON_MIN, REASON_MAX)
+
+
+def auto_award_number(awards: list[BadgeAward], now: datetime) -> int | None:
+    """The number of the next automatic award of one badge to one learner, or None if the
+    rules may not award it: already held, expired, or revoked by staff."""
+    for award in awards:
+        state = award.state(now)
+        if state is AwardState.ACTIVE or state is AwardState.EXPIRED:
+            return None
+        if state is AwardState.REVOKED and not award.revoked_by_rule:
+            return None
+    return len(awards) + 1
+
+
+@dataclass(frozen=True)
+class _Plan:
+    preview: BadgePreview
+    gains: list[tuple[int, LearnerFigures, int]]
+    losses: list[BadgeAward]
+
+
+class BadgeService:
+    """Badge catalogue, awarding (automatic and by hand), revocation and rule-change previews."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, badges: BadgeRepository, awards: AwardRepository,
+                 events: ProgressEventRepository, attendance: AttendanceRepository, calculator: ScoreCalculator,
+                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._badges = badges
+        self._awards = awards
+        self._events = events
+        self._attendance = attendance
+        self._calculator = calculator
+        self._activity = activity
+        self._relay = relay
+        self._clock = clock
+
+    # -- catalogue -------------------------------------------------------------------------
+    def list_badges(self, principal: Principal) -> list[BadgeDefinition]:
+        require_role(principal, *Role, doing="see badges")
+        return self._badges.all()
+
+    def get_badge(self, principal: Principal, code: str) -> BadgeDefinition:
+        require_role(principal, *Role, doing="see badges")
+        badge = self._badges.get(badge_code(code))
+        if badge is None:
+            raise NotFound(f"No badge with the code {code}.")
+        return badge
+
+    def preview(self, principal: Principal, code: object, name: object, description: object, rule_type: object,
+                threshold: object, category: object = None, bonus_points: object = 0, validity_days: object = None,
+                active: object = True) -> BadgePreview:
+        """What saving this badge (new or changed) would do: who gains or loses it, score before → after."""
+        require_role(principal, *STAFF, doing="change badges")
+        key, draft = self._parse(code, name, description, rule_type, threshold, category, bonus_points,
+                                 validity_days, active)
+        return self._plan(key, draft, self._clock()).preview
+
+    def apply(self, principal: Principal, code: object, name: object, description: object, rule_type: object,
+              threshold: object, category: object = None, bonus_points: object = 0, validity_days: object = None,
+              active: object = True, expected_version: int | None = None) -> BadgePreview:
+        """Save the badge and do exactly what its preview says; returns that preview.
+
+        `expected_version` is the version the preview was made against (None for a new
+        badge): if someone saved the badge since, nothing changes and Conflict is raised."""
+        require_role(principal, *STAFF, doing="change badges")
+        key, draft = self._parse(code, name, description, rule_type, threshold, category, bonus_points,
+                                 validity_days, active)
+        now = self._clock()
+        plan = self._plan(key, draft, now)
+        current_version = plan.preview.before.version if plan.preview.before else None
+        if current_version != expected_version:
+            raise Conflict("This badge changed since the preview: preview it again before saving.")
+        after = plan.preview.after
+        trigger = f"rule:{key}:v{after.version}"
+        self._awards.insert_many(
+            [(self._new_award(after, user_id, number, now, figures, trigger), after.version)
+             for user_id, figures, number in plan.gains])
+        for award in plan.losses:
+            self._awards.revoke(award.id, principal.user_id, f"Rule changed (version {after.version}): no longer met",
+                                now, by_rule=True)
+        self._awards.update_held(key, after.bonus_points, after.rule.category, now)
+        # Saved last: if MongoDB fails half-way, the old definition is still in place and
+        # applying again finishes the job (awards use deterministic ids).
+        self._badges.save(after, principal.user_id)
+        self._log(principal, "badge.change", key, version=after.version, rule=after.rule.describe(),
+                  gains=len(plan.gains), losses=len(plan.losses))
+        return plan.preview
+
+    def _parse(self, code: object, *form: object) -> tuple[str, BadgeDraft]:
+        errors: dict[str, str] = {}
+        key = ""
+        try:
+            key = badge_code(code)
+        except ValidationError as exc:
+            errors["code"] = exc.message
+        try:
+            draft = parse_badge_form(*form)
+        except FormErrors as exc:
+            errors.update(exc.errors)
+        if errors:
+            raise FormErrors(errors)
+        return key, draft
+
+    def _plan(self, code: str, draft: BadgeDraft, now: datetime) -> _Plan:
+        before = self._badges.get(code)
+        after = BadgeDefinition(code, draft.name, draft.description, draft.rule, draft.bonus_points,
+                                draft.validity_days, draft.active, before.version + 1 if before else 1, now)
+        with self._uow() as uow:
+            learners = ProgressRepository(uow.conn).active_learners()
+        by_user: dict[int, list[BadgeAward]] = {}
+        for award in self._awards.for_badge(code):
+            by_user.setdefault(award.user_id, []).append(award)
+        held = {uid: a for uid, awards in by_user.items() for a in awards if a.state(now) is AwardState.ACTIVE}
+        rule_changed = before is not None and before.rule != after.rule
+        figures = self._figures(None, {draft.rule.type}) if after.active or rule_changed else {}
+
+        gains: list[tuple[int, LearnerFigures, int]] = []
+        losses: list[BadgeAward] = []
+        deltas: dict[int, tuple[ChangeEffect, int, int]] = {}
+        for user_id in learners:
+            mine = figures.get(user_id, LearnerFigures(user_id))
+            award = held.get(user_id)
+            if award is None:
+                number = auto_award_number(by_user.get(user_id, []), now)
+                if after.active and number is not None and after.rule.is_met(mine):
+                    gains.append((user_id, mine, number))
+                    deltas[user_id] = (ChangeEffect.GAINS, after.bonus_points, after.rule.figure(mine))
+            elif rule_changed and not award.manual and not after.rule.is_met(mine):
+                losses.append(award)
+                deltas[user_id] = (ChangeEffect.LOSES, -award.bonus_points, after.rule.figure(mine))
+            elif award.bonus_points != after.bonus_points:
+                deltas[user_id] = (ChangeEffect.BONUS_CHANGES, after.bonus_points - award.bonus_points,
+                                   after.rule.figure(mine))
+        before_scores = self._calculator.breakdowns(sorted(deltas))
+        lines = [
+            PreviewLine(uid, learners[uid], effect, before_scores[uid].total, before_scores[uid].total + delta, value)
+            for uid, (effect, delta, value) in deltas.items()
+        ]
+        lines.sort(key=lambda line: (list(ChangeEffect).index(line.effect), line.full_name.lower(), line.user_id))
+        return _Plan(BadgePreview(code, before, after, lines), gains, losses)
+
+    # -- evaluation --------------------------------------------------------------------------
+    def _figures(self, user_ids: list[int] | None, types: Iterable[RuleType]) -> dict[int, LearnerFigures]:
+        """Rule figures of some learners (all when None): one query per source the rules need."""
+        wanted = set(types)
+        with self._uow() as uow:
+            counts = ProgressRepository(uow.conn).category_counts(user_ids)
+        attended = self._attendance.attended_counts(user_ids) if RuleType.WORKSHOPS_ATTENDED in wanted else {}
+        days = self._events.active_days(user_ids) if RuleType.STREAK_DAYS in wanted else {}
+        ids = set(user_ids) if user_ids is not None else set(counts) | set(attended) | set(days)
+        figures: dict[int, LearnerFigures] = {}
+        for uid in ids:
+            count = counts.get(uid)
+            figures[uid] = LearnerFigures(
+                uid,
+                dict(count.completed_by_category) if count else {},
+                count.points if count else 0,
+                attended.get(uid, 0),
+                streak_days(days.get(uid, [])),
+            )
+        return figures
+
+    def _new_award(self, badge: BadgeDefinition, user_id: int, number: int, at: datetime, figures: LearnerFigures,
+                   trigger: str, manual: bool = False, reason: str | None = None) -> BadgeAward:
+        return BadgeAward(
+            id=award_id(badge.code, user_id, number), badge_code=badge.code, user_id=user_id, awarded_at=at,
+            expires_at=badge.expires_at(at), bonus_points=badge.bonus_points, category=badge.rule.category,
+            evidence=badge.rule.evidence(figures), manual=manual, reason=reason, revoked_at=None, revoked_by=None,
+            revoke_reason=None, revoked_by_rule=False, trigger=trigger,
+        )
+
+    def evaluate_learner(self, user_id: int, at: datetime | None = None, trigger: str = "evaluation") -> list[BadgeAward]:
+        """Award every active badge whose rule this learner now meets; returns the new awards.
+
+        Idempotent and safe under concurrency: awards have deterministic ids, so parallel
+        evaluations of the same learner store one award. `at` (the step that triggered the
+        evaluation) dates the award, so a late replay still dates it when it was earned."""
+        now = self._clock()
+        badges = [b for b in self._badges.all() if b.active]
+        if not badges:
+            return []
+        figures = self._figures([user_id], {b.rule.type for b in badges}).get(user_id, LearnerFigures(user_id))
+        existing = self._awards.for_user(user_id)
+        new: list[BadgeAward] = []
+        for badge in badges:
+            if not badge.rule.is_met(figures):
+                continue
+            number = auto_award_number([a for a in existing if a.badge_code == badge.code], now)
+            if number is None:
+                continue
+            award = self._new_award(badge, user_id, number, at or now, figures, trigger)
+            if self._awards.insert(award, badge.version):
+                new.append(award)
+        return new
+
+    def on_attendance_marked(self, learner_ids: Iterable[int]) -> list[BadgeAward]:
+        """Re-check badges after the workshops module marked attendance; returns new awards.
+
+        Raises DatabaseUnavailable when MongoDB is down, so a caller running inside an
+        outbox handler keeps its record pending and the check happens on replay."""
+        new: list[BadgeAward] = []
+        for learner_id in sorted(set(learner_ids)):
+            new += self.evaluate_learner(user_id_value(learner_id, "learner_id"), trigger="attendance")
+        return new
+
+    def evaluate_all(self, principal: Principal) -> int:
+        """Check every active learner against every active badge (staff: after an import or a
+        repair); one grouped query per source, one bulk insert. Returns the number of new awards."""
+        require_role(principal, *STAFF, doing="re-check badges")
+        now = self._clock()
+        badges = [b for b in self._badges.all() if b.active]
+        if not badges:
+            return 0
+        with self._uow() as uow:
+            learners = ProgressRepository(uow.conn).active_learners()
+        figures = self._figures(None, {b.rule.type for b in badges})
+        awards: list[tuple[BadgeAward, int]] = []
+        for badge in badges:
+            by_user: dict[int, list[BadgeAward]] = {}
+            for award in self._awards.for_badge(badge.code):
+                by_user.setdefault(award.user_id, []).append(award)
+            for user_id in sorted(learners):
+                mine = figures.get(user_id, LearnerFigures(user_id))
+                number = auto_award_number(by_user.get(user_id, []), now)
+                if number is not None and badge.rule.is_met(mine):
+                    awards.append((self._new_award(badge, user_id, number, now, mine, "evaluation"), badge.version))
+        return self._awards.insert_many(awards)
+
+    def awards_triggered_by(self, trigger: str) -> list[BadgeAward]:
+        """The awards a given progress step (`progress:<outbox id>`) brought."""
+        return self._awards.triggered_by(trigger)
+
+    # -- awards by hand ------------------------------------------------------------------------
+    def awards_for(self, principal: Principal, user_id: int) -> list[HeldBadge]:
+        """A learner's awards (held first, then expired and revoked) with badge names."""
+        target = require_self_or_staff(principal, user_id, "badges")
+        names = {b.code: b.name for b in self._badges.all()}
+        return held_badges(self._awards.for_user(target), names, self._clock())
+
+    def award(self, principal: Principal, code: str, learner_id: int, reason: object) -> BadgeAward:
+        """Award a badge by hand (staff), whatever its rule says; the reason is kept."""
+        require_role(principal, *STAFF, doing="award badges")
+        values = collect({"code": lambda: badge_code(code), "learner_id": lambda: user_id_value(learner_id, "learner_id"),
+                          "reason": lambda: _reason(reason)})
+        badge = self._badges.get(values["code"])
+        if badge is None:
+            raise NotFound(f"No badge with the code {code}.")
+        learner_name = self._learner_name(values["learner_id"])
+        now = self._clock()
+        mine = [a for a in self._awards.for_user(learner_id) if a.badge_code == badge.code]
+        if any(a.state(now) is AwardState.ACTIVE for a in mine):
+            raise Conflict(f"{learner_name} already holds the badge {badge.name}.")
+        for award in mine:
+            if award.state(now) is AwardState.EXPIRED:
+                self._awards.release_slot(award.id)
+        figures = self._figures([learner_id], {badge.rule.type}).get(learner_id, LearnerFigures(learner_id))
+        award = self._new_award(badge, learner_id, len(mine) + 1, now, figures, f"manual:{principal.user_id}",
+                                manual=True, reason=values["reason"])
+        if not self._awards.insert(award, badge.version):
+            raise Conflict(f"{learner_name} already holds the badge {badge.name}.")
+        self._log(principal, "badge.award", award.id, reason=values["reason"])
+        return award
+
+    def revoke(self, principal: Principal, code: str, learner_id: int, reason: object) -> BadgeAward:
+        """Revoke a learner's held badge (staff); it stops counting at once and is not re-awarded automatically."""
+        require_role(principal, *STAFF, doing="revoke badges")
+        values = collect({"code": lambda: badge_code(code), "learner_id": lambda: user_id_value(learner_id, "learner_id"),
+                          "reason": lambda: _reason(reason)})
+        now = self._clock()
+        held = [a for a in self._awards.for_user(learner_id)
+                if a.badge_code == values["code"] and a.state(now) is AwardState.ACTIVE]
+        if not held:
+            raise NotFound(f"Learner {learner_id} holds no active {values['code']} badge.")
+        award = held[0]
+        if not self._awards.revoke(award.id, principal.user_id, values["reason"], now):
+            raise Conflict("This badge was revoked meanwhile.")
+        self._log(principal, "badge.revoke", award.id, reason=values["reason"])
+        return replace(award, revoked_at=now, revoked_by=principal.user_id, revoke_reason=values["reason"])
+
+    def _learner_name(self, learner_id: int) -> str:
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).get(learner_id)
+        if user is None or user.role is not Role.LEARNER or not user.is_active:
+            raise NotFound(f"No active learner with id {learner_id}.")
+        return user.full_name
+
+    def _log(self, actor: Principal, action: str, entity_id: str, **details: object) -> None:
+        with self._uow() as uow:
+            outbox_id = self._activity.record(uow, actor, action, "badge", entity_id, dict(details))
+            uow.after_commit(lambda: self._relay.relay([outbox_id]))
+            uow.commit()

@@ -1,0 +1,100 @@
+"""The leaderboard: every active learner ranked by global score.
+
+The same few queries per page, whatever the number of learners: one GROUP BY on
+`user_challenges` (PostgreSQL) and one `$group` on `badge_awards` plus one on the
+workshops module's `registrations` (MongoDB), merged and sorted here. A `$unionWith`
+could make the MongoDB side one pipeline on MongoDB 7, but nx-27017 drops the first
+collection's documents when a `$match` precedes it, and runs it ten times slower. Ties are broken the same way every time:
+higher score, then whoever earned their last counted point earlier, then lower user id.
+
+With a category, a learner's score is the points of completed challenges in that
+category plus the bonus of badges whose rule is about that category. With a period, only
+points earned in it count (completions by `completed_at`, badges by `awarded_at`).
+Workshop attendance counts in the all-time, all-categories board only: registrations
+carry neither a category nor, in the workshops module's contract, an attendance date.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.clock import Clock, utc_now
+from domain.models.paging import PageRequest
+from domain.models.progress import Category
+from domain.models.scores import LeaderboardPage, LeaderboardRow, Period, ScoreBreakdown
+from domain.models.users import Principal, Role
+from domain.repositories.sql.preferences import PreferenceRepository
+from domain.repositories.sql.progress import ProgressRepository
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+from domain.services.access import require_role
+from domain.services.forms import choice, flag, optional_choice
+from domain.services.scores import ScoreCalculator
+
+HIDDEN_NAME = "Anonymous learner"
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a if a >= b else b
+
+
+def ranking_key(score: ScoreBreakdown, last_point_at: datetime | None, user_id: int) -> tuple[int, int, float, int]:
+    """Sort key: score desc, then earliest last point first (none last), then user id."""
+    return (-score.total, last_point_at is None, last_point_at.timestamp() if last_point_at else 0.0, user_id)
+
+
+class LeaderboardService:
+    """Ranked pages, the viewer's own rank, and the per-user privacy switch."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, calculator: ScoreCalculator, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._calculator = calculator
+        self._clock = clock
+
+    def page(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
+             period: Period | str = Period.ALL_TIME) -> LeaderboardPage:
+        """One page of the ranking plus the viewer's row (None for staff, who are not ranked)."""
+        require_role(principal, *Role, doing="see the leaderboard")
+        wanted = optional_choice(category, Category, "category", "Category")
+        window = choice(period, Period, "period", "Period")
+        now = self._clock()
+        since = window.since(now)
+        with self._uow() as uow:
+            ranked = ProgressRepository(uow.conn).ranking(wanted, since)
+            hide = PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
+        bonuses, attended = self._calculator.mongo_parts(None, wanted, since)
+        scored = []
+        for learner in ranked:
+            bonus, last_award = bonuses.get(learner.user_id, (0, None))
+            score = ScoreBreakdown(learner.points, bonus, attended.get(learner.user_id, 0))
+            last = _latest(learner.last_completed_at, last_award)
+            scored.append((ranking_key(score, last, learner.user_id), learner, score, last))
+        scored.sort(key=lambda item: item[0])
+
+        def row(rank: int) -> LeaderboardRow:
+            _, learner, score, last = scored[rank - 1]
+            is_viewer = learner.user_id == principal.user_id
+            name = learner.full_name if is_viewer or not hide else HIDDEN_NAME
+            return LeaderboardRow(rank, learner.user_id, name, score, learner.completed, last, is_viewer)
+
+        first = page.offset + 1
+        rows = [row(rank) for rank in range(first, min(first + page.size, len(scored) + 1))]
+        viewer_rank = next((i + 1 for i, item in enumerate(scored) if item[1].user_id == principal.user_id), None)
+        viewer = row(viewer_rank) if viewer_rank is not None else None
+        return LeaderboardPage(rows, len(scored), page, viewer, wanted, window, hide)
+
+    def hide_names(self, principal: Principal) -> bool:
+        """Whether this user asked to see other learners anonymously."""
+        require_role(principal, *Role, doing="read preferences")
+        with self._uow() as uow:
+            return PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
+
+    def set_hide_names(self, principal: Principal, hide: bool) -> bool:
+        """Remember the privacy switch for this user; returns the stored value."""
+        require_role(principal, *Role, doing="change preferences")
+        flag(hide, "hide_names", "Hide names")
+        with self._uow() as uow:
+            PreferenceRepository(uow.conn).set_leaderboard_hide_names(principal.user_id, hide, self._clock())
+            uow.commit()
+        return hide

@@ -1,0 +1,145 @@
+"""Global scores and the user progress view (the brief's /users/:id/progress).
+
+A score's three parts come from two databases: challenge points from PostgreSQL
+(`user_challenges`), badge bonuses and workshop attendance from MongoDB (`badge_awards`,
+`registrations`). They are fetched with one grouped query per table or collection, for
+any number of learners, and combined by `ScoreBreakdown`, the only place the formula is
+written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.clock import Clock, utc_now
+from domain.errors import NotFound
+from domain.models.badges import AwardState, BadgeAward, HeldBadge
+from domain.models.paging import Page, PageRequest
+from domain.models.progress import Category, ProgressEvent, TimelineEntry
+from domain.models.scores import SPARKLINE_WEEKS, ScoreBreakdown, UserProgressView, WeeklyPoints, week_start
+from domain.models.users import Principal, Role
+from domain.repositories.mongo.attendance import AttendanceRepository
+from domain.repositories.mongo.badges import AwardRepository, BadgeRepository
+from domain.repositories.mongo.progress_events import ProgressEventRepository
+from domain.repositories.sql.challenges import ChallengeRepository
+from domain.repositories.sql.progress import CompletedTotals, ProgressRepository
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+from domain.repositories.sql.users import UserRepository
+from domain.services.ownership import require_self_or_staff
+
+DEFAULT_TIMELINE_PAGE = PageRequest(1, 20)
+
+
+class ScoreCalculator:
+    """Where each part of a score comes from (no role check: services call it after theirs)."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, awards: AwardRepository, attendance: AttendanceRepository,
+                 clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._awards = awards
+        self._attendance = attendance
+        self._clock = clock
+
+    def mongo_parts(self, user_ids: list[int] | None, category: Category | None = None,
+                    since: datetime | None = None) -> tuple[dict[int, tuple[int, datetime | None]], dict[int, int]]:
+        """(user → (badge bonus, latest award time), user → workshops attended): one `$group` each.
+
+        Workshops count only without a category or period filter: registrations have no
+        category and, in the workshops module's contract, no attendance date."""
+        bonuses = self._awards.bonus_parts(self._clock(), user_ids, category, since)
+        attended = self._attendance.attended_counts(user_ids) if category is None and since is None else {}
+        return bonuses, attended
+
+    def breakdowns(self, user_ids: list[int]) -> dict[int, ScoreBreakdown]:
+        """Every given learner's breakdown (zeros for those with nothing yet)."""
+        if not user_ids:
+            return {}
+        with self._uow() as uow:
+            totals = ProgressRepository(uow.conn).completed_totals(user_ids)
+        return self.combine(user_ids, totals)
+
+    def combine(self, user_ids: list[int], totals: dict[int, CompletedTotals]) -> dict[int, ScoreBreakdown]:
+        """Join PostgreSQL totals already read with the MongoDB parts."""
+        bonuses, attended = self.mongo_parts(user_ids)
+        result: dict[int, ScoreBreakdown] = {}
+        for user_id in user_ids:
+            completed = totals.get(user_id)
+            result[user_id] = ScoreBreakdown(completed.points if completed else 0,
+                                             bonuses.get(user_id, (0, None))[0], attended.get(user_id, 0))
+        return result
+
+    def breakdown(self, user_id: int) -> ScoreBreakdown:
+        return self.breakdowns([user_id])[user_id]
+
+
+def held_badges(awards: list[BadgeAward], names: dict[str, str], now: datetime) -> list[HeldBadge]:
+    """Awards with their badge names, the ones that count first."""
+    order = {AwardState.ACTIVE: 0, AwardState.EXPIRED: 1, AwardState.REVOKED: 2}
+    held = [HeldBadge(a, names.get(a.badge_code, a.badge_code), a.state(now)) for a in awards]
+    return sorted(held, key=lambda h: (order[h.state], -h.award.awarded_at.timestamp(), h.award.id))
+
+
+class ScoreService:
+    """A learner's score, and everything their progress screen shows."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, calculator: ScoreCalculator, events: ProgressEventRepository,
+                 badges: BadgeRepository, awards: AwardRepository, clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._calculator = calculator
+        self._events = events
+        self._badges = badges
+        self._awards = awards
+        self._clock = clock
+
+    def score(self, principal: Principal, user_id: int) -> ScoreBreakdown:
+        target = require_self_or_staff(principal, user_id, "score")
+        return self._calculator.breakdown(target)
+
+    def user_progress(self, principal: Principal, user_id: int,
+                      timeline_page: PageRequest = DEFAULT_TIMELINE_PAGE) -> UserProgressView:
+        """The learner (PostgreSQL), their challenges (PostgreSQL), badges and timeline (MongoDB),
+        their score with its breakdown, and points per week over the last 12 weeks."""
+        target = require_self_or_staff(principal, user_id, "progress")
+        now = self._clock()
+        first_week = week_start(now) - timedelta(weeks=SPARKLINE_WEEKS - 1)
+        events = self._events.page_for_user(target, timeline_page)
+        with self._uow() as uow:
+            users = UserRepository(uow.conn)
+            learner = users.get(target)
+            if learner is None or learner.role is not Role.LEARNER:
+                raise NotFound(f"No learner with id {target}.")
+            progress = ProgressRepository(uow.conn)
+            challenges = progress.for_user(target)
+            totals = progress.completed_totals([target])
+            weekly_challenge_points = progress.weekly_points(target, first_week)
+            titles = {c.id: c.title for c in ChallengeRepository(uow.conn).get_many(
+                {e.challenge_id for e in events.items}).values()}
+            actors = users.get_many([e.by for e in events.items if e.by != target])
+        score = self._calculator.combine([target], totals)[target]
+        awards = self._awards.for_user(target)
+        names = {b.code: b.name for b in self._badges.all()}
+        badges = held_badges(awards, names, now)
+        people = {target: learner.full_name, **{uid: u.full_name for uid, u in actors.items()}}
+        timeline = Page([_entry(e, titles, people) for e in events.items], events.total, events.request)
+        weeks = [(first_week + timedelta(weeks=i)).date() for i in range(SPARKLINE_WEEKS)]
+        points = [weekly_challenge_points.get(w, 0) for w in weeks]
+        # Badge bonuses count in the week they were awarded, as long as they still count.
+        for held in badges:
+            if held.state is AwardState.ACTIVE and held.award.awarded_at >= first_week:
+                index = (week_start(held.award.awarded_at.astimezone(now.tzinfo)).date() - weeks[0]).days // 7
+                if 0 <= index < SPARKLINE_WEEKS:
+                    points[index] += held.award.bonus_points
+        return UserProgressView(learner, challenges, badges, timeline, score, WeeklyPoints(weeks, points))
+
+
+def _entry(event: ProgressEvent, titles: dict[int, str], people: dict[int, str]) -> TimelineEntry:
+    if event.by in people:
+        by_name = people[event.by]
+    else:
+        # Id 0 is the command line (seeding, repairs); other ids belong to deleted users.
+        by_name = "SkillHub" if event.by == 0 else f"user {event.by}"
+    return TimelineEntry(
+        at=event.at, kind=event.kind, challenge_id=event.challenge_id,
+        challenge_title=titles.get(event.challenge_id, f"challenge {event.challenge_id}"), category=event.category,
+        percent=event.percent, points=event.points, by_name=by_name, reason=event.reason,
+    )
