@@ -65,6 +65,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
+    _prepare(settings).close()
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     from domain.runtime.migrate import upgrade
 
@@ -163,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="open the TUI (the default): start servers, migrate, seed demo data")
     p.set_defaults(func=cmd_run)
+
+    sub.add_parser(
+        "prepare", help="what run does before opening the TUI: start servers, migrate, seed demo data, replay the outbox"
+    ).set_defaults(func=cmd_prepare)
 
     db = sub.add_parser("db", help="schema: PostgreSQL migrations and MongoDB init")
     db_sub = db.add_subparsers(dest="db_command", parser_class=_Parser, metavar="ACTION", required=True)
