@@ -17,10 +17,12 @@ from domain.clock import Clock
 from domain.models.users import Principal, Role
 from domain.runtime.container import Services
 from tui.controllers.activity import ActivityController
+from tui.controllers.backups import BackupsController, VerifiedArchives
 from tui.controllers.home import HomeController
 from tui.controllers.session import PrincipalSource
 from tui.controllers.users import UsersController
 from tui.screens.activity import ActivityScreen
+from tui.screens.backups import BackupsScreen
 from tui.screens.home import HomeScreen
 from tui.screens.not_available import NotAvailableScreen
 from tui.screens.users import UsersScreen
@@ -86,6 +88,18 @@ def activity_screen(context: ShellContext) -> Screen[None]:
     return ActivityScreen(ActivityController(context.services.activity, context.principal))
 
 
+# Verification outcomes outlive one visit to the screen: kept with the services, for the process.
+VERIFIED_ARCHIVES = "tui.backups.verified"
+
+
+def backups_screen(context: ShellContext) -> Screen[None]:
+    backups = context.services.backups
+    if backups is None:
+        return NotAvailableScreen("6", "Backups", "Backups of both databases and restore")
+    verified = context.services.extras.setdefault(VERIFIED_ARCHIVES, VerifiedArchives())
+    return BackupsScreen(BackupsController(backups, context.principal, verified))
+
+
 HOME_KEY = "1"
 
 SECTIONS: tuple[Section, ...] = (
@@ -94,7 +108,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("3", "Progress", EVERYONE, "Challenges, progress and badges", None),
     Section("4", "Leaderboard", EVERYONE, "Ranking by global score", None),
     Section("5", "Users", ADMINS, "Accounts, roles and passwords", users_screen),
-    Section("6", "Backups", ADMINS, "Backups of both databases and restore", None),
+    Section("6", "Backups", ADMINS, "Backups of both databases and restore", backups_screen),
     Section("7", "Activity log", ADMINS, "Who changed what, newest first", activity_screen),
 )
 

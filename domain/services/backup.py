@@ -224,6 +224,11 @@ class BackupService:
     def directory(self) -> Path:
         return self._settings.backup_dir
 
+    @property
+    def keep(self) -> int:
+        """How many archives retention keeps (SKILLHUB_BACKUP_KEEP)."""
+        return self._settings.backup_keep
+
     # -- backup ----------------------------------------------------------------------
     def create(self, principal: Principal, progress: ProgressCallback | None = None) -> BackupResult:
         """Write a new archive into SKILLHUB_BACKUP_DIR, then keep only the newest SKILLHUB_BACKUP_KEEP."""
