@@ -36,6 +36,8 @@ from domain.config import Settings
 from domain.errors import SkillHubError
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout
+from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
+from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.outbox import OutboxRepository
@@ -339,10 +341,16 @@ class BackupService:
                 raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
             steps.finish()
             steps.start("MongoDB restore", manifest.total_documents)
+            # A restore must never bring a logged-out session back to life: revocations made
+            # after the backup are carried over into the restored deny-list.
+            denylist = TokenDenyList(self._db)
+            with mongo_guard():
+                revocations = denylist.entries()
             dropped = self._restore_mongo(manifest, layouts, unpacked, steps)
+            kept = denylist.keep(revocations)
             steps.finish()
         steps.start("Checking", 1)
-        report = self._check(path, manifest, layouts, dropped, time.monotonic() - started)
+        report = self._check(path, manifest, layouts, dropped, time.monotonic() - started, kept)
         steps.finish()
         return report
 
@@ -374,7 +382,7 @@ class BackupService:
         return dropped
 
     def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
-               seconds: float) -> RestoreReport:
+               seconds: float, kept_revocations: int = 0) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
         try:
@@ -389,8 +397,12 @@ class BackupService:
         if extra:
             notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
         mongo = CollectionArchive(self._db)
+        if kept_revocations:
+            notes.append(f"kept {kept_revocations} session revocation(s) made after the backup")
         for name, entry in manifest.collections.items():
             found = mongo.count(name)
+            if name == DENYLIST_SPEC.name:
+                found -= kept_revocations
             expires = any("expireAfterSeconds" in ix for ix in layouts[name].indexes)
             if found < entry.documents and expires:
                 # MongoDB's TTL monitor may already have removed entries that had expired.

@@ -291,3 +291,18 @@ def test_restore_report_uses_the_doctor_drift_check(services: Services, backups:
 
     assert report.drift == services.doctor.check().lines()
     assert any("outbox" in line for line in report.drift)
+
+def test_restore_keeps_sessions_revoked_after_the_backup_revoked(services: Services, backups: BackupService,
+                                                                  admin: Principal) -> None:
+    from domain.errors import SessionExpired
+
+    session = services.auth.login(admin.email, TEST_PASSWORD)
+    archive = backups.create(SYSTEM).path
+    services.auth.logout(session.token)
+
+    report = backups.restore(SYSTEM, archive)
+
+    assert report.ok
+    assert any("kept 1 session revocation" in note for note in report.notes)
+    with pytest.raises(SessionExpired):
+        services.auth.authenticate(session.token)

@@ -43,3 +43,17 @@ class TokenDenyList:
     def is_revoked(self, jti: str) -> bool:
         # Not relying on the TTL monitor's timing: an entry is authoritative until removed.
         return self.collection.count_documents({"_id": jti}, limit=1) > 0
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every revocation, as stored (a restore carries them over, see BackupService)."""
+        return list(self.collection.find({}))
+
+    def keep(self, entries: list[dict[str, Any]]) -> int:
+        """Re-add revocations missing from the collection; returns how many were added."""
+        added = 0
+        for entry in entries:
+            fields = {k: v for k, v in entry.items() if k != "_id"}
+            result = self.collection.update_one({"_id": entry["_id"]}, {"$setOnInsert": fields}, upsert=True)
+            added += result.upserted_id is not None
+        return added
+
