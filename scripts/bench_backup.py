@@ -19,7 +19,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,8 +31,7 @@ from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.schema import users
 from domain.runtime import pgtools
 from domain.runtime.container import Services, build_services
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.migrate import upgrade
+from domain.runtime.scratch import scratch_services
 from domain.services.backup import human_size
 from domain.runtime.seed import seed_demo
 
@@ -84,25 +82,11 @@ def size(path: Path) -> str:
 
 
 @contextmanager
-def scratch_services(users_extra: int, documents: int) -> Iterator[Services]:
-    with tempfile.TemporaryDirectory(prefix="skillhub-bench-") as scratch:
-        data_dir = Path(scratch)
-        servers = EmbeddedServers(data_dir)
-        try:
-            urls = servers.ensure_started()
-            settings = replace(load_settings({"SKILLHUB_BCRYPT_ROUNDS": "10"}, env_file=data_dir / "none"),
-                               database_url=urls.database_url, mongo_url=urls.mongo_url, data_dir=data_dir,
-                               backup_dir=data_dir / "backups", backup_keep=1000, secret_key="b" * 64)
-            services = build_services(settings)
-            try:
-                upgrade(services.engine, services.db)
-                seed_demo(services)
-                bulk_seed(services, users_extra, documents)
-                yield services
-            finally:
-                services.close()
-        finally:
-            servers.stop()
+def seeded_scratch(users_extra: int, documents: int) -> Iterator[Services]:
+    with scratch_services() as services:
+        seed_demo(services)
+        bulk_seed(services, users_extra, documents)
+        yield services
 
 
 def bench(services: Services, repeat: int) -> None:
@@ -182,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             services.close()
         return 0
-    with scratch_services(args.users, args.documents) as services:
+    with seeded_scratch(args.users, args.documents) as services:
         bench(services, args.repeat)
     return 0
 

@@ -14,27 +14,22 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import psycopg2
 from pymongo import ASCENDING, DESCENDING
 from sqlalchemy import text
 
-from domain.config import load_settings
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.counting import count
 from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
-from domain.runtime.container import Services, build_services
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.migrate import upgrade
+from domain.runtime.container import Services
+from domain.runtime.scratch import scratch_services
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench accounts do not log in
 TRAINERS = 50
@@ -293,26 +288,6 @@ def bench(services: Services, world: World, runs: int) -> None:
     report("one registration (PG + outbox + Mongo)", measured, floor)
     floor_conn.close()
     raw.close()
-
-
-@contextmanager
-def scratch_services() -> Iterator[Services]:
-    with tempfile.TemporaryDirectory(prefix="skillhub-bench-") as scratch:
-        data_dir = Path(scratch)
-        servers = EmbeddedServers(data_dir)
-        try:
-            urls = servers.ensure_started()
-            settings = replace(load_settings({"SKILLHUB_BCRYPT_ROUNDS": "10"}, env_file=data_dir / "none"),
-                               database_url=urls.database_url, mongo_url=urls.mongo_url, data_dir=data_dir,
-                               backup_dir=data_dir / "backups", secret_key="b" * 64)
-            services = build_services(settings)
-            try:
-                upgrade(services.engine, services.db)
-                yield services
-            finally:
-                services.close()
-        finally:
-            servers.stop()
 
 
 def main() -> None:
