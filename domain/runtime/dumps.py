@@ -161,7 +161,8 @@ def export_dumps(settings: Settings, out_dir: Path) -> ExportReport:
             scratch_settings = replace(settings, database_url=urls.database_url, mongo_url=urls.mongo_url,
                                        data_dir=data_dir, backup_dir=data_dir / "backups",
                                        bcrypt_rounds=_EXPORT_BCRYPT_ROUNDS)
-            endpoints = Endpoints(urls.database_url, urls.mongo_url, settings.mongo_db, secrets.token_hex(32), True)
+            endpoints = Endpoints(urls.database_url, urls.mongo_url, settings.mongo_db, secrets.token_hex(32),
+                                  embedded=True)
             services = build_services(scratch_settings, clock=fixed_clock(DEMO_CLOCK), endpoints=endpoints)
             try:
                 upgrade(services.engine, services.db)

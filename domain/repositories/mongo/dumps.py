@@ -132,9 +132,6 @@ class DumpCollections:
         if spec is not None:
             validate(document, spec.validator)
 
-    def known(self, name: str) -> bool:
-        return name in self._specs
-
     def upsert(self, name: str, documents: Iterable[dict[str, Any]]) -> int:
         """Write `documents` by `_id` (replacing any with the same `_id`); how many."""
         written = 0
@@ -150,6 +147,5 @@ class DumpCollections:
         return written
 
     def _write(self, name: str, batch: list[ReplaceOne]) -> int:
-        # Checked against the validator just before (`check`); bypassing only spares MongoDB 7 a second look.
         self.db[name].bulk_write(batch, ordered=True)
         return len(batch)
