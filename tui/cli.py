@@ -208,9 +208,10 @@ EXTRA_COMMANDS.append(backup_commands.register)
 
 
 def _add_module_commands() -> None:
-    from tui.commands import doctor
+    from tui.commands import doctor, dumps
 
     EXTRA_COMMANDS.append(doctor.register)
+    EXTRA_COMMANDS.append(dumps.register)
 
 
 _add_module_commands()

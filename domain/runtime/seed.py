@@ -1,15 +1,27 @@
-"""Demo data for a first `make run` against an empty database."""
+"""Demo data for a first `make run` against an empty database.
+
+The demo data set is the committed data dumps (`data/`, see `domain.runtime.dumps`):
+a first run loads them with their dates moved to today and gives every account one new
+random password, shown once. `skillhub dumps export` writes those dumps by playing
+`generate_demo` (the demo people, then each module's `demo_steps` through the services)
+on servers of its own, under a fixed clock.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from domain.models.users import SYSTEM, Role
 from domain.repositories.sql.users import UserRepository
 from domain.runtime.container import Services
+from domain.runtime.dumps import DUMP_FILES, LoadReport, default_dumps_dir, load_dumps
+
+log = logging.getLogger(__name__)
 
 DEMO_PEOPLE: list[tuple[str, str, Role]] = [
     ("admin@skillhub.demo", "Ada Admin", Role.ADMIN),
@@ -48,17 +60,49 @@ def database_is_empty(services: Services) -> bool:
         return UserRepository(uow.conn).count() == 0
 
 
-def seed_demo(services: Services, password: str | None = None) -> DemoCredentials | None:
-    """Create the demo people if there is no user at all; return the one-time credentials."""
-    if not database_is_empty(services):
-        return None
-    password = password or secrets.token_urlsafe(15)
+def new_password() -> str:
+    """A random password for the demo accounts (20 URL-safe characters)."""
+    return secrets.token_urlsafe(15)
+
+
+def generate_demo(services: Services, password: str | None = None) -> list[str]:
+    """Create the demo people and play the modules' demo steps through the services; their emails."""
+    # Without a password given, nobody is meant to log in: the export replaces every hash.
+    password = password or new_password()
     emails = []
     for email, name, role in DEMO_PEOPLE:
         services.users.create(SYSTEM, email, name, role.value, password)
         emails.append(email)
     for step in services.extras.get("demo_steps", []):
         step(services)
+    return emails
+
+
+def seed_demo(services: Services, password: str | None = None, source: Path | None = None) -> DemoCredentials | None:
+    """Load the demo data set if there is no user at all, dated around today; the one-time credentials."""
+    if not database_is_empty(services):
+        return None
+    password = password or new_password()
+    source = source or default_dumps_dir()
+    if not all((source / name).is_file() for name in DUMP_FILES):
+        # An installed copy without the source tree's data/: the same data set, played live.
+        log.info("no data dumps in %s: generating the demo data", source)
+        return write_credentials(services, password, generate_demo(services, password))
+    credentials, _ = install_demo(services, source, password, require_empty=False, as_of=services.clock())
+    return credentials
+
+
+def install_demo(services: Services, source: Path, password: str | None = None, *, require_empty: bool = True,
+                 as_of: datetime | None = None) -> tuple[DemoCredentials, LoadReport]:
+    """Load the dumps of `source`, give their accounts one new random password, write the credentials file."""
+    password = password or new_password()
+    report = load_dumps(services, source, require_empty=require_empty, as_of=as_of,
+                        password_hash=services.hasher.hash(password))
+    return write_credentials(services, password, [email for _, email in report.accounts]), report
+
+
+def write_credentials(services: Services, password: str, emails: list[str]) -> DemoCredentials:
+    """Keep the one-time password and the accounts in SKILLHUB_DATA_DIR/demo-credentials.txt (0600)."""
     path = services.settings.data_dir / "demo-credentials.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -1,4 +1,4 @@
-"""Demo data: a random password shown once, kept 0600, and never a second seeding."""
+"""Demo data: the data dumps with a random password shown once, kept 0600, and never a second seeding."""
 
 from __future__ import annotations
 
@@ -70,6 +70,15 @@ def test_second_seeding_keeps_the_first_password_and_file(demo_services: Service
     assert seed_demo(demo_services) is None
     assert first.file.read_text() == content
     assert demo_services.users.list(SYSTEM, PageRequest(1, 100)).total == len(DEMO_PEOPLE)
+
+
+def test_seed_without_the_data_dumps_plays_the_demo_steps_instead(demo_services: Services, tmp_path: Path) -> None:
+    credentials = seed_demo(demo_services, source=tmp_path / "no-dumps-here")
+    assert credentials is not None
+    assert demo_services.users.list(SYSTEM, PageRequest(1, 100)).total == len(DEMO_PEOPLE)
+    assert demo_services.auth.login(credentials.emails[0], credentials.password).principal.role is Role.ADMIN
+    assert demo_services.db["registrations"].count_documents({}) > 0
+    assert demo_services.db["progress_events"].count_documents({}) > 0
 
 
 def _literal_passwords(path: Path) -> list[str]:

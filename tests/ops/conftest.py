@@ -1,4 +1,4 @@
-"""Fixtures for the backup and restore tests."""
+"""Fixtures for the operations tests (backup and restore, data dumps)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.runtime.container import Services
+from domain.runtime.container import Endpoints, Services, build_services
+from domain.runtime.embedded import EmbeddedServers
 from domain.services.backup import BackupService
 from tests.ops.helpers import drop_probe, seed, ticking_clock
 
@@ -25,3 +26,23 @@ def seeded(services: Services) -> Iterator[Services]:
     seed(services)
     yield services
     drop_probe(services)
+
+
+@pytest.fixture
+def fresh(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """Services on new, empty PostgreSQL and MongoDB servers in their own data directory."""
+    data_dir: Path = tmp_path_factory.mktemp("fresh-servers")
+    servers = EmbeddedServers(data_dir)
+    try:
+        urls = servers.ensure_started()
+        settings = replace(services.settings, database_url=urls.database_url, mongo_url=urls.mongo_url,
+                           data_dir=data_dir, backup_dir=data_dir / "backups")
+        endpoints = Endpoints(urls.database_url, urls.mongo_url, services.endpoints.mongo_db,
+                              services.endpoints.secret_key, embedded=True)
+        built = build_services(settings, clock=services.clock, endpoints=endpoints)
+        try:
+            yield built
+        finally:
+            built.close()
+    finally:
+        servers.stop()

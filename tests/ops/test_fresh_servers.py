@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-from pathlib import Path
-
-import pytest
-
 from domain.models.users import SYSTEM
 from domain.repositories.mongo.schema import missing_indexes
-from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
+from domain.runtime.container import Services
 from domain.runtime.migrate import current_revision, head_revision
 from domain.services.backup import BackupService
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import fingerprint
-
-
-@pytest.fixture
-def fresh(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """Services on new, empty PostgreSQL and MongoDB servers in their own data directory."""
-    data_dir: Path = tmp_path_factory.mktemp("fresh-servers")
-    servers = EmbeddedServers(data_dir)
-    try:
-        urls = servers.ensure_started()
-        settings = replace(services.settings, database_url=urls.database_url, mongo_url=urls.mongo_url,
-                           data_dir=data_dir, backup_dir=data_dir / "backups")
-        endpoints = Endpoints(urls.database_url, urls.mongo_url, services.endpoints.mongo_db,
-                              services.endpoints.secret_key, embedded=True)
-        built = build_services(settings, clock=services.clock, endpoints=endpoints)
-        try:
-            yield built
-        finally:
-            built.close()
-    finally:
-        servers.stop()
 
 
 def test_restore_into_fresh_empty_servers_reproduces_the_data(seeded: Services, backups: BackupService,

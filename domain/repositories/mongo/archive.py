@@ -23,8 +23,11 @@ from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec, all_collections, existing_index_patterns
 
 JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS
+# The data dumps (`skillhub dumps`) are read by people and by mongoimport: relaxed mode.
+RELAXED_JSON_OPTIONS = json_util.RELAXED_JSON_OPTIONS
 # Dates come back timezone-aware, as everywhere else in SkillHub; the BSON is the same.
 _READ_OPTIONS = JSON_OPTIONS.with_options(tz_aware=True)
+RELAXED_READ_OPTIONS = RELAXED_JSON_OPTIONS.with_options(tz_aware=True)
 BATCH = 1000
 # Server bookkeeping, never part of a collection's definition.
 _INDEX_NOISE = {"v", "ns", "background"}
@@ -33,14 +36,14 @@ _COLLECTION_NOISE = {"uuid"}
 BatchCallback = Callable[[int], None]
 
 
-def encode(document: dict[str, Any]) -> str:
-    """One document as canonical Extended JSON on one line."""
-    return json_util.dumps(document, json_options=JSON_OPTIONS)
+def encode(document: dict[str, Any], options: json_util.JSONOptions = JSON_OPTIONS) -> str:
+    """One document as Extended JSON on one line (canonical unless told otherwise)."""
+    return json_util.dumps(document, json_options=options)
 
 
-def decode(line: str | bytes) -> dict[str, Any]:
-    """The inverse of `encode`."""
-    return json_util.loads(line, json_options=_READ_OPTIONS)
+def decode(line: str | bytes, options: json_util.JSONOptions = _READ_OPTIONS) -> Any:
+    """The inverse of `encode` (pass RELAXED_READ_OPTIONS for relaxed text)."""
+    return json_util.loads(line, json_options=options)
 
 
 @dataclass(frozen=True)
