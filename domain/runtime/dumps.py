@@ -21,9 +21,7 @@ PostgreSQL empty and a second attempt overwrites the same documents.
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,9 +44,9 @@ from domain.repositories.sql.dumps import (
     sequence_statement,
     table_ddl,
 )
-from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.migrate import ROOT, upgrade
+from domain.runtime.container import Services
+from domain.runtime.scratch import scratch_services
+from domain.runtime.migrate import ROOT
 
 # The "now" of the demo data set in the dumps: every date in them is counted from it.
 DEMO_CLOCK = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -153,25 +151,10 @@ def export_dumps(settings: Settings, out_dir: Path) -> ExportReport:
     """Play the demo on a scratch pair of embedded servers under DEMO_CLOCK and write the four files."""
     from domain.runtime.seed import generate_demo
 
-    with tempfile.TemporaryDirectory(prefix="skillhub-dumps-") as scratch:
-        data_dir = Path(scratch)
-        servers = EmbeddedServers(data_dir)
-        try:
-            urls = servers.ensure_started()
-            scratch_settings = replace(settings, database_url=urls.database_url, mongo_url=urls.mongo_url,
-                                       data_dir=data_dir, backup_dir=data_dir / "backups",
-                                       bcrypt_rounds=_EXPORT_BCRYPT_ROUNDS)
-            endpoints = Endpoints(urls.database_url, urls.mongo_url, settings.mongo_db, secrets.token_hex(32),
-                                  embedded=True)
-            services = build_services(scratch_settings, clock=fixed_clock(DEMO_CLOCK), endpoints=endpoints)
-            try:
-                upgrade(services.engine, services.db)
-                generate_demo(services)
-                rendered = render_dumps(services)
-            finally:
-                services.close()
-        finally:
-            servers.stop()
+    with scratch_services(clock=fixed_clock(DEMO_CLOCK), mongo_db=settings.mongo_db,
+                          bcrypt_rounds=_EXPORT_BCRYPT_ROUNDS) as services:
+        generate_demo(services)
+        rendered = render_dumps(services)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[Path, str] = {}
     for name, (content, summary) in rendered.items():
