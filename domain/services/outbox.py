@@ -43,47 +43,62 @@ class OutboxRelay:
         self._handlers[kind] = handler
 
     def relay(self, only_ids: list[int] | None = None) -> RelayResult:
-        """Apply pending records (all, or just `only_ids`); never raises for an outage."""
+        """Apply pending records (all, or just `only_ids`); never raises for an outage.
+
+        With `only_ids` (a service relaying its own just-committed records), the call returns
+        only once those records are settled: applied here, applied by a concurrent relay it
+        waited for, or left pending by a failure reported in the result."""
         applied = 0
         error: str | None = None
-        if only_ids:
+        own = list(only_ids or [])
+        if own:
             with self._uow() as uow:
                 # An older record left pending (by an outage) must not be overtaken by a newer
                 # one: replay everything in order instead of just `only_ids`.
-                if OutboxRepository(uow.conn).has_pending_before(min(only_ids)):
+                if OutboxRepository(uow.conn).has_pending_before(min(own)):
                     only_ids = None
-        while True:
-            with self._uow() as uow:
-                repo = OutboxRepository(uow.conn)
-                batch = repo.claim_pending(BATCH, only_ids)
-                if not batch:
-                    uow.commit()
-                    break
-                for record in batch:
-                    handler = self._handlers.get(record.kind)
-                    # Records are applied strictly in order: a later record may depend on an
-                    # earlier one (a promotion after a cancellation), so the first failure stops
-                    # the run and the record stays pending for the next replay.
-                    try:
-                        if handler is None:
-                            raise LookupError(f"no handler for outbox kind {record.kind}")
-                        handler(record)
-                    except DatabaseUnavailable as exc:
-                        error = exc.message
-                    except Exception as exc:  # noqa: BLE001 - reported, kept pending, never lost
-                        log.exception("outbox record %s (%s) failed", record.id, record.kind)
-                        error = f"outbox record {record.id} ({record.kind}) failed: {exc}"
-                    if error is not None:
-                        repo.mark_failed(record.id, error)
-                        break
-                    repo.mark_applied(record.id, self._clock())
-                    applied += 1
-                uow.commit()
-            if error is not None or only_ids is not None:
+        while error is None:
+            count, error, done = self._apply_batch(only_ids, wait=False)
+            applied += count
+            if done or only_ids is not None:
                 break
+        if own and error is None:
+            # Records a concurrent relay had locked were skipped above: wait for that relay,
+            # then apply whatever it left pending.
+            count, error, _ = self._apply_batch(own, wait=True)
+            applied += count
         with self._uow() as uow:
             pending = OutboxRepository(uow.conn).pending_count()
         return RelayResult(applied, pending, error)
+
+    def _apply_batch(self, only_ids: list[int] | None, wait: bool) -> tuple[int, str | None, bool]:
+        """Claim and apply one batch; returns (applied, error, nothing was left to claim)."""
+        applied = 0
+        error: str | None = None
+        with self._uow() as uow:
+            repo = OutboxRepository(uow.conn)
+            batch = repo.claim_pending(BATCH, only_ids, wait=wait)
+            for record in batch:
+                handler = self._handlers.get(record.kind)
+                # Records are applied strictly in order: a later record may depend on an
+                # earlier one (a promotion after a cancellation), so the first failure stops
+                # the run and the record stays pending for the next replay.
+                try:
+                    if handler is None:
+                        raise LookupError(f"no handler for outbox kind {record.kind}")
+                    handler(record)
+                except DatabaseUnavailable as exc:
+                    error = exc.message
+                except Exception as exc:  # noqa: BLE001 - reported, kept pending, never lost
+                    log.exception("outbox record %s (%s) failed", record.id, record.kind)
+                    error = f"outbox record {record.id} ({record.kind}) failed: {exc}"
+                if error is not None:
+                    repo.mark_failed(record.id, error)
+                    break
+                repo.mark_applied(record.id, self._clock())
+                applied += 1
+            uow.commit()
+        return applied, error, not batch
 
     def pending(self) -> list[tuple[int, str, int, str | None]]:
         with self._uow() as uow:

@@ -40,12 +40,13 @@ class OutboxRepository:
     def add(self, kind: str, payload: dict[str, Any]) -> int:
         return self.conn.execute(insert(outbox).values(kind=kind, payload=_to_json(payload)).returning(outbox.c.id)).scalar_one()
 
-    def claim_pending(self, limit: int, only_ids: list[int] | None = None) -> list[OutboxRecord]:
-        """Lock up to `limit` unapplied records in order; concurrent relays skip locked ones."""
+    def claim_pending(self, limit: int, only_ids: list[int] | None = None, wait: bool = False) -> list[OutboxRecord]:
+        """Lock up to `limit` unapplied records in order; concurrent relays skip locked ones
+        unless `wait`, which blocks until another relay holding them has committed."""
         stmt = select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts).where(outbox.c.applied_at.is_(None))
         if only_ids is not None:
             stmt = stmt.where(outbox.c.id.in_(only_ids))
-        rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=True)).all()
+        rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=not wait)).all()
         return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
 
     def mark_applied(self, record_id: int, now: datetime) -> None:
