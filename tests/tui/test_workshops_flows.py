@@ -207,7 +207,7 @@ async def test_learner_registers_sees_it_among_their_own_and_cancels(app: SkillH
         catalog = app.screen
         assert isinstance(catalog, CatalogScreen)
         assert table_rows(app, "#catalog-table") == [
-            ["2026-11-25 09:00", "Writing clean SQL", "Tom Trainer", "10", ""],
+            ["2026-11-25 09:00", "Writing clean SQL", "Tom Trainer", "10 left", ""],
             ["2026-11-27 09:00", "Docker from zero", "Tom Trainer", "full", ""],
         ]
         await pilot.press("r")
@@ -216,7 +216,7 @@ async def test_learner_registers_sees_it_among_their_own_and_cancels(app: SkillH
         await pilot.press("down", "r")
         await settle(pilot)
         assert "Docker from zero is full: you are #1 on the waitlist." in notifications(app)
-        assert [r[3:] for r in table_rows(app, "#catalog-table")] == [["9", "confirmed"], ["full", "waitlist #1"]]
+        assert [r[3:] for r in table_rows(app, "#catalog-table")] == [["9 left", "confirmed"], ["full", "wait #1"]]
         assert catalog.check_action("register", ()) is None
 
         await pilot.press("o")

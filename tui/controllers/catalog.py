@@ -16,15 +16,18 @@ from domain.services.workshops import WorkshopService
 from tui.controllers.paging import PageInfo
 from tui.controllers.registrations import Outcome
 from tui.controllers.session import PrincipalSource
-from tui.controllers.workshops import PAGE_SIZE, TITLE_CELL, TRAINER_CELL, clip, when
+from tui.controllers.workshops import PAGE_SIZE, TRAINER_CELL, clip, when
 
-CATALOG_COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats left", "You")
+CATALOG_COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "You")
+CATALOG_TITLE_CELL = 22
+MINE_TITLE_CELL = 30
 MINE_COLUMNS = ("Date (UTC)", "Title", "Status", "Attendance")
 
 
-def _status_label(status: RegistrationStatus | None, rank: int | None) -> str:
+def _status_label(status: RegistrationStatus | None, rank: int | None, short: bool = False) -> str:
     if status is RegistrationStatus.WAITLISTED:
-        return f"waitlist #{rank}" if rank else "waitlist"
+        word = "wait" if short else "waitlist"
+        return f"{word} #{rank}" if rank else word
     return status.value if status is not None else ""
 
 
@@ -43,9 +46,9 @@ class CatalogRow:
     def of(cls, entry: CatalogEntry) -> CatalogRow:
         w = entry.workshop
         active = entry.my_status is not None and entry.my_status.active
-        seats = str(w.seats_left) if w.seats_left else "full"
-        cells = (when(w.starts_at), clip(w.title, TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
-                 _status_label(entry.my_status, entry.my_waitlist_rank))
+        seats = f"{w.seats_left} left" if w.seats_left else "full"
+        cells = (when(w.starts_at), clip(w.title, CATALOG_TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
+                 _status_label(entry.my_status, entry.my_waitlist_rank, short=True))
         return cls(w.id, w.title, cells, can_register=not active, can_cancel=active, full=w.seats_left == 0)
 
 
@@ -61,9 +64,10 @@ class MyRegistrationRow:
     @classmethod
     def of(cls, mine: MyRegistration, now_is_before_start: bool) -> MyRegistrationRow:
         r, w = mine.registration, mine.workshop
-        status = "workshop cancelled" if w.is_cancelled else _status_label(r.status, mine.waitlist_rank)
+        # A cancelled workshop cancelled the registration too: its status says "cancelled".
+        status = _status_label(r.status, mine.waitlist_rank)
         attendance = r.attendance.value if r.attendance else ""
-        cells = (when(w.starts_at), clip(w.title, TITLE_CELL + 8), status, attendance)
+        cells = (when(w.starts_at), clip(w.title, MINE_TITLE_CELL), status, attendance)
         return cls(w.id, w.title, cells, can_cancel=r.status.active and now_is_before_start)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import (
@@ -27,7 +28,11 @@ from tui.controllers.workshops import clip, when
 
 SHEET_PAGE_SIZE = 100
 PICKER_LIMIT = 20
-COMMENT_PREVIEW = 60
+# Cell widths that keep each list within 80 columns (the detail panel shows the whole text).
+NAME_CELL = 20
+EMAIL_CELL = 26
+REASON_CELL = 16
+COMMENT_PREVIEW = 40
 
 
 class SheetView(enum.StrEnum):
@@ -167,23 +172,30 @@ def _attendance(registration: Registration) -> str:
     return registration.attendance.value
 
 
+def _short(at: datetime) -> str:
+    # Inside one workshop's sheet the year goes without saying, and 80 columns are tight.
+    return at.strftime("%d %b %H:%M")
+
+
 def _confirmed(r: Registration) -> RegistrationRow:
-    cells = (clip(r.learner_name, 24), clip(r.learner_email, 30), _attendance(r), when(r.registered_at))
+    cells = (clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL), _attendance(r),
+             _short(r.registered_at))
     return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
 
 
 def _waiting(r: Registration, rank: int) -> RegistrationRow:
-    cells = (str(rank), clip(r.learner_name, 24), clip(r.learner_email, 30), when(r.registered_at))
+    cells = (str(rank), clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL), _short(r.registered_at))
     return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
 
 
 def _cancelled(r: Registration) -> RegistrationRow:
-    cells = (clip(r.learner_name, 24), clip(r.learner_email, 26), when(r.updated_at), clip(r.cancel_reason or "", 30))
+    cells = (clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL - 6), _short(r.updated_at),
+             clip(r.cancel_reason or "", REASON_CELL))
     return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
 
 
 def _comment(c: Comment) -> CommentRow:
-    cells = (when(c.at), clip(c.author_name, 20), clip(c.body, COMMENT_PREVIEW))
+    cells = (when(c.at), clip(c.author_name, 16), clip(c.body, COMMENT_PREVIEW))
     return CommentRow(c.id, c.author_name, when(c.at), c.body, cells)
 
 

@@ -16,12 +16,12 @@ from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
 
 PAGE_SIZE = 50
-COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "Waitlist")
+COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "Wait")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
-# Long titles and names are cut in the table (the registrations screen shows them whole),
-# so that the five columns fit in 80 columns.
-TITLE_CELL = 28
-TRAINER_CELL = 16
+# Long titles and names are cut in the tables (the registrations screen shows them whole),
+# so that every column fits in 80 columns.
+TITLE_CELL = 24
+TRAINER_CELL = 14
 TRAINER_CHOICES = 100
 # The fields of the workshop form, named as WorkshopInput names them (FormErrors uses them too).
 FORM_FIELDS = ("title", "trainer_id", "starts_at", "duration_minutes", "capacity", "place", "description")

@@ -56,6 +56,8 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
         learners.clear_options()
         # Names are user text: Content() shows them as typed, never as markup.
         learners.add_options(Selection(Content(f"{c.name}  · {c.mark}"), c.learner_id) for c in choices)
+        # Highlight the first learner, so the first space ticks them.
+        learners.highlighted = 0 if choices else None
         status = f"{len(choices)} confirmed learners" if choices else "Nobody has a confirmed seat yet."
         self.query_one("#attendance-status", Static).update(status)
 

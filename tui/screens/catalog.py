@@ -41,8 +41,10 @@ class CatalogScreen(PagedListScreen):
 
     BINDINGS = [
         Binding("r", "register", "Register", id="catalog-register"),
-        Binding("c", "cancel_registration", "Cancel mine", id="catalog-cancel"),
-        Binding("o", "toggle_mine", "Mine / upcoming", id="catalog-mine"),
+        Binding("c", "cancel_registration", "Cancel", id="catalog-cancel"),
+        # One key, two meanings: the footer names the list `o` leads to.
+        Binding("o", "show_mine(True)", "Mine", id="catalog-mine"),
+        Binding("o", "show_mine(False)", "Upcoming", id="catalog-upcoming"),
         Binding("f", "toggle_free", "Free seats only", show=False, id="catalog-free"),
         Binding("slash", "search", "Search", show=False, id="catalog-search"),
         *PAGE_BINDINGS,
@@ -60,7 +62,7 @@ class CatalogScreen(PagedListScreen):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Static("Upcoming", id="catalog-mode", classes="list-mode")
-            yield Input(id="catalog-search", placeholder="/ title or trainer, enter", compact=True)
+            yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
             yield Static("", id="catalog-page", classes="list-page")
         yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="catalog-empty", classes="empty-state")
@@ -127,19 +129,23 @@ class CatalogScreen(PagedListScreen):
             return (isinstance(row, CatalogRow) and row.can_register) or None
         if action == "cancel_registration":
             return (row is not None and row.can_cancel) or None
+        if action == "show_mine":
+            return parameters[0] != self.showing_mine
         if action in ("toggle_free", "search"):
             return not self.showing_mine or None
         return super().check_action(action, parameters)
 
     # -- modes, search, filter ---------------------------------------------------------------
 
-    def action_toggle_mine(self) -> None:
-        self.showing_mine = not self.showing_mine
+    def action_show_mine(self, mine: bool) -> None:
+        self.showing_mine = mine
         self.query_one("#catalog-mode", Static).update("Mine" if self.showing_mine else self._mode_label())
-        self.query_one("#catalog-search", Input).display = not self.showing_mine
+        # Searching is for the catalog; the field stays in place (greyed) to keep the toolbar still.
+        self.query_one("#catalog-search", Input).disabled = self.showing_mine
         self.page_number = 1
         self.table.focus()
         self.reload()
+        self.refresh_bindings()
 
     def action_toggle_free(self) -> None:
         self.only_free = not self.only_free

@@ -41,7 +41,12 @@ from tui.screens.reason import ReasonDialog
 from tui.widgets.shell_footer import ShellFooter
 
 VIEWS = list(SheetView)
-REGISTRATION_VIEWS = (SheetView.CONFIRMED, SheetView.WAITLIST, SheetView.CANCELLED)
+EMPTY_LISTS = {
+    SheetView.CONFIRMED: "No confirmed learner yet: r registers one.",
+    SheetView.WAITLIST: "Nobody is on the waitlist.",
+    SheetView.CANCELLED: "No cancelled registration.",
+    SheetView.COMMENTS: "No comment yet: m adds one.",
+}
 
 
 class RegistrationsScreen(ShellScreen):
@@ -49,20 +54,23 @@ class RegistrationsScreen(ShellScreen):
 
     TITLE = "Registrations"
 
+    # At 80 columns the footer holds four keys next to the global ones; the others are in
+    # the hint line under the lists, and help (?) lists them all.
     BINDINGS = [
         Binding("r", "register", "Register", id="registrations-register"),
         Binding("c", "cancel_registration", "Cancel", id="registrations-cancel"),
-        Binding("p", "promote", "Promote", id="registrations-promote"),
         Binding("a", "attendance", "Attendance", id="registrations-attendance"),
         Binding("m", "comment", "Comment", id="registrations-comment"),
-        Binding("s", "export", "CSV", id="registrations-export"),
+        Binding("p", "promote", "Promote", show=False, id="registrations-promote"),
+        Binding("s", "export", "Export CSV", show=False, id="registrations-export"),
         # tab moves between the four lists (each list is the only focusable thing on its tab).
         Binding("tab", "next_view", "Next list", show=False, id="registrations-next-view"),
-        Binding("shift+tab", "previous_view", "Previous list", show=False, id="registrations-previous-view"),
+        Binding("shift+tab", "previous_view", "Previous list", key_display="⇧tab", show=False,
+                id="registrations-previous-view"),
         Binding("enter", "read_comment", "Read comment", show=False, id="registrations-read"),
-        Binding("left_square_bracket", "previous_page", "Previous page", key_display="[",
+        Binding("left_square_bracket", "previous_page", "Previous page", key_display="[", show=False,
                 id="registrations-previous-page", group=PAGES),
-        Binding("right_square_bracket", "next_page", "Next page", key_display="]",
+        Binding("right_square_bracket", "next_page", "Next page", key_display="]", show=False,
                 id="registrations-next-page", group=PAGES),
     ]
 
@@ -86,6 +94,8 @@ class RegistrationsScreen(ShellScreen):
             for view in SheetView:
                 with TabPane(TAB_TITLES[view], id=view.value):
                     yield DataTable(id=f"sheet-{view.value}", cursor_type="row", zebra_stripes=True)
+        yield Static("tab next list · p promote · s export CSV · [ ] pages · ? all keys", id="sheet-hint",
+                     classes="hint")
         with Horizontal(id="sheet-detail-bar"):
             yield Static("", id="sheet-detail-title", markup=False)
             yield Static("", id="sheet-page", classes="list-page")
@@ -203,6 +213,8 @@ class RegistrationsScreen(ShellScreen):
             elif comment is not None:
                 title = f"Comment by {comment.author} · enter to read it whole"
                 body = comment.body
+            else:
+                title = EMPTY_LISTS[self.view]
             self.query_one("#sheet-page", Static).update(self.sheet.pages[self.view].label)
         self.query_one("#sheet-detail-title", Static).update(title)
         self.query_one("#sheet-detail-body", Static).update(body)

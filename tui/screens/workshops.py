@@ -51,9 +51,12 @@ class WorkshopsScreen(PagedListScreen):
         Binding("n", "new_workshop", "New", id="workshops-new"),
         Binding("e", "edit_workshop", "Edit", id="workshops-edit"),
         Binding("x", "cancel_workshop", "Cancel", id="workshops-cancel"),
-        Binding("delete", "delete_workshop", "Delete", key_display="del", id="workshops-delete"),
-        Binding("enter", "open_registrations", "Registrations", key_display="⏎", id="workshops-open"),
-        # Not in the footer (the toolbar shows them), but listed by help.
+        Binding("delete", "delete_workshop", "Delete", key_display="del", show=False, id="workshops-delete"),
+        # A priority binding so the footer shows it over the table's own (hidden) enter; it
+        # steps aside (check_action False) when the search field or a picker has the focus.
+        Binding("enter", "open_registrations", "Open", key_display="⏎", priority=True,
+                id="workshops-open"),
+        # Not in the footer (80 columns hold no more), but listed by help.
         Binding("slash", "search", "Search", show=False, id="workshops-search"),
         Binding("f", "choose_scope", "Filter", show=False, id="workshops-filter"),
         Binding("o", "toggle_sort", "Sort", show=False, id="workshops-sort"),
@@ -74,7 +77,7 @@ class WorkshopsScreen(PagedListScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Input(id="workshops-search", placeholder="/ title or trainer, enter", compact=True)
+            yield Input(id="workshops-search", placeholder="/ title or trainer", compact=True)
             yield Select([(label, scope) for scope, label in SCOPE_LABELS.items()], value=self.scope,
                          allow_blank=False, id="workshops-scope", compact=True)
             yield Select([(label, sort) for sort, label in SORT_LABELS.items()], value=self.sort,
@@ -150,6 +153,8 @@ class WorkshopsScreen(PagedListScreen):
         if action == "delete_workshop":
             return (row is not None and row.can_delete) or None
         if action == "open_registrations":
+            if self.focused is not self.table:
+                return False
             return (row is not None and row.manageable) or None
         return super().check_action(action, parameters)
 
