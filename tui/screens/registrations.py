@@ -245,7 +245,7 @@ class RegistrationsScreen(ShellScreen):
         sheet = self.sheet
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.
-            return action in ("next_view", "previous_view") or None
+            return None
         open_workshop = not sheet.heading.is_cancelled
         registration = self.selected_registration
         page = sheet.pages[self.view]
