@@ -4,17 +4,21 @@ promotion, attendance, comment, CSV) and the learner's (register, see it, cancel
 from __future__ import annotations
 
 import csv
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
 from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TextArea
 
+from domain.clock import fixed_clock
+from domain.config import Settings
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import Attendance, RegistrationStatus, WorkshopQuery, WorkshopScope
-from domain.runtime.container import Services
-from tests.conftest import make_user
-from tests.tui.conftest import log_in, settle
+from domain.runtime.container import Services, build_services
+from tests.conftest import NOW, make_user
+from tests.tui.conftest import build_app, log_in, settle
 from tests.tui.workshops_data import learners, register, schedule
 from tui.app import SkillHubApp
 from tui.controllers.registrations import RegistrationsController
@@ -44,6 +48,12 @@ def table_rows(app: SkillHubApp, selector: str) -> list[list[str]]:
     table = app.screen.query_one(selector, DataTable)
     return [[cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row_at(i)]
             for i in range(table.row_count)]
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def tab_label(app: SkillHubApp, pane: str) -> str:
@@ -318,3 +328,29 @@ async def test_trainer_may_only_manage_their_own_workshops_and_delete_unregister
         trainer, WorkshopQuery(WorkshopScope.CANCELLED), PageRequest(1, 10)).items]
     cancelled = services.workshops.get(trainer, registered.id)
     assert cancelled.is_cancelled and cancelled.cancel_reason == "room flooded"
+
+
+async def test_registering_during_a_mongodb_outage_keeps_the_seat_and_warns(
+        services: Services, settings: Settings, trainer: Principal) -> None:
+    (lea,) = learners(services, 1)
+    workshop = schedule(services, trainer, "Writing clean SQL", days=3)
+    # The same PostgreSQL, but nobody answers on MongoDB's port for the registration services;
+    # logging in still works (it has its own, healthy, services).
+    nobody = f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true"
+    down = build_services(replace(settings, connect_timeout_s=0.3), clock=fixed_clock(NOW),
+                          endpoints=replace(services.endpoints, mongo_url=nobody))
+    app = build_app(replace(services, workshops=down.workshops, registrations=down.registrations))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_workshops(pilot, "lea.dubois@example.org")
+            await pilot.press("r")
+            await settle(pilot)
+            (warning,) = [n for n in app._notifications if "MongoDB is unreachable" in n.message]
+            assert warning.severity == "warning"
+            assert warning.message.startswith("Registered for Writing clean SQL: seat confirmed. Saved.")
+            assert table_rows(app, "#catalog-table")[0][3:] == ["9 left", "confirmed"]
+    finally:
+        down.close()
+    assert services.workshops.get(lea, workshop.id).seats_taken == 1
+    assert services.relay.relay().error is None
+    assert services.db["registrations"].count_documents({"workshop_id": workshop.id, "status": "confirmed"}) == 1
