@@ -158,6 +158,7 @@ async def test_trainer_schedules_fills_a_workshop_and_runs_it(app: SkillHubApp, 
         assert isinstance(app.screen, RegistrationsScreen)
         assert "Marked 2 learners late." in notifications(app)
         assert [r[2] for r in table_rows(app, "#sheet-confirmed")] == ["late", "late"]
+        assert "Attendance: late, marked 2026-11-22 09:00 by Tom Trainer" in text_of(app, "#sheet-detail-body")
 
         # A comment with markup and an operator in it is stored and shown verbatim.
         await pilot.press("m")
@@ -354,3 +355,62 @@ async def test_registering_during_a_mongodb_outage_keeps_the_seat_and_warns(
     assert services.workshops.get(lea, workshop.id).seats_taken == 1
     assert services.relay.relay().error is None
     assert services.db["registrations"].count_documents({"workshop_id": workshop.id, "status": "confirmed"}) == 1
+
+
+async def test_editing_a_full_workshop_to_more_seats_promotes_the_waitlist(app: SkillHubApp, services: Services,
+                                                                          trainer: Principal) -> None:
+    workshop = schedule(services, trainer, "Docker from zero", days=5, capacity=2)
+    register(services, workshop, *learners(services, 4))
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "trainer@example.org")
+        assert table_rows(app, "#workshops-table")[0][3:] == ["2/2", "2"]
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WorkshopFormDialog)
+        assert form.query_one("#workshop-start", Input).value == "2026-11-27 09:00"
+        capacity = form.query_one("#workshop-capacity", Input)
+        assert capacity.value == "2"
+        capacity.value = "1"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#field-capacity .form-field--error") == (
+            "Capacity cannot go below the 2 seats already taken")
+        capacity.value = "3"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkshopsScreen)
+        assert "Saved Docker from zero." in notifications(app)
+        assert table_rows(app, "#workshops-table")[0][3:] == ["3/3", "1"]
+
+
+async def test_a_ten_thousand_character_comment_is_kept_whole_and_one_more_is_refused(
+        app: SkillHubApp, services: Services, trainer: Principal) -> None:
+    workshop = schedule(services, trainer, "Writing clean SQL", days=3)
+    long_text = ("[red]not markup[/red] " * 600)[:10_000]
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "trainer@example.org")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        body = app.screen.query_one("#comment-body", TextArea)
+        body.load_text(long_text + "x")
+        await pilot.pause()
+        assert text_of(app, "#comment-count") == "10,001 / 10,000 characters"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, CommentDialog)
+        assert text_of(app, "#comment-error") == "Comment must be at most 10000 characters (got 10001)"
+        body.load_text(long_text)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistrationsScreen)
+        await pilot.press("shift+tab")
+        await settle(pilot)
+        assert text_of(app, "#sheet-detail-body") == long_text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one("#comment-text", TextArea).text == long_text
+    (comment,) = services.registrations.sheet(trainer, workshop.id).comments
+    assert comment.body == long_text

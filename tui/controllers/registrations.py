@@ -68,6 +68,8 @@ class RegistrationRow:
     email: str
     status: RegistrationStatus
     cells: tuple[str, ...]
+    # Who marked the attendance and when, for the detail panel ("" when not marked).
+    attendance_note: str = ""
 
     @property
     def label(self) -> str:
@@ -180,7 +182,10 @@ def _short(at: datetime) -> str:
 def _confirmed(r: Registration) -> RegistrationRow:
     cells = (clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL), _attendance(r),
              _short(r.registered_at))
-    return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
+    note = ""
+    if r.attendance is not None and r.attendance_at is not None:
+        note = f"Attendance: {r.attendance.value}, marked {when(r.attendance_at)} by {r.attendance_by_name or '?'}"
+    return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells, note)
 
 
 def _waiting(r: Registration, rank: int) -> RegistrationRow:

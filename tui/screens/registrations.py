@@ -209,7 +209,8 @@ class RegistrationsScreen(ShellScreen):
             registration, comment = self.selected_registration, self.selected_comment
             if registration is not None:
                 title = f"History of {registration.name}"
-                body = "\n".join(self.sheet.history.get(registration.registration_id, ())) or "No change recorded."
+                lines = [*self.sheet.history.get(registration.registration_id, ()), registration.attendance_note]
+                body = "\n".join(line for line in lines if line) or "No change recorded."
             elif comment is not None:
                 title = f"Comment by {comment.author} · enter to read it whole"
                 body = comment.body
