@@ -4,12 +4,11 @@ promotion, attendance, comment, CSV) and the learner's (register, see it, cancel
 from __future__ import annotations
 
 import csv
-import socket
 from dataclasses import replace
 from pathlib import Path
 
-from rich.text import Text
-from textual.widgets import DataTable, Input, Select, Static, TabbedContent, TextArea
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Select, TabbedContent, TextArea
 
 from domain.clock import fixed_clock
 from domain.config import Settings
@@ -19,6 +18,7 @@ from domain.models.workshops import Attendance, RegistrationStatus, WorkshopQuer
 from domain.runtime.container import Services, build_services
 from tests.conftest import NOW, make_user
 from tests.tui.conftest import build_app, log_in, settle
+from tests.tui.test_flows import closed_port, notifications, table_rows, text_of
 from tests.tui.workshops_data import learners, register, schedule
 from tui.app import SkillHubApp
 from tui.controllers.registrations import RegistrationsController
@@ -36,37 +36,17 @@ from tui.screens.workshops import WorkshopsScreen
 SIZE = (80, 24)
 
 
-def text_of(app: SkillHubApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def notifications(app: SkillHubApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-def table_rows(app: SkillHubApp, selector: str) -> list[list[str]]:
-    table = app.screen.query_one(selector, DataTable)
-    return [[cell.plain if isinstance(cell, Text) else str(cell) for cell in table.get_row_at(i)]
-            for i in range(table.row_count)]
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def tab_label(app: SkillHubApp, pane: str) -> str:
     return app.screen.query_one("#sheet-tabs", TabbedContent).get_tab(pane).label.plain
 
 
-async def open_workshops(pilot, email: str) -> None:
+async def open_workshops(pilot: Pilot[None], email: str) -> None:
     await log_in(pilot, email)
     await pilot.press("2")
     await settle(pilot)
 
 
-async def pick_learner(pilot, search: str) -> None:
+async def pick_learner(pilot: Pilot[None], search: str) -> None:
     """r, type the search, go down to the first choice, enter."""
     await pilot.press("r")
     await settle(pilot)

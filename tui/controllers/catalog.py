@@ -40,7 +40,6 @@ class CatalogRow:
     cells: tuple[str, ...]
     can_register: bool
     can_cancel: bool
-    full: bool
 
     @classmethod
     def of(cls, entry: CatalogEntry) -> CatalogRow:
@@ -49,7 +48,7 @@ class CatalogRow:
         seats = f"{w.seats_left} left" if w.seats_left else "full"
         cells = (when(w.starts_at), clip(w.title, CATALOG_TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
                  _status_label(entry.my_status, entry.my_waitlist_rank, short=True))
-        return cls(w.id, w.title, cells, can_register=not active, can_cancel=active, full=w.seats_left == 0)
+        return cls(w.id, w.title, cells, can_register=not active, can_cancel=active)
 
 
 @dataclass(frozen=True)
