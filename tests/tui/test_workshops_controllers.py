@@ -156,3 +156,17 @@ def test_workshop_controllers_import_no_textual() -> None:
         "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_a_sheet_page_past_the_end_of_a_shrunk_list_shows_its_last_page(services: Services,
+                                                                         trainer: Principal) -> None:
+    people = learners(services, 4)
+    workshop = schedule(services, trainer, "Tiny room", days=2, capacity=1)
+    register(services, workshop, *people)
+    controller = RegistrationsController(services.registrations, lambda: trainer, workshop.id, page_size=2)
+    assert controller.sheet({SheetView.WAITLIST: 2}).pages[SheetView.WAITLIST].label == "Page 2 of 2 · 3 learners"
+    controller.cancel(people[3].user_id, "")
+    sheet = controller.sheet({SheetView.WAITLIST: 2, SheetView.COMMENTS: 3})
+    assert sheet.pages[SheetView.WAITLIST].label == "Page 1 of 1 · 2 learners"
+    assert [r.cells[:2] for r in sheet.waitlist] == [("1", "Lucas Thomas"), ("2", "Chloe Robert")]
+    assert sheet.pages[SheetView.COMMENTS].number == 1

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.models.paging import Page, PageRequest
+from domain.models.users import Principal
 from domain.models.workshops import (
     Attendance,
     Comment,
     Registration,
     RegistrationEvent,
+    RegistrationSheet,
     RegistrationStatus,
     Workshop,
 )
@@ -213,6 +215,11 @@ def _heading(w: Workshop) -> WorkshopHeading:
     return WorkshopHeading(w.id, w.title, details, seats, note, w.is_cancelled, w.seats_taken, w.capacity)
 
 
+def _totals(found: RegistrationSheet) -> dict[SheetView, int]:
+    return {SheetView.CONFIRMED: found.confirmed_total, SheetView.WAITLIST: found.waitlist_total,
+            SheetView.CANCELLED: found.cancelled_total, SheetView.COMMENTS: found.comments_total}
+
+
 def _page_info(total: int, number: int, size: int, noun: str) -> PageInfo:
     # The sheet gives each list's items and total; PageInfo wants them as a Page.
     return PageInfo.of(Page([], total, PageRequest(number, size)), noun)
@@ -236,22 +243,20 @@ class RegistrationsController:
     def sheet(self, pages: Mapping[SheetView, int] | None = None) -> RegistrationsSheet:
         """The workshop and one page of each list (page numbers by list, 1 when not given)."""
         numbers = {view: max(1, (pages or {}).get(view, 1)) for view in SheetView}
+        who = self._principal()
+        found = self._fetch(who, numbers)
+        totals = _totals(found)
         size = self._page_size
-        found = self._registrations.sheet(
-            self._principal(), self.workshop_id,
-            confirmed=PageRequest(numbers[SheetView.CONFIRMED], size),
-            waitlist=PageRequest(numbers[SheetView.WAITLIST], size),
-            cancelled=PageRequest(numbers[SheetView.CANCELLED], size),
-            comments=PageRequest(numbers[SheetView.COMMENTS], size),
-        )
+        # A list may have shrunk since its page was chosen: show its last page instead.
+        last = {view: max(1, -(-totals[view] // size)) for view in SheetView}
+        if any(numbers[view] > last[view] for view in SheetView):
+            numbers = {view: min(numbers[view], last[view]) for view in SheetView}
+            found = self._fetch(who, numbers)
+            totals = _totals(found)
+        nouns = {SheetView.CONFIRMED: "learner", SheetView.WAITLIST: "learner", SheetView.CANCELLED: "registration",
+                 SheetView.COMMENTS: "comment"}
+        pages_info = {view: _page_info(totals[view], numbers[view], size, nouns[view]) for view in SheetView}
         first_rank = (numbers[SheetView.WAITLIST] - 1) * size + 1
-        pages_info = {
-            SheetView.CONFIRMED: _page_info(found.confirmed_total, numbers[SheetView.CONFIRMED], size, "learner"),
-            SheetView.WAITLIST: _page_info(found.waitlist_total, numbers[SheetView.WAITLIST], size, "learner"),
-            SheetView.CANCELLED: _page_info(found.cancelled_total, numbers[SheetView.CANCELLED], size,
-                                       "registration"),
-            SheetView.COMMENTS: _page_info(found.comments_total, numbers[SheetView.COMMENTS], size, "comment"),
-        }
         history = {rid: tuple(_history_line(e) for e in events) for rid, events in found.history.items()}
         pending = found.sync_pending
         sync_note = (f"{pending} change{'s' if pending != 1 else ''} waiting to be copied to MongoDB"
@@ -265,6 +270,16 @@ class RegistrationsController:
             pages=pages_info,
             history=history,
             sync_note=sync_note,
+        )
+
+    def _fetch(self, who: Principal, numbers: Mapping[SheetView, int]) -> RegistrationSheet:
+        size = self._page_size
+        return self._registrations.sheet(
+            who, self.workshop_id,
+            confirmed=PageRequest(numbers[SheetView.CONFIRMED], size),
+            waitlist=PageRequest(numbers[SheetView.WAITLIST], size),
+            cancelled=PageRequest(numbers[SheetView.CANCELLED], size),
+            comments=PageRequest(numbers[SheetView.COMMENTS], size),
         )
 
     # -- dialogs' data ------------------------------------------------------------------------

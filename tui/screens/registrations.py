@@ -80,7 +80,6 @@ class RegistrationsScreen(ShellScreen):
         self.sheet: RegistrationsSheet | None = None
         self.view = SheetView.CONFIRMED
         self.pages: dict[SheetView, int] = {view: 1 for view in SheetView}
-        self.refused = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -155,14 +154,13 @@ class RegistrationsScreen(ShellScreen):
 
     def show_error(self, error: SkillHubError) -> None:
         if self.sheet is None and isinstance(error, (PermissionDenied, NotFound)):
-            self._refuse(error.message)
+            self._refuse("Not allowed" if isinstance(error, PermissionDenied) else "Not found", error.message)
             return
         self.notify(error.message, severity="error", markup=False)
 
-    def _refuse(self, message: str) -> None:
-        self.refused = message
-        self.sub_title = "not allowed"
-        self.query_one("#sheet-title", Static).update("Not allowed")
+    def _refuse(self, title: str, message: str) -> None:
+        self.sub_title = title.lower()
+        self.query_one("#sheet-title", Static).update(title)
         self.query_one("#sheet-refused", Static).update(f"{message}\n\nPress escape to go back.")
         self.set_class(True, "-refused")
         self.refresh_bindings()
