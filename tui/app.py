@@ -42,7 +42,7 @@ class SkillHubApp(App[None]):
     """SkillHub's terminal back-office; `SkillHubApp(services).run()`."""
 
     TITLE = "SkillHub"
-    CSS_PATH = ["styles/shell.tcss", "styles/forms.tcss", "styles/lists.tcss"]
+    CSS_PATH = ["styles/shell.tcss", "styles/forms.tcss", "styles/lists.tcss", "styles/workshops.tcss"]
     # Only SkillHub's own commands: navigation first, not Textual's theme or screenshot tools.
     COMMANDS = {NavigationCommands}
 

@@ -18,14 +18,19 @@ from domain.models.users import Principal, Role
 from domain.runtime.container import Services
 from tui.controllers.activity import ActivityController
 from tui.controllers.backups import BackupsController, VerifiedArchives
+from tui.controllers.catalog import CatalogController
 from tui.controllers.home import HomeController
 from tui.controllers.session import PrincipalSource
+from tui.controllers.registrations import RegistrationsController
 from tui.controllers.users import UsersController
+from tui.controllers.workshops import WorkshopsController
 from tui.screens.activity import ActivityScreen
 from tui.screens.backups import BackupsScreen
+from tui.screens.catalog import CatalogScreen
 from tui.screens.home import HomeScreen
 from tui.screens.not_available import NotAvailableScreen
 from tui.screens.users import UsersScreen
+from tui.screens.workshops import WorkshopsScreen
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,22 @@ def users_screen(context: ShellContext) -> Screen[None]:
     return UsersScreen(UsersController(context.services.users, context.principal))
 
 
+def workshops_screen(context: ShellContext) -> Screen[None]:
+    """Trainers and admins manage workshops; learners get the catalog and their own registrations."""
+    services = context.services
+    # The shell has just re-validated the token before building the section, so the role is fresh;
+    # the services check it again on every call anyway.
+    principal = context.last_known()
+    if principal is None or not principal.is_staff:
+        return CatalogScreen(CatalogController(services.workshops, services.registrations, context.principal,
+                                               context.clock))
+
+    def registrations(workshop_id: int) -> RegistrationsController:
+        return RegistrationsController(services.registrations, context.principal, workshop_id)
+
+    return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations)
+
+
 def activity_screen(context: ShellContext) -> Screen[None]:
     return ActivityScreen(ActivityController(context.services.activity, context.principal))
 
@@ -104,7 +125,7 @@ HOME_KEY = "1"
 
 SECTIONS: tuple[Section, ...] = (
     Section(HOME_KEY, "Home", EVERYONE, "Who you are and what you can open", home_screen),
-    Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", None),
+    Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", workshops_screen),
     Section("3", "Progress", EVERYONE, "Challenges, progress and badges", None),
     Section("4", "Leaderboard", EVERYONE, "Ranking by global score", None),
     Section("5", "Users", ADMINS, "Accounts, roles and passwords", users_screen),

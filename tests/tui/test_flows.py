@@ -286,7 +286,7 @@ async def test_backspace_deletes_in_a_field_and_goes_back_elsewhere(app: SkillHu
         await pilot.press("backspace")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        await pilot.press("2")
+        await pilot.press("3")
         await settle(pilot)
         assert isinstance(app.screen, NotAvailableScreen)
         await pilot.press("escape")
@@ -318,9 +318,9 @@ async def test_help_lists_this_screens_keys_and_the_global_ones(app: SkillHubApp
         assert isinstance(app.screen, HelpScreen)
         everywhere = text_of(app, "#help-global-keys")
         assert "Log out" in everywhere and "Users (admins only)" in everywhere
-        assert "Workshops (not available yet)" in everywhere
+        assert "Progress (not available yet)" in everywhere
         await pilot.press("escape")
-        await pilot.press("2")
+        await pilot.press("3")
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)

@@ -53,8 +53,8 @@ def test_login_screen_with_the_generic_error(snap_compare, services: Services, a
 
 def test_home_for_an_admin(snap_compare, services: Services, admin: Principal) -> None:
     """Home after login: header "Home — Ada Admin · admin", "Ada Admin <admin@example.org> · Sunday
-    22 November 2026", the admin role line, and the seven sections with their digits (Workshops,
-    Progress and Leaderboard "not available yet"), the first one highlighted."""
+    22 November 2026", the admin role line, and the seven sections with their digits (Workshops with
+    its summary; Progress and Leaderboard "not available yet"), the first one highlighted."""
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=as_admin)
 
 

@@ -1,0 +1,126 @@
+"""Workshops as a learner sees them: the upcoming catalog and their own registrations.
+
+Only the learner's own registrations ever reach this controller: the catalog carries
+seat counts, never another learner's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.clock import Clock
+from domain.models.paging import PageRequest
+from domain.models.workshops import CatalogEntry, MyRegistration, RegistrationStatus
+from domain.services.registrations import RegistrationService
+from domain.services.workshops import WorkshopService
+from tui.controllers.paging import PageInfo
+from tui.controllers.registrations import Outcome
+from tui.controllers.session import PrincipalSource
+from tui.controllers.workshops import PAGE_SIZE, TRAINER_CELL, clip, when
+
+CATALOG_COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "You")
+CATALOG_TITLE_CELL = 22
+MINE_TITLE_CELL = 30
+MINE_COLUMNS = ("Date (UTC)", "Title", "Status", "Attendance")
+
+
+def _status_label(status: RegistrationStatus | None, rank: int | None, short: bool = False) -> str:
+    if status is RegistrationStatus.WAITLISTED:
+        word = "wait" if short else "waitlist"
+        return f"{word} #{rank}" if rank else word
+    return status.value if status is not None else ""
+
+
+@dataclass(frozen=True)
+class CatalogRow:
+    """One upcoming workshop, with the learner's own status and what they may do."""
+
+    workshop_id: int
+    title: str
+    cells: tuple[str, ...]
+    can_register: bool
+    can_cancel: bool
+
+    @classmethod
+    def of(cls, entry: CatalogEntry) -> CatalogRow:
+        w = entry.workshop
+        active = entry.my_status is not None and entry.my_status.active
+        seats = f"{w.seats_left} left" if w.seats_left else "full"
+        cells = (when(w.starts_at), clip(w.title, CATALOG_TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
+                 _status_label(entry.my_status, entry.my_waitlist_rank, short=True))
+        return cls(w.id, w.title, cells, can_register=not active, can_cancel=active)
+
+
+@dataclass(frozen=True)
+class MyRegistrationRow:
+    """One of the learner's own registrations."""
+
+    workshop_id: int
+    title: str
+    cells: tuple[str, ...]
+    can_cancel: bool
+
+    @classmethod
+    def of(cls, mine: MyRegistration, now_is_before_start: bool) -> MyRegistrationRow:
+        r, w = mine.registration, mine.workshop
+        # A cancelled workshop cancelled the registration too: its status says "cancelled".
+        status = _status_label(r.status, mine.waitlist_rank)
+        attendance = r.attendance.value if r.attendance else ""
+        cells = (when(w.starts_at), clip(w.title, MINE_TITLE_CELL), status, attendance)
+        return cls(w.id, w.title, cells, can_cancel=r.status.active and now_is_before_start)
+
+
+@dataclass(frozen=True)
+class CatalogPage:
+    """A page of the catalog or of the learner's registrations."""
+
+    rows: tuple[CatalogRow, ...] | tuple[MyRegistrationRow, ...]
+    info: PageInfo
+    empty_message: str
+    # True for the learner's own registrations, False for the catalog.
+    mine: bool = False
+
+
+class CatalogController:
+    """The learner's workshops screen: browse, register or join the waitlist, cancel, see their own."""
+
+    def __init__(self, workshops: WorkshopService, registrations: RegistrationService, principal: PrincipalSource,
+                 clock: Clock, page_size: int = PAGE_SIZE) -> None:
+        self._workshops = workshops
+        self._registrations = registrations
+        self._principal = principal
+        self._clock = clock
+        self._page_size = page_size
+
+    def catalog(self, number: int, search: str = "", only_with_seats: bool = False) -> CatalogPage:
+        """Upcoming workshops, soonest first, with the learner's status in each."""
+        who, term = self._principal(), search.strip()
+        found = self._workshops.catalog(who, PageRequest(number, self._page_size), term, only_with_seats)
+        if not found.items and number > found.pages:
+            found = self._workshops.catalog(who, PageRequest(found.pages, self._page_size), term, only_with_seats)
+        if term:
+            empty = f"No upcoming workshop matches “{clip(term, 40)}”."
+        else:
+            empty = "No upcoming workshop with a free seat." if only_with_seats else "No upcoming workshop yet."
+        return CatalogPage(tuple(CatalogRow.of(e) for e in found.items), PageInfo.of(found, "workshop"), empty)
+
+    def mine(self, number: int) -> CatalogPage:
+        """The learner's own registrations, newest first (every attempt)."""
+        who = self._principal()
+        found = self._registrations.my_registrations(who, PageRequest(number, self._page_size))
+        if not found.items and number > found.pages:
+            found = self._registrations.my_registrations(who, PageRequest(found.pages, self._page_size))
+        now = self._clock()
+        rows = tuple(MyRegistrationRow.of(m, now < m.workshop.starts_at) for m in found.items)
+        return CatalogPage(rows, PageInfo.of(found, "registration"),
+                           "You have no registration yet. Press o for the upcoming workshops.", mine=True)
+
+    def register(self, workshop_id: int) -> Outcome:
+        """Take a seat (or a waitlist place)."""
+        outcome = self._registrations.register(self._principal(), workshop_id)
+        return Outcome(outcome.message, outcome.sync.synced)
+
+    def cancel(self, workshop_id: int) -> Outcome:
+        """Cancel the learner's own registration."""
+        outcome = self._registrations.cancel(self._principal(), workshop_id)
+        return Outcome(outcome.message, outcome.sync.synced)

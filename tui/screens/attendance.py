@@ -1,0 +1,97 @@
+"""Mark attendance for several confirmed learners at once."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widgets import Button, RadioButton, RadioSet, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from domain.errors import SkillHubError
+from domain.models.workshops import Attendance
+from tui.controllers.registrations import AttendanceChoice, Outcome, RegistrationsController
+from tui.screens.base import ShellDialog, deliver
+
+
+class AttendanceDialog(ShellDialog[Outcome | None]):
+    """Tick learners (space), choose the mark, save with ctrl+s; dismissed with the outcome."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+a", "toggle_all", "All / none"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, controller: RegistrationsController) -> None:
+        super().__init__()
+        self.controller = controller
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="attendance"):
+            yield Static("Mark attendance", classes="dialog-title")
+            yield Static("Loading the confirmed learners…", id="attendance-status", classes="hint")
+            yield SelectionList[int](id="attendance-learners", compact=True)
+            with RadioSet(id="attendance-mark", compact=True):
+                for index, mark in enumerate(Attendance):
+                    yield RadioButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
+            yield Static("", id="attendance-error", classes="dialog-error", markup=False)
+            yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="attendance-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="attendance-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#attendance-learners", SelectionList).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attendance-load")
+    def load(self) -> None:
+        deliver(self, self.show_choices, self.controller.attendance_choices())
+
+    def show_choices(self, choices: tuple[AttendanceChoice, ...]) -> None:
+        learners = self.query_one("#attendance-learners", SelectionList)
+        learners.clear_options()
+        # Names are user text: Content() shows them as typed, never as markup.
+        learners.add_options(Selection(Content(f"{c.name}  · {c.mark}"), c.learner_id) for c in choices)
+        # Highlight the first learner, so the first space ticks them.
+        learners.highlighted = 0 if choices else None
+        status = f"{len(choices)} confirmed learners" if choices else "Nobody has a confirmed seat yet."
+        self.query_one("#attendance-status", Static).update(status)
+
+    @property
+    def mark(self) -> Attendance:
+        pressed = self.query_one("#attendance-mark", RadioSet).pressed_index
+        return list(Attendance)[max(0, pressed)]
+
+    def action_toggle_all(self) -> None:
+        learners = self.query_one("#attendance-learners", SelectionList)
+        if len(learners.selected) == learners.option_count:
+            learners.deselect_all()
+        else:
+            learners.select_all()
+
+    @on(Button.Pressed, "#attendance-save")
+    def action_save(self) -> None:
+        chosen = list(self.query_one("#attendance-learners", SelectionList).selected)
+        error = self.query_one("#attendance-error", Static)
+        if not chosen:
+            error.update("Tick at least one learner (space).")
+            return
+        error.update("")
+        self.query_one("#attendance-save", Button).disabled = True
+        self.save(chosen, self.mark)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="attendance-save")
+    def save(self, learner_ids: list[int], mark: Attendance) -> None:
+        deliver(self, self.dismiss, self.controller.mark_attendance(learner_ids, mark))
+
+    def show_error(self, error: SkillHubError) -> None:
+        self.query_one("#attendance-save", Button).disabled = False
+        self.query_one("#attendance-error", Static).update(error.message)
+
+    @on(Button.Pressed, "#attendance-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,195 @@
+"""Workshops for learners: the upcoming ones with seats left, and their own registrations (`o`).
+
+A learner registers or joins the waitlist (`r`) and cancels their own registration (`c`);
+nothing here ever shows another learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Static
+
+from tui.controllers.catalog import (
+    CATALOG_COLUMNS,
+    MINE_COLUMNS,
+    CatalogController,
+    CatalogPage,
+    CatalogRow,
+    MyRegistrationRow,
+)
+from tui.controllers.registrations import Outcome
+from tui.screens.base import deliver
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.widgets.shell_footer import ShellFooter
+
+
+class CatalogScreen(PagedListScreen):
+    """The learner's workshops: the catalog, or (after `o`) their own registrations."""
+
+    TITLE = "Workshops"
+    TABLE_ID = "catalog-table"
+    PAGE_LABEL_ID = "catalog-page"
+    AUTO_FOCUS = "#catalog-table"
+    PAGE_GROUP = "catalog-page"
+
+    BINDINGS = [
+        Binding("r", "register", "Register", id="catalog-register"),
+        Binding("c", "cancel_registration", "Cancel", id="catalog-cancel"),
+        # One key, two meanings: the footer names the list `o` leads to.
+        Binding("o", "show_mine(True)", "Mine", id="catalog-mine"),
+        Binding("o", "show_mine(False)", "Upcoming", id="catalog-upcoming"),
+        Binding("f", "toggle_free", "Free seats only", show=False, id="catalog-free"),
+        Binding("slash", "search", "Search", show=False, id="catalog-search"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: CatalogController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.view: CatalogPage | None = None
+        self.showing_mine = False
+        self.only_free = False
+        self.search = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Static("Upcoming", id="catalog-mode", classes="list-mode")
+            yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
+            yield Static("", id="catalog-page", classes="list-page")
+        yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="catalog-empty", classes="empty-state")
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*CATALOG_COLUMNS)
+        self.table.focus()
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="catalog-page")
+    def fetch(self, number: int) -> None:
+        if self.showing_mine:
+            view = self.controller.mine(number)
+        else:
+            view = self.controller.catalog(number, self.search, self.only_free)
+        deliver(self, self.show_page, view)
+
+    def show_page(self, view: CatalogPage) -> None:
+        self.view = view
+        table = self.table
+        selected = self._selected_id()
+        if view.mine != self._shows_mine_columns:
+            table.clear(columns=True)
+            table.add_columns(*(MINE_COLUMNS if view.mine else CATALOG_COLUMNS))
+        else:
+            table.clear()
+        for row in view.rows:
+            table.add_row(*(Text(cell) for cell in row.cells))
+        ids = [row.workshop_id for row in view.rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected))
+        self.query_one("#catalog-empty", Static).update(Text(view.empty_message))
+        self.set_class(not view.rows, "-empty")
+        self.page_loaded(view.info)
+
+    @property
+    def _shows_mine_columns(self) -> bool:
+        return [str(c.label) for c in self.table.columns.values()] == list(MINE_COLUMNS)
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def _selected_id(self) -> int | None:
+        row = self.selected
+        return row.workshop_id if row else None
+
+    @property
+    def selected(self) -> CatalogRow | MyRegistrationRow | None:
+        """The workshop (or own registration) under the table's cursor."""
+        if self.view is None or not self.view.rows:
+            return None
+        index = self.table.cursor_row
+        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+
+    @on(DataTable.RowHighlighted, "#catalog-table")
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self.selected
+        if action == "register":
+            return (isinstance(row, CatalogRow) and row.can_register) or None
+        if action == "cancel_registration":
+            return (row is not None and row.can_cancel) or None
+        if action == "show_mine":
+            return parameters[0] != self.showing_mine
+        if action in ("toggle_free", "search"):
+            return not self.showing_mine or None
+        return super().check_action(action, parameters)
+
+    # -- modes, search, filter ---------------------------------------------------------------
+
+    def action_show_mine(self, mine: bool) -> None:
+        self.showing_mine = mine
+        self.query_one("#catalog-mode", Static).update("Mine" if self.showing_mine else self._mode_label())
+        # Searching is for the catalog; the field stays in place (greyed) to keep the toolbar still.
+        self.query_one("#catalog-search", Input).disabled = self.showing_mine
+        self.page_number = 1
+        self.table.focus()
+        self.reload()
+        self.refresh_bindings()
+
+    def action_toggle_free(self) -> None:
+        self.only_free = not self.only_free
+        self.query_one("#catalog-mode", Static).update(self._mode_label())
+        self.page_number = 1
+        self.reload()
+
+    def _mode_label(self) -> str:
+        return "Free seats" if self.only_free else "Upcoming"
+
+    def action_search(self) -> None:
+        self.query_one("#catalog-search", Input).focus()
+
+    @on(Input.Submitted, "#catalog-search")
+    def _apply_search(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self.page_number = 1
+        self.table.focus()
+        self.reload()
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def action_register(self) -> None:
+        row = self.selected
+        if isinstance(row, CatalogRow) and row.can_register:
+            self.apply_change(lambda: self.controller.register(row.workshop_id))
+
+    def action_cancel_registration(self) -> None:
+        row = self.selected
+        if row is None or not row.can_cancel:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.apply_change(lambda: self.controller.cancel(row.workshop_id))
+
+        question = f"Cancel your registration for {row.title}? Your seat or waitlist place goes to someone else."
+        self.app.push_screen(ConfirmDialog("Cancel my registration", question, "Cancel it"), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="catalog-change")
+    def apply_change(self, change: Callable[[], Outcome]) -> None:
+        deliver(self, self._changed, change())
+
+    def _changed(self, outcome: Outcome) -> None:
+        self.notify(outcome.message, title="Workshops", severity="information" if outcome.synced else "warning",
+                    markup=False)
+        self.reload()

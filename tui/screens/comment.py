@@ -1,0 +1,96 @@
+"""Write a staff comment (up to 10,000 characters), or read one whole.
+
+A TextArea shows text exactly as typed: `[bold]` or `{"$ne": ""}` appear verbatim.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static, TextArea
+
+from domain.errors import SkillHubError
+from domain.models.workshops import COMMENT_MAX
+from tui.controllers.registrations import CommentRow, Outcome, RegistrationsController
+from tui.screens.base import ShellDialog, deliver
+
+
+class CommentDialog(ShellDialog[Outcome | None]):
+    """Dismissed with the outcome once the comment is saved, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, controller: RegistrationsController, workshop_title: str) -> None:
+        super().__init__()
+        self.controller = controller
+        self.workshop_title = workshop_title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="comment"):
+            yield Static(f"Comment on {self.workshop_title}", classes="dialog-title", markup=False)
+            yield TextArea(id="comment-body", soft_wrap=True, compact=True,
+                           placeholder="Seen by trainers and admins only. Line breaks are kept.")
+            yield Static(f"0 / {COMMENT_MAX:,} characters", id="comment-count", classes="hint")
+            yield Static("", id="comment-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="comment-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="comment-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#comment-body", TextArea).focus()
+
+    @on(TextArea.Changed, "#comment-body")
+    def _counted(self, event: TextArea.Changed) -> None:
+        length = len(event.text_area.text)
+        counter = self.query_one("#comment-count", Static)
+        counter.update(f"{length:,} / {COMMENT_MAX:,} characters")
+        counter.set_class(length > COMMENT_MAX, "-over")
+
+    @on(Button.Pressed, "#comment-save")
+    def action_save(self) -> None:
+        self.query_one("#comment-error", Static).update("")
+        self.query_one("#comment-save", Button).disabled = True
+        self.save(self.query_one("#comment-body", TextArea).text)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="comment-save")
+    def save(self, body: str) -> None:
+        deliver(self, self.dismiss, self.controller.add_comment(body))
+
+    def show_error(self, error: SkillHubError) -> None:
+        self.query_one("#comment-save", Button).disabled = False
+        self.query_one("#comment-error", Static).update(error.message)
+
+    @on(Button.Pressed, "#comment-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CommentReader(ModalScreen[None]):
+    """One comment, whole, in a read-only text area that scrolls."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("backspace", "close", "Close", show=False),
+    ]
+
+    def __init__(self, comment: CommentRow) -> None:
+        super().__init__()
+        self.comment = comment
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="comment-reader"):
+            yield Static(f"{self.comment.author} · {self.comment.at} UTC", classes="dialog-title", markup=False)
+            yield TextArea(self.comment.body, id="comment-text", read_only=True, soft_wrap=True, compact=True)
+            yield Static("arrows scroll · escape closes", classes="hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#comment-text", TextArea).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,329 @@
+"""One workshop's registrations (the brief's protected /workshops/:id/registrations).
+
+The heading is the workshop from PostgreSQL; the four lists (confirmed with attendance,
+waitlist in order, cancelled, comments) and the selected registration's history come from
+MongoDB. The service refuses anyone who does not manage the workshop: the screen then
+says so in place of the lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
+
+from domain.errors import NotFound, PermissionDenied, SkillHubError
+from tui.controllers.registrations import (
+    COLUMNS,
+    TAB_TITLES,
+    CommentRow,
+    ExportDone,
+    LearnerOption,
+    Outcome,
+    RegistrationRow,
+    RegistrationsController,
+    RegistrationsSheet,
+    SheetView,
+)
+from tui.screens.attendance import AttendanceDialog
+from tui.screens.base import ShellScreen, deliver
+from tui.screens.comment import CommentDialog, CommentReader
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.export import ExportDialog
+from tui.screens.learner_picker import LearnerPickerDialog
+from tui.screens.paged_list import PAGES
+from tui.screens.reason import ReasonDialog
+from tui.widgets.shell_footer import ShellFooter
+
+VIEWS = list(SheetView)
+EMPTY_LISTS = {
+    SheetView.CONFIRMED: "No confirmed learner yet: r registers one.",
+    SheetView.WAITLIST: "Nobody is on the waitlist.",
+    SheetView.CANCELLED: "No cancelled registration.",
+    SheetView.COMMENTS: "No comment yet: m adds one.",
+}
+
+
+class RegistrationsScreen(ShellScreen):
+    """The registrations sheet of one workshop, with every registration action."""
+
+    TITLE = "Registrations"
+
+    # At 80 columns the footer holds four keys next to the global ones; the others are in
+    # the hint line under the lists, and help (?) lists them all.
+    BINDINGS = [
+        Binding("r", "register", "Register", id="registrations-register"),
+        Binding("c", "cancel_registration", "Cancel", id="registrations-cancel"),
+        Binding("a", "attendance", "Attendance", id="registrations-attendance"),
+        Binding("m", "comment", "Comment", id="registrations-comment"),
+        Binding("p", "promote", "Promote", show=False, id="registrations-promote"),
+        Binding("s", "export", "Export CSV", show=False, id="registrations-export"),
+        # tab moves between the four lists (each list is the only focusable thing on its tab).
+        Binding("tab", "next_view", "Next list", show=False, id="registrations-next-view"),
+        Binding("shift+tab", "previous_view", "Previous list", key_display="⇧tab", show=False,
+                id="registrations-previous-view"),
+        Binding("enter", "read_comment", "Read comment", show=False, id="registrations-read"),
+        Binding("left_square_bracket", "previous_page", "Previous page", key_display="[", show=False,
+                id="registrations-previous-page", group=PAGES),
+        Binding("right_square_bracket", "next_page", "Next page", key_display="]", show=False,
+                id="registrations-next-page", group=PAGES),
+    ]
+
+    def __init__(self, controller: RegistrationsController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.sheet: RegistrationsSheet | None = None
+        self.view = SheetView.CONFIRMED
+        self.pages: dict[SheetView, int] = {view: 1 for view in SheetView}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="sheet-heading"):
+            yield Static("Loading…", id="sheet-title", markup=False)
+            yield Static("", id="sheet-details", markup=False)
+            yield Static("", id="sheet-seats", markup=False)
+            yield Static("", id="sheet-note", markup=False)
+        yield Static("", id="sheet-refused", markup=False)
+        with TabbedContent(id="sheet-tabs", initial=SheetView.CONFIRMED.value):
+            for view in SheetView:
+                with TabPane(TAB_TITLES[view], id=view.value):
+                    yield DataTable(id=f"sheet-{view.value}", cursor_type="row", zebra_stripes=True)
+        yield Static("tab next list · p promote · s export CSV · [ ] pages · ? all keys", id="sheet-hint",
+                     classes="hint")
+        with Horizontal(id="sheet-detail-bar"):
+            yield Static("", id="sheet-detail-title", markup=False)
+            yield Static("", id="sheet-page", classes="list-page")
+        with VerticalScroll(id="sheet-detail", can_focus=False):
+            yield Static("", id="sheet-detail-body", markup=False)
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        # The tab bar shows where you are; tab / shift+tab switch lists, so it never needs the focus.
+        self.query_one("#sheet-tabs Tabs", Tabs).can_focus = False
+        for view in SheetView:
+            self.table(view).add_columns(*COLUMNS[view])
+        self.table(self.view).focus()
+        self.reload()
+
+    def table(self, view: SheetView) -> DataTable[Text]:
+        return self.query_one(f"#sheet-{view.value}", DataTable)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load the sheet again (after a change, or for another page)."""
+        self.fetch(dict(self.pages))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sheet")
+    def fetch(self, pages: dict[SheetView, int]) -> None:
+        deliver(self, self.show_sheet, self.controller.sheet(pages))
+
+    def show_sheet(self, sheet: RegistrationsSheet) -> None:
+        self.sheet = sheet
+        heading = sheet.heading
+        self.sub_title = heading.title
+        self.query_one("#sheet-title", Static).update(heading.title)
+        self.query_one("#sheet-details", Static).update(heading.details)
+        self.query_one("#sheet-seats", Static).update(heading.seats)
+        note = " · ".join(part for part in (heading.cancelled_note, sheet.sync_note) if part)
+        self.query_one("#sheet-note", Static).update(note)
+        self.query_one("#sheet-note", Static).display = bool(note)
+        tabs = self.query_one("#sheet-tabs", TabbedContent)
+        for view in SheetView:
+            self._fill(view, sheet)
+            tabs.get_tab(view.value).label = f"{TAB_TITLES[view]} {sheet.total(view)}"
+            self.pages[view] = sheet.pages[view].number
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _fill(self, view: SheetView, sheet: RegistrationsSheet) -> None:
+        table = self.table(view)
+        keep = table.cursor_row
+        table.clear()
+        for row in sheet.rows(view):
+            # Names, reasons and comments are user text: shown as typed, never read as markup.
+            key = row.comment_id if isinstance(row, CommentRow) else row.registration_id
+            table.add_row(*(Text(cell) for cell in row.cells), key=key)
+        if table.row_count:
+            table.move_cursor(row=min(keep, table.row_count - 1))
+
+    def show_error(self, error: SkillHubError) -> None:
+        if self.sheet is None and isinstance(error, (PermissionDenied, NotFound)):
+            self._refuse("Not allowed" if isinstance(error, PermissionDenied) else "Not found", error.message)
+            return
+        self.notify(error.message, severity="error", markup=False)
+
+    def _refuse(self, title: str, message: str) -> None:
+        self.sub_title = title.lower()
+        self.query_one("#sheet-title", Static).update(title)
+        self.query_one("#sheet-refused", Static).update(f"{message}\n\nPress escape to go back.")
+        self.set_class(True, "-refused")
+        self.refresh_bindings()
+
+    # -- lists, selection, detail -----------------------------------------------------------------
+
+    @property
+    def selected_registration(self) -> RegistrationRow | None:
+        """The registration under the cursor of the list shown (None on the comments list)."""
+        row = self._selected_row()
+        return row if isinstance(row, RegistrationRow) else None
+
+    @property
+    def selected_comment(self) -> CommentRow | None:
+        row = self._selected_row()
+        return row if isinstance(row, CommentRow) else None
+
+    def _selected_row(self) -> RegistrationRow | CommentRow | None:
+        if self.sheet is None:
+            return None
+        rows = self.sheet.rows(self.view)
+        index = self.table(self.view).cursor_row
+        return rows[index] if 0 <= index < len(rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _row_changed(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#sheet-comments")
+    def _comment_chosen(self) -> None:
+        self.action_read_comment()
+
+    @on(TabbedContent.TabActivated, "#sheet-tabs")
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self.view = SheetView(event.pane.id)
+        self.table(self.view).focus()
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        title, body = "", ""
+        if self.sheet is not None:
+            registration, comment = self.selected_registration, self.selected_comment
+            if registration is not None:
+                title = f"History of {registration.name}"
+                lines = [*self.sheet.history.get(registration.registration_id, ()), registration.attendance_note]
+                body = "\n".join(line for line in lines if line) or "No change recorded."
+            elif comment is not None:
+                title = f"Comment by {comment.author} · enter to read it whole"
+                body = comment.body
+            else:
+                title = EMPTY_LISTS[self.view]
+            self.query_one("#sheet-page", Static).update(self.sheet.pages[self.view].label)
+        self.query_one("#sheet-detail-title", Static).update(title)
+        self.query_one("#sheet-detail-body", Static).update(body)
+
+    def _switch(self, step: int) -> None:
+        self.query_one("#sheet-tabs", TabbedContent).active = VIEWS[(VIEWS.index(self.view) + step) % len(VIEWS)]
+
+    def action_next_view(self) -> None:
+        self._switch(1)
+
+    def action_previous_view(self) -> None:
+        self._switch(-1)
+
+    def action_next_page(self) -> None:
+        self.pages[self.view] += 1
+        self.reload()
+
+    def action_previous_page(self) -> None:
+        self.pages[self.view] = max(1, self.pages[self.view] - 1)
+        self.reload()
+
+    def action_read_comment(self) -> None:
+        comment = self.selected_comment
+        if comment is not None:
+            self.app.push_screen(CommentReader(comment))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        sheet = self.sheet
+        if sheet is None:
+            # Nothing to act on until the sheet is loaded, and never after a refusal.
+            return None
+        open_workshop = not sheet.heading.is_cancelled
+        registration = self.selected_registration
+        page = sheet.pages[self.view]
+        if action == "register":
+            return open_workshop or None
+        if action == "cancel_registration":
+            return (registration is not None and registration.status.active) or None
+        if action == "promote":
+            return (open_workshop and sheet.total(SheetView.WAITLIST) > 0) or None
+        if action == "attendance":
+            return (open_workshop and sheet.total(SheetView.CONFIRMED) > 0) or None
+        if action == "read_comment":
+            return self.selected_comment is not None or None
+        if action == "next_page":
+            return page.has_next or None
+        if action == "previous_page":
+            return page.has_previous or None
+        return True
+
+    # -- changes --------------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sheet-change")
+    def apply_change(self, change: Callable[[], Outcome]) -> None:
+        deliver(self, self._report, change())
+
+    def _report(self, outcome: Outcome | None) -> None:
+        if outcome is None:
+            return
+        self.notify(outcome.message, title="Registrations", severity="information" if outcome.synced else "warning",
+                    markup=False)
+        self.reload()
+
+    def action_register(self) -> None:
+        if self.sheet is None:
+            return
+
+        def chosen(option: LearnerOption | None) -> None:
+            if option is not None:
+                self.apply_change(lambda: self.controller.register(option.learner_id))
+
+        self.app.push_screen(LearnerPickerDialog(self.controller, self.sheet.heading.title), chosen)
+
+    def action_cancel_registration(self) -> None:
+        registration = self.selected_registration
+        if registration is None:
+            return
+        seat = "Their seat goes to the first learner on the waitlist." if self.view is SheetView.CONFIRMED else ""
+        explanation = f"{registration.label} will lose their registration. {seat}".strip()
+
+        def reason_given(reason: str | None) -> None:
+            if reason is None:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.apply_change(lambda: self.controller.cancel(registration.learner_id, reason))
+
+            why = f" Reason: {reason}" if reason else ""
+            question = f"Cancel the registration of {registration.label}?{why}"
+            self.app.push_screen(ConfirmDialog("Cancel registration", question, "Cancel it"), answered)
+
+        self.app.push_screen(ReasonDialog("Cancel registration", explanation, required=False), reason_given)
+
+    def action_promote(self) -> None:
+        # On the waitlist, the learner under the cursor; elsewhere, the first in line.
+        registration = self.selected_registration if self.view is SheetView.WAITLIST else None
+        learner_id = registration.learner_id if registration is not None else None
+        self.apply_change(lambda: self.controller.promote(learner_id))
+
+    def action_attendance(self) -> None:
+        self.app.push_screen(AttendanceDialog(self.controller), self._report)
+
+    def action_comment(self) -> None:
+        if self.sheet is not None:
+            self.app.push_screen(CommentDialog(self.controller, self.sheet.heading.title), self._report)
+
+    def action_export(self) -> None:
+        def exported(done: ExportDone | None) -> None:
+            if done is not None:
+                self.notify(done.message, title="Attendance sheet", markup=False)
+
+        self.app.push_screen(ExportDialog(self.controller), exported)

@@ -1,0 +1,102 @@
+"""The form to schedule or edit a workshop, with each field's error shown under it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Input, Select, Static
+
+from domain.errors import FormErrors, SkillHubError, ValidationError
+from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
+from tui.controllers.workshops import FORM_FIELDS, WorkshopForm, WorkshopSaved, WorkshopsController
+from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.widgets.form_field import FormField, show_form_errors
+
+
+class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
+    """Dismissed with the saved workshop, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
+    ]
+    SUBMIT_FIELD = "workshop-description"
+
+    def __init__(self, controller: WorkshopsController, form: WorkshopForm) -> None:
+        super().__init__()
+        self.controller = controller
+        self.form = form
+
+    def compose(self) -> ComposeResult:
+        values = self.form.values
+        trainers = [(Text(t.name), str(t.user_id)) for t in self.form.trainers]
+        trainer = values["trainer_id"] if any(v == values["trainer_id"] for _, v in trainers) else Select.NULL
+        with Vertical(classes="dialog", id="workshop-form"):
+            yield Static(self.form.heading, classes="dialog-title")
+            with VerticalScroll(id="workshop-form-fields"):
+                yield FormField("Title", "title", Input(values["title"], id="workshop-title", max_length=TITLE_MAX,
+                                                        placeholder="3 to 120 characters", compact=True))
+                yield FormField("Trainer", "trainer_id",
+                                Select(trainers, value=trainer, prompt="Choose a trainer", id="workshop-trainer",
+                                       disabled=self.form.trainer_fixed, compact=True))
+                yield FormField("Start (UTC)", "starts_at",
+                                Input(values["starts_at"], id="workshop-start", placeholder="YYYY-MM-DD HH:MM",
+                                      compact=True))
+                yield FormField("Duration", "duration_minutes",
+                                Input(values["duration_minutes"], id="workshop-duration", type="integer",
+                                      placeholder="minutes, 15 to 600", compact=True))
+                yield FormField("Capacity", "capacity",
+                                Input(values["capacity"], id="workshop-capacity", type="integer",
+                                      placeholder="seats, 1 to 500", compact=True))
+                yield FormField("Place", "place", Input(values["place"], id="workshop-place", max_length=PLACE_MAX,
+                                                        placeholder="optional", compact=True))
+                yield FormField("Description", "description",
+                                Input(values["description"], id="workshop-description", max_length=DESCRIPTION_MAX,
+                                      placeholder="optional", compact=True))
+            yield Static("", id="workshop-form-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="workshop-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="workshop-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#workshop-title", Input).focus()
+
+    @on(Button.Pressed, "#workshop-save")
+    def action_save(self) -> None:
+        values = {field: self.query_one(f"#field-{field}", FormField).value for field in FORM_FIELDS}
+        self._show_errors({})
+        self.query_one("#workshop-save", Button).disabled = True
+        self.save(values)
+
+    def submit(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#workshop-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshop-form")
+    def save(self, values: dict[str, str]) -> None:
+        workshop_id = self.form.workshop_id
+        if workshop_id is None:
+            saved = self.controller.create(values)
+        else:
+            saved = self.controller.edit(workshop_id, values)
+        deliver(self, self.dismiss, saved)
+
+    def show_error(self, error: SkillHubError) -> None:
+        self.query_one("#workshop-save", Button).disabled = False
+        if isinstance(error, FormErrors):
+            self._show_errors(error.errors)
+        elif isinstance(error, ValidationError) and error.field in FORM_FIELDS:
+            self._show_errors({error.field: error.message})
+        else:
+            self.query_one("#workshop-form-error", Static).update(error.message)
+
+    def _show_errors(self, errors: dict[str, str]) -> None:
+        show_form_errors(list(self.query(FormField)), errors, self.query_one("#workshop-form-error", Static))
+

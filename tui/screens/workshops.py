@@ -1,0 +1,278 @@
+"""Workshops for trainers and admins: a page of 50, filters, search, sort, and every change.
+
+A trainer sees every workshop but changes (and opens the registrations of) only the ones
+they run: the keys are greyed for the others, and the services refuse anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Select, Static
+
+from domain.models.workshops import WorkshopScope, WorkshopSort
+from tui.controllers.registrations import RegistrationsController
+from tui.controllers.workshops import (
+    COLUMNS,
+    SCOPE_LABELS,
+    SORT_LABELS,
+    WorkshopForm,
+    WorkshopRow,
+    WorkshopSaved,
+    WorkshopsController,
+    WorkshopsPage,
+)
+from tui.screens.base import deliver
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.screens.reason import ReasonDialog
+from tui.screens.registrations import RegistrationsScreen
+from tui.screens.workshop_form import WorkshopFormDialog
+from tui.widgets.shell_footer import ShellFooter
+
+RegistrationsFor = Callable[[int], RegistrationsController]
+
+
+class WorkshopsScreen(PagedListScreen):
+    """The staff workshop table; every change goes through the controller, then the page reloads."""
+
+    TITLE = "Workshops"
+    TABLE_ID = "workshops-table"
+    PAGE_LABEL_ID = "workshops-page"
+    AUTO_FOCUS = "#workshops-table"
+    PAGE_GROUP = "workshops-page"
+
+    BINDINGS = [
+        Binding("n", "new_workshop", "New", id="workshops-new"),
+        Binding("e", "edit_workshop", "Edit", id="workshops-edit"),
+        Binding("x", "cancel_workshop", "Cancel", id="workshops-cancel"),
+        Binding("delete", "delete_workshop", "Delete", key_display="del", show=False, id="workshops-delete"),
+        # A priority binding so the footer shows it over the table's own (hidden) enter; it
+        # steps aside (check_action False) when the search field or a picker has the focus.
+        Binding("enter", "open_registrations", "Open", key_display="⏎", priority=True,
+                id="workshops-open"),
+        # Not in the footer (80 columns hold no more), but listed by help.
+        Binding("slash", "search", "Search", show=False, id="workshops-search"),
+        Binding("f", "choose_scope", "Filter", show=False, id="workshops-filter"),
+        Binding("o", "toggle_sort", "Sort", show=False, id="workshops-sort"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: WorkshopsController, registrations: RegistrationsFor) -> None:
+        super().__init__()
+        self.controller = controller
+        self.registrations = registrations
+        self.view: WorkshopsPage | None = None
+        self.scope = WorkshopScope.UPCOMING
+        self.sort = WorkshopSort.DATE
+        self.search = ""
+        self._keep_cursor_on: int | None = None
+        self._reload_when_back = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Input(id="workshops-search", placeholder="/ title or trainer", compact=True)
+            yield Select([(label, scope) for scope, label in SCOPE_LABELS.items()], value=self.scope,
+                         allow_blank=False, id="workshops-scope", compact=True)
+            yield Select([(label, sort) for sort, label in SORT_LABELS.items()], value=self.sort,
+                         allow_blank=False, id="workshops-sort", compact=True)
+            yield Static("", id="workshops-page", classes="list-page")
+        yield DataTable(id="workshops-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="workshops-empty", classes="empty-state")
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Back from a workshop's registrations: its seat counts may have changed.
+        if self._reload_when_back:
+            self._reload_when_back = False
+            self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-page")
+    def fetch(self, number: int) -> None:
+        deliver(self, self.show_page, self.controller.page(number, self.scope, self.search, self.sort))
+
+    def show_page(self, view: WorkshopsPage) -> None:
+        self.view = view
+        table = self.table
+        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
+        table.clear()
+        for row in view.rows:
+            # Titles and names are user text: shown as typed, never read as markup.
+            table.add_row(*(Text(cell) for cell in row.cells), key=str(row.workshop_id))
+        ids = [row.workshop_id for row in view.rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected))
+        self._keep_cursor_on = None
+        self.query_one("#workshops-empty", Static).update(Text(view.empty_message))
+        self.set_class(not view.rows, "-empty")
+        self.page_loaded(view.info)
+
+    # -- selection ---------------------------------------------------------------------------
+
+    def _selected_id(self) -> int | None:
+        row = self.selected
+        return row.workshop_id if row else None
+
+    @property
+    def selected(self) -> WorkshopRow | None:
+        """The workshop under the table's cursor."""
+        if self.view is None or not self.view.rows:
+            return None
+        index = self.table.cursor_row
+        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+
+    @on(DataTable.RowHighlighted, "#workshops-table")
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, "#workshops-table")
+    def _row_chosen(self) -> None:
+        # enter on the table: the table's own binding turns it into RowSelected.
+        if self.check_action("open_registrations", ()):
+            self.action_open_registrations()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        row = self.selected
+        if action == "edit_workshop":
+            return (row is not None and row.manageable and not row.cancelled) or None
+        if action == "cancel_workshop":
+            return (row is not None and row.can_cancel) or None
+        if action == "delete_workshop":
+            return (row is not None and row.can_delete) or None
+        if action == "open_registrations":
+            if self.focused is not self.table:
+                return False
+            return (row is not None and row.manageable) or None
+        return super().check_action(action, parameters)
+
+    # -- search, filter, sort --------------------------------------------------------------------
+
+    def action_search(self) -> None:
+        self.query_one("#workshops-search", Input).focus()
+
+    @on(Input.Submitted, "#workshops-search")
+    def _apply_search(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self.page_number = 1
+        self.table.focus()
+        self.reload()
+
+    def action_choose_scope(self) -> None:
+        select = self.query_one("#workshops-scope", Select)
+        select.focus()
+        select.expanded = True
+
+    def action_toggle_sort(self) -> None:
+        other = WorkshopSort.FILL_RATE if self.sort is WorkshopSort.DATE else WorkshopSort.DATE
+        self.query_one("#workshops-sort", Select).value = other
+
+    @on(Select.Changed, "#workshops-scope")
+    def _scope_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, WorkshopScope) and event.value is not self.scope:
+            self.scope = event.value
+            self._refilter()
+
+    @on(Select.Changed, "#workshops-sort")
+    def _sort_chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, WorkshopSort) and event.value is not self.sort:
+            self.sort = event.value
+            self._refilter()
+
+    def _refilter(self) -> None:
+        self.page_number = 1
+        self.table.focus()
+        self.reload()
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def action_new_workshop(self) -> None:
+        self.open_form(None)
+
+    def action_edit_workshop(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.open_form(row.workshop_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-form")
+    def open_form(self, workshop_id: int | None) -> None:
+        deliver(self, self._show_form, self.controller.form(workshop_id))
+
+    def _show_form(self, form: WorkshopForm) -> None:
+        def saved(result: WorkshopSaved | None) -> None:
+            if result is not None:
+                self._report(result)
+
+        self.app.push_screen(WorkshopFormDialog(self.controller, form), saved)
+
+    def action_cancel_workshop(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        waiting = f" and {row.waitlisted} waiting" if row.waitlisted else ""
+        explanation = (f"{row.label} will be cancelled. Its {row.seats_taken} confirmed learners{waiting} "
+                       "lose their registration, with this reason.")
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.apply_change(lambda: self.controller.cancel(row.workshop_id, reason))
+
+            question = f"Cancel {row.label}? Reason: {reason}"
+            self.app.push_screen(ConfirmDialog("Cancel workshop", question, "Cancel it"), answered)
+
+        self.app.push_screen(ReasonDialog("Cancel workshop", explanation, required=True), reason_given)
+
+    def action_delete_workshop(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.delete(row)
+
+        question = f"Delete {row.label}? Nobody ever registered to it; it disappears from every list."
+        self.app.push_screen(ConfirmDialog("Delete workshop", question, "Delete"), answered)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-change")
+    def delete(self, row: WorkshopRow) -> None:
+        self.controller.delete(row.workshop_id)
+        deliver(self, self._deleted, row)
+
+    def _deleted(self, row: WorkshopRow) -> None:
+        self.notify(f"Deleted {row.label}.", title="Workshop deleted", markup=False)
+        self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-change")
+    def apply_change(self, change: Callable[[], WorkshopSaved]) -> None:
+        deliver(self, self._report, change())
+
+    def _report(self, result: WorkshopSaved) -> None:
+        # The MongoDB side may lag (outage): the message says so, and it is a warning then.
+        self.notify(result.message, title="Workshops", severity="information" if result.synced else "warning",
+                    markup=False)
+        self._keep_cursor_on = result.row.workshop_id
+        self.reload()
+
+    def action_open_registrations(self) -> None:
+        row = self.selected
+        if row is None:
+            return
+        self._reload_when_back = True
+        self.app.push_screen(RegistrationsScreen(self.registrations(row.workshop_id)))
