@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 
+from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Input, OptionList, Static
 
@@ -340,3 +341,20 @@ async def test_login_survives_a_burst_of_keys_as_from_a_pasted_line(app: SkillHu
         await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_user_names_are_shown_verbatim_never_as_markup(services: Services, admin: Principal) -> None:
+    from domain.models.users import SYSTEM, Role
+
+    services.users.create(SYSTEM, "markup@example.org", "[red]Mallory[/red] {\"$ne\": \"\"}", Role.LEARNER.value,
+                          "correct horse battery")
+    app = build_app(services)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await log_in(pilot, admin.email)
+        await pilot.press("5")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        cells = [table.get_row_at(i)[0] for i in range(table.row_count)]
+    # Cells are Text (never parsed as markup), so brackets and braces show as typed.
+    assert all(isinstance(cell, Text) for cell in cells)
+    assert "[red]Mallory[/red] {\"$ne\": \"\"}" in [cell.plain for cell in cells]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -67,7 +68,7 @@ class ActivityScreen(PagedListScreen):
     def show_page(self, view: ActivityPage) -> None:
         self.table.clear()
         for cells in view.rows:
-            self.table.add_row(*cells)
+            self.table.add_row(*(Text(cell) for cell in cells))
         self.page_loaded(view.info)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -73,7 +74,7 @@ class UsersScreen(PagedListScreen):
         selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
         table.clear()
         for row in view.rows:
-            table.add_row(*row.cells, key=str(row.user_id))
+            table.add_row(*(Text(cell) for cell in row.cells), key=str(row.user_id))
         ids = [row.user_id for row in view.rows]
         if selected in ids:
             table.move_cursor(row=ids.index(selected))
