@@ -17,12 +17,21 @@ from domain.clock import Clock
 from domain.models.users import Principal, Role
 from domain.runtime.container import Services
 from tui.controllers.activity import ActivityController
+from tui.controllers.badges import BadgesController
+from tui.controllers.challenges import ChallengesController
 from tui.controllers.home import HomeController
+from tui.controllers.leaderboard import LeaderboardController
+from tui.controllers.progress import LearnerFinder, ProgressController
 from tui.controllers.session import PrincipalSource
 from tui.controllers.users import UsersController
 from tui.screens.activity import ActivityScreen
+from tui.screens.badges import BadgesScreen
+from tui.screens.challenges import ChallengesScreen
 from tui.screens.home import HomeScreen
+from tui.screens.leaderboard import LeaderboardScreen
+from tui.screens.learner_picker import LearnerPickerScreen
 from tui.screens.not_available import NotAvailableScreen
+from tui.screens.progress import ProgressScreen
 from tui.screens.users import UsersScreen
 
 
@@ -86,13 +95,35 @@ def activity_screen(context: ShellContext) -> Screen[None]:
     return ActivityScreen(ActivityController(context.services.activity, context.principal))
 
 
+def progress_screen(context: ShellContext) -> Screen[None]:
+    """A learner's own progress; for staff, a learner picker leading to the same screen."""
+    services, viewer = context.services, context.last_known()
+
+    def progress_of(learner_id: int | None) -> ProgressScreen:
+        controller = ProgressController(services.scores, services.progress, services.challenges, services.badges,
+                                        context.principal, learner_id)
+        return ProgressScreen(controller, context.last_known)
+
+    if viewer is not None and viewer.role is Role.LEARNER:
+        return progress_of(None)
+    return LearnerPickerScreen(
+        LearnerFinder(services.users, context.principal), context.last_known, open_learner=progress_of,
+        open_challenges=lambda: ChallengesScreen(ChallengesController(services.challenges, context.principal)),
+        open_badges=lambda: BadgesScreen(BadgesController(services.badges, context.principal)),
+    )
+
+
+def leaderboard_screen(context: ShellContext) -> Screen[None]:
+    return LeaderboardScreen(LeaderboardController(context.services.leaderboard, context.principal))
+
+
 HOME_KEY = "1"
 
 SECTIONS: tuple[Section, ...] = (
     Section(HOME_KEY, "Home", EVERYONE, "Who you are and what you can open", home_screen),
     Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", None),
-    Section("3", "Progress", EVERYONE, "Challenges, progress and badges", None),
-    Section("4", "Leaderboard", EVERYONE, "Ranking by global score", None),
+    Section("3", "Progress", EVERYONE, "Challenges, progress and badges", progress_screen),
+    Section("4", "Leaderboard", EVERYONE, "Ranking by global score", leaderboard_screen),
     Section("5", "Users", ADMINS, "Accounts, roles and passwords", users_screen),
     Section("6", "Backups", ADMINS, "Backups of both databases and restore", None),
     Section("7", "Activity log", ADMINS, "Who changed what, newest first", activity_screen),

@@ -1,0 +1,241 @@
+"""Pilot tests of Progress (key 3): a learner's steps to a badge, staff steps, and who sees which keys."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import DataTable, OptionList, Select, Static
+
+from domain.errors import PermissionDenied
+from domain.models.progress import Challenge
+from domain.models.users import Principal, Role
+from domain.runtime.container import Services
+from tests.conftest import make_user
+from tests.tui.conftest import build_app, log_in, settle
+from tui.app import SkillHubApp
+from tui.controllers.progress import ProgressController
+from tui.screens.confirm import ConfirmDialog
+from tui.screens.learner_picker import LearnerPickerScreen
+from tui.screens.picker import PickerDialog
+from tui.screens.progress import ProgressScreen
+from tui.screens.step_dialog import StepDialog
+
+SIZE = (100, 30)
+LEARNER_KEYS = ("start", "update", "complete")
+STAFF_KEYS = ("record", "reset", "award", "revoke")
+
+
+def text_of(app: SkillHubApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def notifications(app: SkillHubApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def rows(app: SkillHubApp, selector: str) -> list[list[str]]:
+    table = app.screen.query_one(selector, DataTable)
+    return [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def challenge(services: Services, admin: Principal, title: str, points: int, category: str = "energy") -> Challenge:
+    return services.challenges.create(admin, title, "", category, points, "easy")
+
+
+def first_steps_badge(services: Services, admin: Principal) -> None:
+    """The badge rule "challenges completed ≥ 1" with a 10-point bonus, set up through the service."""
+    services.badges.apply(admin, "first-steps", "First steps", "Complete a first challenge.",
+                          "challenges_completed", 1, None, 10, None)
+
+
+async def open_progress(pilot, email: str) -> None:  # type: ignore[no-untyped-def]
+    await log_in(pilot, email)
+    await pilot.press("3")
+    await settle(pilot)
+
+
+async def test_learner_starts_updates_and_completes_a_challenge_then_earns_the_badge_and_its_points(
+        services: Services, admin: Principal, learner: Principal) -> None:
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    challenge(services, admin, "Compost kitchen scraps", 100, "waste")
+    first_steps_badge(services, admin)
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "learner@example.org")
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        assert text_of(app, "#progress-score-total") == "Score 0"
+        assert rows(app, "#progress-challenges") == []
+
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, PickerDialog)
+        picker = app.screen.query_one(OptionList)
+        assert [str(picker.get_option_at_index(i).prompt) for i in range(picker.option_count)] == [
+            "Compost kitchen scraps · waste · 100 pts", "Switch off standby devices · energy · 50 pts"]
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "started", "0 %", "0/50"]]
+        assert "Started “Switch off standby devices”." in notifications(app)
+
+        await pilot.press("u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog)
+        await pilot.press(*"150")
+        assert text_of(app, "#field-percent .form-field--error") == "Percent must be between 0 and 100"
+        await pilot.press("backspace", "backspace", "backspace", *"60", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "started", "60 %", "0/50"]]
+
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await settle(pilot)
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "completed", "100 %", "50/50"]]
+        assert "“Switch off standby devices” completed: +50 points." in notifications(app)
+        assert "New badge: First steps (+10 points)" in notifications(app)
+        assert text_of(app, "#progress-badges") == "Badges: ● First steps +10"
+        assert text_of(app, "#progress-score-total") == "Score 60"
+        assert text_of(app, "#progress-score-parts").splitlines() == [
+            "= 50 challenges", "+ 10 badges", "+  0 workshops (0 × 10)"]
+        steps = [row[1] for row in rows(app, "#progress-timeline")]
+        assert steps == ["completed", "progress", "started"]
+        # Completed: neither update nor complete applies any more, and the footer greys them.
+        assert screen.check_action("update", ()) is None and screen.check_action("complete", ()) is None
+    score = services.scores.score(learner, learner.user_id)
+    assert (score.challenge_points, score.badge_points, score.total) == (50, 10, 60)
+    held = services.badges.awards_for(learner, learner.user_id)
+    assert [(h.award.badge_code, h.award.evidence["value"]) for h in held] == [("first-steps", 1)]
+    assert services.scores.user_progress(learner, learner.user_id).challenges[0].challenge_id == standby.id
+
+
+async def test_learner_is_refused_other_learners_progress_and_has_no_staff_keys(
+        services: Services, admin: Principal, learner: Principal) -> None:
+    other = make_user(services, "other@example.org", Role.LEARNER, "Olga Other")
+    with pytest.raises(PermissionDenied, match="Learners may only see their own progress."):
+        services.scores.user_progress(learner, other.user_id)
+    # A controller built for another learner is refused too: the service checks the principal.
+    controller = ProgressController(services.scores, services.progress, services.challenges, services.badges,
+                                    lambda: learner, other.user_id)
+    with pytest.raises(PermissionDenied):
+        controller.view()
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "learner@example.org")
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        assert text_of(app, "#progress-summary").startswith("Lea Learner <learner@example.org>")
+        assert all(screen.check_action(key, ()) is False for key in STAFF_KEYS)
+        assert screen.check_action("start", ()) is True
+        shown = {binding.binding.action for binding in screen.active_bindings.values()}
+        assert not shown & set(STAFF_KEYS)
+        assert {"start", "update", "complete"} <= shown
+        await pilot.press("z", "w", "v")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+async def test_trainer_picks_a_learner_records_progress_then_resets_it_with_a_reason(
+        services: Services, admin: Principal, trainer: Principal, learner: Principal) -> None:
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    first_steps_badge(services, admin)
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "trainer@example.org")
+        assert isinstance(app.screen, LearnerPickerScreen)
+        learners = app.screen.query_one(OptionList)
+        assert [str(learners.get_option_at_index(i).prompt) for i in range(learners.option_count)] == [
+            "Lea Learner <learner@example.org>"]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        assert screen.title == "Progress · Lea Learner"
+        assert all(screen.check_action(key, ()) is False for key in LEARNER_KEYS)
+        assert screen.check_action("reset", ()) is None
+
+        await pilot.press("u")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog)
+        dialog.query_one("#step-choice", Select).value = str(standby.id)
+        await pilot.press(*"100", "ctrl+s")
+        await settle(pilot)
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "completed", "100 %", "50/50"]]
+        assert "Recorded: “Switch off standby devices” completed: +50 points." in notifications(app)
+        assert "New badge: First steps (+10 points)" in notifications(app)
+
+        await pilot.press("z")
+        await settle(pilot)
+        await pilot.press(*"no", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StepDialog)
+        assert text_of(app, "#field-reason .form-field--error") == "Reason must be at least 3 characters"
+        await pilot.press(*" proof yet", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "reset", "0 %", "0/50"]]
+        assert "Reset “Switch off standby devices” to 0 %. 50 points taken back." in notifications(app)
+        assert rows(app, "#progress-timeline")[0][1:3] == ["reset", "Switch off standby devi…"]
+        assert rows(app, "#progress-timeline")[0][5:] == ["Tom Trainer", "no proof yet"]
+    assert services.scores.score(trainer, learner.user_id).challenge_points == 0
+
+
+async def test_trainer_awards_a_badge_by_hand_then_revokes_it(services: Services, admin: Principal,
+                                                             trainer: Principal, learner: Principal) -> None:
+    first_steps_badge(services, admin)
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "trainer@example.org")
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ProgressScreen)
+        assert screen.check_action("revoke", ()) is None
+
+        await pilot.press("w")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog)
+        dialog.query_one("#step-choice", Select).value = "first-steps"
+        await pilot.press(*"Helped at the repair cafe", "ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#progress-badges") == "Badges: ● First steps +10"
+        assert text_of(app, "#progress-score-total") == "Score 10"
+
+        await pilot.press("v")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, StepDialog)
+        assert dialog.query_one("#step-choice", Select).value == "first-steps"
+        await pilot.press(*"Given by mistake", "enter")
+        await settle(pilot)
+        assert text_of(app, "#progress-badges") == "Badges: ✕ First steps revoked 22 Nov"
+        assert text_of(app, "#progress-score-total") == "Score 0"
+        assert "Revoked the badge First steps: its 10 points no longer count." in notifications(app)
+        assert screen.check_action("revoke", ()) is None
+    held = services.badges.awards_for(trainer, learner.user_id)
+    assert [(h.state.value, h.award.revoke_reason) for h in held] == [("revoked", "Given by mistake")]
+
+
+async def test_percent_field_says_what_is_wrong_while_typing(services: Services, admin: Principal,
+                                                            learner: Principal) -> None:
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    services.progress.start(learner, standby.id)
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "learner@example.org")
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press(*"4x")
+        assert text_of(app, "#field-percent .form-field--error") == "Percent must be a whole number"
+        await pilot.press("backspace")
+        assert app.screen.query_one("#field-percent").has_class("-invalid") is False
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ProgressScreen)
+        assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "started", "4 %", "0/50"]]
+    assert services.scores.user_progress(learner, learner.user_id).challenges[0].percent == 4
