@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
+
 import pytest
 from textual.widgets import DataTable, OptionList, Select, Static
 
+from domain.clock import fixed_clock
+from domain.config import Settings
 from domain.errors import PermissionDenied
 from domain.models.progress import Challenge
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
-from tests.conftest import make_user
+from domain.runtime.container import Endpoints, Services, build_services
+from domain.services.progress import SYNC_WARNING
+from tests.conftest import NOW, make_user
 from tests.tui.conftest import build_app, log_in, settle
 from tui.app import SkillHubApp
 from tui.controllers.progress import ProgressController
@@ -239,3 +245,31 @@ async def test_percent_field_says_what_is_wrong_while_typing(services: Services,
         assert isinstance(app.screen, ProgressScreen)
         assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "started", "4 %", "0/50"]]
     assert services.scores.user_progress(learner, learner.user_id).challenges[0].percent == 4
+
+
+async def test_completion_while_mongodb_is_down_is_saved_and_the_learner_is_told(
+        settings: Settings, migrated: Endpoints, services: Services, admin: Principal, learner: Principal) -> None:
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    services.progress.start(learner, standby.id)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]
+    # Only the progress write path loses MongoDB: login and the screen itself still read it.
+    broken = build_services(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
+                            endpoints=replace(migrated, mongo_url=f"mongodb://127.0.0.1:{closed}/"))
+    app = build_app(replace(services, progress=broken.progress))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await open_progress(pilot, "learner@example.org")
+            await pilot.press("c", "y")
+            await settle(pilot)
+            assert SYNC_WARNING in notifications(app)
+            assert rows(app, "#progress-challenges") == [
+                ["Switch off standby devices", "energy", "completed", "100 %", "50/50"]]
+            # The history has not caught up yet: only the start is in the timeline.
+            assert [row[1] for row in rows(app, "#progress-timeline")] == ["started"]
+    finally:
+        broken.close()
+    services.relay.relay()
+    timeline = services.scores.user_progress(learner, learner.user_id).timeline.items
+    assert [entry.kind.value for entry in timeline] == ["completed", "started"]
