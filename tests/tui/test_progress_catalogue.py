@@ -123,7 +123,7 @@ async def test_badge_rule_change_shows_who_gains_it_then_applies_exactly_that(
         await settle(pilot)
         assert isinstance(app.screen, BadgePreviewDialog)
         assert text_of(app, "#badge-preview-changes") == "Rule: 2+ challenges completed → 1+ challenges completed"
-        assert text_of(app, "#badge-preview-summary") == "1 learner gain it, 0 lose it, 0 see the bonus change."
+        assert text_of(app, "#badge-preview-summary") == "1 learner gains it, 0 lose it, 0 see the bonus change."
         assert rows(app, "#badge-preview-table") == [["Lea Learner", "gains First steps", "1", "100 → 110 (+10)"]]
         # Nothing is saved by the preview.
         assert services.badges.awards_for(learner, learner.user_id) == []
@@ -132,6 +132,7 @@ async def test_badge_rule_change_shows_who_gains_it_then_applies_exactly_that(
         assert isinstance(app.screen, BadgesScreen)
         assert rows(app, "#badges-table")[0][1] == "1+ challenges completed"
         assert text_of(app, "#badges-detail") == "first-steps, version 2: Complete challenges."
+        assert "Saved first-steps: 1 learner gained it, 0 lost it, 0 saw the bonus change." in notifications(app)
     assert services.scores.score(learner, learner.user_id).total == 110
 
 
@@ -177,7 +178,7 @@ async def test_back_from_the_preview_returns_to_the_form_with_what_was_typed(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, BadgePreviewDialog)
-        assert text_of(app, "#badge-preview-summary") == "1 learner gain it, 0 lose it, 0 see the bonus change."
+        assert text_of(app, "#badge-preview-summary") == "1 learner gains it, 0 lose it, 0 see the bonus change."
         await pilot.press("b")
         await settle(pilot)
         form = app.screen

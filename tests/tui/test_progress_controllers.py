@@ -34,7 +34,7 @@ def test_learner_view_follows_the_session_and_explains_the_score(services: Servi
     assert result.message == "“Switch off standby devices” completed: +50 points."
     assert result.new_badges == ("First steps (+10 points)",) and result.warning is None
     view = controller.view()
-    assert view.summary == ("Lea Learner <learner@example.org> · 1 of 1 challenges completed · 1 badge held")
+    assert view.summary == "Lea Learner <learner@example.org> · 1 of 1 completed · 1 badge held"
     assert view.score.line == "60 = 50 challenges + 10 badges + 0 workshops (0 × 10)"
     assert view.score.parts == (("challenges", 50), ("badges", 10), ("workshops (0 × 10)", 0))
     assert [b.label for b in view.badges] == ["● First steps +10"]

@@ -6,6 +6,7 @@ import socket
 from dataclasses import replace
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList, Select, Static
 
 from domain.clock import fixed_clock
@@ -53,7 +54,7 @@ def first_steps_badge(services: Services, admin: Principal) -> None:
                           "challenges_completed", 1, None, 10, None)
 
 
-async def open_progress(pilot, email: str) -> None:  # type: ignore[no-untyped-def]
+async def open_progress(pilot: Pilot[None], email: str) -> None:
     await log_in(pilot, email)
     await pilot.press("3")
     await settle(pilot)
@@ -225,6 +226,28 @@ async def test_trainer_awards_a_badge_by_hand_then_revokes_it(services: Services
         assert screen.check_action("revoke", ()) is None
     held = services.badges.awards_for(trainer, learner.user_id)
     assert [(h.state.value, h.award.revoke_reason) for h in held] == [("revoked", "Given by mistake")]
+
+
+async def test_timeline_pages_with_the_bracket_keys(services: Services, admin: Principal,
+                                                     learner: Principal) -> None:
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    services.progress.start(learner, standby.id)
+    for percent in range(1, 25):
+        services.progress.update(learner, standby.id, percent)
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "learner@example.org")
+        screen = app.screen
+        assert text_of(app, "#progress-timeline-page") == "Page 1 of 2 · 25 steps"
+        assert screen.check_action("previous_page", ()) is None
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert text_of(app, "#progress-timeline-page") == "Page 2 of 2 · 25 steps"
+        assert [row[3] for row in rows(app, "#progress-timeline")] == ["4", "3", "2", "1", "0"]
+        assert screen.check_action("next_page", ()) is None
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert rows(app, "#progress-timeline")[0][3] == "24"
 
 
 async def test_percent_field_says_what_is_wrong_while_typing(services: Services, admin: Principal,

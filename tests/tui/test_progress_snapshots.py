@@ -88,7 +88,7 @@ def open_section(email: str, key: str, *keys: str) -> Callable[[Pilot[None]], Aw
 
 
 def test_progress_screen_of_a_learner(snap_compare, services: Services, admin: Principal) -> None:
-    """Lea Dubois's progress at 100x30: the summary "3 of 5 challenges completed · 2 badges held"; the
+    """Lea Dubois's progress at 100x30: the summary "3 of 5 completed · 2 badges held"; the
     chart "Points a week, last 12 weeks: 285, best 120" with bars in three weeks over the labels "31 Aug
     21 Sep 12 Oct 2 Nov now"; "Score 285" with "= 250 challenges", "+ 35 badges", "+ 0 workshops
     (0 × 10)"; the badges line: Energy saver +25 and First steps +10 (green ●), High scorer "expired 2 Nov"

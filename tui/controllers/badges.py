@@ -89,8 +89,21 @@ class PreviewView:
     heading: str
     changes: tuple[str, ...]
     rows: tuple[PreviewRow, ...]
-    summary: str
+    gains: int
+    losses: int
+    bonus_changes: int
     expected_version: int | None
+
+    @property
+    def summary(self) -> str:
+        """What applying will do, e.g. "2 learners gain it, 1 loses it, 0 see the bonus change."."""
+        return (f"{_learners(self.gains)} gain{_s(self.gains == 1)} it, {self.losses} lose{_s(self.losses == 1)} it, "
+                f"{self.bonus_changes} see{_s(self.bonus_changes == 1)} the bonus change.")
+
+    @property
+    def applied(self) -> str:
+        """What applying did, once it is done."""
+        return f"{_learners(self.gains)} gained it, {self.losses} lost it, {self.bonus_changes} saw the bonus change."
 
     @classmethod
     def of(cls, preview: BadgePreview) -> PreviewView:
@@ -102,11 +115,18 @@ class PreviewView:
             heading = f"Change to {after.name} ({after.code}), version {before.version} → {after.version}"
             changes = tuple(_differences(before, after)) or ("No change to the rule, bonus or validity.",)
         gains, losses = len(preview.gains), len(preview.losses)
-        bonus = len(preview.lines) - gains - losses
-        summary = (f"{gains} learner{'' if gains == 1 else 's'} gain it, {losses} lose{'s' if losses == 1 else ''} it,"
-                   f" {bonus} see{'s' if bonus == 1 else ''} the bonus change.")
         rows = tuple(PreviewRow.of(line, after.name) for line in preview.lines)
-        return cls(after.code, heading, changes, rows, summary, before.version if before else None)
+        return cls(after.code, heading, changes, rows, gains, losses, len(preview.lines) - gains - losses,
+                   before.version if before else None)
+
+
+def _learners(count: int) -> str:
+    return f"{count} learner{'' if count == 1 else 's'}"
+
+
+def _s(singular: bool) -> str:
+    """The verb ending for a count: "1 learner gains", "2 learners gain"."""
+    return "s" if singular else ""
 
 
 def _validity(days: int | None) -> str:

@@ -33,7 +33,7 @@ class ChallengeRow:
     @classmethod
     def of(cls, challenge: Challenge) -> ChallengeRow:
         co2 = "" if challenge.co2_kg is None else f"{challenge.co2_kg.normalize():f}"
-        cells = (shorten(challenge.title, 40), challenge.category.value, str(challenge.points),
+        cells = (shorten(challenge.title, 30), challenge.category.value, str(challenge.points),
                  challenge.difficulty.value, co2, "yes" if challenge.is_active else "no")
         return cls(challenge.id, challenge.title, challenge.is_active, cells)
 

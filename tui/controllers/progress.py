@@ -189,8 +189,8 @@ class ProgressController:
         learner = view.learner
         completed = sum(1 for c in view.challenges if c.status is ProgressStatus.COMPLETED)
         held = sum(1 for b in view.badges if b.state is AwardState.ACTIVE)
-        summary = (f"{learner.full_name} <{learner.email}> · {completed} of {len(view.challenges)} challenges "
-                   f"completed · {held} badge{'' if held == 1 else 's'} held")
+        summary = (f"{learner.full_name} <{learner.email}> · {completed} of {len(view.challenges)} completed · "
+                   f"{held} badge{'' if held == 1 else 's'} held")
         return ProgressView(
             learner_id=learner.id, name=learner.full_name, email=learner.email, summary=summary,
             score=ScoreView.of(view.score),

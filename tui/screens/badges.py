@@ -119,6 +119,6 @@ class BadgesScreen(ShellScreen):
         deliver(self, self._applied, self.controller.apply(form, expected_version))
 
     def _applied(self, result: PreviewView) -> None:
-        self.notify(f"Saved {result.code}. {result.summary}", title="Badges")
+        self.notify(f"Saved {result.code}: {result.applied}", title="Badges")
         self._keep_cursor_on = result.code
         self.reload()
