@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import Select
 
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.runtime.container import Services
 from tests.tui.conftest import build_app, log_in, settle
-from tui.app import SkillHubApp
+from tests.tui.progress_helpers import notifications, rows, text_of
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.badges import BadgesScreen
@@ -18,19 +18,6 @@ from tui.screens.challenges import ChallengesScreen
 from tui.screens.progress import ProgressScreen
 
 SIZE = (100, 30)
-
-
-def text_of(app: SkillHubApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def rows(app: SkillHubApp, selector: str) -> list[list[str]]:
-    table = app.screen.query_one(selector, DataTable)
-    return [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def notifications(app: SkillHubApp) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 async def open_catalogue(pilot: Pilot[None], email: str, key: str) -> None:
@@ -104,6 +91,19 @@ async def seed_badge_case(services: Services, admin: Principal, learner: Princip
                           None, 10, None)
 
 
+async def preview_threshold_one(pilot: Pilot[None]) -> None:
+    """Edit the highlighted badge (its code is fixed), ask for "1+", and wait for the preview."""
+    await pilot.press("e")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, BadgeFormDialog)
+    assert form.query_one("#badge-code").disabled
+    form.query_one("#badge-threshold").value = "1"
+    await pilot.press("ctrl+s")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, BadgePreviewDialog)
+
+
 async def test_badge_rule_change_shows_who_gains_it_then_applies_exactly_that(
         services: Services, admin: Principal, trainer: Principal, learner: Principal) -> None:
     await seed_badge_case(services, admin, learner)
@@ -113,15 +113,7 @@ async def test_badge_rule_change_shows_who_gains_it_then_applies_exactly_that(
         assert isinstance(app.screen, BadgesScreen)
         assert rows(app, "#badges-table") == [["First steps", "2+ challenges completed", "+10", "always", "yes"]]
         assert text_of(app, "#badges-detail") == "first-steps, version 1: Complete challenges."
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, BadgeFormDialog)
-        assert form.query_one("#badge-code").disabled
-        form.query_one("#badge-threshold").value = "1"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, BadgePreviewDialog)
+        await preview_threshold_one(pilot)
         assert text_of(app, "#badge-preview-changes") == "Rule: 2+ challenges completed → 1+ challenges completed"
         assert text_of(app, "#badge-preview-summary") == "1 learner gains it, 0 lose it, 0 see the bonus change."
         assert rows(app, "#badge-preview-table") == [["Lea Learner", "gains First steps", "1", "100 → 110 (+10)"]]
@@ -142,12 +134,7 @@ async def test_badge_preview_is_not_applied_when_someone_saved_the_badge_meanwhi
     app = build_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await open_catalogue(pilot, "trainer@example.org", "b")
-        await pilot.press("e")
-        await settle(pilot)
-        app.screen.query_one("#badge-threshold").value = "1"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, BadgePreviewDialog)
+        await preview_threshold_one(pilot)
         services.badges.apply(admin, "first-steps", "First steps", "Complete challenges.", "challenges_completed", 3,
                               None, 10, None, expected_version=1)
         await pilot.press("y")

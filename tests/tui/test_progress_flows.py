@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, OptionList, Select, Static
+from textual.widgets import OptionList, Select
 
 from domain.clock import fixed_clock
 from domain.config import Settings
@@ -18,7 +18,7 @@ from domain.runtime.container import Endpoints, Services, build_services
 from domain.services.progress import SYNC_WARNING
 from tests.conftest import NOW, make_user
 from tests.tui.conftest import build_app, log_in, settle
-from tui.app import SkillHubApp
+from tests.tui.progress_helpers import notifications, rows, text_of
 from tui.controllers.progress import ProgressController
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.learner_picker import LearnerPickerScreen
@@ -29,19 +29,6 @@ from tui.screens.step_dialog import StepDialog
 SIZE = (100, 30)
 LEARNER_KEYS = ("start", "update", "complete")
 STAFF_KEYS = ("record", "reset", "award", "revoke")
-
-
-def text_of(app: SkillHubApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
-
-
-def notifications(app: SkillHubApp) -> list[str]:
-    return [n.message for n in app._notifications]
-
-
-def rows(app: SkillHubApp, selector: str) -> list[list[str]]:
-    table = app.screen.query_one(selector, DataTable)
-    return [[str(cell).strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def challenge(services: Services, admin: Principal, title: str, points: int, category: str = "energy") -> Challenge:

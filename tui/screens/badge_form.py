@@ -8,17 +8,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Select, Static, Switch
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from tui.controllers.badges import RULE_CHOICES, BadgeForm, BadgesController, PreviewView
 from tui.controllers.challenges import CATEGORY_CHOICES
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
 
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
-FIELDS = (*TEXT_FIELDS, "active")
 
 
-class BadgeFormDialog(SubmitsOnEnter, ShellDialog[tuple[BadgeForm, PreviewView] | None]):
+class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
     """Dismissed with the typed form and its preview, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"
@@ -28,6 +27,8 @@ class BadgeFormDialog(SubmitsOnEnter, ShellDialog[tuple[BadgeForm, PreviewView] 
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "badge-validity"
+    SUBMIT_BUTTON = "badge-preview"
+    ERROR_LINE = "badge-error"
 
     def __init__(self, controller: BadgesController, form: BadgeForm) -> None:
         super().__init__()
@@ -71,8 +72,7 @@ class BadgeFormDialog(SubmitsOnEnter, ShellDialog[tuple[BadgeForm, PreviewView] 
         values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
         form = BadgeForm(**values, active=self.query_one("#badge-active", Switch).value,
                          existing=self.initial.existing)
-        self._show_errors({})
-        self.query_one("#badge-preview", Button).disabled = True
+        self.sending()
         self.preview(form)
 
     def submit(self) -> None:
@@ -85,16 +85,3 @@ class BadgeFormDialog(SubmitsOnEnter, ShellDialog[tuple[BadgeForm, PreviewView] 
     @work(thread=True, exclusive=True, exit_on_error=False, group="badge-preview")
     def preview(self, form: BadgeForm) -> None:
         deliver(self, self.dismiss, (form, self.controller.preview(form)))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#badge-preview", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self._show_errors({})
-            self.query_one("#badge-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#badge-error", Static))

@@ -8,7 +8,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from tui.controllers.challenges import (
     CATEGORY_CHOICES,
     DIFFICULTY_CHOICES,
@@ -16,14 +15,14 @@ from tui.controllers.challenges import (
     ChallengeRow,
     ChallengesController,
 )
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
 
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
-FIELDS = (*TEXT_FIELDS, "is_active")
 
 
-class ChallengeFormDialog(SubmitsOnEnter, ShellDialog[ChallengeRow | None]):
+class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
     """Dismissed with the saved challenge's row, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"
@@ -33,6 +32,8 @@ class ChallengeFormDialog(SubmitsOnEnter, ShellDialog[ChallengeRow | None]):
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "challenge-co2-source"
+    SUBMIT_BUTTON = "challenge-save"
+    ERROR_LINE = "challenge-error"
 
     def __init__(self, controller: ChallengesController, challenge_id: int | None, form: ChallengeForm) -> None:
         super().__init__()
@@ -80,8 +81,7 @@ class ChallengeFormDialog(SubmitsOnEnter, ShellDialog[ChallengeRow | None]):
             points=values["points"], difficulty=values["difficulty"], co2_kg=values["co2_kg"],
             co2_source=values["co2_source"], is_active=self.query_one("#challenge-active", Switch).value,
         )
-        self._show_errors({})
-        self.query_one("#challenge-save", Button).disabled = True
+        self.sending()
         self.save(form)
 
     def submit(self) -> None:
@@ -94,16 +94,3 @@ class ChallengeFormDialog(SubmitsOnEnter, ShellDialog[ChallengeRow | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="challenge-save")
     def save(self, form: ChallengeForm) -> None:
         deliver(self, self.dismiss, self.controller.save(self.challenge_id, form))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#challenge-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self._show_errors({})
-            self.query_one("#challenge-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#challenge-error", Static))

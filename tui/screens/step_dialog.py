@@ -16,11 +16,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import RuleValidator
 
 
@@ -44,7 +44,7 @@ class StepForm:
     submit_label: str = "Save"
 
 
-class StepDialog(SubmitsOnEnter, ShellDialog[StepResult | None]):
+class StepDialog(FormDialog[StepResult | None]):
     """Dismissed with the step's result, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"
@@ -54,6 +54,8 @@ class StepDialog(SubmitsOnEnter, ShellDialog[StepResult | None]):
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "step-value"
+    SUBMIT_BUTTON = "step-save"
+    ERROR_LINE = "step-error"
 
     def __init__(self, spec: StepForm) -> None:
         super().__init__()
@@ -106,10 +108,9 @@ class StepDialog(SubmitsOnEnter, ShellDialog[StepResult | None]):
         if self.spec.choices is not None:
             choice = self.query_one(f"#field-{self.spec.choice_field}", FormField).value
             if not choice:
-                self._show_errors({self.spec.choice_field: f"Choose the {self.spec.choice_label.lower()}"})
+                self.show_field_errors({self.spec.choice_field: f"Choose the {self.spec.choice_label.lower()}"})
                 return
-        self._show_errors({})
-        self.query_one("#step-save", Button).disabled = True
+        self.sending()
         self.run_step(choice, self.query_one("#step-value", Input).value)
 
     def submit(self) -> None:
@@ -122,17 +123,3 @@ class StepDialog(SubmitsOnEnter, ShellDialog[StepResult | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="step-submit")
     def run_step(self, choice: str, value: str) -> None:
         deliver(self, self.dismiss, self.spec.submit(choice, value))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#step-save", Button).disabled = False
-        fields = {self.spec.value_field, self.spec.choice_field}
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in fields:
-            self._show_errors({error.field: error.message})
-        else:
-            self._show_errors({})
-            self.query_one("#step-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#step-error", Static))
