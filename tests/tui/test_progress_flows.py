@@ -77,6 +77,7 @@ async def test_learner_starts_updates_and_completes_a_challenge_then_earns_the_b
         dialog = app.screen
         assert isinstance(dialog, StepDialog)
         await pilot.press(*"150")
+        await settle(pilot)
         assert text_of(app, "#field-percent .form-field--error") == "Percent must be between 0 and 100"
         await pilot.press("backspace", "backspace", "backspace", *"60", "enter")
         await settle(pilot)
@@ -247,8 +248,10 @@ async def test_percent_field_says_what_is_wrong_while_typing(services: Services,
         await pilot.press("u")
         await settle(pilot)
         await pilot.press(*"4x")
+        await settle(pilot)
         assert text_of(app, "#field-percent .form-field--error") == "Percent must be a whole number"
         await pilot.press("backspace")
+        await settle(pilot)
         assert app.screen.query_one("#field-percent").has_class("-invalid") is False
         await pilot.press("ctrl+s")
         await settle(pilot)
