@@ -117,6 +117,9 @@ def test_badge_preview_tells_a_bonus_change_apart_from_gains(services: Services,
     assert preview.summary == "0 learners gain it, 0 lose it, 1 sees the bonus change."
     assert [row.cells for row in preview.rows] == [("Lea Learner", "bonus changes First steps", "1", "60 → 75 (+15)")]
     assert preview.expected_version == 1
+    with pytest.raises(FormErrors) as caught:
+        controller.preview(BadgeForm("first-steps", "Another", "", "points", "5"))
+    assert caught.value.errors == {"code": "A badge with the code first-steps already exists: edit it instead"}
 
 
 def test_filter_keys_cycle_through_every_choice() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.errors import FormErrors
 from domain.models.badges import BadgeDefinition, BadgePreview, ChangeEffect, PreviewLine, RuleType
 from domain.services.badges import BadgeService
 from tui.controllers.choices import Choice, shorten
@@ -164,7 +165,11 @@ class BadgesController:
 
     def preview(self, form: BadgeForm) -> PreviewView:
         """Who would gain or lose the badge; FormErrors names every wrong field."""
-        return PreviewView.of(self._badges.preview(self._principal(), *form.arguments()))
+        preview = self._badges.preview(self._principal(), *form.arguments())
+        if not form.existing and preview.before is not None:
+            # The service would treat it as a change: a new badge must not replace one by accident.
+            raise FormErrors({"code": f"A badge with the code {form.code} already exists: edit it instead"})
+        return PreviewView.of(preview)
 
     def apply(self, form: BadgeForm, expected_version: int | None) -> PreviewView:
         """Save the badge exactly as previewed; Conflict if it changed since the preview."""
