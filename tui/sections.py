@@ -19,7 +19,11 @@ from domain.runtime.container import Services
 from tui.controllers.activity import ActivityController
 from tui.controllers.backups import BackupsController, VerifiedArchives
 from tui.controllers.catalog import CatalogController
+from tui.controllers.badges import BadgesController
+from tui.controllers.challenges import ChallengesController
 from tui.controllers.home import HomeController
+from tui.controllers.leaderboard import LeaderboardController
+from tui.controllers.progress import LearnerFinder, ProgressController
 from tui.controllers.session import PrincipalSource
 from tui.controllers.registrations import RegistrationsController
 from tui.controllers.users import UsersController
@@ -27,8 +31,13 @@ from tui.controllers.workshops import WorkshopsController
 from tui.screens.activity import ActivityScreen
 from tui.screens.backups import BackupsScreen
 from tui.screens.catalog import CatalogScreen
+from tui.screens.badges import BadgesScreen
+from tui.screens.challenges import ChallengesScreen
 from tui.screens.home import HomeScreen
+from tui.screens.leaderboard import LeaderboardScreen
+from tui.screens.progress_learners import LearnerPickerScreen
 from tui.screens.not_available import NotAvailableScreen
+from tui.screens.progress import ProgressScreen
 from tui.screens.users import UsersScreen
 from tui.screens.workshops import WorkshopsScreen
 
@@ -114,11 +123,30 @@ VERIFIED_ARCHIVES = "tui.backups.verified"
 
 
 def backups_screen(context: ShellContext) -> Screen[None]:
-    backups = context.services.backups
-    if backups is None:
-        return NotAvailableScreen("6", "Backups", "Backups of both databases and restore")
     verified = context.services.extras.setdefault(VERIFIED_ARCHIVES, VerifiedArchives())
-    return BackupsScreen(BackupsController(backups, context.principal, verified))
+    return BackupsScreen(BackupsController(context.services.backups, context.principal, verified))
+
+
+def progress_screen(context: ShellContext) -> Screen[None]:
+    """A learner's own progress; for staff, a learner picker leading to the same screen."""
+    services, viewer = context.services, context.last_known()
+
+    def progress_of(learner_id: int | None) -> ProgressScreen:
+        controller = ProgressController(services.scores, services.progress, services.challenges, services.badges,
+                                        context.principal, learner_id)
+        return ProgressScreen(controller, context.last_known)
+
+    if viewer is not None and viewer.role is Role.LEARNER:
+        return progress_of(None)
+    return LearnerPickerScreen(
+        LearnerFinder(services.users, context.principal), context.last_known, open_learner=progress_of,
+        open_challenges=lambda: ChallengesScreen(ChallengesController(services.challenges, context.principal)),
+        open_badges=lambda: BadgesScreen(BadgesController(services.badges, context.principal)),
+    )
+
+
+def leaderboard_screen(context: ShellContext) -> Screen[None]:
+    return LeaderboardScreen(LeaderboardController(context.services.leaderboard, context.principal))
 
 
 HOME_KEY = "1"
@@ -126,8 +154,8 @@ HOME_KEY = "1"
 SECTIONS: tuple[Section, ...] = (
     Section(HOME_KEY, "Home", EVERYONE, "Who you are and what you can open", home_screen),
     Section("2", "Workshops", EVERYONE, "Workshops, registrations and waitlists", workshops_screen),
-    Section("3", "Progress", EVERYONE, "Challenges, progress and badges", None),
-    Section("4", "Leaderboard", EVERYONE, "Ranking by global score", None),
+    Section("3", "Progress", EVERYONE, "Challenges, progress and badges", progress_screen),
+    Section("4", "Leaderboard", EVERYONE, "Ranking by global score", leaderboard_screen),
     Section("5", "Users", ADMINS, "Accounts, roles and passwords", users_screen),
     Section("6", "Backups", ADMINS, "Backups of both databases and restore", backups_screen),
     Section("7", "Activity log", ADMINS, "Who changed what, newest first", activity_screen),

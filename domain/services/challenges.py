@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, FormErrors, NotFound, ValidationError
 from domain.models.paging import Page, PageRequest
@@ -34,28 +36,39 @@ def parse_challenge_form(title: object, description: object, category: object, p
                          difficulty: object, co2_kg: object = None, co2_source: object = None,
                          is_active: object = True) -> ChallengeDraft:
     """Validate a challenge form; FormErrors lists every wrong field at once."""
-    values = collect({
-        "title": lambda: validation.text(title, "title", "Title", TITLE_MIN, TITLE_MAX),
-        "description": lambda: validation.text(
-            "" if description is None else description, "description", "Description", 0, DESCRIPTION_MAX,
-            multiline=True),
-        "category": lambda: choice(category, Category, "category", "Category"),
-        "points": lambda: validation.integer(points, "points", "Points", POINTS_MIN, POINTS_MAX),
-        "difficulty": lambda: choice(difficulty, Difficulty, "difficulty", "Difficulty"),
-        "co2_kg": lambda: decimal_amount(co2_kg, "co2_kg", "Estimated kg CO2", CO2_MAX),
-        "co2_source": lambda: validation.text(
-            "" if co2_source is None else co2_source, "co2_source", "Source", 0, CO2_SOURCE_MAX) or None,
-        "is_active": lambda: flag(is_active, "is_active", "Active"),
-    })
     errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    try:
+        values = collect({
+            "title": lambda: validation.text(title, "title", "Title", TITLE_MIN, TITLE_MAX),
+            "description": lambda: validation.text(
+                "" if description is None else description, "description", "Description", 0, DESCRIPTION_MAX,
+                multiline=True),
+            "category": lambda: choice(category, Category, "category", "Category"),
+            "points": lambda: validation.integer(points, "points", "Points", POINTS_MIN, POINTS_MAX),
+            "difficulty": lambda: choice(difficulty, Difficulty, "difficulty", "Difficulty"),
+            "co2_kg": lambda: decimal_amount(co2_kg, "co2_kg", "Estimated kg CO2", CO2_MAX),
+            "co2_source": lambda: validation.text(
+                "" if co2_source is None else co2_source, "co2_source", "Source", 0, CO2_SOURCE_MAX) or None,
+            "is_active": lambda: flag(is_active, "is_active", "Active"),
+        })
+    except FormErrors as exc:
+        errors.update(exc.errors)
     # An estimate is only worth showing with where it comes from, and a source alone says nothing.
-    if values["co2_kg"] is not None and values["co2_source"] is None:
-        errors["co2_source"] = "Say where the CO2 estimate comes from"
-    if values["co2_kg"] is None and values["co2_source"] is not None:
-        errors["co2_kg"] = "Enter the estimate for this source, or clear the source"
+    # Checked even when other fields are wrong, so the form shows every error at once.
+    if "co2_kg" not in errors and "co2_source" not in errors:
+        if _given(co2_kg) and not _given(co2_source):
+            errors["co2_source"] = "Say where the CO2 estimate comes from"
+        if _given(co2_source) and not _given(co2_kg):
+            errors["co2_kg"] = "Enter the estimate for this source, or clear the source"
     if errors:
         raise FormErrors(errors)
     return ChallengeDraft(**values)
+
+
+def _given(value: object) -> bool:
+    """Whether an optional form value was filled in (blank text counts as not given)."""
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 class ChallengeService:

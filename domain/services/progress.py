@@ -210,5 +210,5 @@ class ProgressService:
         """Write the step to `progress_events` and re-check the learner's badges; replay-safe."""
         step_id = event_id(record.id)
         payload = record.payload
-        self._events.put(step_id, payload)
+        self._events.put(step_id, payload, seq=record.id)
         self._badges.evaluate_learner(payload["user_id"], at=payload["at"], trigger=step_id)

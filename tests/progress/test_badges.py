@@ -101,6 +101,16 @@ def test_manual_award_and_revoke_need_staff_and_a_reason(services, learner, trai
     assert states == [AwardState.ACTIVE, AwardState.REVOKED]
 
 
+def test_revoked_award_reads_back_when_it_was_revoked(services, learner, trainer, make_badge):
+    make_badge("helper", "points", 10_000, bonus=40)
+    services.badges.award(trainer, "helper", learner.user_id, "Ran the repair workshop")
+    revoked_at = (NOW + timedelta(hours=2)).replace(microsecond=0)
+    at(services, revoked_at).badges.revoke(trainer, "helper", learner.user_id, "Given by mistake")
+    [held] = services.badges.awards_for(learner, learner.user_id)
+    assert held.state is AwardState.REVOKED
+    assert held.award.revoked_at == revoked_at and held.award.revoked_at.tzinfo is not None
+
+
 def test_revoked_badge_is_not_awarded_again_by_the_rules(services, learner, trainer, make_challenge, make_badge):
     make_badge("first-steps", "challenges_completed", 1, bonus=10)
     _complete(services, learner, make_challenge().id)

@@ -34,6 +34,13 @@ def test_co2_estimate_needs_its_source_and_a_source_needs_an_estimate(services, 
     assert created.co2_kg == Decimal("12.50") and created.points == 50 and created.category is Category.MOBILITY
 
 
+def test_missing_co2_source_is_reported_with_the_other_field_errors(services, admin):
+    with pytest.raises(FormErrors) as caught:
+        services.challenges.create(admin, "ab", "", "", 2000, "easy", co2_kg="12,5", co2_source="")
+    assert set(caught.value.errors) == {"title", "category", "points", "co2_source"}
+    assert caught.value.errors["co2_source"] == "Say where the CO2 estimate comes from"
+
+
 def test_points_outside_range_and_duplicate_titles_are_refused_inline(services, admin, make_challenge):
     make_challenge(title="Compost at home")
     for points in (1001, -5, "12.5", True):

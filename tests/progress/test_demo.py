@@ -15,8 +15,11 @@ def test_demo_seeds_challenges_badges_progress_and_awards(services):
     assert {b.rule.type.value for b in services.badges.list_badges(SYSTEM)} == {
         "challenges_completed", "points", "workshops_attended", "streak_days"}
     awards = Counter(d["badge_code"] for d in services.db["badge_awards"].find({}))
-    # workshop-regular: one by the rule (a learner attended two demo workshops), one given by hand.
-    assert awards["first-steps"] >= 5 and awards["steady-streak"] == 1 and awards["workshop-regular"] == 2
+    assert awards["first-steps"] >= 5 and awards["steady-streak"] == 1
+    # One "workshop regular" is given by hand; the workshops demo's attendance earns the others.
+    regulars = list(services.db["badge_awards"].find({"badge_code": "workshop-regular"}))
+    assert [d["manual"] for d in regulars].count(True) == 1
+    assert all(d["evidence"]["value"] >= 2 for d in regulars if not d["manual"])
     assert services.relay.pending() == []
     board = services.leaderboard.page(SYSTEM, PageRequest(1, 12))
     assert board.total == 12 and board.rows[0].score.total > board.rows[-1].score.total

@@ -140,3 +140,14 @@ def test_staff_may_see_any_learner_but_do_not_take_challenges_themselves(service
         services.progress.start(trainer, challenge.id)
     with pytest.raises(NotFound):
         services.progress.record(trainer, trainer.user_id, challenge.id, 10)
+
+
+def test_timeline_keeps_the_order_of_steps_taken_at_the_same_instant(services, learner, make_challenge):
+    # The test clock never moves: every step has the same time, so only the order of the steps
+    # tells them apart, past the ninth one too.
+    challenge = make_challenge()
+    services.progress.start(learner, challenge.id)
+    for percent in range(1, 12):
+        services.progress.update(learner, challenge.id, percent)
+    timeline = services.scores.user_progress(learner, learner.user_id).timeline.items
+    assert [entry.percent for entry in timeline] == list(range(11, -1, -1))

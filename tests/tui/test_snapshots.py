@@ -53,8 +53,7 @@ def test_login_screen_with_the_generic_error(snap_compare, services: Services, a
 
 def test_home_for_an_admin(snap_compare, services: Services, admin: Principal) -> None:
     """Home after login: header "Home — Ada Admin · admin", "Ada Admin <admin@example.org> · Sunday
-    22 November 2026", the admin role line, and the seven sections with their digits (Workshops with
-    its summary; Progress and Leaderboard "not available yet"), the first one highlighted."""
+    22 November 2026", the admin role line, and the seven sections with their digits (each with its summary), the first one highlighted."""
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=as_admin)
 
 
@@ -84,7 +83,7 @@ def test_users_screen(snap_compare, services: Services, admin: Principal) -> Non
 def test_help_on_the_users_screen(snap_compare, services: Services, admin: Principal) -> None:
     """Help over Users at 80x24: "Keys — Users"; left, the screen's keys (New, Role, Deactivate,
     Password, Search, and Previous/Next page greyed "not now"); right, the global keys (Help, Back,
-    Log out, Quit, Command palette) and the seven sections, three of them "not available yet"."""
+    Log out, Quit, Command palette) and the seven sections with their summaries."""
 
     async def open_help(pilot: Pilot[None]) -> None:
         await log_in(pilot, "admin@example.org")

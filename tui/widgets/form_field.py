@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static, Switch, TextArea
 
 
 class FormField(Widget):
-    """Label, control (an Input or a Select) and the error the last submission found for it."""
+    """Label, control (an Input, Select, TextArea or Switch) and the error the last submission found for it."""
 
     DEFAULT_CSS = """
     FormField {
@@ -19,7 +19,8 @@ class FormField(Widget):
 
         & > .form-field--row { height: auto; }
         & .form-field--label { width: 14; color: $text-muted; }
-        & Input, & Select { width: 1fr; }
+        & Input, & Select, & TextArea { width: 1fr; }
+        & TextArea { height: 3; }
         & > .form-field--error { display: none; color: $text-error; padding-left: 14; }
 
         &.-invalid > .form-field--error { display: block; }
@@ -27,7 +28,7 @@ class FormField(Widget):
     }
     """
 
-    def __init__(self, label: str, field: str, control: Input | Select[str]) -> None:
+    def __init__(self, label: str, field: str, control: Input | Select[str] | TextArea | Switch) -> None:
         super().__init__(id=f"field-{field}")
         self.label = label
         self.field = field
@@ -41,9 +42,13 @@ class FormField(Widget):
 
     @property
     def value(self) -> str:
-        """The control's value as text ("" for an empty select)."""
+        """The control's value as text ("" for an empty select, "yes" or "no" for a switch)."""
         if isinstance(self.control, Select):
             return "" if self.control.value is Select.NULL else str(self.control.value)
+        if isinstance(self.control, TextArea):
+            return self.control.text
+        if isinstance(self.control, Switch):
+            return "yes" if self.control.value else "no"
         return self.control.value
 
     def set_error(self, message: str | None) -> None:

@@ -177,7 +177,9 @@ def _award(doc: dict[str, Any]) -> BadgeAward:
         evidence=dict(doc.get("evidence") or {}),
         manual=doc["manual"],
         reason=doc.get("reason"),
-        revoked_at=doc.get("revoked_at"),
+        # nx-27017 stores a date given to `$set` as text: the revocation time is read from its
+        # integer copy instead (revoke() sets counts_until_ms to it), which both servers keep exactly.
+        revoked_at=from_epoch_ms(doc["counts_until_ms"]) if doc.get("revoked_at") is not None else None,
         revoked_by=doc.get("revoked_by"),
         revoke_reason=doc.get("revoke_reason"),
         revoked_by_rule=bool(doc.get("revoked_by_rule", False)),

@@ -37,6 +37,9 @@ VALIDATOR: dict[str, Any] = {
             "day": {"bsonType": "string", "minLength": 10, "maxLength": 10},
             "reason": {"bsonType": ["string", "null"], "maxLength": 300},
             "category": {"enum": [c.value for c in Category]},
+            # The outbox record's id: orders steps taken at the same instant (`_id` is text,
+            # so "progress:10" would sort before "progress:9").
+            "seq": {"bsonType": ["int", "long"], "minimum": 1},
         },
     }
 }
@@ -92,11 +95,13 @@ class ProgressEventRepository:
     def __init__(self, db: Database) -> None:
         self.collection = db[SPEC.name]
 
-    def put(self, event_id: str, document: dict[str, Any]) -> None:
-        """Write the step `event_id`; writing it again leaves one identical document."""
+    def put(self, event_id: str, document: dict[str, Any], seq: int | None = None) -> None:
+        """Write the step `event_id` (`seq` orders it among steps of the same instant); writing it
+        again leaves one identical document."""
         # The replacement names its `_id`: nx-27017's upsert ignores the filter's and would
         # insert a second document under a fresh ObjectId on every replay.
-        doc = validate({k: v for k, v in document.items() if k != "_id"}, VALIDATOR)
+        doc = validate({**{k: v for k, v in document.items() if k != "_id"},
+                        **({"seq": seq} if seq is not None else {})}, VALIDATOR)
         self.collection.replace_one({"_id": event_id}, {"_id": event_id, **doc}, upsert=True)
 
     def put_many(self, documents: list[tuple[str, dict[str, Any]]]) -> int:
@@ -115,7 +120,7 @@ class ProgressEventRepository:
         counted = list(self.collection.aggregate([match, {"$count": "n"}]))
         total = counted[0]["n"] if counted else 0
         docs = self.collection.aggregate(
-            [match, {"$sort": {"at": -1, "_id": -1}}, {"$skip": page.offset}, {"$limit": page.size}]
+            [match, {"$sort": {"at": -1, "seq": -1, "_id": -1}}, {"$skip": page.offset}, {"$limit": page.size}]
         )
         return Page([_event(d) for d in docs], total, page)
 

@@ -1,0 +1,101 @@
+"""The leaderboard as its screen sees it: a ranked page, the viewer's own line, the filters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from domain.models.paging import PageRequest
+from domain.models.progress import Category
+from domain.models.scores import LeaderboardPage, LeaderboardRow, Period
+from domain.services.leaderboard import LeaderboardService
+from tui.controllers.choices import Choice, shorten
+from tui.controllers.paging import PageInfo
+from tui.controllers.session import PrincipalSource
+
+PAGE_SIZE = 50
+COLUMNS = ("Rank", "Learner", "Score", "Challenges + badges + workshops", "Done")
+
+# Blank means every category.
+CATEGORY_CHOICES = tuple(Choice(c.value, c.value) for c in Category)
+PERIOD_CHOICES = tuple(Choice(p.value, p.label) for p in Period)
+NOT_RANKED = "Trainers and admins are not ranked: the board lists learners only."
+
+
+@dataclass(frozen=True)
+class RankLine:
+    """One learner's place on the board."""
+
+    rank: int
+    user_id: int
+    is_viewer: bool
+    cells: tuple[str, ...]
+
+    @classmethod
+    def of(cls, row: LeaderboardRow) -> RankLine:
+        score = row.score
+        compact = f"{score.challenge_points} + {score.badge_points} + {score.workshop_points}"
+        name = f"{shorten(row.display_name, 24)} (you)" if row.is_viewer else shorten(row.display_name, 24)
+        cells = (str(row.rank), name, str(score.total), compact, str(row.completed))
+        return cls(row.rank, row.user_id, row.is_viewer, cells)
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    """A page of the ranking, the viewer's own line, and the filters that produced them."""
+
+    rows: tuple[RankLine, ...]
+    info: PageInfo
+    viewer_line: str
+    viewer_on_page: bool
+    hide_names: bool
+    category: str
+    period: str
+
+
+def _page_info(page: LeaderboardPage) -> PageInfo:
+    number, pages = page.request.number, page.pages
+    learners = "learner" if page.total == 1 else "learners"
+    return PageInfo(number, pages, page.total, number < pages, number > 1,
+                    f"Page {number} of {pages} · {page.total} {learners}")
+
+
+def _viewer_line(page: LeaderboardPage) -> str:
+    viewer = page.viewer
+    if viewer is None:
+        return NOT_RANKED
+    completed = f"{viewer.completed} challenge{'' if viewer.completed == 1 else 's'} completed"
+    return f"You: #{viewer.rank} of {page.total} · {viewer.score.describe()} · {completed}"
+
+
+def cycle(choices: Sequence[Choice], current: str, blank: bool) -> str:
+    """The value after `current` in `choices` (with "" first when a blank choice is allowed)."""
+    values = ([""] if blank else []) + [c.value for c in choices]
+    position = values.index(current) if current in values else -1
+    return values[(position + 1) % len(values)]
+
+
+class LeaderboardController:
+    """Reads ranked pages and remembers the viewer's privacy switch."""
+
+    def __init__(self, leaderboard: LeaderboardService, principal: PrincipalSource,
+                 page_size: int = PAGE_SIZE) -> None:
+        self._leaderboard = leaderboard
+        self._principal = principal
+        self._page_size = page_size
+
+    def page(self, number: int, category: str = "", period: str = Period.ALL_TIME.value) -> LeaderboardView:
+        who = self._principal()
+        result = self._leaderboard.page(who, PageRequest(number, self._page_size), category or None, period)
+        if not result.rows and number > result.pages:
+            result = self._leaderboard.page(who, PageRequest(result.pages, self._page_size), category or None, period)
+        rows = tuple(RankLine.of(r) for r in result.rows)
+        return LeaderboardView(
+            rows=rows, info=_page_info(result), viewer_line=_viewer_line(result),
+            viewer_on_page=any(r.is_viewer for r in rows), hide_names=result.hide_names,
+            category=result.category.value if result.category else "", period=result.period.value,
+        )
+
+    def set_hide_names(self, hide: bool) -> bool:
+        """Remember whether other learners' names are hidden for this user; returns the stored value."""
+        return self._leaderboard.set_hide_names(self._principal(), hide)

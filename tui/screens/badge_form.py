@@ -1,0 +1,87 @@
+"""The form to create a badge or change its rule; submitting it asks for a preview, not a save."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Select, Static, Switch
+
+from tui.controllers.badges import RULE_CHOICES, BadgeForm, BadgesController, PreviewView
+from tui.controllers.challenges import CATEGORY_CHOICES
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
+
+TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
+
+
+class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
+    """Dismissed with the typed form and its preview, or None when cancelled."""
+
+    CSS_PATH = "../styles/progress.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "preview", "Preview"),
+        Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
+    ]
+    SUBMIT_FIELD = "badge-validity"
+    SUBMIT_BUTTON = "badge-preview"
+    ERROR_LINE = "badge-error"
+
+    def __init__(self, controller: BadgesController, form: BadgeForm) -> None:
+        super().__init__()
+        self.controller = controller
+        self.initial = form
+
+    def compose(self) -> ComposeResult:
+        form = self.initial
+        title = f"Change the badge {form.name}" if form.existing else "New badge"
+        with VerticalScroll(classes="dialog", id="badge-form"):
+            yield Static(title, classes="dialog-title", markup=False)
+            yield FormField("Code", "code", Input(form.code, id="badge-code", placeholder="e.g. energy-saver",
+                                                  compact=True, disabled=form.existing))
+            yield FormField("Name", "name", Input(form.name, id="badge-name", compact=True))
+            yield FormField("Description", "description", Input(form.description, id="badge-description",
+                                                                placeholder="optional", compact=True))
+            yield FormField("Rule", "rule_type", Select[str](
+                [(c.label, c.value) for c in RULE_CHOICES], value=form.rule_type, allow_blank=False,
+                id="badge-rule", compact=True))
+            yield FormField("At least", "threshold", Input(form.threshold, id="badge-threshold",
+                                                           placeholder="the rule's threshold", compact=True))
+            yield FormField("Category", "category", Select[str](
+                [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="any category",
+                value=form.category or Select.NULL, id="badge-category", compact=True))
+            yield FormField("Bonus points", "bonus_points", Input(form.bonus_points, id="badge-bonus",
+                                                                  placeholder="0 to 1000", compact=True))
+            yield FormField("Valid for days", "validity_days", Input(form.validity_days, id="badge-validity",
+                                                                     placeholder="blank: never expires",
+                                                                     compact=True))
+            yield FormField("Active", "active", Switch(form.active, id="badge-active", animate=False))
+            yield Static("", id="badge-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Preview (ctrl+s)", id="badge-preview", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="badge-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#badge-name" if self.initial.existing else "#badge-code", Input).focus()
+
+    @on(Button.Pressed, "#badge-preview")
+    def action_preview(self) -> None:
+        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+        form = BadgeForm(**values, active=self.query_one("#badge-active", Switch).value,
+                         existing=self.initial.existing)
+        self.sending()
+        self.preview(form)
+
+    def submit(self) -> None:
+        self.action_preview()
+
+    @on(Button.Pressed, "#badge-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="badge-preview")
+    def preview(self, form: BadgeForm) -> None:
+        deliver(self, self.dismiss, (form, self.controller.preview(form)))

@@ -1,0 +1,96 @@
+"""The form to create or edit a challenge, with each field's error shown under it."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Input, Select, Static, Switch, TextArea
+
+from tui.controllers.challenges import (
+    CATEGORY_CHOICES,
+    DIFFICULTY_CHOICES,
+    ChallengeForm,
+    ChallengeRow,
+    ChallengesController,
+)
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
+
+TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
+
+
+class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
+    """Dismissed with the saved challenge's row, or None when cancelled."""
+
+    CSS_PATH = "../styles/progress.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
+    ]
+    SUBMIT_FIELD = "challenge-co2-source"
+    SUBMIT_BUTTON = "challenge-save"
+    ERROR_LINE = "challenge-error"
+
+    def __init__(self, controller: ChallengesController, challenge_id: int | None, form: ChallengeForm) -> None:
+        super().__init__()
+        self.controller = controller
+        self.challenge_id = challenge_id
+        self.initial = form
+
+    def compose(self) -> ComposeResult:
+        form = self.initial
+        title = "New challenge" if self.challenge_id is None else f"Edit “{form.title}”"
+        with VerticalScroll(classes="dialog", id="challenge-form"):
+            yield Static(title, classes="dialog-title", markup=False)
+            yield FormField("Title", "title", Input(form.title, id="challenge-title", placeholder="3 to 120 characters",
+                                                    compact=True))
+            yield FormField("Description", "description",
+                            TextArea(form.description, id="challenge-description", compact=True,
+                                     placeholder="optional, up to 2000 characters"))
+            yield FormField("Category", "category", Select[str](
+                [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="choose a category",
+                value=form.category or Select.NULL, id="challenge-category", compact=True))
+            yield FormField("Points", "points", Input(form.points, id="challenge-points", placeholder="1 to 1000",
+                                                      compact=True))
+            yield FormField("Difficulty", "difficulty", Select[str](
+                [(d.label, d.value) for d in DIFFICULTY_CHOICES], value=form.difficulty, allow_blank=False,
+                id="challenge-difficulty", compact=True))
+            yield FormField("CO2 saved, kg", "co2_kg", Input(form.co2_kg, id="challenge-co2",
+                                                             placeholder="optional, e.g. 12.5", compact=True))
+            yield FormField("CO2 source", "co2_source", Input(form.co2_source, id="challenge-co2-source",
+                                                             placeholder="where the estimate comes from",
+                                                             compact=True))
+            yield FormField("Active", "is_active", Switch(form.is_active, id="challenge-active", animate=False))
+            yield Static("", id="challenge-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="challenge-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="challenge-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#challenge-title", Input).focus()
+
+    @on(Button.Pressed, "#challenge-save")
+    def action_save(self) -> None:
+        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+        form = ChallengeForm(
+            title=values["title"], description=values["description"], category=values["category"],
+            points=values["points"], difficulty=values["difficulty"], co2_kg=values["co2_kg"],
+            co2_source=values["co2_source"], is_active=self.query_one("#challenge-active", Switch).value,
+        )
+        self.sending()
+        self.save(form)
+
+    def submit(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#challenge-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="challenge-save")
+    def save(self, form: ChallengeForm) -> None:
+        deliver(self, self.dismiss, self.controller.save(self.challenge_id, form))

@@ -1,0 +1,176 @@
+"""Challenges (staff): the catalogue a page at a time, filters, create, edit, activate/deactivate."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Input, Select, Static
+
+from tui.controllers.challenges import (
+    ACTIVE_CHOICES,
+    CATEGORY_CHOICES,
+    COLUMNS,
+    ChallengeForm,
+    ChallengeRow,
+    ChallengesController,
+    ChallengesPage,
+)
+from tui.screens.base import deliver
+from tui.screens.challenge_form import ChallengeFormDialog
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.widgets.shell_footer import ShellFooter
+
+NUMERIC_COLUMNS = {2, 4}
+
+
+class ChallengesScreen(PagedListScreen):
+    """The challenge table; every change goes through the controller, then the page reloads."""
+
+    TITLE = "Challenges"
+    CSS_PATH = "../styles/progress.tcss"
+    TABLE_ID = "challenges-table"
+    PAGE_LABEL_ID = "challenges-page"
+    PAGE_GROUP = "challenges-page"
+    AUTO_FOCUS = "#challenges-table"
+
+    BINDINGS = [
+        Binding("n", "new_challenge", "New", id="challenges-new"),
+        Binding("e", "edit_challenge", "Edit", id="challenges-edit"),
+        Binding("t", "toggle_active", "Active on/off", id="challenges-toggle"),
+        Binding("slash", "search", "Search", show=False, id="challenges-search"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: ChallengesController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.view: ChallengesPage | None = None
+        self.search = ""
+        self.category = ""
+        self.active = ""
+        self._keep_cursor_on: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Input(id="challenges-search", placeholder="/ search title, enter", compact=True)
+            yield Select[str]([(c.label, c.value) for c in CATEGORY_CHOICES], prompt="all categories",
+                              id="challenges-category", compact=True)
+            yield Select[str]([(c.label, c.value) for c in ACTIVE_CHOICES], prompt="active or not",
+                              id="challenges-active", compact=True)
+            yield Static("", id="challenges-page", classes="list-page")
+        yield DataTable(id="challenges-table", cursor_type="row", zebra_stripes=True)
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="challenges-page")
+    def fetch(self, number: int) -> None:
+        deliver(self, self.show_page, self.controller.page(number, self.search, self.category, self.active))
+
+    def show_page(self, view: ChallengesPage) -> None:
+        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
+        self.view = view
+        table = self.table
+        table.clear()
+        for row in view.rows:
+            cells = [Text(cell, justify="right" if i in NUMERIC_COLUMNS else "left") for i, cell in enumerate(row.cells)]
+            table.add_row(*cells, key=str(row.challenge_id))
+        ids = [row.challenge_id for row in view.rows]
+        if selected in ids:
+            table.move_cursor(row=ids.index(selected))
+        self._keep_cursor_on = None
+        self.page_loaded(view.info)
+
+    # -- selection and filters ---------------------------------------------------------------
+
+    @property
+    def selected(self) -> ChallengeRow | None:
+        """The challenge under the table's cursor."""
+        if self.view is None or not self.view.rows:
+            return None
+        index = self.table.cursor_row
+        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+
+    def _selected_id(self) -> int | None:
+        row = self.selected
+        return row.challenge_id if row else None
+
+    @on(DataTable.RowHighlighted, "#challenges-table")
+    def _row_changed(self) -> None:
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit_challenge", "toggle_active"):
+            return self.selected is not None or None
+        return super().check_action(action, parameters)
+
+    def action_search(self) -> None:
+        self.query_one("#challenges-search", Input).focus()
+
+    @on(Input.Submitted, "#challenges-search")
+    def _apply_search(self, event: Input.Submitted) -> None:
+        self.search = event.value.strip()
+        self._filters_changed()
+        self.table.focus()
+
+    @on(Select.Changed, "#challenges-category")
+    def _apply_category(self, event: Select.Changed) -> None:
+        self.category = "" if event.value is Select.NULL else str(event.value)
+        self._filters_changed()
+
+    @on(Select.Changed, "#challenges-active")
+    def _apply_active(self, event: Select.Changed) -> None:
+        self.active = "" if event.value is Select.NULL else str(event.value)
+        self._filters_changed()
+
+    def _filters_changed(self) -> None:
+        self.page_number = 1
+        self.reload()
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def action_new_challenge(self) -> None:
+        self._open_form(None, ChallengeForm())
+
+    def action_edit_challenge(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.load_form(row.challenge_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="challenges-form")
+    def load_form(self, challenge_id: int) -> None:
+        deliver(self, self._open_form, challenge_id, self.controller.form(challenge_id))
+
+    def _open_form(self, challenge_id: int | None, form: ChallengeForm) -> None:
+        def saved(row: ChallengeRow | None) -> None:
+            if row is not None:
+                verb = "Created" if challenge_id is None else "Saved"
+                self.notify(f"{verb} “{row.title}”.", title="Challenges")
+                self._keep_cursor_on = row.challenge_id
+                self.reload()
+
+        self.app.push_screen(ChallengeFormDialog(self.controller, challenge_id, form), saved)
+
+    def action_toggle_active(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.toggle(row.challenge_id, not row.active)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="challenges-change")
+    def toggle(self, challenge_id: int, active: bool) -> None:
+        deliver(self, self._toggled, self.controller.set_active(challenge_id, active))
+
+    def _toggled(self, row: ChallengeRow) -> None:
+        state = "active: learners can take it" if row.active else "inactive: learners no longer see it"
+        self.notify(f"“{row.title}” is {state}.", title="Challenges")
+        self._keep_cursor_on = row.challenge_id
+        self.reload()

@@ -1,0 +1,143 @@
+"""Leaderboard: learners ranked by global score, filtered by category and period, names hideable.
+
+A learner's own line stays pinned under the table whatever the page, so their rank is
+always in view.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Header, Select, Static
+
+from domain.models.scores import Period
+from tui.controllers.leaderboard import (
+    CATEGORY_CHOICES,
+    COLUMNS,
+    PERIOD_CHOICES,
+    LeaderboardController,
+    LeaderboardView,
+    RankLine,
+    cycle,
+)
+from tui.screens.base import deliver
+from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.widgets.shell_footer import ShellFooter
+
+NUMERIC_COLUMNS = {0, 2, 4}
+
+
+class LeaderboardScreen(PagedListScreen):
+    """The ranking a page at a time; `h` hides other learners' names and is remembered."""
+
+    TITLE = "Leaderboard"
+    CSS_PATH = "../styles/progress.tcss"
+    TABLE_ID = "leaderboard-table"
+    PAGE_LABEL_ID = "leaderboard-page"
+    PAGE_GROUP = "leaderboard-page"
+    AUTO_FOCUS = "#leaderboard-table"
+
+    # `h` says what it will do: one of the two is shown, depending on the current setting.
+    BINDINGS = [
+        Binding("h", "hide_names(True)", "Hide names", id="leaderboard-hide"),
+        Binding("h", "hide_names(False)", "Show names", id="leaderboard-show"),
+        Binding("c", "next_category", "Category", id="leaderboard-category"),
+        Binding("p", "next_period", "Period", id="leaderboard-period"),
+        *PAGE_BINDINGS,
+    ]
+
+    def __init__(self, controller: LeaderboardController) -> None:
+        super().__init__()
+        self.controller = controller
+        self.view: LeaderboardView | None = None
+        self.category = ""
+        self.period = Period.ALL_TIME.value
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(classes="list-toolbar"):
+            yield Select[str]([(c.label, c.value) for c in CATEGORY_CHOICES], prompt="c: all categories",
+                              id="leaderboard-category-filter", compact=True)
+            yield Select[str]([(c.label, c.value) for c in PERIOD_CHOICES], value=self.period, allow_blank=False,
+                              id="leaderboard-period-filter", compact=True)
+            yield Static("", id="leaderboard-page", classes="list-page")
+        yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="leaderboard-you", markup=False)
+        yield ShellFooter()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*COLUMNS)
+        self.table.focus()
+        self.reload()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-page")
+    def fetch(self, number: int) -> None:
+        deliver(self, self.show_page, self.controller.page(number, self.category, self.period))
+
+    def show_page(self, view: LeaderboardView) -> None:
+        self.view = view
+        table = self.table
+        table.clear()
+        for line in view.rows:
+            table.add_row(*_cells(line), key=str(line.user_id))
+        self.query_one("#leaderboard-you", Static).update(view.viewer_line)
+        self.page_loaded(view.info)
+
+    # -- filters and privacy -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hide_names":
+            if self.view is None:
+                # Until the first page says what is stored, "Hide names" is shown, greyed.
+                return None if parameters == (True,) else False
+            return parameters == (not self.view.hide_names,)
+        return super().check_action(action, parameters)
+
+    def action_hide_names(self, hide: bool) -> None:
+        self.remember_hide_names(hide)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-privacy")
+    def remember_hide_names(self, hide: bool) -> None:
+        deliver(self, self._privacy_changed, self.controller.set_hide_names(hide))
+
+    def _privacy_changed(self, hidden: bool) -> None:
+        said = "hidden" if hidden else "shown"
+        self.notify(f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
+        self.reload()
+
+    def action_next_category(self) -> None:
+        value = cycle(CATEGORY_CHOICES, self.category, blank=True)
+        self.query_one("#leaderboard-category-filter", Select).value = value or Select.NULL
+
+    def action_next_period(self) -> None:
+        self.query_one("#leaderboard-period-filter", Select).value = cycle(PERIOD_CHOICES, self.period, blank=False)
+
+    @on(Select.Changed, "#leaderboard-category-filter")
+    def _category_changed(self, event: Select.Changed) -> None:
+        value = "" if event.value is Select.NULL else str(event.value)
+        if value != self.category:
+            self.category = value
+            self._filters_changed()
+
+    @on(Select.Changed, "#leaderboard-period-filter")
+    def _period_changed(self, event: Select.Changed) -> None:
+        value = str(event.value)
+        if event.value is not Select.NULL and value != self.period:
+            self.period = value
+            self._filters_changed()
+
+    def _filters_changed(self) -> None:
+        self.page_number = 1
+        self.reload()
+
+
+def _cells(line: RankLine) -> tuple[Text, ...]:
+    # The viewer's own row stands out even without colour: bold, and "(you)" after the name.
+    style = "bold" if line.is_viewer else ""
+    return tuple(Text(cell, style=style, justify="right" if i in NUMERIC_COLUMNS else "left")
+                 for i, cell in enumerate(line.cells))

@@ -1,0 +1,125 @@
+"""A small form for one progress or badge step: an optional choice, one value, and its errors inline.
+
+Used for "update %" and "record %" (challenge + percent), "reset" (reason), "award" and
+"revoke" (badge + reason). The dialog runs the step itself, so the service's refusals
+show under the field they concern; it is dismissed with the step's result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Select, Static
+
+from tui.controllers.choices import Choice
+from tui.controllers.progress import StepResult
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
+from tui.widgets.rule_validator import RuleValidator
+
+
+@dataclass(frozen=True)
+class StepForm:
+    """What a step dialog asks, and what it does with the answer (`submit` runs in a worker)."""
+
+    title: str
+    intro: str
+    submit: Callable[[str, str], StepResult]
+    value_label: str
+    # The service's field names, so its errors land under the right control.
+    value_field: str
+    value_placeholder: str = ""
+    check: Callable[[str], str | None] | None = None
+    choice_label: str = ""
+    choice_field: str = ""
+    # Loaded in a worker when the dialog opens; None when there is nothing to choose.
+    choices: Callable[[], Sequence[Choice]] | None = None
+    selected: str | None = None
+    submit_label: str = "Save"
+
+
+class StepDialog(FormDialog[StepResult | None]):
+    """Dismissed with the step's result, or None when cancelled."""
+
+    CSS_PATH = "../styles/progress.tcss"
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
+    ]
+    SUBMIT_FIELD = "step-value"
+    SUBMIT_BUTTON = "step-save"
+    ERROR_LINE = "step-error"
+
+    def __init__(self, spec: StepForm) -> None:
+        super().__init__()
+        self.spec = spec
+
+    def compose(self) -> ComposeResult:
+        form = self.spec
+        with Vertical(classes="dialog", id="step-dialog"):
+            yield Static(form.title, classes="dialog-title", markup=False)
+            yield Static(form.intro, id="step-intro", markup=False)
+            if form.choices is not None:
+                yield FormField(form.choice_label, form.choice_field,
+                                Select[str]([], prompt="Loading…", id="step-choice", compact=True))
+            validators = [RuleValidator(form.check)] if form.check else None
+            yield FormField(form.value_label, form.value_field,
+                            Input(id="step-value", placeholder=form.value_placeholder, compact=True,
+                                  validators=validators, validate_on=["changed"]))
+            yield Static("", id="step-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{form.submit_label} (ctrl+s)", id="step-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="step-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        if self.spec.choices is not None:
+            self.load_choices()
+        self.query_one("#step-value", Input).focus()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="step-choices")
+    def load_choices(self) -> None:
+        assert self.spec.choices is not None
+        deliver(self, self._show_choices, self.spec.choices())
+
+    def _show_choices(self, choices: Sequence[Choice]) -> None:
+        select = self.query_one("#step-choice", Select)
+        select.set_options((choice.label, choice.value) for choice in choices)
+        select.prompt = "Choose…" if choices else "Nothing to choose"
+        if self.spec.selected in {choice.value for choice in choices}:
+            select.value = self.spec.selected
+
+    @on(Input.Changed, "#step-value")
+    def _check_as_typed(self, event: Input.Changed) -> None:
+        # Said while typing, with the service's own message; an empty field waits for the submit.
+        result = event.validation_result
+        message = None if result is None or result.is_valid or not event.value else result.failure_descriptions[0]
+        self.query_one(f"#field-{self.spec.value_field}", FormField).set_error(message)
+
+    @on(Button.Pressed, "#step-save")
+    def action_save(self) -> None:
+        choice = ""
+        if self.spec.choices is not None:
+            choice = self.query_one(f"#field-{self.spec.choice_field}", FormField).value
+            if not choice:
+                self.show_field_errors({self.spec.choice_field: f"Choose the {self.spec.choice_label.lower()}"})
+                return
+        self.sending()
+        self.run_step(choice, self.query_one("#step-value", Input).value)
+
+    def submit(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#step-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="step-submit")
+    def run_step(self, choice: str, value: str) -> None:
+        deliver(self, self.dismiss, self.spec.submit(choice, value))
