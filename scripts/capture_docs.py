@@ -10,6 +10,7 @@ docs/screenshots/. Usage: .venv/bin/python scripts/capture_docs.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import subprocess
@@ -30,8 +31,9 @@ SKILLHUB = Path(sys.executable).parent / "skillhub"
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     """Run `skillhub ARGS` and return what a person would see (stdout then stderr)."""
-    result = subprocess.run([str(SKILLHUB), *args], env=env, input=stdin, capture_output=True, text=True, cwd=ROOT)
-    shown = f"$ skillhub {' '.join(args)}\n{result.stdout}{result.stderr}"
+    result = subprocess.run([str(SKILLHUB), *args], env=env, input=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    shown = f"$ skillhub {' '.join(args)}\n{result.stdout}"
     if result.returncode:
         shown += f"(exit status {result.returncode})\n"
     return shown
@@ -44,16 +46,26 @@ def anonymise(text: str, data_dir: Path) -> str:
 
 async def screenshots(env: dict[str, str], password: str) -> list[Path]:
     os.environ.update(env)
+    from textual.worker import WorkerCancelled, WorkerFailed
+
     from domain.runtime.container import build_services
     from tui.app import SkillHubApp
 
     services = build_services(load_settings())
     saved: list[Path] = []
 
+    async def settle(app: SkillHubApp, pilot) -> None:  # noqa: ANN001 - Pilot
+        """Wait for every worker (a failed one is part of what the screen shows) and a repaint."""
+        for _ in range(20):
+            for worker in list(app.workers):
+                with contextlib.suppress(WorkerFailed, WorkerCancelled):
+                    await worker.wait()
+            await pilot.pause(0.1)
+            if not any(worker.is_running for worker in app.workers):
+                return
+
     async def shoot(app: SkillHubApp, pilot, name: str) -> None:  # noqa: ANN001 - Pilot
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)
-        await app.workers.wait_for_complete()
+        await settle(app, pilot)
         await pilot.pause(0.2)
         path = SHOTS / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(path.parent))
@@ -73,15 +85,15 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
             if not saved:
                 await shoot(app, pilot, "login")
             app.screen.query_one("#email").value = email  # type: ignore[attr-defined]
-            app.screen.query_one("#password").value = password  # type: ignore[attr-defined]
+            password_field = app.screen.query_one("#password")
+            password_field.value = password  # type: ignore[attr-defined]
+            password_field.focus()
             await pilot.press("enter")
-            await app.workers.wait_for_complete()
-            await pilot.pause(0.3)
+            await settle(app, pilot)
             for name, keys in steps:
                 for key in keys:
                     await pilot.press(key)
-                    await app.workers.wait_for_complete()
-                    await pilot.pause(0.3)
+                    await settle(app, pilot)
                 await shoot(app, pilot, name)
                 if name == "help":
                     await pilot.press("escape")
