@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,19 +20,23 @@ from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.mongo.registrations import RegistrationDocuments
-from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory, postgres_unavailable
+from domain.repositories.sql.unit_of_work import (
+    UnitOfWork,
+    postgres_unavailable,
+)
 from domain.runtime.embedded import EmbeddedServers
 from domain.runtime.progress_wiring import wire_progress
+from domain.runtime.workshops_demo import seed_workshops
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.backup import BackupService
-from domain.services.outbox import OutboxRelay
-from domain.services.users import UserService
 from domain.services.doctor import DoctorService
+from domain.services.outbox import OutboxRelay
 from domain.services.registrations import RegistrationService
+from domain.services.users import UserService
 from domain.services.workshop_sync import WorkshopSync
 from domain.services.workshops import WorkshopService
 
@@ -113,19 +118,19 @@ class Services:
     activity: ActivityService
     auth: AuthService
     users: UserService
+    backups: BackupService
+    # Workshops (issue 3)
+    workshops: WorkshopService
+    registrations: RegistrationService
+    doctor: DoctorService
+    # Progress and badges (issue 4)
+    challenges: ChallengeService
+    progress: ProgressService
+    badges: BadgeService
+    scores: ScoreService
+    leaderboard: LeaderboardService
+    # Per-process odds and ends: the demo steps, the TUI's verified-archive memory.
     extras: dict[str, Any] = field(default_factory=dict)
-    backups: BackupService = field(default=None)  # type: ignore[assignment]
-    # Workshops (issue 3). Always set by build_services; the None default only keeps the
-    # constructor's signature stable while other modules add fields of their own.
-    workshops: WorkshopService = field(default=None)  # type: ignore[assignment]
-    registrations: RegistrationService = field(default=None)  # type: ignore[assignment]
-    doctor: DoctorService = field(default=None)  # type: ignore[assignment]
-    # Progress and badges (issue 4): always set by build_services (see progress_wiring).
-    challenges: ChallengeService = field(default=None)  # type: ignore[assignment]
-    progress: ProgressService = field(default=None)  # type: ignore[assignment]
-    badges: BadgeService = field(default=None)  # type: ignore[assignment]
-    scores: ScoreService = field(default=None)  # type: ignore[assignment]
-    leaderboard: LeaderboardService = field(default=None)  # type: ignore[assignment]
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.engine)
@@ -164,28 +169,28 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes)
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
-    services = Services(settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users)
-    sync = _add_workshops(services, uow_factory)
-    wire_progress(services)
-    sync.attendance_listeners.append(services.badges.on_attendance_marked)
-    # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
-    services.backups = BackupService(settings, endpoints.database_url, engine, db)
-    services.backups.drift_check = lambda: services.doctor.check().lines()
-    return services
-
-
-def _add_workshops(services: Services, uow_factory: UnitOfWorkFactory) -> WorkshopSync:
-    """Workshops, registrations and the doctor; their outbox handlers; their demo data."""
-    from domain.runtime.workshops_demo import seed_workshops
-
-    documents, comments = RegistrationDocuments(services.db), CommentRepository(services.db)
-    sync = WorkshopSync(documents, comments, services.relay)
+    demo_steps: list[Callable[..., object]] = []
+    documents, comments = RegistrationDocuments(db), CommentRepository(db)
+    sync = WorkshopSync(documents, comments, relay)
     for kind, handler in sync.handlers().items():
-        services.relay.register(kind, handler)
-    services.workshops = WorkshopService(uow_factory, services.activity, sync, services.clock)
-    services.registrations = RegistrationService(uow_factory, services.activity, sync, documents, comments,
-                                                 services.clock)
-    services.doctor = DoctorService(uow_factory, services.relay, sync, documents, comments, services.db,
-                                    services.activity, services.clock)
-    services.extras.setdefault("demo_steps", []).append(seed_workshops)
-    return sync
+        relay.register(kind, handler)
+    demo_steps.append(seed_workshops)
+    doctor = DoctorService(uow_factory, relay, sync, documents, comments, db, activity, clock)
+    progress = wire_progress(uow_factory, db, activity, relay, clock, demo_steps)
+    sync.attendance_listeners.append(progress.badges.on_attendance_marked)
+    # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
+    backups = BackupService(settings, endpoints.database_url, engine, db,
+                            drift_check=lambda: doctor.check().lines())
+    return Services(
+        settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users,
+        backups=backups,
+        workshops=WorkshopService(uow_factory, activity, sync, clock),
+        registrations=RegistrationService(uow_factory, activity, sync, documents, comments, clock),
+        doctor=doctor,
+        challenges=progress.challenges,
+        progress=progress.progress,
+        badges=progress.badges,
+        scores=progress.scores,
+        leaderboard=progress.leaderboard,
+        extras={"demo_steps": demo_steps},
+    )
