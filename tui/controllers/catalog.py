@@ -41,6 +41,10 @@ class CatalogRow:
     can_register: bool
     can_cancel: bool
 
+    @property
+    def key(self) -> int:
+        return self.workshop_id
+
     @classmethod
     def of(cls, entry: CatalogEntry) -> CatalogRow:
         w = entry.workshop
@@ -59,6 +63,10 @@ class MyRegistrationRow:
     title: str
     cells: tuple[str, ...]
     can_cancel: bool
+
+    @property
+    def key(self) -> int:
+        return self.workshop_id
 
     @classmethod
     def of(cls, mine: MyRegistration, now_is_before_start: bool) -> MyRegistrationRow:

@@ -30,6 +30,10 @@ class ChallengeRow:
     active: bool
     cells: tuple[str, ...]
 
+    @property
+    def key(self) -> int:
+        return self.challenge_id
+
     @classmethod
     def of(cls, challenge: Challenge) -> ChallengeRow:
         co2 = "" if challenge.co2_kg is None else f"{challenge.co2_kg.normalize():f}"

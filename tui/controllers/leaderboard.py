@@ -31,6 +31,10 @@ class RankLine:
     is_viewer: bool
     cells: tuple[str, ...]
 
+    @property
+    def key(self) -> int:
+        return self.user_id
+
     @classmethod
     def of(cls, row: LeaderboardRow) -> RankLine:
         score = row.score

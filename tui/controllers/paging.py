@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from domain.models.paging import Page
 
@@ -24,3 +24,13 @@ class PageInfo:
         counted = noun if page.total == 1 else (plural or f"{noun}s")
         label = f"Page {page.request.number} of {page.pages} · {page.total} {counted}"
         return cls(page.request.number, page.pages, page.total, page.has_next, page.has_previous, label)
+
+
+class ListRow(Protocol):
+    """What a list screen needs of a row: a stable key (to keep the cursor on it) and its cells."""
+
+    @property
+    def key(self) -> int: ...
+
+    @property
+    def cells(self) -> tuple[str, ...]: ...

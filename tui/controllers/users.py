@@ -27,6 +27,10 @@ class UserRow:
     created: str
 
     @property
+    def key(self) -> int:
+        return self.user_id
+
+    @property
     def label(self) -> str:
         """How dialogs and messages name this user."""
         return f"{self.name} <{self.email}>"

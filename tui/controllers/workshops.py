@@ -69,6 +69,10 @@ class WorkshopRow:
     can_delete: bool
 
     @property
+    def key(self) -> int:
+        return self.workshop_id
+
+    @property
     def label(self) -> str:
         """How dialogs and messages name this workshop."""
         return f"{clip(self.title, 60)} ({self.starts})"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -30,7 +30,7 @@ from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
 
 
-class CatalogScreen(PagedListScreen):
+class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     """The learner's workshops: the catalog, or (after `o`) their own registrations."""
 
     TITLE = "Workshops"
@@ -38,6 +38,7 @@ class CatalogScreen(PagedListScreen):
     PAGE_LABEL_ID = "catalog-page"
     AUTO_FOCUS = "#catalog-table"
     PAGE_GROUP = "catalog-page"
+    SEARCH_ID = "catalog-search"
 
     BINDINGS = [
         Binding("r", "register", "Register", id="catalog-register"),
@@ -53,10 +54,8 @@ class CatalogScreen(PagedListScreen):
     def __init__(self, controller: CatalogController) -> None:
         super().__init__()
         self.controller = controller
-        self.view: CatalogPage | None = None
         self.showing_mine = False
         self.only_free = False
-        self.search = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,44 +83,18 @@ class CatalogScreen(PagedListScreen):
         deliver(self, self.show_page, view)
 
     def show_page(self, view: CatalogPage) -> None:
-        self.view = view
-        table = self.table
-        selected = self._selected_id()
         if view.mine != self._shows_mine_columns:
-            table.clear(columns=True)
-            table.add_columns(*(MINE_COLUMNS if view.mine else CATALOG_COLUMNS))
-        else:
-            table.clear()
-        for row in view.rows:
-            table.add_row(*(Text(cell) for cell in row.cells))
-        ids = [row.workshop_id for row in view.rows]
-        if selected in ids:
-            table.move_cursor(row=ids.index(selected))
+            self.table.clear(columns=True)
+            self.table.add_columns(*(MINE_COLUMNS if view.mine else CATALOG_COLUMNS))
+        self.show_rows(view.rows, view.info)
         self.query_one("#catalog-empty", Static).update(Text(view.empty_message))
         self.set_class(not view.rows, "-empty")
-        self.page_loaded(view.info)
 
     @property
     def _shows_mine_columns(self) -> bool:
         return [str(c.label) for c in self.table.columns.values()] == list(MINE_COLUMNS)
 
-    # -- selection ---------------------------------------------------------------------------
-
-    def _selected_id(self) -> int | None:
-        row = self.selected
-        return row.workshop_id if row else None
-
-    @property
-    def selected(self) -> CatalogRow | MyRegistrationRow | None:
-        """The workshop (or own registration) under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
-
-    @on(DataTable.RowHighlighted, "#catalog-table")
-    def _row_changed(self) -> None:
-        self.refresh_bindings()
+    # -- what the keys may do -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         row = self.selected
@@ -142,29 +115,17 @@ class CatalogScreen(PagedListScreen):
         self.query_one("#catalog-mode", Static).update("Mine" if self.showing_mine else self._mode_label())
         # Searching is for the catalog; the field stays in place (greyed) to keep the toolbar still.
         self.query_one("#catalog-search", Input).disabled = self.showing_mine
-        self.page_number = 1
         self.table.focus()
-        self.reload()
+        self.first_page()
         self.refresh_bindings()
 
     def action_toggle_free(self) -> None:
         self.only_free = not self.only_free
         self.query_one("#catalog-mode", Static).update(self._mode_label())
-        self.page_number = 1
-        self.reload()
+        self.first_page()
 
     def _mode_label(self) -> str:
         return "Free seats" if self.only_free else "Upcoming"
-
-    def action_search(self) -> None:
-        self.query_one("#catalog-search", Input).focus()
-
-    @on(Input.Submitted, "#catalog-search")
-    def _apply_search(self, event: Input.Submitted) -> None:
-        self.search = event.value.strip()
-        self.page_number = 1
-        self.table.focus()
-        self.reload()
 
     # -- changes -----------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from tui.widgets.shell_footer import ShellFooter
 NUMERIC_COLUMNS = {2, 4}
 
 
-class ChallengesScreen(PagedListScreen):
+class ChallengesScreen(PagedListScreen[ChallengeRow]):
     """The challenge table; every change goes through the controller, then the page reloads."""
 
     TITLE = "Challenges"
@@ -34,6 +34,7 @@ class ChallengesScreen(PagedListScreen):
     TABLE_ID = "challenges-table"
     PAGE_LABEL_ID = "challenges-page"
     PAGE_GROUP = "challenges-page"
+    SEARCH_ID = "challenges-search"
     AUTO_FOCUS = "#challenges-table"
 
     BINDINGS = [
@@ -47,11 +48,8 @@ class ChallengesScreen(PagedListScreen):
     def __init__(self, controller: ChallengesController) -> None:
         super().__init__()
         self.controller = controller
-        self.view: ChallengesPage | None = None
-        self.search = ""
         self.category = ""
         self.active = ""
-        self._keep_cursor_on: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,64 +75,27 @@ class ChallengesScreen(PagedListScreen):
         deliver(self, self.show_page, self.controller.page(number, self.search, self.category, self.active))
 
     def show_page(self, view: ChallengesPage) -> None:
-        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
-        self.view = view
-        table = self.table
-        table.clear()
-        for row in view.rows:
-            cells = [Text(cell, justify="right" if i in NUMERIC_COLUMNS else "left") for i, cell in enumerate(row.cells)]
-            table.add_row(*cells, key=str(row.challenge_id))
-        ids = [row.challenge_id for row in view.rows]
-        if selected in ids:
-            table.move_cursor(row=ids.index(selected))
-        self._keep_cursor_on = None
-        self.page_loaded(view.info)
+        self.show_rows(view.rows, view.info)
 
-    # -- selection and filters ---------------------------------------------------------------
+    def cell_texts(self, row: ChallengeRow) -> list[Text]:
+        return [Text(cell, justify="right" if i in NUMERIC_COLUMNS else "left") for i, cell in enumerate(row.cells)]
 
-    @property
-    def selected(self) -> ChallengeRow | None:
-        """The challenge under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
-
-    def _selected_id(self) -> int | None:
-        row = self.selected
-        return row.challenge_id if row else None
-
-    @on(DataTable.RowHighlighted, "#challenges-table")
-    def _row_changed(self) -> None:
-        self.refresh_bindings()
+    # -- what the keys may do, filters ---------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("edit_challenge", "toggle_active"):
             return self.selected is not None or None
         return super().check_action(action, parameters)
 
-    def action_search(self) -> None:
-        self.query_one("#challenges-search", Input).focus()
-
-    @on(Input.Submitted, "#challenges-search")
-    def _apply_search(self, event: Input.Submitted) -> None:
-        self.search = event.value.strip()
-        self._filters_changed()
-        self.table.focus()
-
     @on(Select.Changed, "#challenges-category")
     def _apply_category(self, event: Select.Changed) -> None:
         self.category = "" if event.value is Select.NULL else str(event.value)
-        self._filters_changed()
+        self.first_page()
 
     @on(Select.Changed, "#challenges-active")
     def _apply_active(self, event: Select.Changed) -> None:
         self.active = "" if event.value is Select.NULL else str(event.value)
-        self._filters_changed()
-
-    def _filters_changed(self) -> None:
-        self.page_number = 1
-        self.reload()
+        self.first_page()
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -155,7 +116,7 @@ class ChallengesScreen(PagedListScreen):
             if row is not None:
                 verb = "Created" if challenge_id is None else "Saved"
                 self.notify(f"{verb} “{row.title}”.", title="Challenges")
-                self._keep_cursor_on = row.challenge_id
+                self.keep_cursor_on(row.challenge_id)
                 self.reload()
 
         self.app.push_screen(ChallengeFormDialog(self.controller, challenge_id, form), saved)
@@ -172,5 +133,5 @@ class ChallengesScreen(PagedListScreen):
     def _toggled(self, row: ChallengeRow) -> None:
         state = "active: learners can take it" if row.active else "inactive: learners no longer see it"
         self.notify(f"“{row.title}” is {state}.", title="Challenges")
-        self._keep_cursor_on = row.challenge_id
+        self.keep_cursor_on(row.challenge_id)
         self.reload()

@@ -30,7 +30,7 @@ from tui.widgets.shell_footer import ShellFooter
 NUMERIC_COLUMNS = {0, 2, 4}
 
 
-class LeaderboardScreen(PagedListScreen):
+class LeaderboardScreen(PagedListScreen[RankLine]):
     """The ranking a page at a time; `h` hides other learners' names and is remembered."""
 
     TITLE = "Leaderboard"
@@ -81,12 +81,14 @@ class LeaderboardScreen(PagedListScreen):
 
     def show_page(self, view: LeaderboardView) -> None:
         self.view = view
-        table = self.table
-        table.clear()
-        for line in view.rows:
-            table.add_row(*_cells(line), key=str(line.user_id))
+        self.show_rows(view.rows, view.info)
         self.query_one("#leaderboard-you", Static).update(view.viewer_line)
-        self.page_loaded(view.info)
+
+    def cell_texts(self, row: RankLine) -> tuple[Text, ...]:
+        # The viewer's own row stands out even without colour: bold, and "(you)" after the name.
+        style = "bold" if row.is_viewer else ""
+        return tuple(Text(cell, style=style, justify="right" if i in NUMERIC_COLUMNS else "left")
+                     for i, cell in enumerate(row.cells))
 
     # -- filters and privacy -------------------------------------------------------------------
 
@@ -122,22 +124,13 @@ class LeaderboardScreen(PagedListScreen):
         value = "" if event.value is Select.NULL else str(event.value)
         if value != self.category:
             self.category = value
-            self._filters_changed()
+            self.first_page()
 
     @on(Select.Changed, "#leaderboard-period-filter")
     def _period_changed(self, event: Select.Changed) -> None:
         value = str(event.value)
         if event.value is not Select.NULL and value != self.period:
             self.period = value
-            self._filters_changed()
-
-    def _filters_changed(self) -> None:
-        self.page_number = 1
-        self.reload()
+            self.first_page()
 
 
-def _cells(line: RankLine) -> tuple[Text, ...]:
-    # The viewer's own row stands out even without colour: bold, and "(you)" after the name.
-    style = "bold" if line.is_viewer else ""
-    return tuple(Text(cell, style=style, justify="right" if i in NUMERIC_COLUMNS else "left")
-                 for i, cell in enumerate(line.cells))

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import ClassVar, Generic, TypeVar
 
 from textual import on
+from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import ListRow, PageInfo
 from tui.screens.base import ShellScreen
 
 PAGES = Binding.Group("Page", compact=True)
@@ -25,17 +26,24 @@ PAGE_BINDINGS = [
 ]
 
 
-class PagedListScreen(ShellScreen):
-    """Paging keys, the "page 2 of 40" label and the loading spinner of a list screen.
+RowT = TypeVar("RowT", bound=ListRow)
+
+
+class PagedListScreen(ShellScreen, Generic[RowT]):
+    """Paging keys, the "page 2 of 40" label, the selected row and the search field of a list screen.
 
     Subclasses name their table and page label, and implement `fetch(number)` as a
     thread worker in the group PAGE_GROUP that ends by delivering to a method which
-    fills the table and calls `page_loaded(info)`.
+    fills the table with `show_rows(rows, info)` (or fills it itself and calls
+    `page_loaded(info)`). A screen with a search field names it in SEARCH_ID: `/`
+    (action `search`) focuses it, and enter there sets `self.search` and reloads from
+    the first page.
     """
 
     TABLE_ID: ClassVar[str]
     PAGE_LABEL_ID: ClassVar[str]
     PAGE_GROUP: ClassVar[str]
+    SEARCH_ID: ClassVar[str | None] = None
     # Each subclass defines it: start the worker that loads page `number`.
     fetch: Callable[[int], object]
 
@@ -43,6 +51,9 @@ class PagedListScreen(ShellScreen):
         super().__init__()
         self.page_info: PageInfo | None = None
         self.page_number = 1
+        self.search = ""
+        self.rows: Sequence[RowT] = ()
+        self._keep_cursor_on: int | None = None
 
     @property
     def table(self) -> DataTable[str]:
@@ -54,6 +65,59 @@ class PagedListScreen(ShellScreen):
         # widget cannot hold the focus, and the keys must stay on the table.
         self._page_label("Loading…")
         self.fetch(self.page_number)
+
+    def first_page(self) -> None:
+        """Load page 1 again: after a new search or filter."""
+        self.page_number = 1
+        self.reload()
+
+    def keep_cursor_on(self, key: int) -> None:
+        """After the next load, put the cursor on the row with this key (a row just created or changed)."""
+        self._keep_cursor_on = key
+
+    def show_rows(self, rows: Sequence[RowT], info: PageInfo) -> None:
+        """Fill the table with a page of rows, keeping the cursor on the row it was on (or was asked to be on)."""
+        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_key()
+        self._keep_cursor_on = None
+        self.rows = rows
+        table = self.table
+        table.clear()
+        for row in rows:
+            table.add_row(*self.cell_texts(row), key=str(row.key))
+        keys = [row.key for row in rows]
+        if selected in keys:
+            table.move_cursor(row=keys.index(selected))
+        self.page_loaded(info)
+
+    def cell_texts(self, row: RowT) -> Sequence[Text]:
+        """A row's cells as the table shows them; user text is never read as markup."""
+        return [Text(cell) for cell in row.cells]
+
+    @property
+    def selected(self) -> RowT | None:
+        """The row under the table's cursor."""
+        index = self.table.cursor_row
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def _selected_key(self) -> int | None:
+        row = self.selected
+        return row.key if row is not None else None
+
+    @on(DataTable.RowHighlighted)
+    def _row_changed(self) -> None:
+        # What the keys may do depends on the row under the cursor.
+        self.refresh_bindings()
+
+    def action_search(self) -> None:
+        if self.SEARCH_ID is not None:
+            self.query_one(f"#{self.SEARCH_ID}", Input).focus()
+
+    @on(Input.Submitted)
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        if self.SEARCH_ID is not None and event.input.id == self.SEARCH_ID:
+            self.search = event.value.strip()
+            self.table.focus()
+            self.first_page()
 
     def page_loaded(self, info: PageInfo) -> None:
         self.page_info = info

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -22,7 +21,7 @@ from tui.screens.reset_password import ResetPasswordDialog
 from tui.widgets.shell_footer import ShellFooter
 
 
-class UsersScreen(PagedListScreen):
+class UsersScreen(PagedListScreen[UserRow]):
     """The user table; every change goes through the controller, then the page reloads."""
 
     TITLE = "Users"
@@ -30,6 +29,7 @@ class UsersScreen(PagedListScreen):
     PAGE_LABEL_ID = "users-page"
     AUTO_FOCUS = "#users-table"
     PAGE_GROUP = "users-page"
+    SEARCH_ID = "users-search"
 
     BINDINGS = [
         Binding("n", "new_user", "New", id="users-new"),
@@ -45,9 +45,6 @@ class UsersScreen(PagedListScreen):
     def __init__(self, controller: UsersController) -> None:
         super().__init__()
         self.controller = controller
-        self.view: UsersPage | None = None
-        self.search = ""
-        self._keep_cursor_on: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -69,35 +66,9 @@ class UsersScreen(PagedListScreen):
         deliver(self, self.show_page, self.controller.page(number, self.search))
 
     def show_page(self, view: UsersPage) -> None:
-        self.view = view
-        table = self.table
-        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
-        table.clear()
-        for row in view.rows:
-            table.add_row(*(Text(cell) for cell in row.cells), key=str(row.user_id))
-        ids = [row.user_id for row in view.rows]
-        if selected in ids:
-            table.move_cursor(row=ids.index(selected))
-        self._keep_cursor_on = None
-        self.page_loaded(view.info)
+        self.show_rows(view.rows, view.info)
 
     # -- selection ---------------------------------------------------------------------------
-
-    def _selected_id(self) -> int | None:
-        row = self.selected
-        return row.user_id if row else None
-
-    @property
-    def selected(self) -> UserRow | None:
-        """The user under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
-
-    @on(DataTable.RowHighlighted, "#users-table")
-    def _row_changed(self) -> None:
-        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         row = self.selected
@@ -109,25 +80,13 @@ class UsersScreen(PagedListScreen):
             return row is not None or None
         return super().check_action(action, parameters)
 
-    # -- search and pages ------------------------------------------------------------------
-
-    def action_search(self) -> None:
-        self.query_one("#users-search", Input).focus()
-
-    @on(Input.Submitted, "#users-search")
-    def _apply_search(self, event: Input.Submitted) -> None:
-        self.search = event.value.strip()
-        self.page_number = 1
-        self.table.focus()
-        self.reload()
-
     # -- changes -----------------------------------------------------------------------------
 
     def action_new_user(self) -> None:
         def created(row: UserRow | None) -> None:
             if row is not None:
                 self.notify(f"Created {row.role.value} {row.label}.", title="User created")
-                self._keep_cursor_on = row.user_id
+                self.keep_cursor_on(row.user_id)
                 self.reload()
 
         self.app.push_screen(CreateUserDialog(self.controller), created)
@@ -183,5 +142,5 @@ class UsersScreen(PagedListScreen):
 
     def _changed(self, row: UserRow, outcome: str) -> None:
         self.notify(outcome, title="User updated")
-        self._keep_cursor_on = row.user_id
+        self.keep_cursor_on(row.user_id)
         self.reload()

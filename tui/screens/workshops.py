@@ -38,7 +38,7 @@ from tui.widgets.shell_footer import ShellFooter
 RegistrationsFor = Callable[[int], RegistrationsController]
 
 
-class WorkshopsScreen(PagedListScreen):
+class WorkshopsScreen(PagedListScreen[WorkshopRow]):
     """The staff workshop table; every change goes through the controller, then the page reloads."""
 
     TITLE = "Workshops"
@@ -46,6 +46,7 @@ class WorkshopsScreen(PagedListScreen):
     PAGE_LABEL_ID = "workshops-page"
     AUTO_FOCUS = "#workshops-table"
     PAGE_GROUP = "workshops-page"
+    SEARCH_ID = "workshops-search"
 
     BINDINGS = [
         Binding("n", "new_workshop", "New", id="workshops-new"),
@@ -67,11 +68,8 @@ class WorkshopsScreen(PagedListScreen):
         super().__init__()
         self.controller = controller
         self.registrations = registrations
-        self.view: WorkshopsPage | None = None
         self.scope = WorkshopScope.UPCOMING
         self.sort = WorkshopSort.DATE
-        self.search = ""
-        self._keep_cursor_on: int | None = None
         self._reload_when_back = False
 
     def compose(self) -> ComposeResult:
@@ -105,38 +103,11 @@ class WorkshopsScreen(PagedListScreen):
         deliver(self, self.show_page, self.controller.page(number, self.scope, self.search, self.sort))
 
     def show_page(self, view: WorkshopsPage) -> None:
-        self.view = view
-        table = self.table
-        selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_id()
-        table.clear()
-        for row in view.rows:
-            # Titles and names are user text: shown as typed, never read as markup.
-            table.add_row(*(Text(cell) for cell in row.cells), key=str(row.workshop_id))
-        ids = [row.workshop_id for row in view.rows]
-        if selected in ids:
-            table.move_cursor(row=ids.index(selected))
-        self._keep_cursor_on = None
+        self.show_rows(view.rows, view.info)
         self.query_one("#workshops-empty", Static).update(Text(view.empty_message))
         self.set_class(not view.rows, "-empty")
-        self.page_loaded(view.info)
 
-    # -- selection ---------------------------------------------------------------------------
-
-    def _selected_id(self) -> int | None:
-        row = self.selected
-        return row.workshop_id if row else None
-
-    @property
-    def selected(self) -> WorkshopRow | None:
-        """The workshop under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
-
-    @on(DataTable.RowHighlighted, "#workshops-table")
-    def _row_changed(self) -> None:
-        self.refresh_bindings()
+    # -- what the keys may do -------------------------------------------------------------------
 
     @on(DataTable.RowSelected, "#workshops-table")
     def _row_chosen(self) -> None:
@@ -160,16 +131,6 @@ class WorkshopsScreen(PagedListScreen):
 
     # -- search, filter, sort --------------------------------------------------------------------
 
-    def action_search(self) -> None:
-        self.query_one("#workshops-search", Input).focus()
-
-    @on(Input.Submitted, "#workshops-search")
-    def _apply_search(self, event: Input.Submitted) -> None:
-        self.search = event.value.strip()
-        self.page_number = 1
-        self.table.focus()
-        self.reload()
-
     def action_choose_scope(self) -> None:
         select = self.query_one("#workshops-scope", Select)
         select.focus()
@@ -192,9 +153,8 @@ class WorkshopsScreen(PagedListScreen):
             self._refilter()
 
     def _refilter(self) -> None:
-        self.page_number = 1
         self.table.focus()
-        self.reload()
+        self.first_page()
 
     # -- changes -----------------------------------------------------------------------------
 
@@ -267,7 +227,7 @@ class WorkshopsScreen(PagedListScreen):
         # The MongoDB side may lag (outage): the message says so, and it is a warning then.
         self.notify(result.message, title="Workshops", severity="information" if result.synced else "warning",
                     markup=False)
-        self._keep_cursor_on = result.row.workshop_id
+        self.keep_cursor_on(result.row.workshop_id)
         self.reload()
 
     def action_open_registrations(self) -> None:
