@@ -143,6 +143,9 @@ class BadgeAward:
     revoke_reason: str | None
     revoked_by_rule: bool
     trigger: str
+    # The step that took the award back because its rule was no longer met (a reset, an
+    # attendance correction); None for a revocation by hand or by a rule change.
+    revoke_trigger: str | None = None
 
     def state(self, now: datetime) -> AwardState:
         if self.revoked_at is not None:

@@ -282,14 +282,44 @@ class BadgeService:
                 new.append(award)
         return new
 
+    def withdraw_unmet(self, user_id: int, by: int | None, at: datetime | None = None,
+                       trigger: str = "evaluation") -> list[BadgeAward]:
+        """Take back the automatic awards whose rule this learner no longer meets; returns them.
+
+        Called after a step that can lower a learner's figures: a reset takes back a
+        challenge's completion and points, an attendance correction a workshop attended.
+        Awards given by hand stay (staff decided them). The revocation is marked as made by
+        the rule, so the badge comes back by itself once the learner meets the rule again.
+        Idempotent: a replayed step finds the award already closed."""
+        now = self._clock()
+        held = [a for a in self._awards.for_user(user_id) if not a.manual and a.state(now) is AwardState.ACTIVE]
+        if not held:
+            return []
+        rules = {b.code: b.rule for b in self._badges.all()}
+        checked = [(award, rules[award.badge_code]) for award in held if award.badge_code in rules]
+        figures = self._figures([user_id], {rule.type for _, rule in checked}).get(user_id, LearnerFigures(user_id))
+        when = at or now
+        lost: list[BadgeAward] = []
+        for award, rule in checked:
+            if rule.is_met(figures):
+                continue
+            reason = f"No longer met: {rule.figure(figures)} {rule.type.label}, the badge needs {rule.describe()}"
+            if self._awards.revoke(award.id, by, reason, when, by_rule=True, trigger=trigger):
+                lost.append(replace(award, revoked_at=when, revoked_by=by, revoke_reason=reason,
+                                    revoked_by_rule=True, revoke_trigger=trigger))
+        return lost
+
     def on_attendance_marked(self, learner_ids: Iterable[int]) -> list[BadgeAward]:
         """Re-check badges after the workshops module marked attendance; returns new awards.
 
+        A correction (present → absent) can also take a "workshops attended" badge back.
         Raises DatabaseUnavailable when MongoDB is down, so a caller running inside an
         outbox handler keeps its record pending and the check happens on replay."""
         new: list[BadgeAward] = []
         for learner_id in sorted(set(learner_ids)):
-            new += self.evaluate_learner(user_id_value(learner_id, "learner_id"), trigger="attendance")
+            user_id = user_id_value(learner_id, "learner_id")
+            self.withdraw_unmet(user_id, None, trigger="attendance")
+            new += self.evaluate_learner(user_id, trigger="attendance")
         return new
 
     def evaluate_all(self, principal: Principal) -> int:
@@ -318,6 +348,10 @@ class BadgeService:
     def awards_triggered_by(self, trigger: str) -> list[BadgeAward]:
         """The awards a given progress step (`progress:<outbox id>`) brought."""
         return self._awards.triggered_by(trigger)
+
+    def awards_withdrawn_by(self, user_id: int, trigger: str) -> list[BadgeAward]:
+        """The awards of a learner a given progress step took back (see `withdraw_unmet`)."""
+        return self._awards.revoked_by_trigger(user_id, trigger)
 
     # -- awards by hand ------------------------------------------------------------------------
     def awards_for(self, principal: Principal, user_id: int) -> list[HeldBadge]:

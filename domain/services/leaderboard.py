@@ -8,10 +8,10 @@ collection's documents when a `$match` precedes it, and runs it ten times slower
 higher score, then whoever earned their last counted point earlier, then lower user id.
 
 With a category, a learner's score is the points of completed challenges in that
-category plus the bonus of badges whose rule is about that category. With a period, only
-points earned in it count (completions by `completed_at`, badges by `awarded_at`).
-Workshop attendance counts in the all-time, all-categories board only: registrations
-carry neither a category nor, in the workshops module's contract, an attendance date.
+category plus the bonus of badges whose rule is about that category (workshops have no
+category, so they do not count there). With a period, only points earned in it count:
+completions by `completed_at`, badges by `awarded_at`, workshops attended by the
+workshop's start.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ and the caller is told: the history and badges catch up on the next replay.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.clock import Clock, utc_now
@@ -95,7 +95,7 @@ def plan_step(action: Action, current: ChallengeProgress | None, challenge: Chal
 
 @dataclass(frozen=True)
 class ProgressOutcome:
-    """What a step did: the new state, the badges it brought, and a warning to show if any."""
+    """What a step did: the new state, the badges it brought or took back, and a warning to show if any."""
 
     progress: ChallengeProgress
     event_kind: EventKind
@@ -103,6 +103,7 @@ class ProgressOutcome:
     synced: bool
     new_badges: list[BadgeAward]
     warning: str | None
+    lost_badges: list[BadgeAward] = field(default_factory=list)
 
 
 class ProgressService:
@@ -193,9 +194,11 @@ class ProgressService:
             return ProgressOutcome(progress, kind, step_id, False, [], SYNC_WARNING)
         try:
             new_badges = self._badges.awards_triggered_by(step_id)
+            lost_badges = (self._badges.awards_withdrawn_by(progress.user_id, step_id)
+                           if kind is EventKind.RESET else [])
         except DatabaseUnavailable:
             return ProgressOutcome(progress, kind, step_id, True, [], SYNC_WARNING)
-        return ProgressOutcome(progress, kind, step_id, True, new_badges, None)
+        return ProgressOutcome(progress, kind, step_id, True, new_badges, None, lost_badges)
 
     @staticmethod
     def _require_learner(uow: UnitOfWork, learner_id: int) -> None:
@@ -207,8 +210,14 @@ class ProgressService:
 
     # -- outbox handler -------------------------------------------------------------------------
     def apply_event(self, record: OutboxRecord) -> None:
-        """Write the step to `progress_events` and re-check the learner's badges; replay-safe."""
+        """Write the step to `progress_events` and re-check the learner's badges; replay-safe.
+
+        A reset lowers the learner's figures: the badges whose rule is no longer met are
+        taken back. Any other step can only raise them: new badges may be awarded."""
         step_id = event_id(record.id)
         payload = record.payload
         self._events.put(step_id, payload, seq=record.id)
-        self._badges.evaluate_learner(payload["user_id"], at=payload["at"], trigger=step_id)
+        if payload["kind"] == EventKind.RESET.value:
+            self._badges.withdraw_unmet(payload["user_id"], payload["by"], at=payload["at"], trigger=step_id)
+        else:
+            self._badges.evaluate_learner(payload["user_id"], at=payload["at"], trigger=step_id)

@@ -16,7 +16,14 @@ from domain.errors import NotFound
 from domain.models.badges import AwardState, BadgeAward, HeldBadge
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import Category, ProgressEvent, TimelineEntry
-from domain.models.scores import SPARKLINE_WEEKS, ScoreBreakdown, UserProgressView, WeeklyPoints, week_start
+from domain.models.scores import (
+    SPARKLINE_WEEKS,
+    WORKSHOP_POINTS,
+    ScoreBreakdown,
+    UserProgressView,
+    WeeklyPoints,
+    week_start,
+)
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository
@@ -25,6 +32,7 @@ from domain.repositories.sql.challenges import ChallengeRepository
 from domain.repositories.sql.progress import CompletedTotals, ProgressRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
+from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services.ownership import require_self_or_staff
 
 DEFAULT_TIMELINE_PAGE = PageRequest(1, 20)
@@ -44,11 +52,22 @@ class ScoreCalculator:
                     since: datetime | None = None) -> tuple[dict[int, tuple[int, datetime | None]], dict[int, int]]:
         """(user → (badge bonus, latest award time), user → workshops attended): one `$group` each.
 
-        Workshops count only without a category or period filter: registrations have no
-        category and, in the workshops module's contract, no attendance date."""
-        bonuses = self._awards.bonus_parts(self._clock(), user_ids, category, since)
-        attended = self._attendance.attended_counts(user_ids) if category is None and since is None else {}
-        return bonuses, attended
+        Workshops have no category: with a category filter they do not count. With a period,
+        a workshop counts when it took place in it (its start, from PostgreSQL: one indexed
+        query for the ids, which the `$group` then restricts itself to)."""
+        now = self._clock()
+        bonuses = self._awards.bonus_parts(now, user_ids, category, since)
+        if category is not None:
+            return bonuses, {}
+        held_in: list[int] | None = None
+        if since is not None:
+            with self._uow() as uow:
+                held_in = WorkshopRepository(uow.conn).started_between(since, now)
+        return bonuses, self._attendance.attended_counts(user_ids, held_in)
+
+    def attended_workshops(self, user_id: int) -> list[int]:
+        """Ids of the workshops a learner attended (MongoDB, the workshops module's registrations)."""
+        return self._attendance.attended_workshops(user_id)
 
     def breakdowns(self, user_ids: list[int]) -> dict[int, ScoreBreakdown]:
         """Every given learner's breakdown (zeros for those with nothing yet)."""
@@ -112,6 +131,7 @@ class ScoreService:
             challenges = progress.for_user(target)
             totals = progress.completed_totals([target])
             weekly_challenge_points = progress.weekly_points(target, first_week)
+            attended = WorkshopRepository(uow.conn).get_many(self._calculator.attended_workshops(target))
             titles = {c.id: c.title for c in ChallengeRepository(uow.conn).get_many(
                 {e.challenge_id for e in events.items}).values()}
             actors = users.get_many([e.by for e in events.items if e.by != target])
@@ -123,12 +143,14 @@ class ScoreService:
         timeline = Page([_entry(e, titles, people) for e in events.items], events.total, events.request)
         weeks = [(first_week + timedelta(weeks=i)).date() for i in range(SPARKLINE_WEEKS)]
         points = [weekly_challenge_points.get(w, 0) for w in weeks]
-        # Badge bonuses count in the week they were awarded, as long as they still count.
-        for held in badges:
-            if held.state is AwardState.ACTIVE and held.award.awarded_at >= first_week:
-                index = (week_start(held.award.awarded_at.astimezone(now.tzinfo)).date() - weeks[0]).days // 7
-                if 0 <= index < SPARKLINE_WEEKS:
-                    points[index] += held.award.bonus_points
+        # Badge bonuses count in the week they were awarded, as long as they still count;
+        # workshops in the week they took place.
+        dated = [(h.award.awarded_at, h.award.bonus_points) for h in badges if h.state is AwardState.ACTIVE]
+        dated += [(w.starts_at, WORKSHOP_POINTS) for w in attended.values()]
+        for moment, value in dated:
+            index = (week_start(moment.astimezone(now.tzinfo)).date() - weeks[0]).days // 7
+            if 0 <= index < SPARKLINE_WEEKS:
+                points[index] += value
         return UserProgressView(learner, challenges, badges, timeline, score, WeeklyPoints(weeks, points))
 
 

@@ -12,6 +12,7 @@ import pytest
 from domain.clock import fixed_clock
 from domain.models.badges import BadgePreview
 from domain.models.progress import Challenge
+from domain.models.workshops import WorkshopInput
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import REGISTRATIONS
 from domain.runtime.container import Services
@@ -76,3 +77,18 @@ def at(services: Services, moment: datetime) -> Services:
 
 def clock_at(moment: datetime) -> Callable[[], datetime]:
     return fixed_clock(moment)
+
+
+@pytest.fixture
+def held_workshop(services: Services, admin: Principal) -> Callable[[datetime], int]:
+    """A workshop that took place at `starts_at` (created the day before): returns its id."""
+    from datetime import timedelta
+
+    def make(starts_at: datetime) -> int:
+        earlier = at(services, starts_at - timedelta(days=1))
+        try:
+            return earlier.workshops.create(admin, WorkshopInput("Repair cafe", admin.user_id, starts_at, 60, 10)).id
+        finally:
+            earlier.close()
+
+    return make

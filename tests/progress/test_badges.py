@@ -129,6 +129,57 @@ def test_expired_badge_stops_counting(services, learner, make_challenge, make_ba
     assert _complete(later, learner, make_challenge().id).new_badges == []
 
 
+def test_reset_takes_back_the_badges_whose_rule_is_no_longer_met_and_they_come_back(
+        services, learner, trainer, make_challenge, make_badge):
+    make_badge("first-steps", "challenges_completed", 1, bonus=10)
+    make_badge("two-done", "challenges_completed", 2, bonus=20)
+    make_badge("hundred", "points", 100, bonus=30)
+    make_badge("kept", "points", 50, bonus=5)
+    first, second = make_challenge(points=60), make_challenge(points=40)
+    _complete(services, learner, first.id)
+    _complete(services, learner, second.id)
+    assert _codes(services, learner.user_id) == ["first-steps", "hundred", "kept", "two-done"]
+    assert services.scores.score(learner, learner.user_id).total == 100 + 10 + 20 + 30 + 5
+
+    outcome = services.progress.reset(trainer, learner.user_id, second.id, "Done on someone else's account")
+
+    # 1 challenge and 60 points left: "two-done" and "hundred" go, "first-steps" and "kept" stay.
+    assert sorted(a.badge_code for a in outcome.lost_badges) == ["hundred", "two-done"]
+    lost = {a.badge_code: a for a in outcome.lost_badges}
+    assert lost["hundred"].revoke_reason == "No longer met: 60 challenge points, the badge needs 100+ challenge points"
+    assert lost["hundred"].revoked_by == trainer.user_id and lost["hundred"].revoked_by_rule
+    held = {h.award.badge_code: h.state for h in services.badges.awards_for(trainer, learner.user_id)}
+    assert held == {"first-steps": AwardState.ACTIVE, "kept": AwardState.ACTIVE,
+                    "two-done": AwardState.REVOKED, "hundred": AwardState.REVOKED}
+    assert services.scores.score(learner, learner.user_id).total == 60 + 10 + 5
+
+    # Checking again (an outbox replay of the step) takes nothing more.
+    assert services.badges.withdraw_unmet(learner.user_id, trainer.user_id, trigger=outcome.event_id) == []
+
+    # Completed again: the rules hand the two badges back (a rule's revocation does not block).
+    services.progress.record(trainer, learner.user_id, second.id, 100)
+    assert sorted(_codes(services, learner.user_id)) == ["first-steps", "hundred", "hundred", "kept",
+                                                          "two-done", "two-done"]
+    assert services.scores.score(learner, learner.user_id).total == 100 + 10 + 20 + 30 + 5
+
+
+def test_reset_keeps_badges_given_by_hand_and_streaks_already_reached(
+        services, learner, trainer, make_challenge, make_badge):
+    make_badge("hundred", "points", 100, bonus=30)
+    make_badge("one-day", "streak_days", 1, bonus=3)
+    challenge = make_challenge(points=100)
+    _complete(services, learner, challenge.id)
+    services.badges.revoke(trainer, "hundred", learner.user_id, "Testing the hand award")
+    services.badges.award(trainer, "hundred", learner.user_id, "Kept whatever the rule says")
+
+    outcome = services.progress.reset(trainer, learner.user_id, challenge.id, "Recorded by mistake")
+
+    assert outcome.lost_badges == []
+    held = {h.award.badge_code: h.state for h in services.badges.awards_for(trainer, learner.user_id)
+            if h.state is AwardState.ACTIVE}
+    assert held == {"hundred": AwardState.ACTIVE, "one-day": AwardState.ACTIVE}
+
+
 def test_badge_form_refuses_bad_rules_all_at_once(services, admin, trainer, learner):
     with pytest.raises(FormErrors) as caught:
         services.badges.preview(admin, "Bad Code!", "x", "", "karma", 0, None, 5000, 0)

@@ -78,12 +78,31 @@ def test_category_and_period_filters(services, trainer, board, make_badge):
     assert _names(energy) == [(1, "Anna", 107), (2, "Bilal", 107), (3, "Chen", 107)]
     week = services.leaderboard.page(board["Eli"], PageRequest(1, 10), period=Period.THIS_WEEK)
     totals = {row.display_name: row.score.total for row in week.rows}
-    # Gael's points are twenty days old; workshop attendance only counts all time.
+    # Gael's points are twenty days old; Fanny's workshops (ids without a date) never took place.
     assert totals["Gael"] == 0 and totals["Fanny"] == 0 and totals["Dora"] == 150
     month = services.leaderboard.page(board["Eli"], PageRequest(1, 1), period="30d")
     assert _names(month) == [(1, "Gael", 560)]
     with pytest.raises(ValidationError):
         services.leaderboard.page(board["Eli"], PageRequest(1, 1), period="forever")
+
+
+def test_a_period_counts_the_workshops_that_took_place_in_it_and_a_category_none(
+        services, make_learner, make_challenge, held_workshop):
+    hana, ivo = make_learner("Hana"), make_learner("Ivo")
+    for days_ago in (3, 25, 45):
+        attend(services, hana.user_id, held_workshop(NOW - timedelta(days=days_ago)))
+    challenge = make_challenge(points=15, category="water")
+    services.progress.start(ivo, challenge.id)
+    services.progress.complete(ivo, challenge.id)
+
+    def board(**filters):
+        page = services.leaderboard.page(ivo, PageRequest(1, 10), **filters)
+        return [(row.display_name, row.score.total, row.score.workshops_attended) for row in page.rows]
+
+    assert board() == [("Hana", 30, 3), ("Ivo", 15, 0)]
+    assert board(period="30d") == [("Hana", 20, 2), ("Ivo", 15, 0)]
+    assert board(period=Period.THIS_WEEK) == [("Ivo", 15, 0), ("Hana", 10, 1)]
+    assert board(category="water") == [("Ivo", 15, 0), ("Hana", 0, 0)]
 
 
 def test_hidden_names_are_remembered_per_user_and_never_hide_the_viewer(services, board):

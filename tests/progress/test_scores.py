@@ -85,6 +85,15 @@ def test_weekly_points_cover_twelve_weeks_oldest_first(services, learner, make_c
     assert weekly.points == [0, 0, 0, 100, 0, 0, 0, 0, 0, 0, 40, 50]
 
 
+def test_weekly_points_count_a_workshop_attended_in_the_week_it_took_place(services, learner, held_workshop):
+    for days_ago, attendance in ((100, "present"), (13, "late"), (1, "present"), (2, "absent")):
+        attend(services, learner.user_id, held_workshop(NOW - timedelta(days=days_ago)), attendance)
+    view = services.scores.user_progress(learner, learner.user_id)
+    assert view.score.workshops_attended == 3
+    # 100 days ago is before the twelve weeks; the absence earns nothing.
+    assert view.weekly.points == [0] * 9 + [0, WORKSHOP_POINTS, WORKSHOP_POINTS]
+
+
 def test_progress_view_of_someone_who_is_not_a_learner_is_not_found(services, trainer, admin):
     with pytest.raises(NotFound):
         services.scores.user_progress(admin, trainer.user_id)

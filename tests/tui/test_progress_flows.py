@@ -174,6 +174,9 @@ async def test_trainer_picks_a_learner_records_progress_then_resets_it_with_a_re
         assert app.screen is screen
         assert rows(app, "#progress-challenges") == [["Switch off standby devices", "energy", "reset", "0 %", "0/50"]]
         assert "Reset “Switch off standby devices” to 0 %. 50 points taken back." in notifications(app)
+        assert ("Badge taken back: First steps (−10 points): No longer met: 0 challenges completed, "
+                "the badge needs 1+ challenges completed") in notifications(app)
+        assert "✕ First steps revoked" in text_of(app, "#progress-badges")
         assert rows(app, "#progress-timeline")[0][1:3] == ["reset", "Switch off standby devi…"]
         assert rows(app, "#progress-timeline")[0][5:] == ["Tom Trainer", "no proof yet"]
     assert services.scores.score(trainer, learner.user_id).challenge_points == 0

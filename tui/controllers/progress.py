@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from domain.errors import ValidationError
-from domain.models.badges import AwardState, BadgeAward, HeldBadge
+from domain.models.badges import AwardState, HeldBadge
 from domain.models.paging import PageRequest
 from domain.models.progress import ChallengeProgress, EventKind, ProgressStatus, TimelineEntry
 from domain.models.scores import ScoreBreakdown
@@ -139,11 +139,12 @@ class ProgressView:
 
 @dataclass(frozen=True)
 class StepResult:
-    """What to tell the user after a change: the outcome, a warning, new badges."""
+    """What to tell the user after a change: the outcome, a warning, badges earned or taken back."""
 
     message: str
     warning: str | None = None
     new_badges: tuple[str, ...] = ()
+    lost_badges: tuple[str, ...] = ()
 
 
 class LearnerFinder:
@@ -279,14 +280,14 @@ class ProgressController:
     # -- outcomes ----------------------------------------------------------------------------
 
     def _result(self, outcome: ProgressOutcome, message: str) -> StepResult:
-        badges: tuple[str, ...] = ()
-        if outcome.new_badges:
-            badges = self._describe_awards(outcome.new_badges)
-        return StepResult(message, outcome.warning, badges)
-
-    def _describe_awards(self, awards: list[BadgeAward]) -> tuple[str, ...]:
+        if not outcome.new_badges and not outcome.lost_badges:
+            return StepResult(message, outcome.warning)
         names = self._badge_names(self._principal())
-        return tuple(f"{names.get(a.badge_code, a.badge_code)} (+{a.bonus_points} points)" for a in awards)
+        gained = tuple(f"{names.get(a.badge_code, a.badge_code)} (+{a.bonus_points} points)"
+                       for a in outcome.new_badges)
+        lost = tuple(f"{names.get(a.badge_code, a.badge_code)} (−{a.bonus_points} points): {a.revoke_reason}"
+                     for a in outcome.lost_badges)
+        return StepResult(message, outcome.warning, gained, lost)
 
     def _badge_names(self, who: Principal) -> dict[str, str]:
         return {b.code: b.name for b in self._badges.list_badges(who)}

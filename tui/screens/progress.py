@@ -223,7 +223,8 @@ class ProgressScreen(PagedListScreen):
             return
         self._open_step(StepForm(
             title="Reset progress",
-            intro=f"Put “{line.title}” back to 0 % for {view.name}? Points it earned stop counting.",
+            intro=(f"Put “{line.title}” back to 0 % for {view.name}? Points it earned stop counting, and so do "
+                   "badges they no longer meet the rule of."),
             submit=lambda _choice, reason: self.controller.reset(line, reason), value_label="Reason",
             value_field="reason", value_placeholder="3 to 300 characters, kept in the history",
             submit_label="Reset",
@@ -272,6 +273,8 @@ class ProgressScreen(PagedListScreen):
             self.notify(result.warning, title="History not synced yet", severity="warning", timeout=15)
         for badge in result.new_badges:
             self.notify(f"New badge: {badge}", title="Badge earned")
+        for badge in result.lost_badges:
+            self.notify(f"Badge taken back: {badge}", title="Badge no longer met", severity="warning")
         self.reload()
 
 

@@ -18,11 +18,14 @@ ATTENDED = ("present", "late")
 GROUP_BATCH = 5000
 
 
-def _attended_match(user_ids: list[int] | None) -> dict[str, Any]:
-    """The `$match` stage selecting attended registrations (of some learners, or all)."""
+def _attended_match(user_ids: list[int] | None, workshop_ids: list[int] | None) -> dict[str, Any]:
+    """The `$match` stage selecting attended registrations (of some learners, or all; of some
+    workshops, or all)."""
     match: dict[str, Any] = {"attendance": {"$in": list(ATTENDED)}}
     if user_ids is not None:
         match["learner_id"] = user_ids[0] if len(user_ids) == 1 else {"$in": list(user_ids)}
+    if workshop_ids is not None:
+        match["workshop_id"] = {"$in": list(workshop_ids)}
     return {"$match": match}
 
 
@@ -33,7 +36,16 @@ class AttendanceRepository:
     def __init__(self, db: Database) -> None:
         self.collection = db[REGISTRATIONS]
 
-    def attended_counts(self, user_ids: list[int] | None = None) -> dict[int, int]:
-        """Learner id → workshops attended: one `$group` on `learner_id`."""
-        pipeline = [_attended_match(user_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
+    def attended_counts(self, user_ids: list[int] | None = None,
+                        workshop_ids: list[int] | None = None) -> dict[int, int]:
+        """Learner id → workshops attended (among `workshop_ids` when given): one `$group` on `learner_id`."""
+        if workshop_ids is not None and not workshop_ids:
+            return {}
+        pipeline = [_attended_match(user_ids, workshop_ids), {"$group": {"_id": "$learner_id", "n": {"$sum": 1}}}]
         return {row["_id"]: row["n"] for row in self.collection.aggregate(pipeline, batchSize=GROUP_BATCH)}
+
+    def attended_workshops(self, user_id: int) -> list[int]:
+        """Ids of the workshops one learner attended (index `learner_id` of the workshops module)."""
+        # aggregate, not find: nx-27017 uses the index for a `$match` but scans for a `find`.
+        pipeline = [_attended_match([user_id], None), {"$project": {"workshop_id": 1, "_id": 0}}]
+        return sorted({doc["workshop_id"] for doc in self.collection.aggregate(pipeline)})

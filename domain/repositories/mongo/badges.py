@@ -92,6 +92,7 @@ AWARD_VALIDATOR: dict[str, Any] = {
             "revoked_by": {"bsonType": ["int", "long", "null"]},
             "revoke_reason": {"bsonType": ["string", "null"], "maxLength": 300},
             "revoked_by_rule": {"bsonType": "bool"},
+            "revoke_trigger": {"bsonType": ["string", "null"], "maxLength": 80},
         },
     }
 }
@@ -184,6 +185,7 @@ def _award(doc: dict[str, Any]) -> BadgeAward:
         revoke_reason=doc.get("revoke_reason"),
         revoked_by_rule=bool(doc.get("revoked_by_rule", False)),
         trigger=doc["trigger"],
+        revoke_trigger=doc.get("revoke_trigger"),
     )
 
 
@@ -269,14 +271,21 @@ class AwardRepository:
     def triggered_by(self, trigger: str) -> list[BadgeAward]:
         return self._find({"trigger": trigger})
 
-    def revoke(self, award_id: str, by: int, reason: str, now: datetime, by_rule: bool = False) -> bool:
-        """Close an open award (its slot frees up); False if it was already revoked."""
-        result = self.collection.update_one(
-            {"_id": award_id, "revoked_at": IS_NULL},
-            {"$set": {"revoked_at": now, "revoked_by": by, "revoke_reason": reason, "revoked_by_rule": by_rule,
-                      "slot": award_id, "counts_until_ms": epoch_ms(now)}},
-        )
+    def revoke(self, award_id: str, by: int | None, reason: str, now: datetime, by_rule: bool = False,
+               trigger: str | None = None) -> bool:
+        """Close an open award (its slot frees up); False if it was already revoked.
+
+        `trigger` names the step that made a rule no longer met (`progress:<outbox id>`)."""
+        closing: dict[str, Any] = {"revoked_at": now, "revoked_by": by, "revoke_reason": reason,
+                                   "revoked_by_rule": by_rule, "slot": award_id, "counts_until_ms": epoch_ms(now)}
+        if trigger is not None:
+            closing["revoke_trigger"] = trigger
+        result = self.collection.update_one({"_id": award_id, "revoked_at": IS_NULL}, {"$set": closing})
         return result.modified_count == 1
+
+    def revoked_by_trigger(self, user_id: int, trigger: str) -> list[BadgeAward]:
+        """The awards of one learner a given step took back (through the `user_awarded` index)."""
+        return self._find({"user_id": user_id, "revoke_trigger": trigger})
 
     def release_slot(self, award_id: str) -> None:
         """Free the slot of an expired award so the badge can be awarded again."""

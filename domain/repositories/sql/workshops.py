@@ -186,6 +186,13 @@ class WorkshopRepository:
         rows = self.conn.execute(self._ordered(stmt, query).limit(page.size).offset(page.offset)).all()
         return Page([_workshop(r) for r in rows], total, page)
 
+    def started_between(self, since: datetime, until: datetime) -> list[int]:
+        """Ids of the scheduled workshops that started in [since, until): their attendance
+        counts in a leaderboard period (index `ix_workshops_status_starts`)."""
+        return list(self.conn.execute(
+            select(_W.id).where(_W.status == SCHEDULED, _W.starts_at >= since, _W.starts_at < until).order_by(_W.id)
+        ).scalars())
+
     # -- doctor ---------------------------------------------------------------------------
     def counter_drift(self) -> list[tuple[int, int, int, int, int, int]]:
         """Workshops whose counters differ from the ledger:
