@@ -225,9 +225,9 @@ def floor_progress(raw: Any, db: Any, user_id: int, now: datetime) -> None:
     list(db.registrations.aggregate(attended_pipeline({"learner_id": user_id})))
     attended = list(db.registrations.aggregate([
         {"$match": {"attendance": {"$in": ["present", "late"]}, "learner_id": user_id}},
-        {"$project": {"workshop_id": 1, "_id": 0}}]))
+        {"$group": {"_id": "$workshop_id"}}]))
     with raw.cursor() as cur:
-        cur.execute("SELECT * FROM workshops WHERE id = ANY(%(ids)s)", {"ids": [d["workshop_id"] for d in attended]})
+        cur.execute("SELECT * FROM workshops WHERE id = ANY(%(ids)s)", {"ids": [d["_id"] for d in attended]})
         cur.fetchall()
     raw.rollback()
     list(db.badge_awards.aggregate([match, {"$sort": {"awarded_at": -1, "_id": 1}}]))
