@@ -223,8 +223,8 @@ class ProgressScreen(PagedListScreen):
             return
         self._open_step(StepForm(
             title="Reset progress",
-            intro=(f"Put “{line.title}” back to 0 % for {view.name}? Points it earned stop counting, and so do "
-                   "badges they no longer meet the rule of."),
+            intro=(f"Put “{line.title}” back to 0 % for {view.name}? The points it earned stop counting, "
+                   "and a badge whose rule is no longer met is taken back."),
             submit=lambda _choice, reason: self.controller.reset(line, reason), value_label="Reason",
             value_field="reason", value_placeholder="3 to 300 characters, kept in the history",
             submit_label="Reset",
