@@ -13,6 +13,7 @@ from tui.controllers.activity import COLUMNS, ActivityController, ActivityPage
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
+from tui.widgets.tables import fill_table
 
 
 class ActivityScreen(PagedListScreen):
@@ -66,9 +67,7 @@ class ActivityScreen(PagedListScreen):
         self.query_one("#activity-action-filter", Select).set_options((name, name) for name in actions)
 
     def show_page(self, view: ActivityPage) -> None:
-        self.table.clear()
-        for cells in view.rows:
-            self.table.add_row(*(Text(cell) for cell in cells))
+        fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.rows])
         self.page_loaded(view.info)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -32,6 +32,7 @@ from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.widgets.shell_footer import ShellFooter
+from tui.widgets.tables import fill_table
 
 
 class Summarised(Protocol):
@@ -108,11 +109,8 @@ class BackupsScreen(ShellScreen):
         self._select_after_load = None
         self.view = view
         table = self.table
-        table.clear()
-        for row in view.rows:
-            cells = list(row.cells)
-            cells[-1] = Text(row.verification.value, style=VERIFIED_STYLES[row.verification])
-            table.add_row(*cells, key=row.name)
+        fill_table(table, [((*row.cells[:-1], Text(row.verification.value, style=VERIFIED_STYLES[row.verification])),
+                            row.name) for row in view.rows])
         index = view.index_of(keep)
         if index is not None:
             table.move_cursor(row=index)

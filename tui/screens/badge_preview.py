@@ -12,6 +12,7 @@ from textual.widgets import Button, DataTable, Static
 
 from domain.models.badges import ChangeEffect
 from tui.controllers.badges import PREVIEW_COLUMNS, PreviewView
+from tui.widgets.tables import fill_table
 
 EFFECT_STYLES = {ChangeEffect.GAINS: "green", ChangeEffect.LOSES: "red", ChangeEffect.BONUS_CHANGES: "yellow"}
 
@@ -49,10 +50,9 @@ class BadgePreviewDialog(ModalScreen[bool | None]):
         if self.preview.rows:
             table = self.query_one("#badge-preview-table", DataTable)
             table.add_columns(*PREVIEW_COLUMNS)
-            for row in self.preview.rows:
-                name, change, value, score = row.cells
-                table.add_row(Text(name), Text(change, style=EFFECT_STYLES[row.effect]), Text(value, justify="right"),
-                              Text(score))
+            fill_table(table, [((Text(row.cells[0]), Text(row.cells[1], style=EFFECT_STYLES[row.effect]),
+                                 Text(row.cells[2], justify="right"), Text(row.cells[3])), None)
+                               for row in self.preview.rows])
         # The safe answer has the focus: enter alone never applies.
         self.query_one("#badge-preview-back", Button).focus()
 

@@ -13,6 +13,7 @@ from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.widgets.shell_footer import ShellFooter
+from tui.widgets.tables import fill_table
 
 
 class BadgesScreen(ShellScreen):
@@ -57,9 +58,7 @@ class BadgesScreen(ShellScreen):
     def show_rows(self, rows: tuple[BadgeRow, ...]) -> None:
         keep = self._keep_cursor_on or (self.selected.code if self.selected else None)
         self.rows = rows
-        self.table.clear()
-        for row in rows:
-            self.table.add_row(*(Text(cell) for cell in row.cells), key=row.code)
+        fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows])
         codes = [row.code for row in rows]
         if keep in codes:
             self.table.move_cursor(row=codes.index(keep))

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
-from textual import on
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
 from tui.screens.base import ShellScreen
+from tui.widgets.tables import fill_table
 
 PAGES = Binding.Group("Page", compact=True)
 
@@ -80,13 +81,10 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
         selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_key()
         self._keep_cursor_on = None
         self.rows = rows
-        table = self.table
-        table.clear()
-        for row in rows:
-            table.add_row(*self.cell_texts(row), key=str(row.key))
+        fill_table(self.table, ((self.cell_texts(row), str(row.key)) for row in rows))
         keys = [row.key for row in rows]
         if selected in keys:
-            table.move_cursor(row=keys.index(selected))
+            self.table.move_cursor(row=keys.index(selected))
         self.page_loaded(info)
 
     def cell_texts(self, row: RowT) -> Sequence[Text]:

@@ -34,6 +34,7 @@ from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.picker import PickerDialog
 from tui.screens.step_dialog import StepDialog, StepForm
 from tui.widgets.shell_footer import ShellFooter
+from tui.widgets.tables import fill_table
 from tui.widgets.weekly_chart import WeeklyChart
 
 STATUS_STYLES = {ProgressStatus.COMPLETED: "green", ProgressStatus.STARTED: "", ProgressStatus.RESET: "dim"}
@@ -112,15 +113,11 @@ class ProgressScreen(PagedListScreen):
         self.query_one("#progress-score-parts", Static).update(_score_parts(view))
         self.query_one("#progress-badges", Static).update(_badges(view))
         table = self.challenges_table
-        table.clear()
-        for line in view.challenges:
-            table.add_row(*_challenge_cells(line), key=str(line.challenge_id))
+        fill_table(table, ((_challenge_cells(line), str(line.challenge_id)) for line in view.challenges))
         ids = [line.challenge_id for line in view.challenges]
         if keep is not None and keep.challenge_id in ids:
             table.move_cursor(row=ids.index(keep.challenge_id))
-        self.table.clear()
-        for cells in view.timeline:
-            self.table.add_row(*(Text(cell) for cell in cells))
+        fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.timeline])
         self.page_loaded(view.timeline_info)
 
     # -- selection ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
 from tui.widgets.shell_footer import ShellFooter
+from tui.widgets.tables import fill_table
 
 VIEWS = list(SheetView)
 EMPTY_LISTS = {
@@ -144,11 +145,10 @@ class RegistrationsScreen(ShellScreen):
     def _fill(self, view: SheetView, sheet: RegistrationsSheet) -> None:
         table = self.table(view)
         keep = table.cursor_row
-        table.clear()
-        for row in sheet.rows(view):
-            # Names, reasons and comments are user text: shown as typed, never read as markup.
-            key = row.comment_id if isinstance(row, CommentRow) else row.registration_id
-            table.add_row(*(Text(cell) for cell in row.cells), key=key)
+        # Names, reasons and comments are user text: shown as typed, never read as markup.
+        fill_table(table, [([Text(cell) for cell in row.cells],
+                            row.comment_id if isinstance(row, CommentRow) else row.registration_id)
+                           for row in sheet.rows(view)])
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
 
