@@ -101,6 +101,14 @@ def auto_award_number(awards: list[BadgeAward], now: datetime) -> int | None:
 
 
 @dataclass(frozen=True)
+class BadgeChanges:
+    """What re-checking one learner did: the awards it made and the ones it took back."""
+
+    new: list[BadgeAward]
+    lost: list[BadgeAward]
+
+
+@dataclass(frozen=True)
 class _Plan:
     preview: BadgePreview
     gains: list[tuple[int, LearnerFigures, int]]
@@ -258,56 +266,51 @@ class BadgeService:
             revoke_reason=None, revoked_by_rule=False, trigger=trigger,
         )
 
-    def evaluate_learner(self, user_id: int, at: datetime | None = None, trigger: str = "evaluation") -> list[BadgeAward]:
-        """Award every active badge whose rule this learner now meets; returns the new awards.
+    def recheck_learner(self, user_id: int, by: int | None = None, at: datetime | None = None,
+                        trigger: str = "evaluation") -> BadgeChanges:
+        """Bring one learner's automatic awards in line with the rules, in both directions.
 
-        Idempotent and safe under concurrency: awards have deterministic ids, so parallel
-        evaluations of the same learner store one award. `at` (the step that triggered the
-        evaluation) dates the award, so a late replay still dates it when it was earned."""
+        - Every active badge whose rule the learner now meets is awarded. Idempotent and safe
+          under concurrency: awards have deterministic ids, so parallel checks of the same
+          learner store one award.
+        - Every automatic award whose rule is no longer met (after a reset, or an attendance
+          correction) is taken back, as made by the rule: the badge comes back by itself once
+          the rule is met again. Awards given by hand stay (staff decided them).
+
+        `at` (the step that triggered the check) dates both, so a late replay still dates them
+        when they happened; `by` is who made that step. One read of the badges, the learner's
+        awards and their figures serves both directions."""
         now = self._clock()
-        badges = [b for b in self._badges.all() if b.active]
-        if not badges:
-            return []
-        figures = self._figures([user_id], {b.rule.type for b in badges}).get(user_id, LearnerFigures(user_id))
-        existing = self._awards.for_user(user_id)
-        new: list[BadgeAward] = []
-        for badge in badges:
-            if not badge.rule.is_met(figures):
-                continue
-            number = auto_award_number([a for a in existing if a.badge_code == badge.code], now)
-            if number is None:
-                continue
-            award = self._new_award(badge, user_id, number, at or now, figures, trigger)
-            if self._awards.insert(award, badge.version):
-                new.append(award)
-        return new
-
-    def withdraw_unmet(self, user_id: int, by: int | None, at: datetime | None = None,
-                       trigger: str = "evaluation") -> list[BadgeAward]:
-        """Take back the automatic awards whose rule this learner no longer meets; returns them.
-
-        Called after a step that can lower a learner's figures: a reset takes back a
-        challenge's completion and points, an attendance correction a workshop attended.
-        Awards given by hand stay (staff decided them). The revocation is marked as made by
-        the rule, so the badge comes back by itself once the learner meets the rule again.
-        Idempotent: a replayed step finds the award already closed."""
-        now = self._clock()
-        held = [a for a in self._awards.for_user(user_id) if not a.manual and a.state(now) is AwardState.ACTIVE]
-        if not held:
-            return []
-        rules = {b.code: b.rule for b in self._badges.all()}
-        checked = [(award, rules[award.badge_code]) for award in held if award.badge_code in rules]
-        figures = self._figures([user_id], {rule.type for _, rule in checked}).get(user_id, LearnerFigures(user_id))
         when = at or now
+        badges = {b.code: b for b in self._badges.all()}
+        existing = self._awards.for_user(user_id)
+        held = [a for a in existing
+                if not a.manual and a.badge_code in badges and a.state(now) is AwardState.ACTIVE]
+        awardable = [b for b in badges.values() if b.active]
+        types = {b.rule.type for b in awardable} | {badges[a.badge_code].rule.type for a in held}
+        if not types:
+            return BadgeChanges([], [])
+        figures = self._figures([user_id], types).get(user_id, LearnerFigures(user_id))
         lost: list[BadgeAward] = []
-        for award, rule in checked:
+        for award in held:
+            rule = badges[award.badge_code].rule
             if rule.is_met(figures):
                 continue
             reason = f"No longer met: {rule.figure(figures)} {rule.type.label}, the badge needs {rule.describe()}"
             if self._awards.revoke(award.id, by, reason, when, by_rule=True, trigger=trigger):
                 lost.append(replace(award, revoked_at=when, revoked_by=by, revoke_reason=reason,
                                     revoked_by_rule=True, revoke_trigger=trigger))
-        return lost
+        new: list[BadgeAward] = []
+        for badge in awardable:
+            if not badge.rule.is_met(figures):
+                continue
+            number = auto_award_number([a for a in existing if a.badge_code == badge.code], now)
+            if number is None:
+                continue
+            award = self._new_award(badge, user_id, number, when, figures, trigger)
+            if self._awards.insert(award, badge.version):
+                new.append(award)
+        return BadgeChanges(new, lost)
 
     def on_attendance_marked(self, learner_ids: Iterable[int]) -> list[BadgeAward]:
         """Re-check badges after the workshops module marked attendance; returns new awards.
@@ -317,9 +320,7 @@ class BadgeService:
         outbox handler keeps its record pending and the check happens on replay."""
         new: list[BadgeAward] = []
         for learner_id in sorted(set(learner_ids)):
-            user_id = user_id_value(learner_id, "learner_id")
-            self.withdraw_unmet(user_id, None, trigger="attendance")
-            new += self.evaluate_learner(user_id, trigger="attendance")
+            new += self.recheck_learner(user_id_value(learner_id, "learner_id"), trigger="attendance").new
         return new
 
     def evaluate_all(self, principal: Principal) -> int:
@@ -350,7 +351,7 @@ class BadgeService:
         return self._awards.triggered_by(trigger)
 
     def awards_withdrawn_by(self, user_id: int, trigger: str) -> list[BadgeAward]:
-        """The awards of a learner a given progress step took back (see `withdraw_unmet`)."""
+        """The awards of a learner a given progress step took back (see `recheck_learner`)."""
         return self._awards.revoked_by_trigger(user_id, trigger)
 
     # -- awards by hand ------------------------------------------------------------------------

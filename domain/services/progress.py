@@ -210,14 +210,9 @@ class ProgressService:
 
     # -- outbox handler -------------------------------------------------------------------------
     def apply_event(self, record: OutboxRecord) -> None:
-        """Write the step to `progress_events` and re-check the learner's badges; replay-safe.
-
-        A reset lowers the learner's figures: the badges whose rule is no longer met are
-        taken back. Any other step can only raise them: new badges may be awarded."""
+        """Write the step to `progress_events` and re-check the learner's badges (a completion
+        may award some, a reset take some back); replay-safe."""
         step_id = event_id(record.id)
         payload = record.payload
         self._events.put(step_id, payload, seq=record.id)
-        if payload["kind"] == EventKind.RESET.value:
-            self._badges.withdraw_unmet(payload["user_id"], payload["by"], at=payload["at"], trigger=step_id)
-        else:
-            self._badges.evaluate_learner(payload["user_id"], at=payload["at"], trigger=step_id)
+        self._badges.recheck_learner(payload["user_id"], payload["by"], at=payload["at"], trigger=step_id)

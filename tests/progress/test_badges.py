@@ -154,7 +154,7 @@ def test_reset_takes_back_the_badges_whose_rule_is_no_longer_met_and_they_come_b
     assert services.scores.score(learner, learner.user_id).total == 60 + 10 + 5
 
     # Checking again (an outbox replay of the step) takes nothing more.
-    assert services.badges.withdraw_unmet(learner.user_id, trainer.user_id, trigger=outcome.event_id) == []
+    assert services.badges.recheck_learner(learner.user_id, trainer.user_id, trigger=outcome.event_id).lost == []
 
     # Completed again: the rules hand the two badges back (a rule's revocation does not block).
     services.progress.record(trainer, learner.user_id, second.id, 100)
