@@ -122,6 +122,7 @@ class ScoreService:
         now = self._clock()
         first_week = week_start(now) - timedelta(weeks=SPARKLINE_WEEKS - 1)
         events = self._events.page_for_user(target, timeline_page)
+        attended_ids = self._calculator.attended_workshops(target)
         with self._uow() as uow:
             users = UserRepository(uow.conn)
             learner = users.get(target)
@@ -131,7 +132,7 @@ class ScoreService:
             challenges = progress.for_user(target)
             totals = progress.completed_totals([target])
             weekly_challenge_points = progress.weekly_points(target, first_week)
-            attended = WorkshopRepository(uow.conn).get_many(self._calculator.attended_workshops(target))
+            attended = WorkshopRepository(uow.conn).get_many(attended_ids)
             titles = {c.id: c.title for c in ChallengeRepository(uow.conn).get_many(
                 {e.challenge_id for e in events.items}).values()}
             actors = users.get_many([e.by for e in events.items if e.by != target])
