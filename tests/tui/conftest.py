@@ -7,7 +7,7 @@ import os
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from domain.clock import fixed_clock
@@ -44,17 +44,9 @@ async def settle(pilot: Pilot[None]) -> None:
             with contextlib.suppress(WorkerFailed, WorkerCancelled):
                 await worker.wait()
         await pilot.pause()
-        if not any(worker.is_running for worker in app.workers) and not _tables_measuring(app):
+        if not any(worker.is_running for worker in app.workers):
             return
     raise AssertionError("workers kept running")
-
-
-def _tables_measuring(app: SkillHubApp) -> bool:
-    """Whether a table on screen still has rows whose width it has not measured.
-
-    A DataTable sizes its columns on its own idle, which `pilot.pause()` (the app's idle)
-    does not wait for: on a busy machine a screenshot could catch the rows before it."""
-    return any(table._require_update_dimensions for table in app.screen.query(DataTable))
 
 
 async def log_in(pilot: Pilot[None], email: str, password: str = TEST_PASSWORD) -> None:
