@@ -162,13 +162,14 @@ RESTORED = {"$jsonSchema": {"properties": {
     "at": {"bsonType": "date"}, "maybe": {"bsonType": ["date", "null"]}, "free": {"bsonType": ["string", "date"]},
     "big": {"bsonType": "long"}, "small": {"bsonType": "int"}, "ratio": {"bsonType": "double"},
     "nested": {"properties": {"when": {"bsonType": "date"}}}, "list": {"items": {"bsonType": "date"}},
+    "flag": {"bsonType": "bool"},
 }}}
 
 
 def test_text_dates_and_number_types_come_back_to_the_declared_type() -> None:
     document = {"at": "2026-02-02 10:11:12.345678", "maybe": "2026-02-02T10:11:12+02:00", "free": "2026-02-02 00:00:00",
                 "big": 5, "small": Int64(7), "ratio": 3, "nested": {"when": "2026-02-02T00:00:00Z"},
-                "list": ["2026-02-03 00:00:00"]}
+                "list": ["2026-02-03 00:00:00"], "flag": 0}
 
     _, typed, changed = normalised(document, RESTORED)
 
@@ -180,13 +181,15 @@ def test_text_dates_and_number_types_come_back_to_the_declared_type() -> None:
     assert type(typed["ratio"]) is float and typed["ratio"] == 3.0
     assert typed["nested"]["when"] == datetime(2026, 2, 2, tzinfo=UTC)
     assert typed["list"] == [datetime(2026, 2, 3, tzinfo=UTC)]
-    assert sorted(changed) == ["at", "big", "list[0]", "maybe", "nested.when", "ratio", "small"]
+    assert typed["flag"] is False
+    assert sorted(changed) == ["at", "big", "flag", "list[0]", "maybe", "nested.when", "ratio", "small"]
 
 
 def test_a_value_that_cannot_be_brought_back_is_refused_with_the_label() -> None:
     for document, message in [({"at": "yesterday"}, "at must be of type date, not string"),
                               ({"at": "2026-13-45 00:00:00"}, "at must be of type date, not string"),
                               ({"small": 2**40}, "small must be of type int, not long"),
+                              ({"flag": 2}, "flag must be of type bool, not int"),
                               ({"ratio": 2**60 + 1}, "ratio must be of type double, not long")]:
         with pytest.raises(ValidationError) as refused:
             normalised(document, RESTORED, lambda: "probe document 'x'")

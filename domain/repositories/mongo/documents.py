@@ -454,6 +454,9 @@ def _convert_to(value: Any, kind: str, target: str) -> Any:
         return moment.astimezone(_dt.UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
     if kind in ("int", "long"):
         number = int(value)
+        if target == "bool" and number in (0, 1):
+            # nx-27017 may store a boolean given to `$set` as the int 0 or 1.
+            return bool(number)
         if target == "long":
             return Int64(number)
         if target == "int" and number in _INT32:
