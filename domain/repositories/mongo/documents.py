@@ -94,9 +94,12 @@ _ALIAS_OF: dict[type, str] = {
 
 def bson_type(value: Any) -> str:
     """The BSON type alias of a value decoded from BSON (see `encoded`)."""
+    alias = _ALIAS_OF.get(type(value))
+    if alias is not None:
+        return alias
     if isinstance(value, Code):
         return "javascriptWithScope" if value.scope is not None else "javascript"
-    return _ALIAS_OF.get(type(value), "unknown")
+    return "unknown"
 
 
 def encoded(document: Mapping[str, Any]) -> tuple[bytes, dict[str, Any]]:
@@ -148,6 +151,7 @@ def _join(path: str, name: str) -> str:
 
 
 _NAN = "nan"
+_EXACT = (int, float, Int64)
 
 
 def _number(value: Any) -> Fraction | float | str:
@@ -204,7 +208,11 @@ def bson_key(value: Any) -> Any:
 
 def _compare(value: Any, bound: Any, exclusive: bool, above: bool) -> bool:
     """MongoDB's $gt/$gte (above) or $lt/$lte: false against NaN unless both are NaN and inclusive."""
-    left, right = _number(value), _number(bound)
+    left: Any = value
+    right: Any = bound
+    # Python compares ints and floats exactly; only NaN and Decimal128 need more care.
+    if not (type(value) in _EXACT and type(bound) in _EXACT and value == value and bound == bound):
+        left, right = _number(value), _number(bound)
     if left == _NAN or right == _NAN:
         return left == right and not exclusive
     assert not isinstance(left, str) and not isinstance(right, str)
@@ -266,6 +274,24 @@ class Schema:
     any_of: list[Schema] = field(default_factory=list)
     one_of: list[Schema] = field(default_factory=list)
     not_: Schema | None = None
+    # Which groups of keywords are present (set by compile_schema), so a value skips the rest.
+    checks_strings: bool = False
+    checks_numbers: bool = False
+    checks_objects: bool = False
+    checks_arrays: bool = False
+    checks_logic: bool = False
+
+    def settle(self) -> Schema:
+        """Record which keyword groups this schema uses; returns it."""
+        self.checks_strings = self.min_length is not None or self.max_length is not None or self.pattern is not None
+        self.checks_numbers = self.minimum is not None or self.maximum is not None
+        self.checks_objects = bool(self.required or self.properties or self.pattern_properties or self.dependencies
+                                   or self.additional_properties is not True or self.min_properties is not None
+                                   or self.max_properties is not None)
+        self.checks_arrays = bool(self.items is not None or self.min_items is not None or self.max_items is not None
+                                  or self.unique_items)
+        self.checks_logic = bool(self.all_of or self.any_of or self.one_of or self.not_ is not None)
+        return self
 
     # -- checking (values decoded from BSON) -----------------------------------------------
     def error(self, value: Any, path: str) -> ValidationError | None:
@@ -275,17 +301,19 @@ class Schema:
             return _error(path, f"must be of type {self.type_text}, not {kind}")
         if self.enum is not None and bson_key(value) not in self.enum_keys:
             return _error(path, "must be one of " + ", ".join(map(_shown, self.enum)))
+        found = None
         if kind == "string":
-            found = self._string_error(value, path)
+            found = self._string_error(value, path) if self.checks_strings else None
         elif kind in _NUMBERS:
-            found = self._number_error(value, path)
+            found = self._number_error(value, path) if self.checks_numbers else None
         elif kind == "object":
-            found = self._object_error(value.as_doc() if isinstance(value, DBRef) else value, path)
+            if self.checks_objects:
+                found = self._object_error(value.as_doc() if isinstance(value, DBRef) else value, path)
         elif kind == "array":
-            found = self._array_error(value, path)
-        else:
-            found = None
-        return found or self._logic_error(value, path)
+            found = self._array_error(value, path) if self.checks_arrays else None
+        if found is None and self.checks_logic:
+            found = self._logic_error(value, path)
+        return found
 
     def type_ok(self, kind: str) -> bool:
         return self.types is None or kind in self.types or (kind in _NUMBERS and "number" in self.types)
@@ -312,7 +340,15 @@ class Schema:
         for name in self.required:
             if name not in value:
                 return ValidationError(f"{_join(path, name)} is required", field=_join(path, name))
+        plain = not self.pattern_properties and self.additional_properties is True
         for name, item in value.items():
+            if plain:
+                # The common case (each field checked against its own property schema), kept fast.
+                declared = self.properties.get(name)
+                found = declared.error(item, _join(path, name)) if declared is not None else None
+                if found:
+                    return found
+                continue
             for schema in self.schemas_for(name):
                 found = schema.error(item, _join(path, name))
                 if found:
@@ -342,6 +378,9 @@ class Schema:
 
     def schemas_for(self, name: str) -> list[Schema]:
         """The schemas a field called `name` must match (properties, patternProperties, additionalProperties)."""
+        if not self.pattern_properties and self.additional_properties is True:
+            declared = self.properties.get(name)
+            return [declared] if declared is not None else []
         found = [self.properties[name]] if name in self.properties else []
         found += [schema for pattern, schema in self.pattern_properties if pattern.search(name)]
         if not found and isinstance(self.additional_properties, Schema):
@@ -539,7 +578,7 @@ def compile_schema(schema: Any, where: str = "$jsonSchema") -> Schema:
     for keyword in ("title", "description"):
         if keyword in schema and not isinstance(schema[keyword], str):
             raise UnsupportedSchema(f"{where}: {keyword} must be a string")
-    return out
+    return out.settle()
 
 
 def _compile_scalars(schema: dict[str, Any], where: str, out: Schema) -> None:
