@@ -145,6 +145,8 @@ def test_an_upsert_checks_the_document_it_would_insert() -> None:
         validate_update({"$setOnInsert": {"at": now}}, AWARDISH, upsert_filter={"_id": 7})
     with pytest.raises(ValidationError, match="at is required"):
         validate_update({"$set": {"n": 1}}, AWARDISH, upsert_filter={"_id": "a"})
+    with pytest.raises(ValidationError, match="n must be at most 10"):
+        validate_update({"$setOnInsert": {"n": 11}}, AWARDISH)
 
 
 def test_updates_the_check_cannot_judge_without_the_document_are_refused() -> None:

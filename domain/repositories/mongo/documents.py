@@ -772,6 +772,8 @@ def validate_update(update: Mapping[str, Any], validator: dict[str, Any],
         compiled.check_fields(sets)
     if upsert_filter is not None:
         compiled.validate({**_equalities(upsert_filter), **on_insert, **sets})
+    elif on_insert:
+        compiled.check_fields(on_insert)
     return update
 
 
