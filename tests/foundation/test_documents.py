@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -90,6 +91,13 @@ def test_every_collection_validator_uses_only_keywords_the_check_implements() ->
 def test_a_validator_the_check_cannot_follow_is_refused_when_defined(schema: dict[str, Any], reason: str) -> None:
     with pytest.raises(UnsupportedSchema, match=reason.replace("(", r"\(").replace(")", r"\)")):
         CollectionSpec("probe", {"$jsonSchema": schema})
+
+
+def test_every_keyword_the_check_does_not_implement_is_refused_wherever_it_appears() -> None:
+    for keyword in sorted(NOT_IMPLEMENTED | documents.MONGODB_OMITS):
+        for schema in ({keyword: 1}, {"properties": {"v": {"items": {keyword: 1}}}}, {"anyOf": [{keyword: 1}]}):
+            with pytest.raises(UnsupportedSchema, match=f"keyword '{re.escape(keyword)}'"):
+                compile_validator({"$jsonSchema": schema})
 
 
 def test_a_validator_that_is_not_one_json_schema_is_refused() -> None:

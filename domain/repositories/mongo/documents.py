@@ -520,9 +520,9 @@ def _count(keyword: str, value: Any, where: str) -> int:
     raise UnsupportedSchema(f"{where}: {keyword} must be a whole number of at least 0")
 
 
-def _unique_strings(keyword: str, value: Any, where: str, allow_empty: bool = False) -> tuple[str, ...]:
+def _unique_strings(keyword: str, value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(set(value)) != len(value) \
-            or (not value and not allow_empty):
+            or not value:
         raise UnsupportedSchema(f"{where}: {keyword} must be a non-empty array of distinct strings")
     return tuple(value)
 
