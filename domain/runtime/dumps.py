@@ -372,7 +372,6 @@ def load_dumps(services: Services, source: Path, *, require_empty: bool = True, 
         ensure_empty(services)
     shift = demo_shift(as_of, dumps.demo_clock) if as_of is not None else timedelta(0)
     dumped_tables = list(dict.fromkeys(t for d in SQL_DUMPS for t in d.tables))
-    written: dict[str, int] = {}
     with services.uow() as uow:
         tables = DumpTables(uow.conn)
         for body in dumps.scripts:
@@ -383,8 +382,11 @@ def load_dumps(services: Services, source: Path, *, require_empty: bool = True, 
         counts = tables.row_counts()
         rows = {t.name: counts.get(f"public.{t.name}", 0) for t in dumped_tables}
         # MongoDB before the commit: if it fails, PostgreSQL stays empty and a new attempt starts over.
-        for name in sorted(dumps.documents):
-            found = dumps.documents[name]
-            written[name] = docs.upsert(name, [shift_dates(d, shift) for d in found] if shift else found)
+        # The moved documents are checked again (before any is written): a date shift changes them.
+        try:
+            written = docs.upsert({name: [shift_dates(d, shift) for d in found] if shift else found
+                                   for name, found in sorted(dumps.documents.items())})
+        except ValidationError as exc:
+            raise DumpError(f"{source}: once its dates are moved, {exc.message}") from None
         uow.commit()
     return LoadReport(source, rows, written, accounts, shift)

@@ -9,9 +9,11 @@ outbox record is still pending in the dump. Replaying the outbox after a restore
 (`skillhub doctor --repair` / `skillhub outbox replay`) brings the two back into agreement,
 because every outbox handler is idempotent.
 
-Restore verifies the whole archive before touching anything, restores PostgreSQL in one
-transaction (all or nothing), then replaces the MongoDB collections one by one, and checks
-the counts against the manifest.
+Restore verifies the whole archive and checks every MongoDB document against its
+collection's validator (normalising what nx-27017 stored as text) before touching anything,
+restores PostgreSQL in one transaction (all or nothing), then replaces the MongoDB
+collections one by one, and checks the counts against the manifest. It never bypasses
+document validation, so MongoDB's readWrite role is enough.
 
 Neither writes an activity-log entry: a backup changes nothing, and a restore's entry would
 make the restored data differ from the archive it came from.
@@ -33,9 +35,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.errors import SkillHubError
+from domain.errors import SkillHubError, ValidationError
 from domain.models.users import Principal, Role
-from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout
+from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
@@ -322,7 +324,7 @@ class BackupService:
         """Verify `path`, ask `confirm`, then replace both databases' contents with the archive's."""
         require_role(principal, Role.ADMIN, doing="restore backups")
         started = time.monotonic()
-        steps = _Steps(progress, 4)
+        steps = _Steps(progress, 5)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
             unpacked = Path(scratch)
@@ -331,9 +333,19 @@ class BackupService:
             manifest = backup_archive.verify(path, extract_to=unpacked, on_bytes=steps.advance)
             steps.finish()
             layouts = _read_layouts(manifest, unpacked)
+            prepared = _prepare_documents(manifest, layouts, unpacked, steps)
             tool = self._preflight(manifest)
             if confirm is not None and not confirm(manifest):
                 raise RestoreCancelled("Restore cancelled: nothing was changed.")
+            # A restore must never bring a logged-out session back to life: revocations made
+            # after the backup are carried over into the restored deny-list. Read (and checked)
+            # before anything changes, so one that cannot be written back stops the restore here.
+            denylist = TokenDenyList(self._db)
+            with mongo_guard():
+                try:
+                    revocations = denylist.entries()
+                except ValidationError as exc:
+                    raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
             steps.start("PostgreSQL restore", 1)
             try:
                 pgtools.restore(tool, self._connection, unpacked / manifest.postgres_dump, self._settings.connect_timeout_s)
@@ -341,16 +353,11 @@ class BackupService:
                 raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
             steps.finish()
             steps.start("MongoDB restore", manifest.total_documents)
-            # A restore must never bring a logged-out session back to life: revocations made
-            # after the backup are carried over into the restored deny-list.
-            denylist = TokenDenyList(self._db)
-            with mongo_guard():
-                revocations = denylist.entries()
-            dropped = self._restore_mongo(manifest, layouts, unpacked, steps)
+            dropped = self._restore_mongo(manifest, layouts, prepared, steps)
             kept = denylist.keep(revocations)
             steps.finish()
         steps.start("Checking", 1)
-        report = self._check(path, manifest, layouts, dropped, time.monotonic() - started, kept)
+        report = self._check(path, manifest, layouts, dropped, time.monotonic() - started, kept, prepared)
         steps.finish()
         return report
 
@@ -366,23 +373,22 @@ class BackupService:
         needed = max(pgtools.server_major(version_num), manifest.pg_dump_major)
         return pgtools.find_tool("pg_restore", needed, server_version)
 
-    def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
-                       steps: _Steps) -> list[str]:
+    def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout],
+                       prepared: dict[str, PreparedCollection], steps: _Steps) -> list[str]:
         mongo = CollectionArchive(self._db)
         try:
             dropped = mongo.drop_others(manifest.collections)
-            for name, entry in manifest.collections.items():
-                mongo.replace(layouts[name], _lines(unpacked / entry.data),
+            for name in manifest.collections:
+                mongo.replace(layouts[name], prepared[name].documents_iter(),
                               on_batch=lambda n, name=name: steps.advance(n, f"MongoDB restore: {name}"))
         except SkillHubError as exc:
             raise RestoreFailed(f"PostgreSQL was restored but MongoDB failed: {exc.message} "
                                 "(run the restore again once MongoDB is back)") from None
-        except ValueError as exc:
-            raise RestoreFailed(f"PostgreSQL was restored but a MongoDB document could not be read: {exc}") from None
         return dropped
 
     def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
-               seconds: float, kept_revocations: int = 0) -> RestoreReport:
+               seconds: float, kept_revocations: int = 0,
+               prepared: dict[str, PreparedCollection] | None = None) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
         try:
@@ -399,6 +405,10 @@ class BackupService:
         mongo = CollectionArchive(self._db)
         if kept_revocations:
             notes.append(f"kept {kept_revocations} session revocation(s) made after the backup")
+        normalised = {name: p.normalised for name, p in (prepared or {}).items() if p.normalised}
+        if normalised:
+            notes.append("brought values back to the types their validator declares (dates stored as text by "
+                         "nx-27017, ...) in " + ", ".join(f"{n} {name} document(s)" for name, n in normalised.items()))
         for name, entry in manifest.collections.items():
             found = mongo.count(name)
             if name == DENYLIST_SPEC.name:
@@ -443,6 +453,25 @@ def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLay
         if layouts[name].name != name:
             raise backup_archive.ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
     return layouts
+
+
+def _prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
+                       steps: _Steps) -> dict[str, PreparedCollection]:
+    """Every collection's documents normalised and checked, before anything is changed."""
+    steps.start("Checking documents", manifest.total_documents)
+    prepared: dict[str, PreparedCollection] = {}
+    for name, entry in manifest.collections.items():
+        target = unpacked / f"{entry.data}.bson"
+        try:
+            prepared[name] = prepare(layouts[name], _lines(unpacked / entry.data), target,
+                                     on_batch=lambda n, name=name: steps.advance(n, f"Checking documents: {name}"))
+        except ValidationError as exc:
+            raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
+        except ValueError as exc:
+            raise RestoreFailed(f"Restore refused, nothing was changed: a document of {name} cannot be read "
+                                f"({str(exc).splitlines()[0][:160]})") from None
+    steps.finish()
+    return prepared
 
 
 def _lines(path: Path) -> Iterator[bytes]:

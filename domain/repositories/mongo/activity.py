@@ -73,7 +73,7 @@ class ActivityRepository:
         }
         # The _id is repeated in the replacement: nx-27017's upsert ignores the filter's _id
         # and inserts a fresh ObjectId, so a replay would add a second document.
-        self.collection.replace_one({"_id": doc_id}, {"_id": doc_id, **validate(doc, VALIDATOR)}, upsert=True)
+        self.collection.replace_one({"_id": doc_id}, validate({"_id": doc_id, **doc}, VALIDATOR), upsert=True)
 
     def list(self, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
         query: dict[str, Any] = {}

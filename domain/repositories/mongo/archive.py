@@ -7,18 +7,28 @@ an int32 stays an int32, a date keeps its milliseconds, an ObjectId stays an Obj
 The layout of a collection (creation options, validator, indexes) is taken from the server
 and completed from the `CollectionSpec`s of the code: nx-27017 stores neither validators
 nor index directions, and names indexes its own way, while MongoDB 7 keeps all of them.
+
+A restore never bypasses validation (that needs more than MongoDB's readWrite role). Every
+document is first brought back to the types its collection's validator declares and checked
+(`prepare`): nx-27017 stores a date given to `$set` as text and an `Int64` given to `$set` as
+an int, so its archives hold values MongoDB 7 would refuse. Only then is anything replaced.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
+import bson
 from bson import json_util
 from bson.codec_options import CodecOptions
+from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
+from domain.errors import ValidationError
+from domain.repositories.mongo.documents import UnsupportedSchema, compile_validator, normalised
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec, all_collections, existing_index_patterns
 
@@ -67,6 +77,67 @@ class CollectionLayout:
             if not isinstance(index, dict) or not isinstance(index.get("key"), list) or not index["key"]:
                 raise ValueError(f"index of {data['name']} has no key")
         return cls(data["name"], data["options"], data["indexes"])
+
+
+@dataclass(frozen=True)
+class PreparedCollection:
+    """A collection's documents, normalised and checked, as BSON in a scratch file."""
+
+    name: str
+    path: Path
+    documents: int
+    normalised: int
+
+    def documents_iter(self) -> Iterator[Mapping[str, Any]]:
+        """The documents, as raw BSON (inserted without being decoded and encoded again)."""
+        with open(self.path, "rb") as fh:
+            yield from bson.decode_file_iter(fh, CodecOptions(document_class=RawBSONDocument))
+
+
+def checked_validator(layout: CollectionLayout) -> dict[str, Any] | None:
+    """The validator MongoDB will enforce on the restored collection (None when it enforces none).
+
+    ValidationError when the domain check cannot follow it: the server would then be the
+    first to judge the documents, in the middle of the restore."""
+    validator = layout.options.get("validator")
+    if not validator or layout.options.get("validationLevel") == "off" \
+            or layout.options.get("validationAction") == "warn":
+        return None
+    try:
+        compile_validator(validator)
+    except UnsupportedSchema as exc:
+        raise ValidationError(f"collection {layout.name}: its validator cannot be checked before writing ({exc})") \
+            from None
+    return validator
+
+
+def prepare(layout: CollectionLayout, lines: Iterable[bytes], target: Path,
+            on_batch: BatchCallback | None = None) -> PreparedCollection:
+    """Decode every document of an archive, normalise and check it against the collection's
+    validator, and write it as BSON to `target`; ValidationError (or ValueError for a line
+    that is not Extended JSON) naming the first document that cannot be restored."""
+    validator = checked_validator(layout)
+    count = changed = 0
+    with open(target, "wb") as out:
+        for line in lines:
+            if not line.strip():
+                continue
+            document = decode(line)
+            data, _, paths = normalised(document, validator,
+                                        lambda: f"{layout.name} document {_shown_id(document)}")
+            out.write(data)
+            count += 1
+            changed += bool(paths)
+            if on_batch is not None and count % BATCH == 0:
+                on_batch(BATCH)
+    if on_batch is not None and count % BATCH:
+        on_batch(count % BATCH)
+    return PreparedCollection(layout.name, target, count, changed)
+
+
+def _shown_id(document: Any) -> str:
+    identifier = document.get("_id") if isinstance(document, dict) else None
+    return repr(identifier)[:80] if not isinstance(identifier, str) else repr(identifier[:80])
 
 
 def _spec_index(index: IndexSpec) -> dict[str, Any]:
@@ -152,17 +223,17 @@ class CollectionArchive:
             self.db.drop_collection(name)
         return dropped
 
-    def replace(self, layout: CollectionLayout, lines: Iterable[bytes], on_batch: BatchCallback | None = None) -> int:
-        """Drop the collection, recreate it with its options, insert `lines`, rebuild indexes."""
+    def replace(self, layout: CollectionLayout, documents: Iterable[Mapping[str, Any]],
+                on_batch: BatchCallback | None = None) -> int:
+        """Drop the collection, recreate it with its options, insert `documents` (already checked,
+        see `prepare`), rebuild indexes. Needs only MongoDB's readWrite role."""
         self.db.drop_collection(layout.name)
         self.db.create_collection(layout.name, **layout.options)
         collection = self.db[layout.name]
         inserted = 0
-        batch: list[dict[str, Any]] = []
-        for line in lines:
-            if not line.strip():
-                continue
-            batch.append(decode(line))
+        batch: list[Mapping[str, Any]] = []
+        for document in documents:
+            batch.append(document)
             if len(batch) == BATCH:
                 inserted += self._insert(collection, batch, on_batch)
                 batch = []
@@ -175,10 +246,8 @@ class CollectionArchive:
         return inserted
 
     @staticmethod
-    def _insert(collection: Any, batch: list[dict[str, Any]], on_batch: BatchCallback | None) -> int:
-        # The documents were valid when first written; a validator tightened since must not
-        # make the restore of a past state fail halfway.
-        collection.insert_many(batch, ordered=True, bypass_document_validation=True)
+    def _insert(collection: Any, batch: list[Mapping[str, Any]], on_batch: BatchCallback | None) -> int:
+        collection.insert_many(batch, ordered=True)
         if on_batch is not None:
             on_batch(len(batch))
         return len(batch)

@@ -34,7 +34,7 @@ from domain.models.badges import (
     RuleType,
 )
 from domain.models.progress import Category
-from domain.repositories.mongo.documents import validate
+from domain.repositories.mongo.documents import validate, validate_update
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
 
@@ -280,7 +280,8 @@ class AwardRepository:
                                    "revoked_by_rule": by_rule, "slot": award_id, "counts_until_ms": epoch_ms(now)}
         if trigger is not None:
             closing["revoke_trigger"] = trigger
-        result = self.collection.update_one({"_id": award_id, "revoked_at": IS_NULL}, {"$set": closing})
+        update = validate_update({"$set": closing}, AWARD_VALIDATOR)
+        result = self.collection.update_one({"_id": award_id, "revoked_at": IS_NULL}, update)
         return result.modified_count == 1
 
     def revoked_by_trigger(self, user_id: int, trigger: str) -> list[BadgeAward]:
@@ -289,13 +290,14 @@ class AwardRepository:
 
     def release_slot(self, award_id: str) -> None:
         """Free the slot of an expired award so the badge can be awarded again."""
-        self.collection.update_one({"_id": award_id}, {"$set": {"slot": award_id}})
+        self.collection.update_one({"_id": award_id}, validate_update({"$set": {"slot": award_id}}, AWARD_VALIDATOR))
 
     def update_held(self, code: str, bonus_points: int, category: Category | None, now: datetime) -> int:
         """Give the held awards of a badge its new bonus and category (after a rule change)."""
         result = self.collection.update_many(
             {"badge_code": code, **active_award_match(now)},
-            {"$set": {"bonus_points": bonus_points, "category": category.value if category else None}},
+            validate_update({"$set": {"bonus_points": bonus_points, "category": category.value if category else None}},
+                            AWARD_VALIDATOR),
         )
         return result.modified_count
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pymongo.database import Database
 
-from domain.repositories.mongo.documents import validate
+from domain.repositories.mongo.documents import normalised, validate_update
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
 
@@ -35,25 +35,28 @@ class TokenDenyList:
         self.collection = db[SPEC.name]
 
     def revoke(self, jti: str, user_id: int, expires_at: datetime, now: datetime) -> None:
-        doc = {"_id": jti, "user_id": user_id, "expires_at": expires_at, "revoked_at": now}
-        validate(doc, VALIDATOR)
-        fields = {k: v for k, v in doc.items() if k != "_id"}
-        self.collection.update_one({"_id": jti}, {"$setOnInsert": fields}, upsert=True)
+        self._add(jti, {"user_id": user_id, "expires_at": expires_at, "revoked_at": now})
+
+    def _add(self, jti: str, fields: dict[str, Any]) -> bool:
+        """Insert the revocation `jti` unless present; True when it was new."""
+        query = {"_id": jti}
+        update = validate_update({"$setOnInsert": fields}, VALIDATOR, upsert_filter=query)
+        return self.collection.update_one(query, update, upsert=True).upserted_id is not None
 
     def is_revoked(self, jti: str) -> bool:
         # Not relying on the TTL monitor's timing: an entry is authoritative until removed.
         return self.collection.count_documents({"_id": jti}, limit=1) > 0
 
     def entries(self) -> list[dict[str, Any]]:
-        """Every revocation, as stored (a restore carries them over, see BackupService)."""
-        return list(self.collection.find({}))
+        """Every revocation, checked against the validator so it can be written back (a restore
+        carries them over, see BackupService); ValidationError naming the one that cannot."""
+        checked = []
+        for entry in self.collection.find({}):
+            _, document, _ = normalised(entry, VALIDATOR, lambda: f"{SPEC.name} document {entry.get('_id')!r}")
+            checked.append(document)
+        return checked
 
     def keep(self, entries: list[dict[str, Any]]) -> int:
         """Re-add revocations missing from the collection; returns how many were added."""
-        added = 0
-        for entry in entries:
-            fields = {k: v for k, v in entry.items() if k != "_id"}
-            result = self.collection.update_one({"_id": entry["_id"]}, {"$setOnInsert": fields}, upsert=True)
-            added += result.upserted_id is not None
-        return added
+        return sum(self._add(entry["_id"], {k: v for k, v in entry.items() if k != "_id"}) for entry in entries)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from domain.repositories.mongo.archive import (
     decode,
     encode,
 )
+from domain.errors import ValidationError
 from domain.repositories.mongo.badges import FOREVER_MS
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
@@ -132,8 +133,23 @@ class DumpCollections:
         if spec is not None:
             validate(document, spec.validator)
 
-    def upsert(self, name: str, documents: Iterable[dict[str, Any]]) -> int:
-        """Write `documents` by `_id` (replacing any with the same `_id`); how many."""
+    def upsert(self, collections: Mapping[str, Iterable[dict[str, Any]]]) -> dict[str, int]:
+        """Write each collection's documents by `_id` (replacing any with the same `_id`); how many per collection.
+
+        Every document of every collection is checked before the first is written, so one
+        that breaks its validator (ValidationError naming it) leaves MongoDB untouched."""
+        checked: dict[str, list[dict[str, Any]]] = {}
+        for name, documents in collections.items():
+            checked[name] = list(documents)
+            for document in checked[name]:
+                try:
+                    self.check(name, document)
+                except ValidationError as exc:
+                    raise ValidationError(f"{name} document {document.get('_id')!r}: {exc.message}",
+                                          field=exc.field) from None
+        return {name: self._upsert(name, documents) for name, documents in checked.items()}
+
+    def _upsert(self, name: str, documents: list[dict[str, Any]]) -> int:
         written = 0
         batch: list[ReplaceOne] = []
         for document in documents:

@@ -100,15 +100,15 @@ class ProgressEventRepository:
         again leaves one identical document."""
         # The replacement names its `_id`: nx-27017's upsert ignores the filter's and would
         # insert a second document under a fresh ObjectId on every replay.
-        doc = validate({**{k: v for k, v in document.items() if k != "_id"},
+        doc = validate({"_id": event_id, **{k: v for k, v in document.items() if k != "_id"},
                         **({"seq": seq} if seq is not None else {})}, VALIDATOR)
-        self.collection.replace_one({"_id": event_id}, {"_id": event_id, **doc}, upsert=True)
+        self.collection.replace_one({"_id": event_id}, doc, upsert=True)
 
     def put_many(self, documents: list[tuple[str, dict[str, Any]]]) -> int:
         """Bulk-load new steps (id, document), e.g. an import; ids already present are skipped."""
         if not documents:
             return 0
-        docs = [{"_id": event_id, **validate(dict(doc), VALIDATOR)} for event_id, doc in documents]
+        docs = [validate({"_id": event_id, **doc}, VALIDATOR) for event_id, doc in documents]
         try:
             return len(self.collection.insert_many(docs, ordered=False).inserted_ids)
         except BulkWriteError as exc:

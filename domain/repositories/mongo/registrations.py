@@ -173,6 +173,9 @@ class RegistrationDocuments:
         Returns how many documents were written."""
         if not documents:
             return 0
+        for document in documents:
+            # Replayed records may have been queued by an older version of the code.
+            validate(document, VALIDATOR)
         ids = [d["_id"] for d in documents]
         held = {d["_id"]: d.get("version", 0) for d in self.collection.find({"_id": {"$in": ids}}, {"version": 1})}
         newest: dict[str, dict[str, Any]] = {}

@@ -14,6 +14,7 @@ from typing import Any
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure
 
+from domain.repositories.mongo.documents import compile_validator
 from domain.repositories.mongo.guard import mongo_guard
 
 
@@ -33,6 +34,11 @@ class CollectionSpec:
     name: str
     validator: dict[str, Any]
     indexes: list[IndexSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # A keyword the domain check does not implement is refused here, at import, rather
+        # than ignored on every write while MongoDB 7 enforces it.
+        compile_validator(self.validator)
 
 
 def all_collections() -> list[CollectionSpec]:
