@@ -35,7 +35,7 @@ def env(services: Services, tmp_path: Path) -> dict[str, str]:
         "SKILLHUB_BACKUP_DIR": str(tmp_path / "backups"),
         "SKILLHUB_BACKUP_KEEP": "2",
         # Never the developer's own .env.
-        "SKILLHUB_ENV_FILE": str(tmp_path / "no.env"),
+        "SKILLHUB_ENV_FILE": os.devnull,
     }
 
 
