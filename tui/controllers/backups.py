@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from domain.errors import ValidationError
+from domain.errors import StorageError, ValidationError
 from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveError, ArchiveInfo, Manifest
 from domain.services.backup import BackupService, Progress, human_size
 from tui.controllers.session import PrincipalSource
@@ -102,6 +102,8 @@ class ArchiveList:
     rows: tuple[ArchiveRow, ...]
     directory: str
     keep: int
+    # Why the backup directory cannot be listed or created (a backup would fail), if so.
+    problem: str | None = None
 
     @property
     def label(self) -> str:
@@ -221,10 +223,13 @@ class BackupsController:
         self._verified = verified or VerifiedArchives()
 
     def archives(self) -> ArchiveList:
-        """Every archive of the backup directory, newest first."""
-        infos = self._backups.archives(self._principal())
-        rows = tuple(self._row(info) for info in infos)
-        return ArchiveList(rows, str(self._backups.directory), self._backups.keep)
+        """Every archive of the backup directory, newest first (none, and the problem, when it is unusable)."""
+        directory, keep = str(self._backups.directory), self._backups.keep
+        try:
+            infos = self._backups.archives(self._principal())
+        except StorageError as exc:
+            return ArchiveList((), directory, keep, exc.message)
+        return ArchiveList(tuple(self._row(info) for info in infos), directory, keep)
 
     def backup(self, on_progress: ProgressSink | None = None) -> BackupDone:
         """Write a new archive (retention may remove the oldest ones)."""
