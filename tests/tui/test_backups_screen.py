@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from domain.clock import Clock, fixed_clock
-from domain.errors import PermissionDenied, ValidationError
+from domain.errors import DatabaseUnavailable, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
 from domain.runtime.backup_archive import ArchiveError
@@ -446,3 +446,16 @@ def test_backups_screen_with_one_verified_archive(snap_compare, services: Servic
         await pilot.pause()
 
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=verify_it)
+
+
+def test_a_backup_whose_log_entry_cannot_be_written_says_so_and_still_succeeds(
+        services: Services, admin: Principal, backups: BackupService, monkeypatch: pytest.MonkeyPatch) -> None:
+    def postgres_gone(*args: object, **kwargs: object) -> int:
+        raise DatabaseUnavailable("PostgreSQL", "connection refused", "Check DATABASE_URL.")
+
+    monkeypatch.setattr(services.activity, "record", postgres_gone)
+    done = BackupsController(backups, lambda: admin).backup()
+
+    assert (backups.directory / done.name).is_file()
+    assert done.summary.endswith(" Note: the activity-log entry could not be written: PostgreSQL is unreachable "
+                                 "(connection refused). Check DATABASE_URL.")

@@ -136,12 +136,15 @@ class BackupDone:
     name: str
     written: str
     removed: tuple[str, ...]
+    # What the backup has to say besides (its activity-log entry could not be written).
+    notes: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
-        if not self.removed:
-            return self.written
-        return f"{self.written} Retention removed {count(len(self.removed), 'older archive')}."
+        text = self.written
+        if self.removed:
+            text += f" Retention removed {count(len(self.removed), 'older archive')}."
+        return " ".join([text, *(f"Note: {note.rstrip('.')}." for note in self.notes)])
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,7 @@ class BackupsController:
         manifest = result.manifest
         summary = (f"{result.path.name} written: {human_size(result.size)}, {count(manifest.total_rows, 'row')}, "
                    f"{count(manifest.total_documents, 'document')} in {result.seconds:.1f} s.")
-        return BackupDone(result.path.name, summary, tuple(path.name for path in result.removed))
+        return BackupDone(result.path.name, summary, tuple(path.name for path in result.removed), tuple(result.notes))
 
     def verify(self, name: str, on_progress: ProgressSink | None = None) -> VerifyOutcome:
         """Check an archive against its manifest; a damaged archive is an outcome, not an error."""
