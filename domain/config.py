@@ -15,6 +15,10 @@ DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "skillhub"
 MIN_SECRET_BYTES = 32
 MIN_BCRYPT_ROUNDS = 10
 MAX_BCRYPT_ROUNDS = 16
+# Read from the process environment only: which file holds the other settings.
+ENV_FILE_VARIABLE = "SKILLHUB_ENV_FILE"
+# Read when present; a file named by SKILLHUB_ENV_FILE must exist.
+DEFAULT_ENV_FILE = Path(".env")
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,35 @@ def _normalise_pg_url(url: str | None) -> str | None:
     return url
 
 
+def _env_file_values(environ: Mapping[str, str], env_file: Path | None) -> dict[str, str]:
+    """The settings of the env file: `.env` if there is one, or the file named, which must exist."""
+    named = (environ.get(ENV_FILE_VARIABLE) or "").strip()
+    if env_file is None and not named:
+        if not DEFAULT_ENV_FILE.exists():
+            return {}
+        path = DEFAULT_ENV_FILE
+        where = f"the env file {path.absolute()}"
+    else:
+        path = env_file if env_file is not None else Path(named).expanduser()
+        where = f"{ENV_FILE_VARIABLE} names {path}, which"
+        if not path.exists():
+            raise ConfigError(f"{where} does not exist")
+    if path.is_dir():
+        raise ConfigError(f"{where} is a directory, not a file")
+    try:
+        values = dotenv_values(path)
+    except OSError as exc:
+        raise ConfigError(f"{where} cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{where} is not UTF-8 text") from None
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
-    """Build settings from `.env` overlaid by the process environment; raise ConfigError."""
-    merged: dict[str, str] = {}
-    path = env_file if env_file is not None else Path(os.environ.get("SKILLHUB_ENV_FILE", ".env"))
-    if path.is_file():
-        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
-    merged.update(os.environ if environ is None else environ)
+    """Build settings from the env file overlaid by the process environment; raise ConfigError."""
+    environ = os.environ if environ is None else environ
+    merged = _env_file_values(environ, env_file)
+    merged.update(environ)
 
     database_url = _normalise_pg_url(
         _url(merged, "DATABASE_URL", ("postgresql://", "postgres://", "postgresql+psycopg2://"))

@@ -59,3 +59,7 @@ class DatabaseUnavailable(SkillHubError):
         self.which = which
         self.detail = detail
         self.hint = hint
+
+
+class StorageError(SkillHubError):
+    """A directory or file SkillHub needs cannot be created, read or written; the message names it and why."""

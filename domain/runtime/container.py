@@ -179,7 +179,7 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     progress = wire_progress(uow_factory, db, activity, relay, clock, demo_steps)
     sync.attendance_listeners.append(progress.badges.on_attendance_marked)
     # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
-    backups = BackupService(settings, endpoints.database_url, engine, db,
+    backups = BackupService(settings, endpoints.database_url, engine, db, activity, relay,
                             drift_check=lambda: doctor.check().lines())
     return Services(
         settings, endpoints, engine, mongo, db, clock, hasher, relay, activity, auth, users,

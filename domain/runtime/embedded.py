@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from domain.errors import SkillHubError
+from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
 
 PG_SUPERUSER = "postgres"
 PG_DATABASE = "skillhub"
@@ -376,7 +377,7 @@ class EmbeddedServers:
 
     @contextlib.contextmanager
     def _lock(self) -> Iterator[None]:
-        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_directory(self.data_dir, DATA_DIR_SETTING)
         with open(self.data_dir / "embedded.lock", "w") as fh:
             fcntl.flock(fh, fcntl.LOCK_EX)
             try:

@@ -19,6 +19,7 @@ from pathlib import Path
 from domain.models.users import SYSTEM, Role
 from domain.repositories.sql.users import UserRepository
 from domain.runtime.container import Services
+from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
 from domain.runtime.dumps import DUMP_FILES, LoadReport, default_dumps_dir, load_dumps
 
 log = logging.getLogger(__name__)
@@ -103,8 +104,7 @@ def install_demo(services: Services, source: Path, password: str | None = None, 
 
 def write_credentials(services: Services, password: str, emails: list[str]) -> DemoCredentials:
     """Keep the one-time password and the accounts in SKILLHUB_DATA_DIR/demo-credentials.txt (0600)."""
-    path = services.settings.data_dir / "demo-credentials.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = ensure_directory(services.settings.data_dir, DATA_DIR_SETTING) / "demo-credentials.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(f"password: {password}\n" + "".join(f"{e}\n" for e in emails))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.clock import Clock, utc_now
+from domain.clock import Clock, Clocked, utc_now
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
@@ -22,7 +22,7 @@ def _small(details: dict[str, Any]) -> dict[str, Any]:
     return {str(k)[:64]: (v[:MAX_DETAIL_CHARS] if isinstance(v, str) else v) for k, v in list(details.items())[:20]}
 
 
-class ActivityService:
+class ActivityService(Clocked):
     """Record changes (through the outbox, in the change's own transaction) and list them."""
 
     def __init__(self, repository: ActivityRepository, clock: Clock = utc_now) -> None:

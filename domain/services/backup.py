@@ -15,18 +15,24 @@ restores PostgreSQL in one transaction (all or nothing), then replaces the Mongo
 collections one by one, and checks the counts against the manifest. It never bypasses
 document validation, so MongoDB's readWrite role is enough.
 
-Neither writes an activity-log entry: a backup changes nothing, and a restore's entry would
-make the restored data differ from the archive it came from.
+Both are recorded in the activity log (`backup.create`, `backup.restore`: who, which archive,
+the counts, the outcome, and the error line when one failed), through the outbox like every
+change. A backup's entry is written once the archive is, so the archive does not hold it. A
+restore replaces the activity log with the archive's, so its entry is written after the data
+is back (a failed restore's too, whatever state it left). Verifying touches no database and
+is not recorded; a restore the operator does not confirm changes nothing and is not either.
 """
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 from alembic.runtime.migration import MigrationContext
 from pymongo.database import Database
@@ -35,7 +41,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.errors import SkillHubError, ValidationError
+from domain.errors import SkillHubError, StorageError, ValidationError
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
@@ -43,11 +49,21 @@ from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.outbox import OutboxRepository
-from domain.repositories.sql.unit_of_work import postgres_unavailable
+from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
 from domain.runtime import backup_archive, pgtools
 from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
+from domain.runtime.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
 from domain.runtime.migrate import current_revision, head_revision
 from domain.services.access import require_role
+from domain.services.activity import ActivityService
+from domain.services.outbox import OutboxRelay, RelayResult
+
+log = logging.getLogger(__name__)
+
+# The activity log's actions and entity; the entity id is the archive's name.
+BACKUP_ACTION = "backup.create"
+RESTORE_ACTION = "backup.restore"
+ACTIVITY_ENTITY = "backup"
 
 # A drift check returns one line per disagreement between the databases (empty: in agreement).
 DriftCheck = Callable[[], list[str]]
@@ -131,6 +147,7 @@ class BackupResult:
     manifest: Manifest
     removed: list[Path]
     seconds: float
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         m = self.manifest
@@ -142,6 +159,7 @@ class BackupResult:
         ]
         if self.removed:
             out.append(f"  Retention removed {len(self.removed)} old archive(s): " + ", ".join(p.name for p in self.removed))
+        out += [f"  Note: {note}" for note in self.notes]
         return out
 
 
@@ -216,11 +234,14 @@ class BackupService:
     """Create, verify, list and restore backup archives of PostgreSQL and MongoDB."""
 
     def __init__(self, settings: Settings, database_url: str, engine: Engine, db: Database,
-                 clock: Clock = utc_now, drift_check: DriftCheck | None = None) -> None:
+                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now,
+                 drift_check: DriftCheck | None = None) -> None:
         self._settings = settings
         self._connection = pgtools.Connection.from_url(database_url)
         self._engine = engine
         self._db = db
+        self._activity = activity
+        self._relay = relay
         self._clock = clock
         self.drift_check = drift_check
 
@@ -234,14 +255,35 @@ class BackupService:
         return self._settings.backup_keep
 
     # -- backup ----------------------------------------------------------------------
-    def create(self, principal: Principal, progress: ProgressCallback | None = None) -> BackupResult:
-        """Write a new archive into SKILLHUB_BACKUP_DIR, then keep only the newest SKILLHUB_BACKUP_KEEP."""
+    def create(self, principal: Principal, progress: ProgressCallback | None = None, *,
+               os_user: str | None = None) -> BackupResult:
+        """Write a new archive into SKILLHUB_BACKUP_DIR, then keep only the newest SKILLHUB_BACKUP_KEEP.
+
+        The activity log records it, or its failure; `os_user` (the account that ran the
+        command, for the CLI's SYSTEM actor) goes with the entry."""
         require_role(principal, Role.ADMIN, doing="back up the databases")
+        context = {"os_user": os_user} if os_user else {}
+        try:
+            result = self._create(progress)
+        except Exception as exc:
+            storage = _storage_error(exc, "the backup failed")
+            self._record(principal, BACKUP_ACTION, "", {
+                "outcome": "failed", "error": _error_line(storage or exc), "directory": str(self.directory), **context})
+            if storage is not None:
+                raise storage from None
+            raise
+        m = result.manifest
+        recorded = self._record(principal, BACKUP_ACTION, result.path.name, {
+            "outcome": "ok", "rows": m.total_rows, "documents": m.total_documents, "bytes": result.size,
+            **({"removed": ", ".join(p.name for p in result.removed)} if result.removed else {}), **context})
+        return replace(result, notes=[recorded]) if isinstance(recorded, str) else result
+
+    def _create(self, progress: ProgressCallback | None) -> BackupResult:
         started = time.monotonic()
         steps = _Steps(progress, 4)
         mongo = CollectionArchive(self._db)
         created_at = self._clock()
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-staging-", dir=self.directory) as scratch:
             staging = Path(scratch)
             (staging / "postgres").mkdir()
@@ -314,18 +356,53 @@ class BackupService:
         return verify_archive(path, progress)
 
     def archives(self, principal: Principal) -> list[ArchiveInfo]:
-        """The archives of SKILLHUB_BACKUP_DIR, newest first, each with its manifest."""
+        """The archives of SKILLHUB_BACKUP_DIR, newest first, each with its manifest.
+
+        StorageError when the directory could neither be listed nor created by a backup."""
         require_role(principal, Role.ADMIN, doing="list backups")
+        problem = directory_problem(self.directory, BACKUP_DIR_SETTING)
+        if problem is not None:
+            raise StorageError(problem)
         return [backup_archive.describe(p) for p in reversed(backup_archive.archives(self.directory))]
 
     # -- restore ---------------------------------------------------------------------------
     def restore(self, principal: Principal, path: Path, confirm: Callable[[Manifest], bool] | None = None,
-                progress: ProgressCallback | None = None) -> RestoreReport:
-        """Verify `path`, ask `confirm`, then replace both databases' contents with the archive's."""
+                progress: ProgressCallback | None = None, *, os_user: str | None = None) -> RestoreReport:
+        """Verify `path`, ask `confirm`, then replace both databases' contents with the archive's.
+
+        The activity log records the restore once the data is back (or its failure, whatever
+        state it left); a restore not confirmed is not recorded, since it changed nothing."""
         require_role(principal, Role.ADMIN, doing="restore backups")
+        context = {"os_user": os_user} if os_user else {}
+        try:
+            report = self._restore(path, confirm, progress)
+        except RestoreCancelled:
+            raise
+        except Exception as exc:
+            storage = _storage_error(exc, "the restore failed")
+            self._record(principal, RESTORE_ACTION, path.name, {
+                "outcome": "failed", "error": _error_line(storage or exc), **_archive_counts(path), **context})
+            if storage is not None:
+                raise storage from None
+            raise
+        m = report.manifest
+        recorded = self._record(principal, RESTORE_ACTION, path.name, {
+            "outcome": "ok" if report.ok else "counts differ", "taken": m.created_at.isoformat(),
+            "rows": m.total_rows, "documents": m.total_documents,
+            **({"mismatches": len(report.mismatches)} if report.mismatches else {}), **context})
+        if isinstance(recorded, str):
+            return replace(report, notes=[*report.notes, recorded])
+        if recorded.applied != 1 or recorded.error is not None:
+            # Relaying the entry replayed outbox records the archive held pending, or stopped at
+            # one: the drift check is done again, on what is there now.
+            return replace(report, drift=self._drift())
+        return report
+
+    def _restore(self, path: Path, confirm: Callable[[Manifest], bool] | None,
+                 progress: ProgressCallback | None) -> RestoreReport:
         started = time.monotonic()
         steps = _Steps(progress, 5)
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
             unpacked = Path(scratch)
             backup_archive.check_readable(path)
@@ -441,6 +518,46 @@ class BackupService:
         if pending:
             return [f"{pending} outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
         return []
+
+    # -- the activity log ----------------------------------------------------------------------
+    def _record(self, principal: Principal, action: str, archive: str, details: dict[str, Any]) -> RelayResult | str:
+        """Log a backup or a restore: the relay's result, or a note to report when the entry could not be written.
+
+        The entry goes through the outbox, relayed at once: a MongoDB outage only delays it.
+        A failure to write it (PostgreSQL down) must not hide how the operation itself went."""
+        try:
+            with UnitOfWork(self._engine) as uow:
+                outbox_id = self._activity.record(uow, principal, action, ACTIVITY_ENTITY, archive, details)
+                uow.commit()
+            return self._relay.relay([outbox_id])
+        except Exception as exc:  # noqa: BLE001 - see the docstring; the log file has the details
+            log.warning("the activity-log entry of %s %s could not be written", action, archive, exc_info=True)
+            return f"the activity-log entry could not be written: {_error_line(exc)}"
+
+
+def _error_line(exc: BaseException) -> str:
+    """An error as the one line a person reads (driver errors go on with SQL and parameters)."""
+    if isinstance(exc, SkillHubError):
+        return exc.message
+    first = (str(exc).strip().splitlines() or [""])[0][:200]
+    return f"{exc.__class__.__name__}: {first}" if first else exc.__class__.__name__
+
+
+def _storage_error(exc: Exception, doing: str) -> StorageError | None:
+    """A file-system error (disk full, permissions) as one line saying what failed; None for any other error."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return StorageError(f"{doing}: {exc.filename}: {(exc.strerror or exc.__class__.__name__).lower()}")
+    return None
+
+
+def _archive_counts(path: Path) -> dict[str, Any]:
+    """What the archive's manifest says, for the entry of a failed restore (nothing if it cannot be read)."""
+    try:
+        manifest = backup_archive.read_manifest(path)
+    except (SkillHubError, OSError):
+        return {}
+    return {"taken": manifest.created_at.isoformat(), "rows": manifest.total_rows,
+            "documents": manifest.total_documents}
 
 
 def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLayout]:

@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from domain.clock import Clock, utc_now
+from domain.clock import Clock, Clocked, utc_now
 from domain.errors import Conflict, DatabaseUnavailable, NotFound, ValidationError
 from domain.models.badges import BadgeAward
 from domain.models.progress import REASON_MAX, REASON_MIN, Challenge, ChallengeProgress, EventKind, ProgressStatus
@@ -106,7 +106,7 @@ class ProgressOutcome:
     lost_badges: list[BadgeAward] = field(default_factory=list)
 
 
-class ProgressService:
+class ProgressService(Clocked):
     """Start, update and complete challenges (learners), record and reset progress (staff)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, events: ProgressEventRepository, badges: BadgeService,
@@ -117,10 +117,6 @@ class ProgressService:
         self._activity = activity
         self._relay = relay
         self._clock = clock
-
-    def with_clock(self, clock: Clock) -> ProgressService:
-        """The same service dating its steps with another clock (demo data spread over weeks)."""
-        return ProgressService(self._uow, self._events, self._badges, self._activity, self._relay, clock)
 
     # -- learners ---------------------------------------------------------------------------
     def start(self, principal: Principal, challenge_id: int) -> ProgressOutcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -145,11 +146,11 @@ def test_user_create_on_a_database_never_migrated_says_to_run_db_upgrade(
 
 
 def test_an_unexpected_error_is_one_line_without_its_details(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("DATABASE_URL", "MONGO_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SKILLHUB_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", os.devnull)
     monkeypatch.setenv("SKILLHUB_SECRET_KEY", TEST_SECRET)
 
     def broken(settings: object, args: object) -> int:

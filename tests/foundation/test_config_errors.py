@@ -48,11 +48,11 @@ def _environment(overrides: dict[str, str | None], env_file: Path) -> dict[str, 
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+def clean_env(monkeypatch: pytest.MonkeyPatch):
     def apply(overrides: dict[str, str | None]) -> None:
         for name in VARIABLES:
             monkeypatch.delenv(name, raising=False)
-        for name, value in _environment(overrides, tmp_path / "absent.env").items():
+        for name, value in _environment(overrides, Path(os.devnull)).items():
             monkeypatch.setenv(name, value)
 
     return apply
@@ -118,3 +118,49 @@ def test_unknown_cli_option_is_a_one_line_usage_error(capsys: pytest.CaptureFixt
     assert exit_info.value.code == cli.EXIT_USAGE
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "--role" in lines[0]
+
+
+def test_an_env_file_named_but_missing_exits_2_with_one_line_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.env"
+    settings = {"DATABASE_URL": GOOD_PG, "MONGO_URL": GOOD_MONGO, "SKILLHUB_SECRET_KEY": GOOD_SECRET,
+                "SKILLHUB_ENV_FILE": str(missing)}
+
+    result = run_module("tui.cli", ["db", "current"], settings)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"skillhub: configuration error: SKILLHUB_ENV_FILE names {missing}, which does not exist"
+    ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("problem", ["a directory", "not UTF-8"])
+def test_an_env_file_that_cannot_be_read_is_a_configuration_error(clean_env, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str],
+                                                                   problem: str) -> None:
+    named = tmp_path / "settings.env"
+    if problem == "a directory":
+        named.mkdir()
+    else:
+        named.write_bytes(b"SKILLHUB_BCRYPT_ROUNDS=\xff\n")
+    clean_env({"SKILLHUB_ENV_FILE": str(named)})
+
+    assert cli.main(["db", "upgrade"]) == cli.EXIT_USAGE
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"skillhub: configuration error: SKILLHUB_ENV_FILE names {named}, ")
+    assert lines[0].endswith("is a directory, not a file" if problem == "a directory" else "is not UTF-8 text")
+
+
+def test_the_default_env_file_may_be_absent_and_is_read_when_present(
+        clean_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    clean_env({"SKILLHUB_ENV_FILE": None})
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().bcrypt_rounds == 12
+
+    (tmp_path / ".env").write_text("SKILLHUB_BCRYPT_ROUNDS=13\n")
+    assert load_settings().bcrypt_rounds == 13
+    # An empty SKILLHUB_ENV_FILE is unset, as for every other variable; /dev/null reads no file.
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", "")
+    assert load_settings().bcrypt_rounds == 13
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", os.devnull)
+    assert load_settings().bcrypt_rounds == 12

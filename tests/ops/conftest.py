@@ -17,7 +17,8 @@ from tests.ops.helpers import drop_probe, seed, ticking_clock
 @pytest.fixture
 def backups(services: Services, tmp_path: Path) -> BackupService:
     settings = replace(services.settings, backup_dir=tmp_path / "backups", backup_keep=3)
-    return BackupService(settings, services.endpoints.database_url, services.engine, services.db, clock=ticking_clock())
+    return BackupService(settings, services.endpoints.database_url, services.engine, services.db, services.activity,
+                         services.relay, clock=ticking_clock())
 
 
 @pytest.fixture

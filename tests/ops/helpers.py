@@ -8,6 +8,7 @@ import tarfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bson import Binary, Int64, ObjectId
 from pymongo.database import Database
@@ -129,3 +130,16 @@ def seed(services: Services) -> None:
         {"_id": 3, "list": [[1, 2], ["x"]]},
     ])
     services.relay.relay()
+
+
+def take_entries(services: Services, action: str) -> list[dict[str, Any]]:
+    """Remove the activity entries of `action` and their outbox records; return them, oldest first.
+
+    A backup's or a restore's own entry is written once the archive is taken or the data is
+    back, so it is set aside before comparing the databases' contents with an archive's."""
+    entries = sorted(services.db["activity_logs"].find({"action": action}), key=lambda entry: entry["_id"])
+    services.db["activity_logs"].delete_many({"_id": {"$in": [entry["_id"] for entry in entries]}})
+    with services.engine.begin() as conn:
+        conn.execute(text("DELETE FROM outbox WHERE id = ANY(:ids)"),
+                     {"ids": [int(entry["_id"].removeprefix("outbox:")) for entry in entries]})
+    return entries

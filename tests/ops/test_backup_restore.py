@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import stat
@@ -12,19 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import PermissionDenied
+from domain.errors import DatabaseUnavailable, PermissionDenied, StorageError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal
-from domain.repositories.mongo.archive import decode
+from domain.repositories.mongo.archive import CollectionArchive, decode
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
-from domain.runtime import pgtools
+from domain.runtime import backup_archive, pgtools
 from domain.runtime.backup_archive import ArchiveError, archives, read_manifest
 from domain.runtime.container import Services
 from domain.runtime.migrate import current_revision, head_revision
-from domain.services.backup import BackupService, Progress, RestoreCancelled
+from domain.services.backup import (
+    BACKUP_ACTION,
+    RESTORE_ACTION,
+    BackupService,
+    Progress,
+    RestoreCancelled,
+    RestoreFailed,
+)
 from tests.conftest import TEST_PASSWORD
-from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive
+from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive, take_entries
 
 
 def test_round_trip_restores_every_table_and_collection_exactly(seeded: Services, backups: BackupService) -> None:
@@ -38,6 +46,10 @@ def test_round_trip_restores_every_table_and_collection_exactly(seeded: Services
     report = backups.restore(SYSTEM, result.path)
 
     assert report.ok, report.lines()
+    # The restore's own entry is written after the data is back; the backup's is not in the archive.
+    restored = take_entries(seeded, RESTORE_ACTION)
+    assert [(e["entity_id"], e["details"]["outcome"]) for e in restored] == [(result.path.name, "ok")]
+    assert take_entries(seeded, BACKUP_ACTION) == []
     assert fingerprint(seeded.engine, seeded.db) == before
     assert current_revision(seeded.engine) == head_revision()
     assert missing_indexes(seeded.db) == []
@@ -50,6 +62,7 @@ def test_round_trip_restores_every_table_and_collection_exactly(seeded: Services
 
 
 def test_archive_is_private_and_its_manifest_describes_every_file(seeded: Services, backups: BackupService) -> None:
+    logged_before = seeded.db["activity_logs"].count_documents({})
     result = backups.create(SYSTEM)
 
     assert stat.S_IMODE(result.path.stat().st_mode) == 0o600
@@ -65,8 +78,7 @@ def test_archive_is_private_and_its_manifest_describes_every_file(seeded: Servic
     assert manifest["postgres"]["tables"]["public.users"] == 8
     assert manifest["postgres"]["tables"][f"public.{PROBE}"] == 2
     assert manifest["mongo"]["collections"][PROBE]["documents"] == 3
-    assert manifest["mongo"]["collections"]["activity_logs"]["documents"] == len(activity) == \
-        seeded.db["activity_logs"].count_documents({})
+    assert manifest["mongo"]["collections"]["activity_logs"]["documents"] == len(activity) == logged_before
     assert manifest["postgres"]["server_version"] and manifest["mongo"]["server_version"]
     assert manifest["skillhub_version"] and manifest["created_at"].endswith("Z")
     # Canonical Extended JSON: types are spelled out, so an int32 stays an int32.
@@ -102,6 +114,7 @@ def test_retention_keeps_exactly_the_newest_archives(services: Services, backups
 def test_two_backups_in_the_same_second_get_distinct_names(services: Services, tmp_path: Path) -> None:
     settings = replace(services.settings, backup_dir=tmp_path, backup_keep=1)
     same_second = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
+                                services.activity, services.relay,
                                 clock=services.clock)
 
     first = same_second.create(SYSTEM)
@@ -190,6 +203,10 @@ def test_damaged_archive_is_refused_and_databases_are_left_unchanged(
     assert re.search(message, verify_error.value.message)
     assert restore_error.value.message == verify_error.value.message
     assert "\n" not in verify_error.value.message
+    # The refused restore is recorded (verification is not): set aside, nothing else changed.
+    refused = take_entries(seeded, RESTORE_ACTION)
+    assert [(e["entity_id"], e["details"]["outcome"], e["details"]["error"]) for e in refused] == [
+        (bad.name, "failed", verify_error.value.message)]
     assert fingerprint(seeded.engine, seeded.db) == before
 
 
@@ -276,8 +293,9 @@ def test_restore_report_counts_pending_outbox_records_when_no_doctor_is_installe
     report = backups.restore(SYSTEM, archive)
 
     assert report.ok
-    assert report.drift == ["1 outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
-    assert any("Drift check: 1 outbox record(s) pending" in line for line in report.lines())
+    # The restore's own activity entry waits in the outbox behind the record that cannot be applied.
+    assert report.drift == ["2 outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
+    assert any("Drift check: 2 outbox record(s) pending" in line for line in report.lines())
 
 
 def test_restore_report_uses_the_doctor_drift_check(services: Services, backups: BackupService) -> None:
@@ -306,3 +324,108 @@ def test_restore_keeps_sessions_revoked_after_the_backup_revoked(services: Servi
     assert any("kept 1 session revocation" in note for note in report.notes)
     with pytest.raises(SessionExpired):
         services.auth.authenticate(session.token)
+
+
+# -- The activity log -----------------------------------------------------------------------------
+
+
+def _entries(services: Services, action: str) -> list[dict]:
+    return sorted(services.db["activity_logs"].find({"action": action}), key=lambda entry: entry["_id"])
+
+
+def test_backup_and_restore_are_logged_and_the_restore_entry_is_written_after_the_data_is_back(
+        seeded: Services, backups: BackupService) -> None:
+    admin = seeded.auth.login("admin@example.org", TEST_PASSWORD).principal
+    result = backups.create(admin)
+
+    [backed_up] = _entries(seeded, BACKUP_ACTION)
+    assert (backed_up["actor_email"], backed_up["entity"], backed_up["entity_id"]) == \
+        ("admin@example.org", "backup", result.path.name)
+    assert backed_up["details"] == {"outcome": "ok", "rows": result.manifest.total_rows,
+                                    "documents": result.manifest.total_documents, "bytes": result.size}
+    assert result.notes == []
+
+    mutate(seeded)
+    report = backups.restore(admin, result.path)
+
+    assert report.ok and report.drift == []
+    # The activity log is the archive's, which the backup's own entry came after, plus the restore's.
+    assert _entries(seeded, BACKUP_ACTION) == []
+    newest = seeded.activity.list(admin, PageRequest(1, 1)).items[0]
+    assert (newest.action, newest.actor_email, newest.entity_id) == (RESTORE_ACTION, "admin@example.org",
+                                                                     result.path.name)
+    assert newest.details == {"outcome": "ok", "taken": result.manifest.created_at.isoformat(),
+                              "rows": result.manifest.total_rows, "documents": result.manifest.total_documents}
+    assert RESTORE_ACTION in seeded.activity.actions(admin)
+
+
+def test_a_backup_that_fails_is_logged_with_its_error_line(services: Services, admin: Principal,
+                                                           tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    directory = blocker / "backups"
+    settings = replace(services.settings, backup_dir=directory)
+    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
+                            services.activity, services.relay)
+    expected = f"SKILLHUB_BACKUP_DIR {directory} cannot be created: {blocker} is a file, not a directory"
+
+    with pytest.raises(StorageError) as failed:
+        backups.create(admin)
+    with pytest.raises(StorageError) as listing:
+        backups.archives(admin)
+
+    assert failed.value.message == listing.value.message == expected
+    [entry] = _entries(services, BACKUP_ACTION)
+    assert (entry["actor_email"], entry["entity_id"]) == (admin.email, "")
+    assert entry["details"] == {"outcome": "failed", "error": expected, "directory": str(directory)}
+
+
+def test_a_restore_that_fails_half_way_is_logged_after_what_it_changed(
+        seeded: Services, backups: BackupService, monkeypatch: pytest.MonkeyPatch) -> None:
+    result = backups.create(SYSTEM)
+    mutate(seeded)
+
+    def mongo_gone(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("MongoDB", "connection refused", "Check MONGO_URL.")
+
+    monkeypatch.setattr(CollectionArchive, "replace", mongo_gone)
+    with pytest.raises(RestoreFailed) as failed:
+        backups.restore(SYSTEM, result.path, os_user="operator")
+
+    assert failed.value.message.startswith("PostgreSQL was restored but MongoDB failed")
+    [entry] = _entries(seeded, RESTORE_ACTION)
+    assert (entry["actor_email"], entry["entity_id"]) == (SYSTEM.email, result.path.name)
+    assert entry["details"] == {
+        "outcome": "failed", "error": failed.value.message, "taken": result.manifest.created_at.isoformat(),
+        "rows": result.manifest.total_rows, "documents": result.manifest.total_documents, "os_user": "operator"}
+    # Its outbox record is in the restored PostgreSQL, applied: the entry is not lost on the next replay.
+    with seeded.engine.connect() as conn:
+        assert OutboxRepository(conn).pending_count() == 0
+
+
+def test_an_entry_that_cannot_be_written_does_not_fail_the_backup_and_is_reported(
+        services: Services, backups: BackupService, monkeypatch: pytest.MonkeyPatch) -> None:
+    def postgres_gone(*args: object, **kwargs: object) -> int:
+        raise DatabaseUnavailable("PostgreSQL", "connection refused", "Check DATABASE_URL.")
+
+    monkeypatch.setattr(services.activity, "record", postgres_gone)
+    result = backups.create(SYSTEM)
+
+    assert result.path.is_file()
+    assert result.notes == ["the activity-log entry could not be written: PostgreSQL is unreachable "
+                            "(connection refused). Check DATABASE_URL."]
+    assert f"  Note: {result.notes[0]}" in result.lines()
+
+
+def test_a_full_disk_during_a_backup_is_one_line_naming_the_file(
+        services: Services, backups: BackupService, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(backups.directory / "x.partial"))
+
+    monkeypatch.setattr(backup_archive, "pack", disk_full)
+    with pytest.raises(StorageError) as failed:
+        backups.create(SYSTEM)
+
+    assert failed.value.message == \
+        f"the backup failed: {backups.directory / 'x.partial'}: no space left on device"
+    assert _entries(services, BACKUP_ACTION)[0]["details"]["error"] == failed.value.message

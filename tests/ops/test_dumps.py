@@ -287,3 +287,84 @@ def test_demo_shift_is_whole_days_and_never_dates_the_demo_after_now() -> None:
     assert demo_shift(DEMO_CLOCK) == timedelta(0)
     assert demo_shift(DEMO_CLOCK + timedelta(days=40, hours=23)) == timedelta(days=40)
     assert demo_shift(DEMO_CLOCK - timedelta(hours=1)) == timedelta(days=-1)
+
+
+def _instants_of_changes(services: Services) -> dict[str, Any]:
+    """For each action of the demo's activity log: the instant of the change an entry describes."""
+    with services.engine.connect() as conn:
+        def column(table: str, name: str) -> dict[str, datetime]:
+            return {str(row[0]): row[1] for row in conn.execute(text(f"SELECT id, {name} FROM {table}"))}
+
+        users, workshops = column("users", "created_at"), column("workshops", "created_at")
+        cancelled, challenges = column("workshops", "cancelled_at"), column("challenges", "created_at")
+    db = services.db
+    events = list(db["registration_events"].find({}))
+
+    def event_at(entry: dict[str, Any], **match: Any) -> datetime | None:
+        found = {e["at"] for e in events if e["workshop_id"] == int(entry["entity_id"])
+                 and e["learner_id"] == entry["details"]["learner_id"]
+                 and all(e.get(k) == v for k, v in match.items())}
+        assert len(found) == 1, (entry, found)
+        return found.pop()
+
+    def attendance_at(entry: dict[str, Any]) -> datetime:
+        found = {r["attendance_at"] for r in db["registrations"].find({"workshop_id": int(entry["entity_id"])})
+                 if r.get("attendance_at") is not None}
+        assert len(found) == 1, (entry, found)
+        return found.pop()
+
+    def comment_at(entry: dict[str, Any]) -> datetime:
+        found = {c["at"] for c in db["comments"].find({"workshop_id": int(entry["entity_id"])})
+                 if len(c["body"]) == entry["details"]["chars"]}
+        assert len(found) == 1, (entry, found)
+        return found.pop()
+
+    def reset_at(entry: dict[str, Any]) -> datetime:
+        user_id, challenge_id = map(int, entry["entity_id"].split(":"))
+        return db["progress_events"].find_one({"kind": "reset", "user_id": user_id, "challenge_id": challenge_id})["at"]
+
+    return {
+        "user.create": lambda e: users[e["entity_id"]],
+        "workshop.create": lambda e: workshops[e["entity_id"]],
+        "workshop.cancel": lambda e: cancelled[e["entity_id"]],
+        "workshop.comment": comment_at,
+        "registration.create": lambda e: event_at(
+            e, registration_id=f"w{e['entity_id']}:l{e['details']['learner_id']}:{e['details']['attempt']}",
+            from_status=None),
+        "registration.cancel": lambda e: event_at(e, to_status="cancelled", from_status=e["details"]["was"],
+                                                  reason=e["details"]["reason"]),
+        "registration.attendance": attendance_at,
+        "challenge.create": lambda e: challenges[e["entity_id"]],
+        "badge.change": lambda e: db["badges"].find_one({"_id": e["entity_id"]})["updated_at"],
+        "badge.award": lambda e: db["badge_awards"].find_one({"_id": e["entity_id"]})["awarded_at"],
+        "progress.reset": reset_at,
+    }
+
+
+def test_every_activity_entry_of_the_dumps_carries_the_instant_of_its_change(services: Services) -> None:
+    load_dumps(services, DATA)
+    instant_of = _instants_of_changes(services)
+    entries = list(services.db["activity_logs"].find({}))
+
+    unknown = sorted({e["action"] for e in entries} - set(instant_of))
+    assert unknown == [], f"say where the change of these actions is dated: {unknown}"
+    wrong = [(e["_id"], e["action"], e["at"], instant_of[e["action"]](e)) for e in entries
+             if e["at"] != instant_of[e["action"]](e)]
+    assert wrong == []
+    # The log spans the weeks the demo's registrations do, not one instant.
+    assert min(e["at"] for e in entries) <= DEMO_CLOCK - timedelta(days=30)
+
+
+def test_a_service_copied_with_another_clock_dates_its_activity_entry_with_that_clock(
+        services: Services, trainer: Principal, learner: Principal) -> None:
+    from domain.models.workshops import WorkshopInput
+
+    booked = NOW - timedelta(days=20)
+    workshops = services.workshops.with_clock(fixed_clock(booked))
+    workshop = workshops.create(trainer, WorkshopInput(
+        title="Clocks", trainer_id=trainer.user_id, starts_at=NOW + timedelta(days=3), duration_minutes=60,
+        capacity=5, description="", place="Online"))
+    services.registrations.with_clock(fixed_clock(booked + timedelta(hours=1))).register(learner, workshop.id)
+
+    logged = {e["action"]: e["at"] for e in services.db["activity_logs"].find({"entity": "workshop"})}
+    assert logged == {"workshop.create": booked, "registration.create": booked + timedelta(hours=1)}

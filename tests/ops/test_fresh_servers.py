@@ -6,9 +6,9 @@ from domain.models.users import SYSTEM
 from domain.repositories.mongo.schema import missing_indexes
 from domain.runtime.container import Services
 from domain.runtime.migrate import current_revision, head_revision
-from domain.services.backup import BackupService
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
 from tests.conftest import TEST_PASSWORD
-from tests.ops.helpers import fingerprint
+from tests.ops.helpers import fingerprint, take_entries
 
 
 def test_restore_into_fresh_empty_servers_reproduces_the_data(seeded: Services, backups: BackupService,
@@ -20,6 +20,9 @@ def test_restore_into_fresh_empty_servers_reproduces_the_data(seeded: Services, 
     report = fresh.backups.restore(SYSTEM, archive)
 
     assert report.ok, report.lines()
+    # Each side holds one entry made after the archive: the backup's there, the restore's here.
+    assert [e["entity_id"] for e in take_entries(seeded, BACKUP_ACTION)] == [archive.name]
+    assert [e["entity_id"] for e in take_entries(fresh, RESTORE_ACTION)] == [archive.name]
     assert fingerprint(fresh.engine, fresh.db) == fingerprint(seeded.engine, seeded.db)
     assert current_revision(fresh.engine) == head_revision()
     assert missing_indexes(fresh.db) == []

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from domain.models.users import SYSTEM
 from domain.runtime.container import Services
+from domain.services.backup import RESTORE_ACTION
 from tests.conftest import TEST_SECRET
-from tests.ops.helpers import fingerprint, mutate
+from tests.ops.helpers import fingerprint, mutate, take_entries
+from tui.commands.backup import os_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_TIMEOUT_S = 120
@@ -35,7 +38,7 @@ def env(services: Services, tmp_path: Path) -> dict[str, str]:
         "SKILLHUB_BACKUP_DIR": str(tmp_path / "backups"),
         "SKILLHUB_BACKUP_KEEP": "2",
         # Never the developer's own .env.
-        "SKILLHUB_ENV_FILE": str(tmp_path / "no.env"),
+        "SKILLHUB_ENV_FILE": os.devnull,
     }
 
 
@@ -67,6 +70,10 @@ def test_backup_sh_then_restore_sh_bring_the_data_back(seeded: Services, env: di
 
     assert restore.returncode == 0, restore.stderr
     assert "Counts: all match the manifest" in restore.stdout
+    # The command line's actor, and the account that ran it; the entry is set aside to compare.
+    restored = take_entries(seeded, RESTORE_ACTION)
+    assert [(e["actor_email"], e["entity_id"], e["details"]["outcome"], e["details"]["os_user"])
+            for e in restored] == [(SYSTEM.email, archive.name, "ok", os_user())]
     assert fingerprint(seeded.engine, seeded.db) == before
 
 

@@ -17,15 +17,15 @@ import bcrypt
 import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, ProgressBar, Static
+from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from domain.clock import Clock, fixed_clock
-from domain.errors import PermissionDenied, ValidationError
+from domain.errors import DatabaseUnavailable, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
 from domain.runtime.backup_archive import ArchiveError
 from domain.runtime.container import Services, make_engine
-from domain.services.backup import BackupService, Progress
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService, Progress
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 from tests.ops.helpers import ticking_clock
 from tests.tui.conftest import build_app, log_in, settle
@@ -39,6 +39,7 @@ from tui.controllers.backups import (
     ProgressView,
     Verification,
 )
+from tui.screens.activity import ActivityScreen
 from tui.screens.backups import BackupsScreen
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.home import HomeScreen
@@ -55,7 +56,8 @@ SNAPSHOT_BACKUP_DIR = Path(tempfile.gettempdir()) / "skillhub-backups-screen-sna
 def use_backups(services: Services, directory: Path, clock: Clock) -> BackupService:
     """Point the services' backups at `directory` (the session's shared one would accumulate archives)."""
     settings = replace(services.settings, backup_dir=directory, backup_keep=7)
-    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db, clock=clock)
+    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
+                            services.activity, services.relay, clock=clock)
     services.backups = backups
     return backups
 
@@ -73,8 +75,8 @@ def notifications(app: SkillHubApp) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-def table_rows(app: SkillHubApp) -> list[list[str]]:
-    table = app.screen.query_one("#backups-table", DataTable)
+def table_rows(app: SkillHubApp, selector: str = "#backups-table") -> list[list[str]]:
+    table = app.screen.query_one(selector, DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -193,6 +195,71 @@ async def test_damaged_archive_is_refused_by_restore_and_fails_verification(
         assert table_rows(app)[0][-1] == "FAILED"
         assert "Verification FAILED" in text_of(app, "#backups-detail")
     assert "kept@example.org" in emails(services)
+    # The refused restore is in the activity log, with its error line; the verification is not.
+    [entry] = services.db["activity_logs"].find({"entity": "backup", "actor_email": "admin@example.org"})
+    assert (entry["action"], entry["entity_id"], entry["details"]["outcome"]) == \
+        (RESTORE_ACTION, damaged.name, "failed")
+    assert refused[0] == f"Restore refused, nothing was changed: {entry['details']['error']}"
+
+
+async def test_backup_and_restore_from_the_screen_are_in_the_activity_log_and_its_filter(
+        app: SkillHubApp, services: Services, admin: Principal, backups: BackupService) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_backups(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        archive = screen.selected
+        assert archive is not None
+        await pilot.press("r")
+        await settle(pilot)
+        await type_name(pilot, archive.name)
+        await pilot.press("enter")
+        await settle(pilot)
+        # The restore brought back a log from before the first backup: a second one is logged after it.
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("escape", "7")
+        await settle(pilot)
+        assert isinstance(app.screen, ActivityScreen)
+        rows = table_rows(app, "#activity-table")
+        assert [row[1:3] for row in rows[:2]] == [["admin@example.org", "backup.create"],
+                                                  ["admin@example.org", "backup.restore"]]
+        assert rows[1][3] == f"backup {archive.name}"
+        assert rows[1][4].startswith("outcome=ok, documents=")
+        # Both are choices of the action filter (a value that is not one is refused), and filter.
+        choices = app.screen.query_one("#activity-action-filter", Select)
+        for action in (BACKUP_ACTION, RESTORE_ACTION):
+            choices.value = action
+            await settle(pilot)
+            assert [row[2] for row in table_rows(app, "#activity-table")] == [action]
+
+
+async def test_an_unusable_backup_directory_is_named_on_the_screen_and_the_failed_backup_logged(
+        app: SkillHubApp, services: Services, admin: Principal, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    use_backups(services, blocker / "backups", ticking_clock())
+    problem = f"SKILLHUB_BACKUP_DIR {blocker / 'backups'} cannot be created: {blocker} is a file, not a directory"
+    async with app.run_test(size=(120, 24)) as pilot:
+        screen = await open_backups(pilot)
+        assert table_rows(app) == []
+        assert text_of(app, "#backups-detail") == problem
+        assert "Archives in" in text_of(app, "#backups-where")
+
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen.running is None and app.screen is screen
+        assert problem in notifications(app)
+
+        # The Activity screen shows the entry, and its error line uncut under the table.
+        await pilot.press("escape", "7")
+        await settle(pilot)
+        assert table_rows(app, "#activity-table")[0][2:4] == [BACKUP_ACTION, "backup"]
+        assert text_of(app, "#activity-detail") == \
+            f"outcome=failed, error={problem}, directory={blocker / 'backups'}"
+    [entry] = services.db["activity_logs"].find({"action": BACKUP_ACTION})
+    assert (entry["actor_email"], entry["details"]["outcome"], entry["details"]["error"]) == \
+        ("admin@example.org", "failed", problem)
 
 
 async def test_a_backup_left_half_way_goes_on_and_its_outcome_is_still_told(
@@ -251,7 +318,7 @@ async def test_unreachable_postgresql_during_a_backup_is_named(
     dead_url = f"postgresql+psycopg2://skillhub@127.0.0.1:{port}/skillhub"
     dead = make_engine(dead_url, 1)
     settings = replace(services.settings, backup_dir=tmp_path / "backups", connect_timeout_s=1)
-    services.backups = BackupService(settings, dead_url, dead, services.db)
+    services.backups = BackupService(settings, dead_url, dead, services.db, services.activity, services.relay)
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_backups(pilot)
@@ -300,8 +367,9 @@ def test_controller_lists_newest_first_and_remembers_verification_per_file(
     assert listing.label == "2 archives · newest 7 kept"
     assert listing.where == f"Archives in {backups.directory}"
     row = listing.rows[0]
-    # The admin, their outbox record and the Alembic revision; the activity entry.
-    assert row.cells[2:] == ("3 rows", "1 document", "not yet")
+    # The admin, the outbox records of their creation and of the first backup, the Alembic
+    # revision; the two activity entries.
+    assert row.cells[2:] == ("4 rows", "2 documents", "not yet")
     assert controller.verify(second.name).passed
     assert controller.archives().rows[0].verification is Verification.PASSED
     # Altered after its check: no longer counted as verified.
@@ -378,3 +446,16 @@ def test_backups_screen_with_one_verified_archive(snap_compare, services: Servic
         await pilot.pause()
 
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=verify_it)
+
+
+def test_a_backup_whose_log_entry_cannot_be_written_says_so_and_still_succeeds(
+        services: Services, admin: Principal, backups: BackupService, monkeypatch: pytest.MonkeyPatch) -> None:
+    def postgres_gone(*args: object, **kwargs: object) -> int:
+        raise DatabaseUnavailable("PostgreSQL", "connection refused", "Check DATABASE_URL.")
+
+    monkeypatch.setattr(services.activity, "record", postgres_gone)
+    done = BackupsController(backups, lambda: admin).backup()
+
+    assert (backups.directory / done.name).is_file()
+    assert done.summary.endswith(" Note: the activity-log entry could not be written: PostgreSQL is unreachable "
+                                 "(connection refused). Check DATABASE_URL.")

@@ -11,7 +11,7 @@ from domain.errors import AuthenticationFailed, FormErrors, PermissionDenied, Se
 from domain.models.users import Principal, Role
 from domain.runtime.container import Services
 from tests.conftest import TEST_PASSWORD, make_user
-from tui.controllers.activity import ActivityController
+from tui.controllers.activity import ActivityController, describe
 from tui.controllers.home import HomeController
 from tui.controllers.login import MISSING_CREDENTIALS, LoginController
 from tui.controllers.session import SessionKeeper
@@ -133,3 +133,10 @@ def test_controllers_import_no_textual() -> None:
         "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)\n"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_activity_details_put_the_outcome_and_the_error_first() -> None:
+    details = {"rows": 3, "error": "disk full", "outcome": "failed", "directory": "/x"}
+
+    assert describe(details) == "outcome=failed, error=disk full, directory=/x, rows=3"
+    assert describe({"b": 1, "a": 2}) == "a=2, b=1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
@@ -184,7 +185,7 @@ def cli_env(services: Services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     monkeypatch.setenv("MONGO_DB", services.endpoints.mongo_db)
     monkeypatch.setenv("SKILLHUB_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("SKILLHUB_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("SKILLHUB_ENV_FILE", str(tmp_path / "no.env"))
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", os.devnull)
 
 
 def test_doctor_command_exit_status_and_repair(services: Services, mongo_down: Services, learner: Principal,

@@ -8,6 +8,8 @@ a terminal, one line per stage otherwise), results to stdout, errors as one line
 from __future__ import annotations
 
 import argparse
+import os
+import pwd
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +56,15 @@ class TextProgress:
         self._last = key
 
 
+def os_user() -> str:
+    """The operating-system account running the command: the activity log records it next to
+    the SYSTEM actor, which says only that the change came from the command line."""
+    try:
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:
+        return f"uid {os.getuid()}"
+
+
 def _services(settings: Settings) -> tuple[Services, BackupService]:
     services = build_services(settings)
     services.check()
@@ -98,7 +109,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
                 detail = _summary(info.manifest) if info.manifest is not None else f"UNREADABLE: {info.error}"
                 print(f"{info.path.name}  {human_size(info.size)}  {detail}")
             return 0
-        result = backups.create(SYSTEM, progress)
+        result = backups.create(SYSTEM, progress, os_user=os_user())
         for line in result.lines():
             print(line)
     finally:
@@ -131,7 +142,8 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     try:
         confirm = None if args.yes else _confirm(path, services)
         try:
-            report = backups.restore(SYSTEM, path, confirm=confirm, progress=TextProgress(enabled=not args.quiet))
+            report = backups.restore(SYSTEM, path, confirm=confirm, progress=TextProgress(enabled=not args.quiet),
+                                     os_user=os_user())
         except RestoreCancelled as exc:
             print(f"skillhub: {exc.message}", file=sys.stderr)
             return EXIT_ERROR

@@ -18,11 +18,22 @@ MAX_FILTER_CHARS = 254
 MAX_DETAILS_CHARS = 80
 
 
-def describe(details: dict[str, Any]) -> str:
-    """Details as one short line: `role: admin → trainer` or `key=value, …`."""
+# Shown first, whatever their names: how an operation ended and why (backups and restores).
+LEADING_DETAILS = ("outcome", "error")
+
+
+def describe_in_full(details: dict[str, Any]) -> str:
+    """Details as one line: `admin → trainer` or `key=value, …` (outcome and error first)."""
     if set(details) == {"before", "after"}:
         return f"{details['before']} → {details['after']}"
-    text = ", ".join(f"{key}={value}" for key, value in sorted(details.items()))
+    rank = {key: i for i, key in enumerate(LEADING_DETAILS)}
+    order = sorted(details, key=lambda key: (rank.get(key, len(rank)), key))
+    return ", ".join(f"{key}={details[key]}" for key in order)
+
+
+def describe(details: dict[str, Any]) -> str:
+    """Details as one short line for the table (cut at MAX_DETAILS_CHARS)."""
+    text = describe_in_full(details)
     return text if len(text) <= MAX_DETAILS_CHARS else text[: MAX_DETAILS_CHARS - 1] + "…"
 
 
@@ -39,6 +50,8 @@ class ActivityPage:
     info: PageInfo
     actor: str
     action: str
+    # Each row's details uncut (an error line is longer than the table's column).
+    details: tuple[str, ...] = ()
 
 
 class ActivityController:
@@ -60,4 +73,5 @@ class ActivityController:
         request = PageRequest(number, self._page_size)
         result = self._activity.list(self._principal(), request, actor=actor, action=action)
         rows = tuple(_cells(entry) for entry in result.items)
-        return ActivityPage(rows, PageInfo.of(result, "entry", "entries"), actor, action)
+        details = tuple(describe_in_full(entry.details) for entry in result.items)
+        return ActivityPage(rows, PageInfo.of(result, "entry", "entries"), actor, action, details)

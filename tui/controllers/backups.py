@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from domain.errors import ValidationError
+from domain.errors import StorageError, ValidationError
 from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveError, ArchiveInfo, Manifest
 from domain.services.backup import BackupService, Progress, human_size
 from tui.controllers.session import PrincipalSource
@@ -102,6 +102,8 @@ class ArchiveList:
     rows: tuple[ArchiveRow, ...]
     directory: str
     keep: int
+    # Why the backup directory cannot be listed or created (a backup would fail), if so.
+    problem: str | None = None
 
     @property
     def label(self) -> str:
@@ -134,12 +136,15 @@ class BackupDone:
     name: str
     written: str
     removed: tuple[str, ...]
+    # What the backup has to say besides (its activity-log entry could not be written).
+    notes: tuple[str, ...] = ()
 
     @property
     def summary(self) -> str:
-        if not self.removed:
-            return self.written
-        return f"{self.written} Retention removed {count(len(self.removed), 'older archive')}."
+        text = self.written
+        if self.removed:
+            text += f" Retention removed {count(len(self.removed), 'older archive')}."
+        return " ".join([text, *(f"Note: {note.rstrip('.')}." for note in self.notes)])
 
 
 @dataclass(frozen=True)
@@ -221,10 +226,13 @@ class BackupsController:
         self._verified = verified or VerifiedArchives()
 
     def archives(self) -> ArchiveList:
-        """Every archive of the backup directory, newest first."""
-        infos = self._backups.archives(self._principal())
-        rows = tuple(self._row(info) for info in infos)
-        return ArchiveList(rows, str(self._backups.directory), self._backups.keep)
+        """Every archive of the backup directory, newest first (none, and the problem, when it is unusable)."""
+        directory, keep = str(self._backups.directory), self._backups.keep
+        try:
+            infos = self._backups.archives(self._principal())
+        except StorageError as exc:
+            return ArchiveList((), directory, keep, exc.message)
+        return ArchiveList(tuple(self._row(info) for info in infos), directory, keep)
 
     def backup(self, on_progress: ProgressSink | None = None) -> BackupDone:
         """Write a new archive (retention may remove the oldest ones)."""
@@ -232,7 +240,7 @@ class BackupsController:
         manifest = result.manifest
         summary = (f"{result.path.name} written: {human_size(result.size)}, {count(manifest.total_rows, 'row')}, "
                    f"{count(manifest.total_documents, 'document')} in {result.seconds:.1f} s.")
-        return BackupDone(result.path.name, summary, tuple(path.name for path in result.removed))
+        return BackupDone(result.path.name, summary, tuple(path.name for path in result.removed), tuple(result.notes))
 
     def verify(self, name: str, on_progress: ProgressSink | None = None) -> VerifyOutcome:
         """Check an archive against its manifest; a damaged archive is an outcome, not an error."""

@@ -37,6 +37,7 @@ class ActivityScreen(PagedListScreen):
         self.controller = controller
         self.actor = ""
         self.action = ""
+        self.view: ActivityPage | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -45,6 +46,7 @@ class ActivityScreen(PagedListScreen):
             yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
             yield Static("", id="activity-page", classes="list-page")
         yield DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="activity-detail", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -67,8 +69,17 @@ class ActivityScreen(PagedListScreen):
         self.query_one("#activity-action-filter", Select).set_options((name, name) for name in actions)
 
     def show_page(self, view: ActivityPage) -> None:
+        self.view = view
         fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.rows])
         self.page_loaded(view.info)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#activity-table")
+    def _show_detail(self) -> None:
+        """The highlighted entry's details in full under the table."""
+        view, index = self.view, self.table.cursor_row
+        text = view.details[index] if view is not None and 0 <= index < len(view.details) else ""
+        self.query_one("#activity-detail", Static).update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "clear_filters":

@@ -136,8 +136,11 @@ class BackupsScreen(ShellScreen):
         row = self.selected
         detail = self.query_one("#backups-detail", Static)
         if row is None:
-            empty = self.view is not None and not self.view.rows
-            detail.update("No archive yet: press b to back up both databases." if empty else "")
+            if self.view is not None and self.view.problem:
+                detail.update(Content.styled(self.view.problem, "$text-error"))
+            else:
+                empty = self.view is not None and not self.view.rows
+                detail.update("No archive yet: press b to back up both databases." if empty else "")
             return
         name, *rest = row.detail
         lines = [Content.styled(name, "bold"), *(Content(line) for line in rest)]

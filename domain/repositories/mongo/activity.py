@@ -1,4 +1,4 @@
-"""The `activity_logs` collection: one document per successful change."""
+"""The `activity_logs` collection: one document per change, and per backup or restore (failed ones too)."""
 
 from __future__ import annotations
 
