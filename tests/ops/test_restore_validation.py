@@ -31,7 +31,7 @@ from domain.runtime.dumps import DUMP_FILES, DumpError, load_dumps
 from domain.runtime.migrate import ROOT
 from domain.services.backup import BackupService, RestoreFailed
 from tests.conftest import NOW
-from tests.ops.helpers import fingerprint, mutate, rewrite_archive
+from tests.ops.helpers import fingerprint, mutate, rewrite_archive, take_entries
 
 AWARD_ID = "first-steps:7:1"
 REVOKED_AT = NOW - timedelta(days=2, milliseconds=250)
@@ -132,6 +132,10 @@ def test_a_document_that_cannot_be_normalised_refuses_the_restore_and_changes_no
         f"Restore refused, nothing was changed: badge_awards document '{AWARD_ID}': "
         "revoked_at must be of type date or null, not string"
     )
+    # The refused attempt is audited; apart from its entry, nothing changed.
+    [entry] = take_entries(services, "backup.restore")
+    assert entry["details"]["outcome"] == "failed"
+    assert "revoked_at must be of type date or null" in entry["details"]["error"]
     assert fingerprint(services.engine, services.db) == before
 
 
