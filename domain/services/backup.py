@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.errors import SkillHubError
+from domain.errors import SkillHubError, ValidationError
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
@@ -45,6 +45,7 @@ from domain.repositories.sql.unit_of_work import postgres_unavailable
 from domain.runtime import backup_archive, pgtools
 from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
 from domain.runtime.migrate import current_revision, head_revision
+from domain.services import validation
 from domain.services.access import require_role
 
 # A drift check returns one line per disagreement between the databases (empty: in agreement).
@@ -200,8 +201,16 @@ def skillhub_version() -> str:
         return "unknown"
 
 
+def archive_path(path: object) -> Path:
+    """An archive path as given by a screen or the command line: text a file name can be made of."""
+    if not isinstance(path, (str, Path)):
+        raise ValidationError("Archive path must be text", field="path")
+    return Path(validation.valid_text(str(path), "path", "Archive path"))
+
+
 def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Manifest:
     """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
+    path = archive_path(path)
     backup_archive.check_readable(path)
     steps = _Steps(progress, 1)
     steps.start("Verifying archive", path.stat().st_size)
@@ -321,6 +330,7 @@ class BackupService:
                 progress: ProgressCallback | None = None) -> RestoreReport:
         """Verify `path`, ask `confirm`, then replace both databases' contents with the archive's."""
         require_role(principal, Role.ADMIN, doing="restore backups")
+        path = archive_path(path)
         started = time.monotonic()
         steps = _Steps(progress, 4)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)

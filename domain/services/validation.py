@@ -1,13 +1,47 @@
-"""Small input checks shared by services: types, lengths, control characters."""
+"""Input checks shared by every service, screen and command: text a database can store,
+lengths, control characters, whole numbers and email addresses.
+
+A value is refused with the same `ValidationError` (naming its field) wherever it was
+typed, so a form shows it inline and the CLI prints it as one line.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TypeGuard
 
 from domain.errors import ValidationError
 
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_MAX = 254
+_EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def valid_text(value: object, field: str, label: str) -> str:
+    """`value` unchanged if it is text that PostgreSQL and MongoDB can store.
+
+    Refuses non-strings, NUL characters (PostgreSQL cannot store them) and anything that
+    cannot be encoded as UTF-8: lone surrogates such as '\\ud800', or the '\\udcff' Python
+    makes of an invalid UTF-8 byte in a command-line argument. Every text input goes
+    through here, directly or through `text`."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{label} must be text", field=field)
+    if "\x00" in value:
+        raise ValidationError(f"{label} must not contain control characters", field=field)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(f"{label} must be valid UTF-8 text", field=field) from None
+    return value
+
+
+def is_valid_text(value: object) -> TypeGuard[str]:
+    """Whether `valid_text` would accept `value` (for callers that must not say why, like login)."""
+    try:
+        valid_text(value, "value", "Value")
+    except ValidationError:
+        return False
+    return True
 
 
 def has_control_chars(value: str, allow_newlines: bool = False) -> bool:
@@ -20,10 +54,8 @@ def has_control_chars(value: str, allow_newlines: bool = False) -> bool:
 
 
 def text(value: object, field: str, label: str, min_len: int, max_len: int, multiline: bool = False) -> str:
-    """A trimmed string of min_len..max_len characters without control characters."""
-    if not isinstance(value, str):
-        raise ValidationError(f"{label} must be text", field=field)
-    cleaned = value.strip()
+    """A trimmed, storable string of min_len..max_len characters without control characters."""
+    cleaned = valid_text(value, field, label).strip()
     if len(cleaned) < min_len:
         raise ValidationError(
             f"{label} is required" if min_len == 1 else f"{label} must be at least {min_len} characters", field=field
@@ -36,8 +68,8 @@ def text(value: object, field: str, label: str, min_len: int, max_len: int, mult
 
 
 def email(value: object, field: str = "email") -> str:
-    cleaned = text(value, field, "Email", 3, 254).lower()
-    if not EMAIL_RE.match(cleaned):
+    cleaned = text(value, field, "Email", 3, EMAIL_MAX).lower()
+    if not _EMAIL_SHAPE.match(cleaned):
         raise ValidationError("Email must look like name@example.org", field=field)
     return cleaned
 

@@ -394,3 +394,28 @@ async def test_a_ten_thousand_character_comment_is_kept_whole_and_one_more_is_re
         assert app.screen.query_one("#comment-text", TextArea).text == long_text
     (comment,) = services.registrations.sheet(trainer, workshop.id).comments
     assert comment.body == long_text
+
+
+async def test_workshop_form_shows_text_no_database_can_store_inline(app: SkillHubApp, services: Services,
+                                                                     trainer: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "trainer@example.org")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WorkshopFormDialog)
+        # As a paste of invalid UTF-8 or a NUL byte would leave them.
+        for field, value in (("title", "Sort \ud800 waste"), ("start", "2026-11-25 09:00"), ("duration", "120"),
+                             ("capacity", "10"), ("place", "Room\x00A"), ("description", "a\udcff")):
+            form.query_one(f"#workshop-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        errors = {f: text_of(app, f"#field-{f} .form-field--error") for f in ("title", "place", "description")}
+        assert errors == {
+            "title": "Title must be valid UTF-8 text",
+            "place": "Place must not contain control characters",
+            "description": "Description must be valid UTF-8 text",
+        }
+        assert app.focused is form.query_one("#workshop-title")
+    assert services.workshops.list(trainer, WorkshopQuery(), PageRequest()).total == 0

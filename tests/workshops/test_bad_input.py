@@ -132,3 +132,35 @@ def test_oversize_search_and_reason_are_refused(services: Services, trainer: Pri
         services.workshops.cancel(trainer, workshop.id, "r" * 501)
     with pytest.raises(ValidationError, match="at most 500"):
         services.registrations.cancel(learner, workshop.id, reason="r" * 501)
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "a\udcff"], ids=["lone-surrogate", "undecodable-byte"])
+def test_text_that_is_not_utf8_is_refused_in_every_workshop_field(services: Services, trainer: Principal,
+                                                                  learner: Principal, schedule: Schedule,
+                                                                  bad: str) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, title=f"Sort {bad} waste", place=bad,
+                                                          description=f"line one\n{bad}"))
+    assert caught.value.errors == {"title": "Title must be valid UTF-8 text", "place": "Place must be valid UTF-8 text",
+                                   "description": "Description must be valid UTF-8 text"}
+    workshop = schedule()
+    services.registrations.register(learner, workshop.id)
+    refusals = {
+        "comment": lambda: services.registrations.add_comment(trainer, workshop.id, f"Bring {bad}"),
+        "reason": lambda: services.registrations.cancel(trainer, workshop.id, learner.user_id, reason=bad),
+        "search": lambda: services.workshops.list(trainer, WorkshopQuery(search=bad), PageRequest()),
+        "csv path": lambda: services.registrations.export_attendance_csv(trainer, workshop.id, f"/tmp/{bad}.csv"),
+    }
+    messages = {}
+    for name, call in refusals.items():
+        with pytest.raises(ValidationError) as refused:
+            call()
+        messages[name] = (refused.value.field, refused.value.message)
+    assert messages == {
+        "comment": ("body", "Comment must be valid UTF-8 text"),
+        "reason": ("reason", "Reason must be valid UTF-8 text"),
+        "search": ("search", "Search must be valid UTF-8 text"),
+        "csv path": ("path", "The path must be valid UTF-8 text"),
+    }
+    assert services.registrations.sheet(trainer, workshop.id).comments == []
+    assert [r.learner_id for r in services.registrations.sheet(trainer, workshop.id).confirmed] == [learner.user_id]
