@@ -11,9 +11,13 @@ import re
 import unicodedata
 from typing import TypeGuard
 
+from email_validator import EmailNotValidError, validate_email
+
 from domain.errors import ValidationError
 
 EMAIL_MAX = 254
+# The rough shape first, so the common mistake (no @, no dot) gets the friendly message;
+# email-validator then applies the real syntax rules.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -68,10 +72,20 @@ def text(value: object, field: str, label: str, min_len: int, max_len: int, mult
 
 
 def email(value: object, field: str = "email") -> str:
+    """An email address in the form SkillHub stores it.
+
+    Trimmed and lower-cased, then checked and normalised by email-validator (syntax only,
+    no DNS look-up): Unicode NFC, the domain in its IDNA normal form. Quoted local parts,
+    IP-address domains and special-use domains (.local, .test, localhost…) are refused."""
     cleaned = text(value, field, "Email", 3, EMAIL_MAX).lower()
     if not _EMAIL_SHAPE.match(cleaned):
         raise ValidationError("Email must look like name@example.org", field=field)
-    return cleaned
+    try:
+        checked = validate_email(cleaned, check_deliverability=False)
+    except EmailNotValidError as exc:
+        reason = str(exc).strip().rstrip(".")
+        raise ValidationError(f"Email is not valid: {reason[:1].lower()}{reason[1:]}", field=field) from None
+    return checked.normalized
 
 
 def integer(value: object, field: str, label: str, lo: int, hi: int) -> int:

@@ -179,3 +179,12 @@ def test_user_create_refuses_invalid_utf8_in_its_arguments_in_one_line(
     assert result.stderr.splitlines() == [message]
     assert result.stdout == ""
     assert services.users.list(SYSTEM, PageRequest()).total == 0
+
+
+def test_user_create_refuses_an_operator_object_as_email_in_one_line(services: Services, tmp_path: Path) -> None:
+    result = _create(services, tmp_path, '{"$gt":""}@x.org')
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "skillhub: Email is not valid: the email address contains invalid characters before the @-sign: '\"', ':'"
+    ]
+    assert services.users.list(SYSTEM, PageRequest()).total == 0

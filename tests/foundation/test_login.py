@@ -185,7 +185,7 @@ def test_text_no_database_can_store_fails_login_like_any_other_and_is_recorded(
 def test_a_password_typed_in_the_email_field_is_stored_as_a_keyed_hash_never_as_text(
     services: Services, trainer: Principal
 ) -> None:
-    for typed in (TEST_PASSWORD, TEST_PASSWORD, "  another secret  "):
+    for typed in (TEST_PASSWORD, TEST_PASSWORD, "  another secret  ", '{"$gt":""}@x.org'):
         _refusal(services, typed, TEST_PASSWORD)
     _refusal(services, "Nobody@Example.org", TEST_PASSWORD)
     events = _events(services)
@@ -193,10 +193,11 @@ def test_a_password_typed_in_the_email_field_is_stored_as_a_keyed_hash_never_as_
         (None, True, _audit_hash(TEST_PASSWORD)),
         (None, True, _audit_hash(TEST_PASSWORD)),
         (None, True, _audit_hash("  another secret  ")),
+        (None, True, _audit_hash('{"$gt":""}@x.org')),
         ("nobody@example.org", None, None),
     ]
     stored = repr(events)
-    assert TEST_PASSWORD not in stored and "another secret" not in stored
+    assert TEST_PASSWORD not in stored and "another secret" not in stored and "$gt" not in stored
     # Keyed: without the app's secret key the hash cannot be recomputed from a guess.
     other_key = derive_key("another-secret-key-that-is-long-enough-987654", "auth_events.email")
     assert _audit_hash(TEST_PASSWORD) != keyed_hash(other_key, TEST_PASSWORD)
