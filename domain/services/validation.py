@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import TypeGuard
 
 from email_validator import EmailNotValidError, validate_email
@@ -19,6 +20,8 @@ EMAIL_MAX = 254
 # The rough shape first, so the common mistake (no @, no dot) gets the friendly message;
 # email-validator then applies the real syntax rules.
 _EMAIL_SHAPE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# ASCII digits only: `\d` would also take Arabic-Indic or full-width digits.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
 
 
 def valid_text(value: object, field: str, label: str) -> str:
@@ -89,16 +92,49 @@ def email(value: object, field: str = "email") -> str:
 
 
 def integer(value: object, field: str, label: str, lo: int, hi: int) -> int:
-    """An int in lo..hi; accepts digit strings from forms, refuses bools and floats."""
+    """A whole number in lo..hi, parsed, never filtered.
+
+    Text from a form may hold surrounding spaces (trimmed: " 12 " is 12), an optional sign
+    and ASCII digits, nothing else: "15.5", "1e3" and "12abc" are refused, never read as
+    another number. A whole number outside lo..hi, however long, gets the range message.
+    Bools and floats are refused."""
+    not_whole = ValidationError(f"{label} must be a whole number", field=field)
+    out_of_range = ValidationError(f"{label} must be between {lo} and {hi}", field=field)
     if isinstance(value, bool):
-        raise ValidationError(f"{label} must be a whole number", field=field)
+        raise not_whole
     if isinstance(value, str):
         stripped = value.strip()
-        if not re.fullmatch(r"[+-]?\d{1,9}", stripped):
-            raise ValidationError(f"{label} must be a whole number", field=field)
+        if not _WHOLE_NUMBER.fullmatch(stripped):
+            raise not_whole
+        # More significant digits than either bound has is out of range: said without
+        # converting, since int() refuses strings of more than 4,300 digits.
+        if len(stripped.lstrip("+-").lstrip("0")) > max(len(str(abs(lo))), len(str(abs(hi)))):
+            raise out_of_range
         value = int(stripped)
     if not isinstance(value, int):
-        raise ValidationError(f"{label} must be a whole number", field=field)
+        raise not_whole
     if not lo <= value <= hi:
-        raise ValidationError(f"{label} must be between {lo} and {hi}", field=field)
+        raise out_of_range
     return value
+
+
+@dataclass(frozen=True)
+class WholeNumber:
+    """A whole-number field (its form name, label and range), parsed one way by the service
+    that stores it and by the form that shows its message while the person types."""
+
+    field: str
+    label: str
+    lo: int
+    hi: int
+
+    def parse(self, value: object) -> int:
+        return integer(value, self.field, self.label, self.lo, self.hi)
+
+    def problem(self, value: str) -> str | None:
+        """What is wrong with `value` as typed, or None when it is a number in range."""
+        try:
+            self.parse(value)
+        except ValidationError as exc:
+            return exc.message
+        return None

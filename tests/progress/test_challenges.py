@@ -109,3 +109,29 @@ def test_challenge_badge_and_reset_texts_no_database_can_store_are_refused_by_fi
     assert services.badges.list_badges(admin) == []
     assert services.challenges.list(admin, PageRequest()).total == 1
     assert services.progress.reset(trainer, learner.user_id, challenge.id, "Started over").progress.percent == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [("15.5", "must be a whole number"), ("1e3", "must be a whole number"), ("12abc", "must be a whole number"),
+     ("99999999999", "must be between")],
+    ids=["decimal", "exponent", "letters", "eleven-digits"],
+)
+def test_points_percent_and_badge_numbers_are_parsed_never_filtered(services, admin, learner, make_challenge,
+                                                                    typed, problem):
+    with pytest.raises(FormErrors) as caught:
+        services.challenges.create(admin, "Bike week", "", "mobility", typed, "easy")
+    assert caught.value.errors["points"].startswith(f"Points {problem}")
+    with pytest.raises(FormErrors) as caught:
+        services.badges.apply(admin, "energy-saver", "Energy saver", "", "points", typed, None, typed, typed)
+    labels = {"threshold": "Threshold", "bonus_points": "Bonus points", "validity_days": "Validity (days)"}
+    assert set(caught.value.errors) == set(labels)
+    for field, label in labels.items():
+        assert caught.value.errors[field].startswith(f"{label} {problem}")
+    challenge = make_challenge()
+    services.progress.start(learner, challenge.id)
+    with pytest.raises(ValidationError) as refused:
+        services.progress.update(learner, challenge.id, typed)
+    assert refused.value.field == "percent" and refused.value.message.startswith(f"Percent {problem}")
+    assert services.badges.list_badges(admin) == []
+    assert services.progress.update(learner, challenge.id, " 40 ").progress.percent == 40

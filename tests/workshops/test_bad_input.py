@@ -164,3 +164,31 @@ def test_text_that_is_not_utf8_is_refused_in_every_workshop_field(services: Serv
     }
     assert services.registrations.sheet(trainer, workshop.id).comments == []
     assert [r.learner_id for r in services.registrations.sheet(trainer, workshop.id).confirmed] == [learner.user_id]
+
+
+@pytest.mark.parametrize(
+    ("typed", "capacity", "duration"),
+    [
+        pytest.param("15.5", "Capacity must be a whole number", "Duration must be a whole number", id="decimal"),
+        pytest.param("1e3", "Capacity must be a whole number", "Duration must be a whole number", id="exponent"),
+        pytest.param("12abc", "Capacity must be a whole number", "Duration must be a whole number", id="letters"),
+        pytest.param("99999999999", "Capacity must be between 1 and 500", "Duration must be between 15 and 600",
+                     id="eleven-digits"),
+    ],
+)
+def test_capacity_and_duration_that_are_not_whole_numbers_in_range_are_refused_never_altered(
+        services: Services, trainer: Principal, typed: str, capacity: str, duration: str) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, capacity=typed, duration_minutes=typed))
+    assert caught.value.errors == {"capacity": capacity, "duration_minutes": duration}
+    assert services.workshops.list(trainer, WorkshopQuery(), PageRequest()).total == 0
+
+
+def test_capacity_and_duration_with_surrounding_spaces_are_trimmed(services: Services, trainer: Principal,
+                                                                   schedule: Schedule) -> None:
+    workshop = services.workshops.create(trainer, workshop_input(trainer.user_id, capacity=" 12 ",
+                                                                 duration_minutes="\t90 "))
+    assert (workshop.capacity, workshop.duration_minutes) == (12, 90)
+    edited = services.workshops.edit(trainer, workshop.id, workshop_input(trainer.user_id, capacity="+15",
+                                                                          duration_minutes="090"))
+    assert (edited.value.capacity, edited.value.duration_minutes) == (15, 90)
