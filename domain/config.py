@@ -9,7 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
-from domain.errors import ConfigError
+from domain.errors import ConfigError, ValidationError
+from domain.services import validation
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "skillhub"
 MIN_SECRET_BYTES = 32
@@ -47,12 +48,9 @@ def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> i
     if raw is None or raw.strip() == "":
         return default
     try:
-        value = int(raw.strip())
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
-    if not lo <= value <= hi:
-        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
-    return value
+        return validation.integer(raw, name, name, lo, hi)
+    except ValidationError as exc:
+        raise ConfigError(f"{exc.message}, got {raw.strip()[:40]!r}") from None
 
 
 def _float(env: Mapping[str, str], name: str, default: float, lo: float, hi: float) -> float:

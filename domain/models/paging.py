@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from domain.errors import ValidationError
+
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 500
@@ -12,14 +14,20 @@ MAX_PAGE_SIZE = 500
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which page to fetch: 1-based number and size (capped so a table stays fast)."""
+    """Which page to fetch: 1-based number and size (capped so a table stays fast).
+
+    Both must be ints: a float or a digit string is refused, never truncated into a page."""
 
     number: int = 1
     size: int = 50
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "number", max(1, int(self.number)))
-        object.__setattr__(self, "size", min(MAX_PAGE_SIZE, max(1, int(self.size))))
+        for name in ("number", "size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise ValidationError(f"Page {name} must be a whole number", field=f"page_{name}")
+        object.__setattr__(self, "number", max(1, self.number))
+        object.__setattr__(self, "size", min(MAX_PAGE_SIZE, max(1, self.size)))
 
     @property
     def offset(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bcrypt
 
 from domain.errors import ValidationError
+from domain.services.validation import valid_text
 
 MIN_PASSWORD_BYTES = 12
 # bcrypt reads only the first 72 bytes: a longer password would be silently truncated.
@@ -13,9 +14,7 @@ MAX_PASSWORD_BYTES = 72
 
 def check_password_rules(password: object) -> bytes:
     """Return the password as bytes or raise a ValidationError that says which rule broke."""
-    if not isinstance(password, str):
-        raise ValidationError("password must be text", field="password")
-    raw = password.encode("utf-8")
+    raw = valid_text(password, "password", "password").encode("utf-8")
     if len(raw) < MIN_PASSWORD_BYTES:
         raise ValidationError(f"password must be at least {MIN_PASSWORD_BYTES} bytes", field="password")
     if len(raw) > MAX_PASSWORD_BYTES:

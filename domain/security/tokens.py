@@ -11,6 +11,7 @@ import jwt
 from domain.clock import Clock, utc_now
 from domain.errors import ConfigError, SessionExpired, ValidationError
 from domain.models.users import Role
+from domain.security.fingerprint import derive_key
 
 ISSUER = "skillhub"
 AUDIENCE = "skillhub-tui"
@@ -49,6 +50,10 @@ class TokenCodec:
         self._ttl = timedelta(minutes=ttl_minutes)
         self._clock = clock
         self._jwt = jwt.PyJWT(options={"enforce_minimum_key_length": True})
+
+    def derive_key(self, purpose: str) -> bytes:
+        """A key for another purpose (e.g. the login audit's hashes) derived from this secret key."""
+        return derive_key(self._key, purpose)
 
     def issue(self, user_id: int, role: Role) -> IssuedToken:
         now = self._clock().replace(microsecond=0)

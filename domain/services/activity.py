@@ -11,6 +11,7 @@ from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, Activit
 from domain.repositories.mongo.documents import validate
 from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.services import validation
 from domain.services.access import require_role
 
 OUTBOX_KIND = "activity.record"
@@ -60,7 +61,10 @@ class ActivityService(Clocked):
         )
 
     def list(self, principal: Principal, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
+        """A page of the log, newest first, filtered by the actor's exact email and the exact action."""
         require_role(principal, Role.ADMIN, doing="read the activity log")
+        actor = validation.text(actor, "actor", "Actor", 0, validation.EMAIL_MAX) if actor else ""
+        action = validation.text(action, "action", "Action", 0, 64) if action else ""
         return self._repo.list(page, actor=actor, action=action)
 
     def actions(self, principal: Principal) -> list[str]:

@@ -6,19 +6,43 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from domain.clock import Clock, utc_now
-from domain.errors import AuthenticationFailed, SessionExpired
-from domain.models.users import Principal
+from domain.errors import AuthenticationFailed, SessionExpired, ValidationError
+from domain.models.users import Principal, User
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
+from domain.security.fingerprint import keyed_hash
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
+from domain.services import validation
 
 GENERIC_FAILURE = "Login failed: check your email and password."
+EMAIL_KEY_MAX = 254
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
+
+
+def _address(typed: object) -> str | None:
+    """The email address typed at login in its stored form, or None when it is not one."""
+    try:
+        return validation.email(typed)
+    except ValidationError:
+        return None
+
+
+def _login_key(typed: object) -> str | None:
+    """The key to look the account up by: the stored form of the address, or for text that
+    email-validator refuses (an account created before it checked addresses) the trimmed,
+    lower-cased text itself; None when there is nothing a database can look up."""
+    address = _address(typed)
+    if address is not None:
+        return address
+    if not validation.is_valid_text(typed):
+        return None
+    key = typed.strip().lower()
+    return key if 0 < len(key) <= EMAIL_KEY_MAX else None
 
 
 @dataclass(frozen=True)
@@ -48,18 +72,24 @@ class AuthService:
         self._events = events
         self._denylist = denylist
         self._clock = clock
+        self._audit_key = codec.derive_key("auth_events.email")
 
     def login(self, email: object, password: object, source: str = "tui") -> Session:
-        """Return a session or raise AuthenticationFailed with the same message whatever failed."""
-        email_key = email.strip().lower()[:254] if isinstance(email, str) else ""
-        secret = password if isinstance(password, str) else ""
+        """Return a session or raise AuthenticationFailed with the same message whatever failed.
+
+        Every attempt is recorded. Text no database can store (NUL, invalid UTF-8) in either
+        field is one more wrong credential; what was typed as the email is logged only if it
+        is an email address, otherwise as a keyed hash (see `auth_events`)."""
+        email_key = _login_key(email)
+        password_is_text = validation.is_valid_text(password)
+        secret = password if validation.is_valid_text(password) else ""
         now = self._clock()
         with self._uow() as uow:
             users = UserRepository(uow.conn)
             creds = users.credentials(email_key, for_update=True) if email_key else None
             # Always one bcrypt check, against a dummy hash when there is no such user,
             # so timing does not tell which emails exist.
-            password_ok = self._hasher.verify(secret, creds.password_hash if creds else None)
+            password_ok = self._hasher.verify(secret, creds.password_hash if creds else None) and password_is_text
             if creds is None:
                 outcome = "bad_credentials"
             elif creds.locked_until is not None and creds.locked_until > now:
@@ -73,7 +103,7 @@ class AuthService:
                 outcome = "success"
                 users.clear_failures(creds.user.id)
             uow.commit()
-        self._events.add(email_key, creds.user.id if creds else None, outcome, now, source)
+        self._record_attempt(email, creds.user if creds else None, outcome, now, source)
         if outcome != "success":
             raise AuthenticationFailed(GENERIC_FAILURE)
         assert creds is not None
@@ -81,6 +111,14 @@ class AuthService:
         issued = self._codec.issue(user.id, user.role)
         principal = Principal(user.id, user.email, user.full_name, user.role, issued.jti)
         return Session(issued.token, principal, issued.expires_at)
+
+    def _record_attempt(self, typed: object, user: User | None, outcome: str, now: datetime, source: str) -> None:
+        address = user.email if user else _address(typed)
+        if address is not None:
+            self._events.add(address, user.id if user else None, outcome, now, source)
+            return
+        fingerprint = keyed_hash(self._audit_key, typed) if isinstance(typed, str) else None
+        self._events.add(None, None, outcome, now, source, email_invalid=True, email_hmac=fingerprint)
 
     @staticmethod
     def _count_failure(users: UserRepository, user_id: int, recent: list[datetime], now: datetime) -> None:

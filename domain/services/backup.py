@@ -54,6 +54,7 @@ from domain.runtime import backup_archive, pgtools
 from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
 from domain.runtime.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
 from domain.runtime.migrate import current_revision, head_revision
+from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.outbox import OutboxRelay, RelayResult
@@ -220,8 +221,16 @@ def skillhub_version() -> str:
         return "unknown"
 
 
+def archive_path(path: object) -> Path:
+    """An archive path as given by a screen or the command line: text a file name can be made of."""
+    if not isinstance(path, (str, Path)):
+        raise ValidationError("Archive path must be text", field="path")
+    return Path(validation.valid_text(str(path), "path", "Archive path"))
+
+
 def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Manifest:
     """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
+    path = archive_path(path)
     backup_archive.check_readable(path)
     steps = _Steps(progress, 1)
     steps.start("Verifying archive", path.stat().st_size)
@@ -373,6 +382,7 @@ class BackupService:
         The activity log records the restore once the data is back (or its failure, whatever
         state it left); a restore not confirmed is not recorded, since it changed nothing."""
         require_role(principal, Role.ADMIN, doing="restore backups")
+<<<<<<< HEAD
         context = {"os_user": os_user} if os_user else {}
         try:
             report = self._restore(path, confirm, progress)
@@ -400,6 +410,9 @@ class BackupService:
 
     def _restore(self, path: Path, confirm: Callable[[Manifest], bool] | None,
                  progress: ProgressCallback | None) -> RestoreReport:
+=======
+        path = archive_path(path)
+>>>>>>> i-h2-input
         started = time.monotonic()
         steps = _Steps(progress, 5)
         ensure_directory(self.directory, BACKUP_DIR_SETTING)

@@ -52,6 +52,9 @@ from domain.services.ownership import require_self_or_staff, user_id_value
 from domain.services.scores import ScoreCalculator, held_badges
 
 STAFF = (Role.ADMIN, Role.TRAINER)
+THRESHOLD = validation.WholeNumber("threshold", "Threshold", 1, THRESHOLD_MAX)
+BONUS_POINTS = validation.WholeNumber("bonus_points", "Bonus points", 0, BONUS_MAX)
+VALIDITY_DAYS = validation.WholeNumber("validity_days", "Validity (days)", 1, VALIDITY_MAX_DAYS)
 
 
 def parse_badge_form(name: object, description: object, rule_type: object, threshold: object,
@@ -63,11 +66,10 @@ def parse_badge_form(name: object, description: object, rule_type: object, thres
         "description": lambda: validation.text("" if description is None else description, "description",
                                                "Description", 0, 500, multiline=True),
         "rule_type": lambda: choice(rule_type, RuleType, "rule_type", "Rule"),
-        "threshold": lambda: validation.integer(threshold, "threshold", "Threshold", 1, THRESHOLD_MAX),
+        "threshold": lambda: THRESHOLD.parse(threshold),
         "category": lambda: optional_choice(category, Category, "category", "Category"),
-        "bonus_points": lambda: validation.integer(bonus_points, "bonus_points", "Bonus points", 0, BONUS_MAX),
-        "validity_days": lambda: None if validity_days is None or validity_days == "" else validation.integer(
-            validity_days, "validity_days", "Validity (days)", 1, VALIDITY_MAX_DAYS),
+        "bonus_points": lambda: BONUS_POINTS.parse(bonus_points),
+        "validity_days": lambda: None if _blank(validity_days) else VALIDITY_DAYS.parse(validity_days),
         "active": lambda: flag(active, "active", "Active"),
     })
     if values["category"] is not None and values["rule_type"] is not RuleType.CHALLENGES_COMPLETED:
@@ -75,6 +77,11 @@ def parse_badge_form(name: object, description: object, rule_type: object, thres
     rule = BadgeRule(values["rule_type"], values["threshold"], values["category"])
     return BadgeDraft(values["name"], values["description"], rule, values["bonus_points"], values["validity_days"],
                       values["active"])
+
+
+def _blank(value: object) -> bool:
+    """An optional number left empty: None, or text of spaces only (trimmed like any number)."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def badge_code(value: object) -> str:

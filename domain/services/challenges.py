@@ -30,6 +30,7 @@ from domain.services.forms import choice, collect, decimal_amount, flag, optiona
 from domain.services.outbox import OutboxRelay
 
 STAFF = (Role.ADMIN, Role.TRAINER)
+POINTS = validation.WholeNumber("points", "Points", POINTS_MIN, POINTS_MAX)
 
 
 def parse_challenge_form(title: object, description: object, category: object, points: object,
@@ -45,7 +46,7 @@ def parse_challenge_form(title: object, description: object, category: object, p
                 "" if description is None else description, "description", "Description", 0, DESCRIPTION_MAX,
                 multiline=True),
             "category": lambda: choice(category, Category, "category", "Category"),
-            "points": lambda: validation.integer(points, "points", "Points", POINTS_MIN, POINTS_MAX),
+            "points": lambda: POINTS.parse(points),
             "difficulty": lambda: choice(difficulty, Difficulty, "difficulty", "Difficulty"),
             "co2_kg": lambda: decimal_amount(co2_kg, "co2_kg", "Estimated kg CO2", CO2_MAX),
             "co2_source": lambda: validation.text(

@@ -12,7 +12,8 @@ from domain.errors import FormErrors, ValidationError
 
 E = TypeVar("E", bound=enum.Enum)
 
-_DECIMAL_RE = re.compile(r"[+-]?\d{1,9}([.,]\d{1,2})?")
+# ASCII digits, one optional decimal separator (point or comma); nothing is filtered out.
+_DECIMAL_RE = re.compile(r"([+-]?)([0-9]+)(?:[.,]([0-9]+))?")
 
 
 def collect(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
@@ -55,15 +56,25 @@ def flag(value: object, field: str, label: str) -> bool:
 
 
 def decimal_amount(value: object, field: str, label: str, maximum: Decimal) -> Decimal | None:
-    """A number ≥ 0 with at most two decimals (a comma works as the separator), or None if blank."""
+    """A number ≥ 0 with at most two decimals (a comma works as the separator), or None if blank.
+
+    Parsed like `validation.integer`: surrounding spaces are trimmed, and "1e3", "12abc" or
+    "1.234" are refused, never read as another number; a number out of range, however long,
+    gets the range message."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
         raise ValidationError(f"{label} must be a number such as 12.5", field=field)
     if isinstance(value, str):
         cleaned = value.strip()
-        if not _DECIMAL_RE.fullmatch(cleaned):
+        match = _DECIMAL_RE.fullmatch(cleaned)
+        if match is None:
             raise ValidationError(f"{label} must be a number such as 12.5 (two decimals at most)", field=field)
+        sign, whole, decimals = match.groups()
+        if decimals is not None and len(decimals) > 2:
+            raise ValidationError(f"{label} must be a number with two decimals at most", field=field)
+        if sign != "-" and len(whole.lstrip("0")) > len(str(int(maximum))):
+            raise ValidationError(f"{label} must be at most {maximum}", field=field)
         amount = Decimal(cleaned.replace(",", "."))
     elif isinstance(value, (int, float, Decimal)):
         try:
@@ -78,4 +89,5 @@ def decimal_amount(value: object, field: str, label: str, maximum: Decimal) -> D
         raise ValidationError(f"{label} cannot be negative", field=field)
     if amount > maximum:
         raise ValidationError(f"{label} must be at most {maximum}", field=field)
-    return amount.quantize(Decimal("0.01"))
+    # "-0" is zero, not a negative zero kept as typed.
+    return abs(amount).quantize(Decimal("0.01"))

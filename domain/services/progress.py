@@ -31,6 +31,7 @@ from domain.services.outbox import OutboxRelay
 from domain.services.ownership import user_id_value
 
 OUTBOX_KIND = "progress.event"
+PERCENT = validation.WholeNumber("percent", "Percent", 0, 100)
 SYNC_WARNING = ("Saved. MongoDB is unreachable: the history and badges will catch up when it is back "
                 "(or run 'skillhub outbox replay').")
 
@@ -126,7 +127,7 @@ class ProgressService(Clocked):
     def update(self, principal: Principal, challenge_id: int, percent: object) -> ProgressOutcome:
         """Set the percent done (0–100); 100 completes the challenge."""
         require_role(principal, Role.LEARNER, doing="take challenges")
-        value = validation.integer(percent, "percent", "Percent", 0, 100)
+        value = PERCENT.parse(percent)
         return self._change(principal, principal.user_id, challenge_id, Action.UPDATE, value)
 
     def complete(self, principal: Principal, challenge_id: int) -> ProgressOutcome:
@@ -137,7 +138,7 @@ class ProgressService(Clocked):
     def record(self, principal: Principal, learner_id: int, challenge_id: int, percent: object) -> ProgressOutcome:
         """A trainer records a learner's progress (starting the challenge if needed; 100 completes it)."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="record progress for learners")
-        value = validation.integer(percent, "percent", "Percent", 0, 100)
+        value = PERCENT.parse(percent)
         return self._change(principal, user_id_value(learner_id, "learner_id"), challenge_id, Action.RECORD, value)
 
     def reset(self, principal: Principal, learner_id: int, challenge_id: int, reason: object) -> ProgressOutcome:

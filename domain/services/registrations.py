@@ -85,8 +85,8 @@ class ExportTargetExists(Conflict):
 
 def comment_body(value: object) -> str:
     """A comment is kept verbatim (1 to 10,000 characters, line breaks and tabs allowed)."""
-    if not isinstance(value, str):
-        raise ValidationError("Comment must be text", field="body")
+    validation.valid_text(value, "body", "Comment")
+    assert isinstance(value, str)
     if not value.strip():
         raise ValidationError("Comment is required", field="body")
     if len(value) > COMMENT_MAX:
@@ -464,7 +464,7 @@ class RegistrationService(Clocked):
             raw = path.strip()
         else:
             raise ValidationError("Give a file path for the CSV", field="path")
-        if validation.has_control_chars(raw) or "\x00" in raw:
+        if validation.has_control_chars(validation.valid_text(raw, "path", "The path")):
             raise ValidationError("The path must not contain control characters", field="path")
         target = Path(raw).expanduser()
         target = target if target.is_absolute() else Path.cwd() / target

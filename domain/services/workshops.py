@@ -48,6 +48,8 @@ from domain.services.workshop_sync import Change, WorkshopSync
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
 START_HINT = "Start must be a date and time like 2026-12-01 14:00"
 TRAINER_ROLES = (Role.TRAINER, Role.ADMIN)
+DURATION = validation.WholeNumber("duration_minutes", "Duration", DURATION_MIN, DURATION_MAX)
+CAPACITY = validation.WholeNumber("capacity", "Capacity", CAPACITY_MIN, CAPACITY_MAX)
 
 
 def parse_start(value: object) -> datetime:
@@ -227,9 +229,8 @@ class WorkshopService(Clocked):
             "place": lambda: _optional_text(data.place, "place", "Place", PLACE_MAX),
             "trainer_id": lambda: self._trainer(uow, principal, data.trainer_id, current),
             "starts_at": lambda: self._start(data.starts_at, now, current),
-            "duration_minutes": lambda: validation.integer(data.duration_minutes, "duration_minutes", "Duration",
-                                                           DURATION_MIN, DURATION_MAX),
-            "capacity": lambda: validation.integer(data.capacity, "capacity", "Capacity", CAPACITY_MIN, CAPACITY_MAX),
+            "duration_minutes": lambda: DURATION.parse(data.duration_minutes),
+            "capacity": lambda: CAPACITY.parse(data.capacity),
         }
         for field, check in checks.items():
             try:

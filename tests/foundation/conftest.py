@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,11 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_module(module: str, args: list[str], settings: dict[str, str], stdin: str | None = None,
+def run_module(module: str, args: Sequence[str | bytes], settings: dict[str, str], stdin: str | None = None,
                timeout: float = 60) -> subprocess.CompletedProcess[str]:
     """Run `python -m module` as an operator would, with exactly `settings` as SkillHub's settings.
+
+    Arguments may be bytes, as a shell passes them (`$'\\xff'` is not valid UTF-8).
 
     Settings inherited from the caller's environment are dropped and `.env` is never read,
     so a developer's own configuration cannot leak into the test."""

@@ -161,3 +161,31 @@ def test_an_unexpected_error_is_one_line_without_its_details(
     assert capsys.readouterr().err.splitlines() == [
         "skillhub: unexpected error: RuntimeError: relation does not exist (run with -v for details)"
     ]
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "message"),
+    [
+        pytest.param(b"\xff@x.org", b"Tess Trainer", "skillhub: Email must be valid UTF-8 text", id="email"),
+        pytest.param(b"tess@example.org", b"Tess \xff", "skillhub: Name must be valid UTF-8 text", id="name"),
+    ],
+)
+def test_user_create_refuses_invalid_utf8_in_its_arguments_in_one_line(
+    services: Services, tmp_path: Path, email: bytes, name: bytes, message: str
+) -> None:
+    # Python hands invalid UTF-8 in argv to the program as lone surrogates ('\udcff').
+    result = _skillhub(services, tmp_path, [b"user", b"create", email, b"--role", b"trainer", b"--name", name,
+                                            b"--password-stdin"], PASSWORD + "\n")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [message]
+    assert result.stdout == ""
+    assert services.users.list(SYSTEM, PageRequest()).total == 0
+
+
+def test_user_create_refuses_an_operator_object_as_email_in_one_line(services: Services, tmp_path: Path) -> None:
+    result = _create(services, tmp_path, '{"$gt":""}@x.org')
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "skillhub: Email is not valid: the email address contains invalid characters before the @-sign: '\"', ':'"
+    ]
+    assert services.users.list(SYSTEM, PageRequest()).total == 0

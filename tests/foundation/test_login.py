@@ -11,9 +11,12 @@ import pytest
 from domain.errors import AuthenticationFailed, ValidationError
 from domain.models.users import SYSTEM, Principal, Role
 from domain.repositories.mongo.auth_events import AuthEventRepository
+from domain.repositories.sql.users import UserRepository
 from domain.runtime.container import Services
 from domain.security import passwords
+from domain.security.fingerprint import derive_key, keyed_hash
 from domain.security.tokens import AUDIENCE, ISSUER
+from domain.services import validation
 from domain.services.auth import GENERIC_FAILURE
 from tests.conftest import NOW, TEST_PASSWORD, TEST_SECRET, make_user, with_clock
 
@@ -153,3 +156,75 @@ def test_an_auth_event_that_breaks_the_collection_schema_is_refused_before_writi
     with pytest.raises(ValidationError, match="outcome"):
         AuthEventRepository(services.db).add("someone@example.org", None, "hacked", NOW)
     assert services.db["auth_events"].count_documents({}) == 0
+
+
+def _events(services: Services) -> list[dict[str, object]]:
+    return list(services.db["auth_events"].find({}, {"_id": 0}).sort("_id", 1))
+
+
+def _audit_hash(text: str) -> str:
+    return keyed_hash(derive_key(TEST_SECRET, "auth_events.email"), text)
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "a\udcff", "trainer@example.org\x00", "trainer@example.org\udcff"])
+def test_text_no_database_can_store_fails_login_like_any_other_and_is_recorded(
+    services: Services, trainer: Principal, bad: str
+) -> None:
+    assert _refusal(services, bad, TEST_PASSWORD) == GENERIC_FAILURE
+    assert _refusal(services, trainer.email, bad) == GENERIC_FAILURE
+    typed_email, typed_password = _events(services)
+    assert typed_email == {"email": None, "email_invalid": True, "email_hmac": _audit_hash(bad), "user_id": None,
+                           "outcome": "bad_credentials", "at": NOW, "source": "tui"}
+    # A password no account can have is one more wrong password for that account.
+    assert (typed_password["email"], typed_password["user_id"], typed_password["outcome"]) == (
+        trainer.email, trainer.user_id, "bad_credentials")
+    assert "email_invalid" not in typed_password
+    assert services.auth.login(trainer.email, TEST_PASSWORD).principal.user_id == trainer.user_id
+
+
+def test_a_password_typed_in_the_email_field_is_stored_as_a_keyed_hash_never_as_text(
+    services: Services, trainer: Principal
+) -> None:
+    for typed in (TEST_PASSWORD, TEST_PASSWORD, "  another secret  ", '{"$gt":""}@x.org'):
+        _refusal(services, typed, TEST_PASSWORD)
+    _refusal(services, "Nobody@Example.org", TEST_PASSWORD)
+    events = _events(services)
+    assert [(e["email"], e.get("email_invalid"), e.get("email_hmac")) for e in events] == [
+        (None, True, _audit_hash(TEST_PASSWORD)),
+        (None, True, _audit_hash(TEST_PASSWORD)),
+        (None, True, _audit_hash("  another secret  ")),
+        (None, True, _audit_hash('{"$gt":""}@x.org')),
+        ("nobody@example.org", None, None),
+    ]
+    stored = repr(events)
+    assert TEST_PASSWORD not in stored and "another secret" not in stored and "$gt" not in stored
+    # Keyed: without the app's secret key the hash cannot be recomputed from a guess.
+    other_key = derive_key("another-secret-key-that-is-long-enough-987654", "auth_events.email")
+    assert _audit_hash(TEST_PASSWORD) != keyed_hash(other_key, TEST_PASSWORD)
+
+
+def test_every_stored_email_of_the_login_audit_is_an_email_address(services: Services, trainer: Principal) -> None:
+    for typed in ("", "   ", "not-an-email", "a@b", "x" * 300, "trainer@example.org\x00", 42, None,
+                  "Trainer@Example.ORG"):
+        with pytest.raises(AuthenticationFailed):
+            services.auth.login(typed, "wrong password!")
+    session = services.auth.login(trainer.email, TEST_PASSWORD)
+    services.auth.logout(session.token)
+    events = _events(services)
+    assert len(events) == 11
+    for event in events:
+        assert event["email"] is None or validation.email(event["email"]) == event["email"]
+        assert (event["email"] is None) == (event.get("email_invalid") is True) or event["outcome"] == "logout"
+    # Not text at all: marked, with nothing to hash.
+    assert [e.get("email_hmac") for e in events[6:8]] == [None, None]
+
+
+def test_an_account_whose_address_predates_the_email_check_can_still_log_in(services: Services) -> None:
+    # email-validator refuses special-use domains such as .local; such an account may exist from before.
+    with services.uow() as uow:
+        UserRepository(uow.conn).add("old@intranet.local", "Old Account", services.hasher.hash(TEST_PASSWORD),
+                                     Role.TRAINER, NOW)
+        uow.commit()
+    assert services.auth.login(" OLD@intranet.local ", TEST_PASSWORD).principal.email == "old@intranet.local"
+    event = _events(services)[-1]
+    assert (event["email"], event["outcome"], event.get("email_invalid")) == ("old@intranet.local", "success", None)

@@ -333,3 +333,42 @@ def test_role_filters_accept_a_role_name_and_refuse_an_unknown_one(
 def test_get_refuses_an_id_that_is_not_a_whole_number(services: Services, admin: Principal, user_id: object) -> None:
     with pytest.raises(ValidationError):
         services.users.get(admin, user_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        pytest.param('{"$gt":""}@x.org', "Email is not valid: the email address contains invalid characters before "
+                     "the @-sign: '\"', ':'", id="operator-object"),
+        pytest.param("not-an-email", "Email must look like name@example.org", id="no-at-sign"),
+        pytest.param("a@localhost", "Email must look like name@example.org", id="no-dot"),
+        pytest.param("tess@intranet.local", "Email is not valid: the part after the @-sign is a special-use or "
+                     "reserved name that cannot be used with email", id="special-use-domain"),
+        pytest.param('"tess trainer"@example.org', "Email must look like name@example.org", id="quoted-space"),
+        pytest.param('"tess"@example.org', "Email is not valid: quoting the part before the @-sign is not allowed "
+                     "here", id="quoted"),
+        pytest.param("tess..trainer@example.org", "Email is not valid: an email address cannot have two periods in "
+                     "a row", id="two-dots"),
+        pytest.param("tess@[192.0.2.1].org", "Email is not valid: the part after the @-sign contains invalid "
+                     "characters: '[', ']'", id="brackets"),
+    ],
+)
+def test_an_email_that_email_validator_refuses_is_refused_with_its_reason(
+    services: Services, admin: Principal, email: str, message: str
+) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.users.create(admin, email, "Tess Trainer", "trainer", TEST_PASSWORD)
+    assert caught.value.errors == {"email": message}
+    assert services.users.list(admin, PageRequest()).total == 1
+
+
+def test_emails_are_stored_trimmed_lower_cased_and_normalised(services: Services, admin: Principal) -> None:
+    decomposed = "Zoe\u0301.U\u0308ni\u0308code@EXA\u0308MPLE.org"  # as some keyboards and pastes give it
+    zoe = services.users.create(admin, f"  {decomposed} ", "Zoé Ünïcode", "learner", TEST_PASSWORD)
+    assert zoe.email == "zoé.ünïcode@exämple.org"
+    assert services.users.get(admin, zoe.id).email == "zoé.ünïcode@exämple.org"
+    # The same address typed another way is the same account.
+    with pytest.raises(Conflict):
+        services.users.create(admin, "ZOÉ.ÜNÏCODE@exämple.ORG", "Zoé Again", "learner", TEST_PASSWORD)
+    assert services.auth.login("ZOÉ.ÜNÏCODE@EXÄMPLE.ORG", TEST_PASSWORD).principal.user_id == zoe.id
+    assert services.auth.login(decomposed, TEST_PASSWORD).principal.user_id == zoe.id

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import FormErrors, NotFound, PermissionDenied
+from domain.errors import FormErrors, NotFound, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.progress import Category
 
@@ -89,3 +89,49 @@ def test_injection_shaped_search_is_matched_literally(services, trainer, make_ch
         expected = ["100% local food"] if search == "%" else []
         assert [c.title for c in page.items] == expected
     assert services.challenges.list(trainer, PageRequest(1, 10)).total == 2
+
+
+@pytest.mark.parametrize("bad", ["\x00", "\ud800", "a\udcff"], ids=["nul", "lone-surrogate", "undecodable-byte"])
+def test_challenge_badge_and_reset_texts_no_database_can_store_are_refused_by_field(services, admin, trainer,
+                                                                                     learner, make_challenge, bad):
+    with pytest.raises(FormErrors) as caught:
+        services.challenges.create(admin, title=f"Sort {bad} waste", description=bad, category="waste", points=10,
+                                   difficulty="easy", co2_kg="1", co2_source=bad)
+    assert set(caught.value.errors) == {"title", "description", "co2_source"}
+    challenge = make_challenge()
+    services.progress.start(learner, challenge.id)
+    with pytest.raises(FormErrors) as caught:
+        services.badges.apply(admin, "energy-saver", f"Saver {bad}", bad, "points", 10)
+    assert set(caught.value.errors) == {"name", "description"}
+    with pytest.raises(ValidationError) as refused:
+        services.progress.reset(trainer, learner.user_id, challenge.id, f"Started {bad} over")
+    assert refused.value.field == "reason"
+    assert services.badges.list_badges(admin) == []
+    assert services.challenges.list(admin, PageRequest()).total == 1
+    assert services.progress.reset(trainer, learner.user_id, challenge.id, "Started over").progress.percent == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [("15.5", "must be a whole number"), ("1e3", "must be a whole number"), ("12abc", "must be a whole number"),
+     ("99999999999", "must be between")],
+    ids=["decimal", "exponent", "letters", "eleven-digits"],
+)
+def test_points_percent_and_badge_numbers_are_parsed_never_filtered(services, admin, learner, make_challenge,
+                                                                    typed, problem):
+    with pytest.raises(FormErrors) as caught:
+        services.challenges.create(admin, "Bike week", "", "mobility", typed, "easy")
+    assert caught.value.errors["points"].startswith(f"Points {problem}")
+    with pytest.raises(FormErrors) as caught:
+        services.badges.apply(admin, "energy-saver", "Energy saver", "", "points", typed, None, typed, typed)
+    labels = {"threshold": "Threshold", "bonus_points": "Bonus points", "validity_days": "Validity (days)"}
+    assert set(caught.value.errors) == set(labels)
+    for field, label in labels.items():
+        assert caught.value.errors[field].startswith(f"{label} {problem}")
+    challenge = make_challenge()
+    services.progress.start(learner, challenge.id)
+    with pytest.raises(ValidationError) as refused:
+        services.progress.update(learner, challenge.id, typed)
+    assert refused.value.field == "percent" and refused.value.message.startswith(f"Percent {problem}")
+    assert services.badges.list_badges(admin) == []
+    assert services.progress.update(learner, challenge.id, " 40 ").progress.percent == 40

@@ -125,6 +125,23 @@ async def test_create_user_form_shows_each_field_error_inline(app: SkillHubApp, 
     assert services.users.list(admin, PageRequest(1, 50)).total == 1
 
 
+async def test_create_user_form_refuses_an_operator_object_as_email_inline(app: SkillHubApp, services: Services,
+                                                                          admin: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*'{"$gt":""}@x.org', "tab", *"Nina Newcomer", "tab", "tab", *"a long enough secret",
+                          "ctrl+s")
+        await settle(pilot)
+        assert text_of(app, "#field-email .form-field--error") == (
+            "Email is not valid: the email address contains invalid characters before the @-sign: '\"', ':'")
+        assert app.focused is app.screen.query_one("#new-email")
+    assert services.users.list(admin, PageRequest(1, 50)).total == 1
+
+
 async def test_deactivation_needs_a_yes_and_is_refused_for_yourself(app: SkillHubApp, services: Services,
                                                                     admin: Principal, learner: Principal) -> None:
     async with app.run_test(size=SIZE) as pilot:

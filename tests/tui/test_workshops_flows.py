@@ -7,6 +7,7 @@ import csv
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Select, TabbedContent, TextArea
 
@@ -394,3 +395,85 @@ async def test_a_ten_thousand_character_comment_is_kept_whole_and_one_more_is_re
         assert app.screen.query_one("#comment-text", TextArea).text == long_text
     (comment,) = services.registrations.sheet(trainer, workshop.id).comments
     assert comment.body == long_text
+
+
+async def test_workshop_form_shows_text_no_database_can_store_inline(app: SkillHubApp, services: Services,
+                                                                     trainer: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "trainer@example.org")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WorkshopFormDialog)
+        # As a paste of invalid UTF-8 or a NUL byte would leave them.
+        for field, value in (("title", "Sort \ud800 waste"), ("start", "2026-11-25 09:00"), ("duration", "120"),
+                             ("capacity", "10"), ("place", "Room\x00A"), ("description", "a\udcff")):
+            form.query_one(f"#workshop-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        errors = {f: text_of(app, f"#field-{f} .form-field--error") for f in ("title", "place", "description")}
+        assert errors == {
+            "title": "Title must be valid UTF-8 text",
+            "place": "Place must not contain control characters",
+            "description": "Description must be valid UTF-8 text",
+        }
+        assert app.focused is form.query_one("#workshop-title")
+    assert services.workshops.list(trainer, WorkshopQuery(), PageRequest()).total == 0
+
+
+async def _new_workshop_form_with_capacity(pilot: Pilot[None], keys: list[str]) -> WorkshopFormDialog:
+    """The New workshop form, valid but for the capacity, where `keys` are typed as a person would."""
+    await open_workshops(pilot, "trainer@example.org")
+    await pilot.press("n")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, WorkshopFormDialog)
+    for field, value in (("title", "SQL for analysts"), ("start", "2026-11-25 09:00"), ("duration", "120")):
+        form.query_one(f"#workshop-{field}", Input).value = value
+    capacity = form.query_one("#workshop-capacity", Input)
+    capacity.value = ""
+    capacity.focus()
+    await pilot.press(*keys)
+    await settle(pilot)
+    return form
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        pytest.param("15.5", "Capacity must be a whole number", id="decimal"),
+        pytest.param("1e3", "Capacity must be a whole number", id="exponent"),
+        pytest.param("12abc", "Capacity must be a whole number", id="letters"),
+        pytest.param("99999999999", "Capacity must be between 1 and 500", id="eleven-digits"),
+    ],
+)
+async def test_capacity_typed_is_kept_as_typed_and_refused_with_a_message(app: SkillHubApp, services: Services,
+                                                                          trainer: Principal, typed: str,
+                                                                          message: str) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _new_workshop_form_with_capacity(pilot, list(typed))
+        # Nothing filtered out as typed (Input(type="integer") made "15.5" 155 and "1e3" 13) ...
+        assert form.query_one("#workshop-capacity", Input).value == typed
+        # ... and the service's own message shows under the field while typing,
+        assert text_of(app, "#field-capacity .form-field--error") == message
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        # and again after saving, which is refused.
+        assert app.screen is form
+        assert text_of(app, "#field-capacity .form-field--error") == message
+        assert app.focused is form.query_one("#workshop-capacity")
+    assert services.workshops.list(trainer, WorkshopQuery(), PageRequest()).total == 0
+
+
+async def test_capacity_with_surrounding_spaces_is_saved_as_the_number(app: SkillHubApp, services: Services,
+                                                                       trainer: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _new_workshop_form_with_capacity(pilot, ["space", "1", "2", "space"])
+        assert form.query_one("#workshop-capacity", Input).value == " 12 "
+        assert text_of(app, "#field-capacity .form-field--error") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkshopsScreen)
+    saved = services.workshops.list(trainer, WorkshopQuery(), PageRequest()).items
+    assert [(w.title, w.capacity) for w in saved] == [("SQL for analysts", 12)]

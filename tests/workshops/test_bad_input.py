@@ -132,3 +132,63 @@ def test_oversize_search_and_reason_are_refused(services: Services, trainer: Pri
         services.workshops.cancel(trainer, workshop.id, "r" * 501)
     with pytest.raises(ValidationError, match="at most 500"):
         services.registrations.cancel(learner, workshop.id, reason="r" * 501)
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "a\udcff"], ids=["lone-surrogate", "undecodable-byte"])
+def test_text_that_is_not_utf8_is_refused_in_every_workshop_field(services: Services, trainer: Principal,
+                                                                  learner: Principal, schedule: Schedule,
+                                                                  bad: str) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, title=f"Sort {bad} waste", place=bad,
+                                                          description=f"line one\n{bad}"))
+    assert caught.value.errors == {"title": "Title must be valid UTF-8 text", "place": "Place must be valid UTF-8 text",
+                                   "description": "Description must be valid UTF-8 text"}
+    workshop = schedule()
+    services.registrations.register(learner, workshop.id)
+    refusals = {
+        "comment": lambda: services.registrations.add_comment(trainer, workshop.id, f"Bring {bad}"),
+        "reason": lambda: services.registrations.cancel(trainer, workshop.id, learner.user_id, reason=bad),
+        "search": lambda: services.workshops.list(trainer, WorkshopQuery(search=bad), PageRequest()),
+        "csv path": lambda: services.registrations.export_attendance_csv(trainer, workshop.id, f"/tmp/{bad}.csv"),
+    }
+    messages = {}
+    for name, call in refusals.items():
+        with pytest.raises(ValidationError) as refused:
+            call()
+        messages[name] = (refused.value.field, refused.value.message)
+    assert messages == {
+        "comment": ("body", "Comment must be valid UTF-8 text"),
+        "reason": ("reason", "Reason must be valid UTF-8 text"),
+        "search": ("search", "Search must be valid UTF-8 text"),
+        "csv path": ("path", "The path must be valid UTF-8 text"),
+    }
+    assert services.registrations.sheet(trainer, workshop.id).comments == []
+    assert [r.learner_id for r in services.registrations.sheet(trainer, workshop.id).confirmed] == [learner.user_id]
+
+
+@pytest.mark.parametrize(
+    ("typed", "capacity", "duration"),
+    [
+        pytest.param("15.5", "Capacity must be a whole number", "Duration must be a whole number", id="decimal"),
+        pytest.param("1e3", "Capacity must be a whole number", "Duration must be a whole number", id="exponent"),
+        pytest.param("12abc", "Capacity must be a whole number", "Duration must be a whole number", id="letters"),
+        pytest.param("99999999999", "Capacity must be between 1 and 500", "Duration must be between 15 and 600",
+                     id="eleven-digits"),
+    ],
+)
+def test_capacity_and_duration_that_are_not_whole_numbers_in_range_are_refused_never_altered(
+        services: Services, trainer: Principal, typed: str, capacity: str, duration: str) -> None:
+    with pytest.raises(FormErrors) as caught:
+        services.workshops.create(trainer, workshop_input(trainer.user_id, capacity=typed, duration_minutes=typed))
+    assert caught.value.errors == {"capacity": capacity, "duration_minutes": duration}
+    assert services.workshops.list(trainer, WorkshopQuery(), PageRequest()).total == 0
+
+
+def test_capacity_and_duration_with_surrounding_spaces_are_trimmed(services: Services, trainer: Principal,
+                                                                   schedule: Schedule) -> None:
+    workshop = services.workshops.create(trainer, workshop_input(trainer.user_id, capacity=" 12 ",
+                                                                 duration_minutes="\t90 "))
+    assert (workshop.capacity, workshop.duration_minutes) == (12, 90)
+    edited = services.workshops.edit(trainer, workshop.id, workshop_input(trainer.user_id, capacity="+15",
+                                                                          duration_minutes="090"))
+    assert (edited.value.capacity, edited.value.duration_minutes) == (15, 90)

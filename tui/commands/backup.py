@@ -19,7 +19,14 @@ from domain.config import Settings
 from domain.models.users import SYSTEM
 from domain.runtime.backup_archive import ArchiveError, Manifest
 from domain.runtime.container import Services, build_services
-from domain.services.backup import BackupService, Progress, RestoreCancelled, human_size, verify_archive
+from domain.services.backup import (
+    BackupService,
+    Progress,
+    RestoreCancelled,
+    archive_path,
+    human_size,
+    verify_archive,
+)
 
 EXIT_ERROR = 1
 BAR_WIDTH = 24
@@ -74,6 +81,7 @@ def _services(settings: Settings) -> tuple[Services, BackupService]:
 
 def _locate(settings: Settings, archive: Path) -> Path:
     """An archive path as given, or a bare name looked up in SKILLHUB_BACKUP_DIR."""
+    archive = archive_path(archive)
     if not archive.exists() and archive.name == str(archive):
         candidate = settings.backup_dir / archive
         if candidate.exists():

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from domain.errors import FormErrors
 from domain.models.badges import BadgeDefinition, BadgePreview, ChangeEffect, PreviewLine, RuleType
-from domain.services.badges import BadgeService
+from domain.services.badges import BONUS_POINTS, THRESHOLD, VALIDITY_DAYS, BadgeService
 from tui.controllers.choices import Choice, shorten
 from tui.controllers.session import PrincipalSource
 
@@ -14,6 +14,9 @@ COLUMNS = ("Badge", "Rule", "Bonus", "Valid for", "Active")
 PREVIEW_COLUMNS = ("Learner", "Change", "Rule value", "Score before → after")
 
 RULE_CHOICES = tuple(Choice(r.value, r.label) for r in RuleType)
+# What the whole-number fields say while typed: the service's own parser and message.
+NUMBER_CHECKS = {"threshold": THRESHOLD.problem, "bonus_points": BONUS_POINTS.problem,
+                 "validity_days": VALIDITY_DAYS.problem}
 EFFECT_LABELS: dict[ChangeEffect, str] = {
     ChangeEffect.GAINS: "gains",
     ChangeEffect.LOSES: "loses",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from domain.errors import ValidationError
 from domain.models.paging import PageRequest
 from domain.models.progress import Category, Challenge, Difficulty
-from domain.services.challenges import ChallengeService
+from domain.services.challenges import POINTS, ChallengeService
 from tui.controllers.choices import Choice, shorten
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
@@ -19,6 +19,8 @@ CATEGORY_CHOICES = tuple(Choice(c.value, c.value) for c in Category)
 DIFFICULTY_CHOICES = tuple(Choice(d.value, d.value) for d in Difficulty)
 # The "active" filter: blank shows every challenge.
 ACTIVE_CHOICES = (Choice("yes", "active only"), Choice("no", "inactive only"))
+# What the points field says while typed: the service's own parser and message.
+check_points = POINTS.problem
 
 
 @dataclass(frozen=True)

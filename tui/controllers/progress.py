@@ -17,10 +17,9 @@ from domain.models.paging import PageRequest
 from domain.models.progress import ChallengeProgress, EventKind, ProgressStatus, TimelineEntry
 from domain.models.scores import ScoreBreakdown
 from domain.models.users import Principal, Role
-from domain.services import validation
 from domain.services.badges import BadgeService
 from domain.services.challenges import ChallengeService
-from domain.services.progress import ProgressOutcome, ProgressService
+from domain.services.progress import PERCENT, ProgressOutcome, ProgressService
 from domain.services.scores import ScoreService
 from domain.services.users import UserService
 from tui.controllers.choices import Choice, shorten
@@ -222,11 +221,7 @@ class ProgressController:
     @staticmethod
     def check_percent(text: str) -> str | None:
         """The message a percent field shows while typing, or None when it is acceptable."""
-        try:
-            validation.integer(text, "percent", "Percent", 0, 100)
-        except ValidationError as exc:
-            return exc.message
-        return None
+        return PERCENT.problem(text)
 
     # -- learner steps -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import Workshop, WorkshopInput, WorkshopQuery, WorkshopScope, WorkshopSort
 from domain.services.workshop_rules import may_manage
-from domain.services.workshops import WorkshopService
+from domain.services.workshops import CAPACITY, DURATION, WorkshopService
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
 
@@ -25,6 +25,8 @@ TRAINER_CELL = 14
 TRAINER_CHOICES = 100
 # The fields of the workshop form, named as WorkshopInput names them (FormErrors uses them too).
 FORM_FIELDS = ("title", "trainer_id", "starts_at", "duration_minutes", "capacity", "place", "description")
+# What the whole-number fields say while typed: the service's own parser and message.
+NUMBER_CHECKS = {"duration_minutes": DURATION.problem, "capacity": CAPACITY.problem}
 
 SCOPE_LABELS: dict[WorkshopScope, str] = {
     WorkshopScope.UPCOMING: "Upcoming",

@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Select, Static, Switch
 
-from tui.controllers.badges import RULE_CHOICES, BadgeForm, BadgesController, PreviewView
+from tui.controllers.badges import NUMBER_CHECKS, RULE_CHOICES, BadgeForm, BadgesController, PreviewView
 from tui.controllers.challenges import CATEGORY_CHOICES
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
+from tui.widgets.rule_validator import checked_input
 
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 
@@ -48,16 +49,21 @@ class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
             yield FormField("Rule", "rule_type", Select[str](
                 [(c.label, c.value) for c in RULE_CHOICES], value=form.rule_type, allow_blank=False,
                 id="badge-rule", compact=True))
-            yield FormField("At least", "threshold", Input(form.threshold, id="badge-threshold",
-                                                           placeholder="the rule's threshold", compact=True))
+            yield FormField("At least", "threshold", checked_input(form.threshold, NUMBER_CHECKS["threshold"],
+                                                                   id="badge-threshold",
+                                                                   placeholder="the rule's threshold", compact=True))
             yield FormField("Category", "category", Select[str](
                 [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="any category",
                 value=form.category or Select.NULL, id="badge-category", compact=True))
-            yield FormField("Bonus points", "bonus_points", Input(form.bonus_points, id="badge-bonus",
-                                                                  placeholder="0 to 1000", compact=True))
-            yield FormField("Valid for days", "validity_days", Input(form.validity_days, id="badge-validity",
-                                                                     placeholder="blank: never expires",
-                                                                     compact=True))
+            yield FormField("Bonus points", "bonus_points", checked_input(form.bonus_points,
+                                                                          NUMBER_CHECKS["bonus_points"],
+                                                                          id="badge-bonus", placeholder="0 to 1000",
+                                                                          compact=True))
+            yield FormField("Valid for days", "validity_days", checked_input(form.validity_days,
+                                                                             NUMBER_CHECKS["validity_days"],
+                                                                             id="badge-validity",
+                                                                             placeholder="blank: never expires",
+                                                                             compact=True))
             yield FormField("Active", "active", Switch(form.active, id="badge-active", animate=False))
             yield Static("", id="badge-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

@@ -14,10 +14,12 @@ from tui.controllers.challenges import (
     ChallengeForm,
     ChallengeRow,
     ChallengesController,
+    check_points,
 )
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
+from tui.widgets.rule_validator import checked_input
 
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
 
@@ -54,8 +56,8 @@ class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
             yield FormField("Category", "category", Select[str](
                 [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="choose a category",
                 value=form.category or Select.NULL, id="challenge-category", compact=True))
-            yield FormField("Points", "points", Input(form.points, id="challenge-points", placeholder="1 to 1000",
-                                                      compact=True))
+            yield FormField("Points", "points", checked_input(form.points, check_points, id="challenge-points",
+                                                              placeholder="1 to 1000", compact=True))
             yield FormField("Difficulty", "difficulty", Select[str](
                 [(d.label, d.value) for d in DIFFICULTY_CHOICES], value=form.difficulty, allow_blank=False,
                 id="challenge-difficulty", compact=True))

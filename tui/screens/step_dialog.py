@@ -21,7 +21,7 @@ from tui.controllers.progress import StepResult
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
-from tui.widgets.rule_validator import RuleValidator
+from tui.widgets.rule_validator import checked_input
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,9 @@ class StepDialog(FormDialog[StepResult | None]):
             if form.choices is not None:
                 yield FormField(form.choice_label, form.choice_field,
                                 Select[str]([], prompt="Loading…", id="step-choice", compact=True))
-            validators = [RuleValidator(form.check)] if form.check else None
-            yield FormField(form.value_label, form.value_field,
-                            Input(id="step-value", placeholder=form.value_placeholder, compact=True,
-                                  validators=validators, validate_on=["changed"]))
+            value = (checked_input("", form.check, id="step-value", placeholder=form.value_placeholder, compact=True)
+                     if form.check else Input(id="step-value", placeholder=form.value_placeholder, compact=True))
+            yield FormField(form.value_label, form.value_field, value)
             yield Static("", id="step-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{form.submit_label} (ctrl+s)", id="step-save", variant="primary", compact=True)
@@ -94,13 +93,6 @@ class StepDialog(FormDialog[StepResult | None]):
         select.prompt = "Choose…" if choices else "Nothing to choose"
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected
-
-    @on(Input.Changed, "#step-value")
-    def _check_as_typed(self, event: Input.Changed) -> None:
-        # Said while typing, with the service's own message; an empty field waits for the submit.
-        result = event.validation_result
-        message = None if result is None or result.is_valid or not event.value else result.failure_descriptions[0]
-        self.query_one(f"#field-{self.spec.value_field}", FormField).set_error(message)
 
     @on(Button.Pressed, "#step-save")
     def action_save(self) -> None:

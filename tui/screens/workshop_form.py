@@ -11,9 +11,10 @@ from textual.widgets import Button, Input, Select, Static
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
-from tui.controllers.workshops import FORM_FIELDS, WorkshopForm, WorkshopSaved, WorkshopsController
+from tui.controllers.workshops import FORM_FIELDS, NUMBER_CHECKS, WorkshopForm, WorkshopSaved, WorkshopsController
 from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
 from tui.widgets.form_field import FormField, show_form_errors
+from tui.widgets.rule_validator import checked_input
 
 
 class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
@@ -47,11 +48,11 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
                                 Input(values["starts_at"], id="workshop-start", placeholder="YYYY-MM-DD HH:MM",
                                       compact=True))
                 yield FormField("Duration", "duration_minutes",
-                                Input(values["duration_minutes"], id="workshop-duration", type="integer",
-                                      placeholder="minutes, 15 to 600", compact=True))
+                                checked_input(values["duration_minutes"], NUMBER_CHECKS["duration_minutes"],
+                                              id="workshop-duration", placeholder="minutes, 15 to 600", compact=True))
                 yield FormField("Capacity", "capacity",
-                                Input(values["capacity"], id="workshop-capacity", type="integer",
-                                      placeholder="seats, 1 to 500", compact=True))
+                                checked_input(values["capacity"], NUMBER_CHECKS["capacity"], id="workshop-capacity",
+                                              placeholder="seats, 1 to 500", compact=True))
                 yield FormField("Place", "place", Input(values["place"], id="workshop-place", max_length=PLACE_MAX,
                                                         placeholder="optional", compact=True))
                 yield FormField("Description", "description",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widget import Widget
@@ -50,6 +51,15 @@ class FormField(Widget):
         if isinstance(self.control, Switch):
             return "yes" if self.control.value else "no"
         return self.control.value
+
+    @on(Input.Changed)
+    def _say_while_typing(self, event: Input.Changed) -> None:
+        # Only an Input with validators judges its text as it is typed (see checked_input);
+        # the others keep the last submission's error until the next one.
+        if event.input is not self.control or not self.control.validators:
+            return
+        result = event.validation_result
+        self.set_error(None if result is None or result.is_valid else result.failure_descriptions[0])
 
     def set_error(self, message: str | None) -> None:
         """Show `message` under the control, or clear it."""

@@ -1,4 +1,10 @@
-"""The `auth_events` collection: every login attempt, never the password."""
+"""The `auth_events` collection: every login attempt, never the password.
+
+`email` holds an email address or null, never other text: when what was typed in the
+email field is not an address (a password typed in the wrong field, text no database
+can store), `email` is null, `email_invalid` is true and `email_hmac` holds a keyed hash
+of what was typed, so repeated attempts can be correlated without being readable.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +24,9 @@ VALIDATOR: dict[str, Any] = {
         "bsonType": "object",
         "required": ["email", "outcome", "at"],
         "properties": {
-            "email": {"bsonType": "string", "maxLength": 254},
+            "email": {"bsonType": ["string", "null"], "maxLength": 254},
+            "email_invalid": {"bsonType": "bool"},
+            "email_hmac": {"bsonType": "string", "minLength": 64, "maxLength": 64},
             "user_id": {"bsonType": ["int", "long", "null"]},
             "outcome": {"enum": OUTCOMES},
             "at": {"bsonType": "date"},
@@ -39,8 +47,17 @@ class AuthEventRepository:
     def __init__(self, db: Database) -> None:
         self.collection = db[SPEC.name]
 
-    def add(self, email: str, user_id: int | None, outcome: str, at: datetime, source: str = "tui") -> None:
-        doc = {"email": email[:254], "user_id": user_id, "outcome": outcome, "at": at, "source": source[:64]}
+    def add(self, email: str | None, user_id: int | None, outcome: str, at: datetime, source: str = "tui",
+            email_invalid: bool = False, email_hmac: str | None = None) -> None:
+        """Record one attempt. `email` is an address, or None ("" counts as None) when there is
+        none; `email_invalid` says something that is not an address was typed, and
+        `email_hmac` is that text's keyed hash (None when it was not even text)."""
+        doc: dict[str, Any] = {"email": email or None, "user_id": user_id, "outcome": outcome, "at": at,
+                               "source": source[:64]}
+        if email_invalid:
+            doc["email_invalid"] = True
+        if email_hmac is not None:
+            doc["email_hmac"] = email_hmac
         self.collection.insert_one(validate(doc, VALIDATOR))
 
     def recent(self, email: str, limit: int = 20) -> list[dict[str, Any]]:
