@@ -382,7 +382,7 @@ class BackupService:
         The activity log records the restore once the data is back (or its failure, whatever
         state it left); a restore not confirmed is not recorded, since it changed nothing."""
         require_role(principal, Role.ADMIN, doing="restore backups")
-<<<<<<< HEAD
+        path = archive_path(path)
         context = {"os_user": os_user} if os_user else {}
         try:
             report = self._restore(path, confirm, progress)
@@ -410,9 +410,6 @@ class BackupService:
 
     def _restore(self, path: Path, confirm: Callable[[Manifest], bool] | None,
                  progress: ProgressCallback | None) -> RestoreReport:
-=======
-        path = archive_path(path)
->>>>>>> i-h2-input
         started = time.monotonic()
         steps = _Steps(progress, 5)
         ensure_directory(self.directory, BACKUP_DIR_SETTING)

@@ -156,6 +156,9 @@ def test_a_kept_revocation_that_cannot_be_written_back_refuses_the_restore_befor
                                             "expires_at must be of type date, not string$"):
         backups.restore(SYSTEM, archive)
 
+    # The refused attempt is audited; apart from its entry, nothing changed.
+    [entry] = take_entries(services, "backup.restore")
+    assert entry["details"]["outcome"] == "failed"
     assert fingerprint(services.engine, services.db) == before
 
 
