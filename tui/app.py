@@ -3,18 +3,21 @@
 It receives the services, keeps the session token, owns global navigation (digit keys,
 help, back, log out, quit, the command palette) and shows what screens report: an
 expired session sends the user back to the login screen, an unreachable database opens
-a panel naming it.
+a panel naming it, a bug opens a dialog with the id it was logged under.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import partial
+from typing import Any
 
 from textual import events, work
 from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
@@ -23,22 +26,26 @@ from domain.clock import Clock
 from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
+from domain.runtime.logfile import current_log_path, log_unexpected
 from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController
 from tui.controllers.session import SessionKeeper
-from tui.messages import DatabaseDown, OpenSection, SessionEnded
-from tui.screens.base import deliver, route_error
+from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
+from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 
 LOGGED_OUT = "You have logged out."
 # The stack under a section screen: Textual's default screen, then Home (or Login).
 BASE_DEPTH = 2
 
+log = logging.getLogger("skillhub.tui")
 
-class SkillHubApp(App[None]):
+
+class SkillHubApp(ReportsBugs, App[None]):
     """SkillHub's terminal back-office; `SkillHubApp(services).run()`."""
 
     TITLE = "SkillHub"
@@ -58,9 +65,12 @@ class SkillHubApp(App[None]):
         *(Binding(s.key, f"section('{s.key}')", s.title, show=False, id=f"section-{s.key}") for s in SECTIONS),
     ]
 
-    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True) -> None:
-        super().__init__()
+    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
+                 driver_class: type[Driver] | None = None) -> None:
+        super().__init__(driver_class=driver_class)
         self.services = services
+        # The id of the error that stopped the app, if one did (the CLI prints it).
+        self.crash_id: str | None = None
         self.clock = clock or services.clock
         # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
         self.cursor_blink = cursor_blink
@@ -68,7 +78,14 @@ class SkillHubApp(App[None]):
         self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
 
     def on_mount(self) -> None:
+        # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file.
+        self.begin_capture_print(self)
         self.push_screen(self._login_screen())
+
+    def on_print(self, event: events.Print) -> None:
+        if event.text.strip():
+            log.warning("printed to %s while the TUI runs: %s", "stderr" if event.stderr else "stdout",
+                        event.text.rstrip())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
         return LoginScreen(LoginController(self.services.auth, self.session), notice)
@@ -216,10 +233,37 @@ class SkillHubApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.node is self:
-            route_error(self, event.worker.error, self._notify_error)
+            route_error(self, event.worker.error, self._notify_error, event.worker)
 
     def _notify_error(self, error: SkillHubError) -> None:
         self.notify(error.message, severity="error")
+
+    # -- bugs: logged with an id, shown, never painted over the terminal ----------------------
+
+    def on_unexpected_error(self, message: UnexpectedError) -> None:
+        if isinstance(self.screen, UnexpectedErrorDialog):
+            self.screen.add(message.error_id)
+        else:
+            self.push_screen(UnexpectedErrorDialog(message.error_id, current_log_path()))
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        # Every key binding, palette command and clicked action runs through here, whatever
+        # widget's message loop it runs in: a bug in an action is reported, the app goes on.
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:  # noqa: BLE001 - reported with an id, see report_unexpected
+            report_unexpected(namespace, error, f"in action {action_name!r}")
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Reached only where Textual cannot go on: building a screen (compose, mount), layout,
+        # rendering, Textual's own widgets. Textual then closes the app and prints a Rich
+        # traceback with local variables (a typed password among them) over the terminal.
+        # The app still closes, but the traceback goes to the log file under an id the CLI prints.
+        if self.crash_id is None:
+            self.crash_id = log_unexpected(error, "that stopped the TUI", log)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, Input):
