@@ -1,14 +1,17 @@
 """SkillHubApp: the composition root of the TUI.
 
 It receives the services, keeps the session token, owns global navigation (digit keys,
-help, back, log out, quit, the command palette) and shows what screens report: an
-expired session sends the user back to the login screen, an unreachable database opens
-a panel naming it, a bug opens a dialog with the id it was logged under.
+help, back, log out, quit, the command palette) and shows what screens report: a session
+that ends while the user works in a section asks for the password again over the screen
+and then finishes what was refused (on Home, or when the account was deactivated, the user
+goes back to the login screen), an unreachable database opens a panel naming it, a bug
+opens a dialog with the id it was logged under.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -28,17 +31,19 @@ from domain.models.users import Principal
 from domain.runtime.container import Services
 from domain.runtime.logfile import current_log_path, log_unexpected
 from tui.palette import NavigationCommands, PaletteCommand
-from tui.controllers.login import LoginController
+from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
+from tui.screens.reauth import ReauthDialog, ReauthOutcome
 from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 
 LOGGED_OUT = "You have logged out."
+SWITCH_USER = "Logged out of {old}: log in as {new}."
 # The stack under a section screen: Textual's default screen, then Home (or Login).
 BASE_DEPTH = 2
 
@@ -76,6 +81,11 @@ class SkillHubApp(ReportsBugs, App[None]):
         self.cursor_blink = cursor_blink
         self.session = SessionKeeper(services.auth)
         self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
+        # The section whose screen is open (None on Home), to re-check it when the role changed.
+        self._section: Section | None = None
+        # While the session is asked for again: the dialog, and the refused work to start again.
+        self._reauth: ReauthDialog | None = None
+        self._pending: list[Callable[[], object]] = []
 
     def on_mount(self) -> None:
         # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file.
@@ -98,11 +108,55 @@ class SkillHubApp(ReportsBugs, App[None]):
         self.refresh_bindings()
 
     async def on_session_ended(self, message: SessionEnded) -> None:
-        await self._to_login(message.reason)
+        """Ask for the password over the current screen when there is work to keep, else log out."""
+        if not self.session.logged_in:
+            # Already over (workers of screens closing on the way to the login screen).
+            return
+        if not message.error.resumable or self.session.principal is None or not self._keeps_work():
+            await self._to_login(message.reason)
+            return
+        if message.retry is not None:
+            self._pending.append(message.retry)
+        if self._reauth is None:
+            self._reauth = ReauthDialog(ReauthController(self.session), message.reason)
+            await self.push_screen(self._reauth, self._after_reauth)
+            self.refresh_bindings()
+
+    def _keeps_work(self) -> bool:
+        """A dialog is open, or a section's screen: something typed or chosen would be lost."""
+        full_screens = [screen for screen in self.screen_stack if not screen.is_modal]
+        return self.screen.is_modal or len(full_screens) > BASE_DEPTH
+
+    async def _after_reauth(self, outcome: ReauthOutcome | None) -> None:
+        dialog, self._reauth = self._reauth, None
+        pending, self._pending = self._pending, []
+        if outcome is ReauthOutcome.SWITCH_USER and dialog is not None:
+            await self._end_session(SWITCH_USER.format(old=dialog.controller.email, new=dialog.switched_to))
+            return
+        principal = self.session.principal
+        if outcome is not ReauthOutcome.RESUMED or principal is None:
+            await self.action_logout()
+            return
+        self.sub_title = f"{principal.full_name} · {principal.role.value}"
+        self.refresh_bindings()
+        # After a role change the section may no longer be theirs: Home says why; otherwise the
+        # refused work starts again and the services check it against the role they now have.
+        section = self._section if self._keeps_work() else None
+        if section is not None and not section.allows(principal):
+            await self._pop_to_base()
+            self._section = None
+            self._refuse(section)
+            return
+        for retry in pending:
+            retry()
 
     async def action_logout(self) -> None:
+        await self._end_session(LOGGED_OUT)
+
+    async def _end_session(self, notice: str) -> None:
+        """Log out: forget and revoke the session, show the login screen with `notice`."""
         token = self.session.forget()
-        await self._to_login(LOGGED_OUT)
+        await self._to_login(notice)
         if token is not None:
             self._revoke(token)
 
@@ -113,6 +167,7 @@ class SkillHubApp(ReportsBugs, App[None]):
     async def _to_login(self, notice: str) -> None:
         """Forget the session locally and show the login screen with `notice`."""
         self.session.forget()
+        self._reauth, self._pending, self._section = None, [], None
         self.sub_title = ""
         await self._pop_to_base()
         await self.switch_screen(self._login_screen(notice))
@@ -149,8 +204,10 @@ class SkillHubApp(ReportsBugs, App[None]):
             self._refuse(section)
             return
         await self._pop_to_base()
+        self._section = None
         if section.key != HOME_KEY:
             await self.push_screen(section.build(self.context))
+            self._section = section
 
     def _refuse(self, section: Section) -> None:
         self.notify(f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
@@ -172,7 +229,10 @@ class SkillHubApp(ReportsBugs, App[None]):
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("section", "logout"):
+        if action == "section":
+            # Not while the password is asked again: leaving would drop the work it keeps.
+            return self.session.logged_in and self._reauth is None
+        if action == "logout":
             return self.session.logged_in
         if action == "back":
             return self._can_go_back()

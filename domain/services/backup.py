@@ -37,7 +37,7 @@ from domain.errors import SkillHubError
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
-from domain.repositories.mongo.denylist import TokenDenyList
+from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.outbox import OutboxRepository
@@ -382,7 +382,7 @@ class BackupService:
         return dropped
 
     def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
-               seconds: float, kept_revocations: int = 0) -> RestoreReport:
+               seconds: float, kept: KeptRevocations = KeptRevocations()) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
         try:
@@ -397,12 +397,12 @@ class BackupService:
         if extra:
             notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
         mongo = CollectionArchive(self._db)
-        if kept_revocations:
-            notes.append(f"kept {kept_revocations} session revocation(s) made after the backup")
+        if kept.sessions:
+            notes.append(f"kept {kept.sessions} session revocation(s) made after the backup")
         for name, entry in manifest.collections.items():
             found = mongo.count(name)
             if name == DENYLIST_SPEC.name:
-                found -= kept_revocations
+                found -= kept.documents
             expires = any("expireAfterSeconds" in ix for ix in layouts[name].indexes)
             if found < entry.documents and expires:
                 # MongoDB's TTL monitor may already have removed entries that had expired.
