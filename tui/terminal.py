@@ -8,9 +8,10 @@ driver draws on a copy of the original stderr that only it holds.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
-from typing import Any, TextIO
+from typing import Any
 
 from textual.app import App
 from textual.driver import Driver
@@ -20,7 +21,7 @@ from domain.runtime.container import Services
 from domain.runtime.logfile import LogSetup, output_to_log
 
 
-def driver_on(terminal: TextIO) -> type[Driver]:
+def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:
     """Textual's Linux driver, drawing on `terminal` instead of `sys.__stderr__`."""
 
     class TerminalDriver(LinuxDriver):

@@ -16,6 +16,7 @@ report ("error 1f2e3d4c") leads to its traceback and context.
 from __future__ import annotations
 
 import fcntl
+import io
 import logging
 import os
 import secrets
@@ -73,7 +74,7 @@ class SharedRotatingFileHandler(RotatingFileHandler):
         self._lock_path = path.with_name(path.name + ".lock")
         super().__init__(path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", errors="replace")
 
-    def _open(self) -> TextIO:
+    def _open(self) -> io.TextIOWrapper:
         return open(open_private(Path(self.baseFilename)), "a", encoding=self.encoding, errors=self.errors)
 
     def _rotated_elsewhere(self) -> bool:
@@ -109,7 +110,7 @@ class SharedRotatingFileHandler(RotatingFileHandler):
 
 
 class _FileFormatter(logging.Formatter):
-    converter = time.gmtime
+    converter = time.gmtime  # type: ignore[assignment]  # UTC times
 
     def __init__(self) -> None:
         super().__init__(LINE_FORMAT, datefmt="%Y-%m-%dT%H:%M:%S")
@@ -221,7 +222,7 @@ def configure_logging(log_dir: Path, *, verbose: bool = False, terminal: TextIO 
 
 
 @contextmanager
-def output_to_log(path: Path) -> Iterator[TextIO]:
+def output_to_log(path: Path) -> Iterator[io.TextIOWrapper]:
     """Point file descriptors 1 and 2 at the log file; yield a stream on the original stderr.
 
     For the time the TUI owns the terminal: whatever a library, a C extension or a child

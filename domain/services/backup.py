@@ -382,7 +382,7 @@ class BackupService:
         return dropped
 
     def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
-               seconds: float, kept: KeptRevocations = KeptRevocations()) -> RestoreReport:
+               seconds: float, kept: KeptRevocations) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
         try:

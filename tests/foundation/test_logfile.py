@@ -96,8 +96,8 @@ def test_while_the_tui_owns_the_terminal_every_other_output_goes_to_the_log(
     with output_to_log(logs.path) as terminal:
         os.write(1, b"written to fd 1 by a C library\n")
         os.write(2, b"written to fd 2 by a C library\n")
-        subprocess.run([sys.executable, "-c", "import sys; print('child stdout'); print('child stderr', file=sys.stderr)"],
-                       check=True)
+        child = "import sys; print('child stdout'); print('child stderr', file=sys.stderr)"
+        subprocess.run([sys.executable, "-c", child], check=True)
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.warn("a library's warning", UserWarning, stacklevel=1)

@@ -122,7 +122,7 @@ async def test_a_bug_in_a_message_handler_is_reported_and_every_id_is_kept(
         assert len(dialog.error_ids) == 2 and dialog.error_ids[0] == first
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is users
+        assert app.screen is users and isinstance(users, UsersScreen)
         assert users.selected is not None and users.selected.email == "learner@example.org"
     for error_id in dialog.error_ids:
         entry = log_entry(logs, error_id)
