@@ -36,6 +36,15 @@ class Settings:
     backup_dir: Path
     backup_keep: int
     connect_timeout_s: float
+    # Hours after login past which activity no longer renews the session token.
+    session_max_hours: int = 12
+    # None: `data_dir / "logs"` (see `logs_dir`).
+    log_dir: Path | None = None
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where every skillhub process writes its rotating log file."""
+        return self.log_dir if self.log_dir is not None else self.data_dir / "logs"
 
     @property
     def embedded(self) -> bool:
@@ -133,6 +142,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
 
     data_dir = Path(merged.get("SKILLHUB_DATA_DIR") or DEFAULT_DATA_DIR).expanduser()
     backup_dir = Path(merged.get("SKILLHUB_BACKUP_DIR") or data_dir / "backups").expanduser()
+    log_dir = Path(merged.get("SKILLHUB_LOG_DIR") or data_dir / "logs").expanduser()
     return Settings(
         database_url=database_url,
         mongo_url=mongo_url,
@@ -144,4 +154,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         backup_dir=backup_dir.resolve(),
         backup_keep=_int(merged, "SKILLHUB_BACKUP_KEEP", 7, 1, 1000),
         connect_timeout_s=_float(merged, "SKILLHUB_CONNECT_TIMEOUT", 3.0, 0.5, 60.0),
+        session_max_hours=_int(merged, "SKILLHUB_SESSION_MAX_HOURS", 12, 1, 7 * 24),
+        log_dir=log_dir.resolve(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 
 class SkillHubError(Exception):
     """Base of every error SkillHub shows to a person instead of a traceback."""
@@ -47,8 +49,33 @@ class AuthenticationFailed(SkillHubError):
     """Login refused; the message never says which part was wrong."""
 
 
+class SessionEnd(enum.StrEnum):
+    """Why a session token was refused."""
+
+    EXPIRED = "expired"  # no activity for the token's lifetime
+    LIMIT = "limit"  # SKILLHUB_SESSION_MAX_HOURS since the password was given
+    REVOKED = "revoked"  # logged out, here or elsewhere
+    ROLE_CHANGED = "role_changed"
+    INACTIVE = "inactive"  # the account was deactivated
+    INVALID = "invalid"  # forged, malformed, or no session at all
+
+
+# The same person may carry on after giving their password again: nothing about them changed
+# that their password cannot vouch for. A deactivated account or a bad token may not.
+RESUMABLE = frozenset({SessionEnd.EXPIRED, SessionEnd.LIMIT, SessionEnd.REVOKED, SessionEnd.ROLE_CHANGED})
+
+
 class SessionExpired(SkillHubError):
     """The session token is expired, revoked or invalid: the user must log in again."""
+
+    def __init__(self, message: str, reason: SessionEnd = SessionEnd.INVALID) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    @property
+    def resumable(self) -> bool:
+        """True when the user may re-authenticate and carry on where they were."""
+        return self.reason in RESUMABLE
 
 
 class DatabaseUnavailable(SkillHubError):

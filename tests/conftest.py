@@ -21,6 +21,7 @@ from domain.config import Settings
 from domain.models.users import SYSTEM, Principal, Role
 from domain.runtime.container import Endpoints, Services, build_services, make_engine, make_mongo_client
 from domain.runtime.embedded import EmbeddedServers
+from domain.runtime.logfile import LogSetup, configure_logging
 from domain.runtime.migrate import upgrade
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -117,6 +118,14 @@ def trainer(services: Services) -> Principal:
 @pytest.fixture
 def learner(services: Services) -> Principal:
     return make_user(services, "learner@example.org", Role.LEARNER, "Lea Learner")
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Iterator[LogSetup]:
+    """A log file set up as the `skillhub` command does (no terminal handler: as while the TUI runs)."""
+    setup = configure_logging(tmp_path / "logs")
+    yield setup
+    setup.close()
 
 
 def with_clock(services: Services, at: datetime) -> Services:

@@ -1,20 +1,26 @@
 """SkillHubApp: the composition root of the TUI.
 
 It receives the services, keeps the session token, owns global navigation (digit keys,
-help, back, log out, quit, the command palette) and shows what screens report: an
-expired session sends the user back to the login screen, an unreachable database opens
-a panel naming it.
+help, back, log out, quit, the command palette) and shows what screens report: a session
+that ends while the user works in a section asks for the password again over the screen
+and then finishes what was refused (on Home, or when the account was deactivated, the user
+goes back to the login screen), an unreachable database opens a panel naming it, a bug
+opens a dialog with the id it was logged under.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 from textual import events, work
 from textual.actions import parse as parse_action
 from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
@@ -23,22 +29,28 @@ from domain.clock import Clock
 from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
+from domain.runtime.logfile import current_log_path, log_unexpected
 from tui.palette import NavigationCommands, PaletteCommand
-from tui.controllers.login import LoginController
+from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
-from tui.messages import DatabaseDown, OpenSection, SessionEnded
-from tui.screens.base import deliver, route_error
+from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
+from tui.screens.reauth import ReauthDialog, ReauthOutcome
+from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 
 LOGGED_OUT = "You have logged out."
+SWITCH_USER = "Logged out of {old}: log in as {new}."
 # The stack under a section screen: Textual's default screen, then Home (or Login).
 BASE_DEPTH = 2
 
+log = logging.getLogger("skillhub.tui")
 
-class SkillHubApp(App[None]):
+
+class SkillHubApp(ReportsBugs, App[None]):
     """SkillHub's terminal back-office; `SkillHubApp(services).run()`."""
 
     TITLE = "SkillHub"
@@ -58,17 +70,32 @@ class SkillHubApp(App[None]):
         *(Binding(s.key, f"section('{s.key}')", s.title, show=False, id=f"section-{s.key}") for s in SECTIONS),
     ]
 
-    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True) -> None:
-        super().__init__()
+    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
+                 driver_class: type[Driver] | None = None) -> None:
+        super().__init__(driver_class=driver_class)
         self.services = services
+        # The id of the error that stopped the app, if one did (the CLI prints it).
+        self.crash_id: str | None = None
         self.clock = clock or services.clock
         # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
         self.cursor_blink = cursor_blink
         self.session = SessionKeeper(services.auth)
         self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
+        # The section whose screen is open (None on Home), to re-check it when the role changed.
+        self._section: Section | None = None
+        # While the session is asked for again: the dialog, and the refused work to start again.
+        self._reauth: ReauthDialog | None = None
+        self._pending: list[Callable[[], object]] = []
 
     def on_mount(self) -> None:
+        # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file.
+        self.begin_capture_print(self)
         self.push_screen(self._login_screen())
+
+    def on_print(self, event: events.Print) -> None:
+        if event.text.strip():
+            log.warning("printed to %s while the TUI runs: %s", "stderr" if event.stderr else "stdout",
+                        event.text.rstrip())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
         return LoginScreen(LoginController(self.services.auth, self.session), notice)
@@ -81,11 +108,55 @@ class SkillHubApp(App[None]):
         self.refresh_bindings()
 
     async def on_session_ended(self, message: SessionEnded) -> None:
-        await self._to_login(message.reason)
+        """Ask for the password over the current screen when there is work to keep, else log out."""
+        if not self.session.logged_in:
+            # Already over (workers of screens closing on the way to the login screen).
+            return
+        if not message.error.resumable or self.session.principal is None or not self._keeps_work():
+            await self._to_login(message.reason)
+            return
+        if message.retry is not None:
+            self._pending.append(message.retry)
+        if self._reauth is None:
+            self._reauth = ReauthDialog(ReauthController(self.session), message.reason)
+            await self.push_screen(self._reauth, self._after_reauth)
+            self.refresh_bindings()
+
+    def _keeps_work(self) -> bool:
+        """A dialog is open, or a section's screen: something typed or chosen would be lost."""
+        full_screens = [screen for screen in self.screen_stack if not screen.is_modal]
+        return self.screen.is_modal or len(full_screens) > BASE_DEPTH
+
+    async def _after_reauth(self, outcome: ReauthOutcome | None) -> None:
+        dialog, self._reauth = self._reauth, None
+        pending, self._pending = self._pending, []
+        if outcome is ReauthOutcome.SWITCH_USER and dialog is not None:
+            await self._end_session(SWITCH_USER.format(old=dialog.controller.email, new=dialog.switched_to))
+            return
+        principal = self.session.principal
+        if outcome is not ReauthOutcome.RESUMED or principal is None:
+            await self.action_logout()
+            return
+        self.sub_title = f"{principal.full_name} · {principal.role.value}"
+        self.refresh_bindings()
+        # After a role change the section may no longer be theirs: Home says why; otherwise the
+        # refused work starts again and the services check it against the role they now have.
+        section = self._section if self._keeps_work() else None
+        if section is not None and not section.allows(principal):
+            await self._pop_to_base()
+            self._section = None
+            self._refuse(section)
+            return
+        for retry in pending:
+            retry()
 
     async def action_logout(self) -> None:
+        await self._end_session(LOGGED_OUT)
+
+    async def _end_session(self, notice: str) -> None:
+        """Log out: forget and revoke the session, show the login screen with `notice`."""
         token = self.session.forget()
-        await self._to_login(LOGGED_OUT)
+        await self._to_login(notice)
         if token is not None:
             self._revoke(token)
 
@@ -96,6 +167,7 @@ class SkillHubApp(App[None]):
     async def _to_login(self, notice: str) -> None:
         """Forget the session locally and show the login screen with `notice`."""
         self.session.forget()
+        self._reauth, self._pending, self._section = None, [], None
         self.sub_title = ""
         await self._pop_to_base()
         await self.switch_screen(self._login_screen(notice))
@@ -132,8 +204,10 @@ class SkillHubApp(App[None]):
             self._refuse(section)
             return
         await self._pop_to_base()
+        self._section = None
         if section.key != HOME_KEY:
             await self.push_screen(section.build(self.context))
+            self._section = section
 
     def _refuse(self, section: Section) -> None:
         self.notify(f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
@@ -155,7 +229,10 @@ class SkillHubApp(App[None]):
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("section", "logout"):
+        if action == "section":
+            # Not while the password is asked again: leaving would drop the work it keeps.
+            return self.session.logged_in and self._reauth is None
+        if action == "logout":
             return self.session.logged_in
         if action == "back":
             return self._can_go_back()
@@ -216,10 +293,37 @@ class SkillHubApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.node is self:
-            route_error(self, event.worker.error, self._notify_error)
+            route_error(self, event.worker.error, self._notify_error, event.worker)
 
     def _notify_error(self, error: SkillHubError) -> None:
         self.notify(error.message, severity="error")
+
+    # -- bugs: logged with an id, shown, never painted over the terminal ----------------------
+
+    def on_unexpected_error(self, message: UnexpectedError) -> None:
+        if isinstance(self.screen, UnexpectedErrorDialog):
+            self.screen.add(message.error_id)
+        else:
+            self.push_screen(UnexpectedErrorDialog(message.error_id, current_log_path()))
+
+    async def _dispatch_action(self, namespace: DOMNode, action_name: str, params: Any) -> bool:
+        # Every key binding, palette command and clicked action runs through here, whatever
+        # widget's message loop it runs in: a bug in an action is reported, the app goes on.
+        try:
+            return await super()._dispatch_action(namespace, action_name, params)
+        except Exception as error:  # noqa: BLE001 - reported with an id, see report_unexpected
+            report_unexpected(namespace, error, f"in action {action_name!r}")
+            return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Reached only where Textual cannot go on: building a screen (compose, mount), layout,
+        # rendering, Textual's own widgets. Textual then closes the app and prints a Rich
+        # traceback with local variables (a typed password among them) over the terminal.
+        # The app still closes, but the traceback goes to the log file under an id the CLI prints.
+        if self.crash_id is None:
+            self.crash_id = log_unexpected(error, "that stopped the TUI", log)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, Input):

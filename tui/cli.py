@@ -2,26 +2,27 @@
 
 Every error a person can cause or meet prints one line and exits non-zero:
 2 for configuration and usage errors, 1 for everything else, never a traceback.
+Every process logs to `$SKILLHUB_LOG_DIR/skillhub.log`; an unexpected error is logged there
+with its traceback and an id, and the one line names the id (`-v` adds the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import logging
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 
 from domain.config import Settings, load_settings
 from domain.errors import ConfigError, FormErrors, SkillHubError
 from domain.models.users import SYSTEM
 from domain.runtime.container import Services, build_services
+from domain.runtime.logfile import LogSetup, configure_logging, first_line, log_unexpected
 from tui.commands import backup as backup_commands
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-
-log = logging.getLogger("skillhub")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,12 +57,16 @@ def _prepare(settings: Settings, quiet: bool = False) -> Services:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     services = _prepare(settings)
-    from tui.app import SkillHubApp
+    from tui.terminal import run_quietly
 
     try:
-        SkillHubApp(services).run()
+        crash_id = run_quietly(services, args.logs)
     finally:
         services.close()
+    if crash_id is not None:
+        print(f"skillhub: the TUI stopped on an unexpected error (error id {crash_id}, logged in {args.logs.path})",
+              file=sys.stderr)
+        return EXIT_ERROR
     return 0
 
 
@@ -163,7 +168,8 @@ def cmd_outbox_replay(settings: Settings, args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="skillhub", description="SkillHub: workshops, progress and badges, from the terminal.")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log details to stderr too, and the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = sub.add_parser("run", help="open the TUI (the default): start servers, migrate, seed demo data")
@@ -220,11 +226,12 @@ _add_module_commands()
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if getattr(args, "func", None) is None:
         args.func = cmd_run
+    args.logs = None
     try:
         settings = load_settings()
+        args.logs = configure_logging(settings.logs_dir, verbose=args.verbose, terminal=sys.stderr)
         return int(args.func(settings, args) or 0)
     except ConfigError as exc:
         print(f"skillhub: configuration error: {exc.message}", file=sys.stderr)
@@ -239,12 +246,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("skillhub: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
-        # Only the first line: driver errors go on with the SQL and its parameters.
-        first_line = (str(exc).strip().splitlines() or [""])[0][:200]
-        log.info("unexpected error", exc_info=True)
-        hint = "" if args.verbose else " (run with -v for details)"
-        print(f"skillhub: unexpected error: {exc.__class__.__name__}: {first_line}{hint}", file=sys.stderr)
+        print(f"skillhub: unexpected error: {exc.__class__.__name__}: {first_line(exc)}{_logged(exc, args)}",
+              file=sys.stderr)
+        if args.verbose:
+            traceback.print_exception(exc, file=sys.stderr)
         return EXIT_ERROR
+    finally:
+        if args.logs is not None:
+            args.logs.close()
+
+
+def _logged(error: Exception, args: argparse.Namespace) -> str:
+    """Log an unexpected error of the command; say where (its id and the log file)."""
+    logs: LogSetup | None = args.logs
+    if logs is None:
+        return ""
+    command = getattr(args, "command", None) or "run"
+    error_id = log_unexpected(error, f"in 'skillhub {command}'")
+    return f" (error id {error_id}, logged in {logs.path})"
 
 
 if __name__ == "__main__":

@@ -2,17 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.message import Message
 
-from domain.errors import DatabaseUnavailable
+from domain.errors import DatabaseUnavailable, SessionExpired
 
 
 class SessionEnded(Message):
-    """The session token was refused: back to the login screen with `reason`."""
+    """The session token was refused: the shell asks for the password again or shows the login screen.
 
-    def __init__(self, reason: str) -> None:
+    `retry` starts again the work that was refused (None when there is none to resume).
+    """
+
+    def __init__(self, error: SessionExpired, retry: Callable[[], object] | None = None) -> None:
         super().__init__()
-        self.reason = reason
+        self.error = error
+        self.retry = retry
+
+    @property
+    def reason(self) -> str:
+        return self.error.message
+
+
+class UnexpectedError(Message):
+    """A bug was caught and logged under `error_id`: the shell tells the user which id to quote."""
+
+    def __init__(self, error_id: str) -> None:
+        super().__init__()
+        self.error_id = error_id
 
 
 class DatabaseDown(Message):

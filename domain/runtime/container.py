@@ -166,7 +166,8 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
     activity = ActivityService(ActivityRepository(db), clock)
     relay.register(ACTIVITY_KIND, activity.apply)
     # Tokens are dated by the wall clock: a fixed display clock must not make them expire.
-    codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes)
+    codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes,
+                       max_session_hours=settings.session_max_hours)
     auth = AuthService(uow_factory, hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     users = UserService(uow_factory, hasher, activity, relay, clock)
     demo_steps: list[Callable[..., object]] = []

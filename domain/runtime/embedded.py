@@ -12,6 +12,7 @@ import contextlib
 import fcntl
 import importlib.util
 import json
+import logging
 import os
 import secrets
 import signal
@@ -27,6 +28,8 @@ from urllib.parse import quote
 
 from domain.errors import SkillHubError
 from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
+
+log = logging.getLogger(__name__)
 
 PG_SUPERUSER = "postgres"
 PG_DATABASE = "skillhub"
@@ -147,6 +150,8 @@ class EmbeddedPostgres:
         if result.returncode != 0:
             detail = (result.stderr or "").strip().splitlines()[-1:] or ["no output"]
             raise EmbeddedServerError(f"embedded PostgreSQL: {exe} failed: {detail[0]} (log: {self.pgdata / 'server.log'})")
+        if (result.stderr or "").strip():
+            log.info("embedded PostgreSQL: %s said: %s", exe, result.stderr.strip()[:2000])
 
     def _system_user(self) -> tuple[int, int]:
         import pwd

@@ -11,6 +11,7 @@ it goes to the child through PGPASSWORD.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 
 from domain.errors import SkillHubError
 from domain.runtime.embedded import wheel_bin_dir
+
+log = logging.getLogger(__name__)
 
 _VERSION = re.compile(r"\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?")
 VERSION_TIMEOUT_S = 15.0
@@ -145,6 +148,9 @@ def run_tool(tool: PgTool, args: list[str], connection: Connection, timeout_s: f
         lines = [line for line in (result.stderr or "").splitlines() if line.strip()]
         errors = [line for line in lines if "error" in line.lower()] or lines or ["no output"]
         raise PgToolError(f"{tool.name} failed: {errors[0].strip()[:300]}")
+    if (result.stderr or "").strip():
+        # Warnings of a run that succeeded: kept in the log file, never shown over the TUI.
+        log.info("%s said: %s", tool.name, result.stderr.strip()[:2000])
 
 
 def dump(tool: PgTool, connection: Connection, target: Path, snapshot: str | None, timeout_s: float) -> None:

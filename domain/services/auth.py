@@ -1,12 +1,12 @@
-"""Login, session tokens, logout, lockout."""
+"""Login, session tokens (renewal, re-authentication), logout, lockout."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from domain.clock import Clock, utc_now
-from domain.errors import AuthenticationFailed, SessionExpired, ValidationError
+from domain.errors import AuthenticationFailed, SessionEnd, SessionExpired, ValidationError
 from domain.models.users import Principal, User
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
@@ -14,11 +14,12 @@ from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
 from domain.security.fingerprint import keyed_hash
 from domain.security.passwords import PasswordHasher
-from domain.security.tokens import TokenCodec
+from domain.security.tokens import DecodedToken, TokenCodec
 from domain.services import validation
 
 GENERIC_FAILURE = "Login failed: check your email and password."
 EMAIL_KEY_MAX = 254
+REAUTH_SOURCE = "tui-reauth"
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 LOCK_DURATION = timedelta(minutes=15)
@@ -131,25 +132,65 @@ class AuthService:
             users.record_failure(user_id, window, None)
 
     def authenticate(self, token: object) -> Principal:
-        """The principal behind a token, or SessionExpired (bad, expired, revoked, user gone)."""
+        """The principal behind a token, or SessionExpired (bad, expired, revoked, user gone, role changed)."""
+        return self._verify(token)[1]
+
+    def resume(self, token: object) -> Session:
+        """Check a token before an action, as `authenticate`; past half its lifetime the session
+        gets a fresh token (same session, never past SKILLHUB_SESSION_MAX_HOURS after login)."""
+        decoded, principal = self._verify(token)
+        issued = self._codec.renew(decoded, principal.role)
+        if issued is None:
+            assert isinstance(token, str)
+            return Session(token, principal, decoded.expires_at)
+        return Session(issued.token, replace(principal, token_id=issued.jti), issued.expires_at)
+
+    def _verify(self, token: object) -> tuple[DecodedToken, Principal]:
         decoded = self._codec.decode(token)
-        if self._denylist.is_revoked(decoded.jti):
-            raise SessionExpired("You have been logged out. Please log in again.")
+        if self._denylist.is_revoked(decoded.jti, decoded.session_id):
+            raise SessionExpired("You have been logged out. Please log in again.", SessionEnd.REVOKED)
         with self._uow() as uow:
             user = UserRepository(uow.conn).get(decoded.user_id)
         if user is None or not user.is_active:
-            raise SessionExpired("Your account is no longer active. Please contact an administrator.")
-        # The role comes from the database, not the token: a demotion takes effect at once.
-        return Principal(user.id, user.email, user.full_name, user.role, decoded.jti)
+            raise SessionExpired("Your account is no longer active. Please contact an administrator.",
+                                 SessionEnd.INACTIVE)
+        # The token carries the role it was issued for: a promotion or demotion ends the session
+        # at once, and the person goes on (after their password) with the role they now have.
+        if user.role is not decoded.role:
+            raise SessionExpired(f"Your role changed from {decoded.role.value} to {user.role.value}. "
+                                 "Please log in again.", SessionEnd.ROLE_CHANGED)
+        return decoded, Principal(user.id, user.email, user.full_name, user.role, decoded.jti)
+
+    def reauthenticate(self, ended_token: object, email: object, password: object) -> Session:
+        """A new session for the person whose session `ended_token` belonged to, after their password.
+
+        Goes through `login`, so the lockout counts and the attempt is recorded (source
+        "tui-reauth"). Another person's email is refused like a wrong password, without
+        trying it. The ended session is revoked, so none of its tokens can come back (say,
+        once the role is changed back).
+        """
+        previous = self._codec.decode_ended(ended_token)
+        with self._uow() as uow:
+            user = UserRepository(uow.conn).get(previous.user_id)
+        if user is None or _login_key(email) != user.email:
+            raise AuthenticationFailed(GENERIC_FAILURE)
+        session = self.login(email, password, source=REAUTH_SOURCE)
+        self._revoke(previous, self._clock())
+        return session
 
     def logout(self, token: object) -> None:
-        """Put the token's id on the deny-list; logging out an invalid token is a no-op."""
+        """End the token's session (every token of it); logging out an invalid token is a no-op."""
         try:
             decoded = self._codec.decode(token)
         except SessionExpired:
             return
         now = self._clock()
-        self._denylist.revoke(decoded.jti, decoded.user_id, decoded.expires_at, now)
+        self._revoke(decoded, now)
         with self._uow() as uow:
             user = UserRepository(uow.conn).get(decoded.user_id)
         self._events.add(user.email if user else "", decoded.user_id, "logout", now)
+
+    def _revoke(self, decoded: DecodedToken, now: datetime) -> None:
+        self._denylist.revoke(decoded.jti, decoded.user_id, decoded.expires_at, now, decoded.session_id)
+        self._denylist.revoke_session(decoded.session_id, decoded.user_id, self._codec.session_end(decoded.auth_time),
+                                      now)

@@ -45,7 +45,7 @@ from domain.errors import SkillHubError, StorageError, ValidationError
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
-from domain.repositories.mongo.denylist import TokenDenyList
+from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.outbox import OutboxRepository
@@ -474,7 +474,7 @@ class BackupService:
         return dropped
 
     def _check(self, path: Path, manifest: Manifest, layouts: dict[str, CollectionLayout], dropped: list[str],
-               seconds: float, kept_revocations: int = 0,
+               seconds: float, kept: KeptRevocations,
                prepared: dict[str, PreparedCollection] | None = None) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
@@ -490,8 +490,8 @@ class BackupService:
         if extra:
             notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
         mongo = CollectionArchive(self._db)
-        if kept_revocations:
-            notes.append(f"kept {kept_revocations} session revocation(s) made after the backup")
+        if kept.sessions:
+            notes.append(f"kept {kept.sessions} session revocation(s) made after the backup")
         normalised = {name: p.normalised for name, p in (prepared or {}).items() if p.normalised}
         if normalised:
             notes.append("brought values back to the types their validator declares (dates stored as text by "
@@ -499,7 +499,7 @@ class BackupService:
         for name, entry in manifest.collections.items():
             found = mongo.count(name)
             if name == DENYLIST_SPEC.name:
-                found -= kept_revocations
+                found -= kept.documents
             expires = any("expireAfterSeconds" in ix for ix in layouts[name].indexes)
             if found < entry.documents and expires:
                 # MongoDB's TTL monitor may already have removed entries that had expired.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -152,15 +153,21 @@ def test_an_unexpected_error_is_one_line_without_its_details(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SKILLHUB_ENV_FILE", os.devnull)
     monkeypatch.setenv("SKILLHUB_SECRET_KEY", TEST_SECRET)
+    monkeypatch.setenv("SKILLHUB_DATA_DIR", str(tmp_path))
 
     def broken(settings: object, args: object) -> int:
         raise RuntimeError("relation does not exist\n[parameters: {'password_hash': '$2b$12$...'}]")
 
     monkeypatch.setattr(cli, "cmd_embedded", broken)
     assert cli.main(["embedded", "status"]) == cli.EXIT_ERROR
-    assert capsys.readouterr().err.splitlines() == [
-        "skillhub: unexpected error: RuntimeError: relation does not exist (run with -v for details)"
-    ]
+    lines = capsys.readouterr().err.splitlines()
+    # The details (and the parameters) are in the log file, under the id the line names.
+    assert len(lines) == 1
+    assert re.fullmatch(
+        r"skillhub: unexpected error: RuntimeError: relation does not exist "
+        rf"\(error id [0-9a-f]{{8}}, logged in {re.escape(str(tmp_path / 'logs' / 'skillhub.log'))}\)",
+        lines[0],
+    )
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,9 @@ def test_login_issues_a_token_with_every_claim_and_the_configured_lifetime(
 ) -> None:
     session = services.auth.login("  Trainer@Example.ORG ", TEST_PASSWORD)
     claims = jwt.decode(session.token, TEST_SECRET, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER)
-    assert set(claims) == {"sub", "role", "iat", "exp", "iss", "aud", "jti"}
+    assert set(claims) == {"sub", "role", "iat", "exp", "iss", "aud", "jti", "sid", "auth_time"}
+    # A new session: authenticated now, with its own session id.
+    assert claims["auth_time"] == claims["iat"] and len(claims["sid"]) == 32
     assert claims["sub"] == str(trainer.user_id)
     assert claims["role"] == "trainer"
     assert claims["iss"] == ISSUER and claims["aud"] == AUDIENCE

@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from domain.clock import fixed_clock, utc_now
-from domain.errors import ConfigError, SessionExpired
+from domain.errors import ConfigError, SessionEnd, SessionExpired
 from domain.models.users import Principal, Role
 from domain.runtime.container import Services
 from domain.security.tokens import AUDIENCE, ISSUER, LEEWAY_S, REQUIRED_CLAIMS, TokenCodec
@@ -129,7 +129,14 @@ def test_token_is_refused_once_the_user_is_deactivated(
 def test_a_demotion_takes_effect_on_the_next_request(services: Services, admin: Principal, trainer: Principal) -> None:
     session = services.auth.login(trainer.email, TEST_PASSWORD)
     services.users.change_role(admin, trainer.user_id, "learner")
-    assert services.auth.authenticate(session.token).role is Role.LEARNER
+    # The trainer's token no longer acts at all: the session ends, saying why...
+    with pytest.raises(SessionExpired) as info:
+        services.auth.authenticate(session.token)
+    assert info.value.reason is SessionEnd.ROLE_CHANGED and info.value.resumable
+    assert info.value.message == "Your role changed from trainer to learner. Please log in again."
+    # ...and the password gives a session with the role they now have.
+    again = services.auth.reauthenticate(session.token, trainer.email, TEST_PASSWORD)
+    assert services.auth.authenticate(again.token).role is Role.LEARNER
 
 
 def test_logout_of_an_invalid_token_changes_nothing(services: Services) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+from collections.abc import Iterator
 
 import pytest
 from textual.pilot import Pilot
@@ -11,6 +13,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from domain.clock import fixed_clock
+from domain.runtime.logfile import FILE_ONLY
 from domain.runtime.container import Services
 from tests.conftest import NOW, TEST_PASSWORD
 from tui.app import SkillHubApp
@@ -30,6 +33,32 @@ def build_app(services: Services) -> SkillHubApp:
 @pytest.fixture
 def app(services: Services) -> SkillHubApp:
     return build_app(services)
+
+
+class _Reported(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, FILE_ONLY, False):
+            self.messages.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test whose app caught a bug: the app now shows it in a dialog and goes on, so
+    without this a broken screen would pass. Tests that inject bugs are marked
+    `expects_unexpected_errors`."""
+    reported = _Reported()
+    logger = logging.getLogger("skillhub")
+    logger.addHandler(reported)
+    try:
+        yield
+    finally:
+        logger.removeHandler(reported)
+    if reported.messages and request.node.get_closest_marker("expects_unexpected_errors") is None:
+        pytest.fail("unexpected errors were reported: " + "; ".join(reported.messages))
 
 
 async def settle(pilot: Pilot[None]) -> None:

@@ -53,6 +53,11 @@ def test_session_keeper_sees_a_demotion_at_the_next_action(services: Services, a
     second = make_user(services, "second@example.org", Role.ADMIN)
     keeper = logged_in(services, "second@example.org")
     services.users.change_role(admin, second.user_id, Role.LEARNER)
+    # The admin's token acts no more: the session ends, saying why...
+    with pytest.raises(SessionExpired, match="Your role changed from admin to learner"):
+        keeper.current()
+    # ...and after the password the keeper holds a learner's session.
+    assert keeper.reauthenticate("second@example.org", TEST_PASSWORD).role is Role.LEARNER
     assert keeper.current().role is Role.LEARNER
     assert keeper.principal is not None and keeper.principal.role is Role.LEARNER
 

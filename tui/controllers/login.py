@@ -1,4 +1,4 @@
-"""Login: check the credentials, keep the session."""
+"""Login, and re-authentication after a session ended: check the credentials, keep the session."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from domain.services.auth import AuthService
 from tui.controllers.session import SessionKeeper
 
 MISSING_CREDENTIALS = "Enter your email and your password."
+MISSING_PASSWORD = "Enter your password."
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,24 @@ class LoginController:
         session = self._auth.login(email, password, source="tui")
         self._session.begin(session)
         return Welcome(session.principal.full_name, session.principal.role.value)
+
+
+class ReauthController:
+    """The re-authentication dialog's side: the same person's password resumes their work."""
+
+    def __init__(self, session: SessionKeeper) -> None:
+        self._session = session
+        principal = session.principal
+        # Who the ended session belonged to (the last principal validated).
+        self.email = principal.email if principal is not None else ""
+        self.role = principal.role.value if principal is not None else ""
+
+    def is_someone_else(self, email: str) -> bool:
+        """True when `email` is not the ended session's: that is a full logout, not a resumption."""
+        return email.strip().lower() != self.email.lower()
+
+    def resume(self, email: str, password: str) -> Welcome:
+        if not password:
+            raise AuthenticationFailed(MISSING_PASSWORD)
+        principal = self._session.reauthenticate(email, password)
+        return Welcome(principal.full_name, principal.role.value)

@@ -1,4 +1,4 @@
-"""The session token of one TUI, checked again before every action."""
+"""The session token of one TUI, checked again (and renewed) before every action."""
 
 from __future__ import annotations
 
@@ -45,16 +45,29 @@ class SessionKeeper:
             self._principal = session.principal
 
     def current(self) -> Principal:
-        """The principal behind the token now, or SessionExpired (blocking: database round trips)."""
+        """The principal behind the token now, or SessionExpired (blocking: database round trips).
+
+        Activity keeps the session alive: past half its lifetime the token is replaced by a
+        fresh one of the same session (see AuthService.resume)."""
         token = self._token
         if token is None:
             raise SessionExpired(NOT_LOGGED_IN)
-        principal = self._auth.authenticate(token)
+        return self._keep(token, self._auth.resume(token))
+
+    def reauthenticate(self, email: str, password: str) -> Principal:
+        """After the session ended: the same person's password starts a new one (AuthenticationFailed otherwise)."""
+        token = self._token
+        if token is None:
+            raise SessionExpired(NOT_LOGGED_IN)
+        return self._keep(token, self._auth.reauthenticate(token, email, password))
+
+    def _keep(self, token: str, session: Session) -> Principal:
         with self._lock:
             # A logout may have happened while we were asking the databases.
             if self._token == token:
-                self._principal = principal
-        return principal
+                self._token = session.token
+                self._principal = session.principal
+        return session.principal
 
     def forget(self) -> str | None:
         """Drop the session locally and return its token (to revoke it), if there was one."""

@@ -225,7 +225,7 @@ class BackupsScreen(ShellScreen):
             return
         event.prevent_default()
         if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self.show_error)
+            route_error(self, event.worker.error, self.show_error, event.worker)
         self.running = None
         self.query_one("#backups-progress").display = False
         self.refresh_bindings()

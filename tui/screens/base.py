@@ -1,27 +1,36 @@
-"""What every SkillHub screen shares: how errors from its workers reach the user.
+"""What every SkillHub screen shares: how errors reach the user.
 
 A screen runs each controller call in a thread worker that *raises* domain errors;
 `on_worker_state_changed` routes them on the UI thread:
-- SessionExpired → the shell logs out locally and shows the login screen with the reason;
+- SessionExpired → the shell asks for the password again over the current screen (the work
+  is started again once it is given) or shows the login screen with the reason;
 - DatabaseUnavailable → the shell shows which database, the detail and the hint;
 - any other SkillHubError → the screen's `show_error` (inline, or a notification);
-- anything else is a bug: logged with its traceback, and the user gets one line.
+- anything else is a bug: logged with its traceback under a short id, and the shell shows
+  the id and the log file in a dialog; the screen stays usable.
+
+A bug in a message handler of the app, a screen or a dialog is caught the same way
+(`ReportsBugs`), instead of Textual's default of closing the app with a traceback.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 
+from textual import events
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
-from tui.messages import DatabaseDown, SessionEnded
+from domain.runtime.logfile import log_unexpected
+from tui.messages import DatabaseDown, SessionEnded, UnexpectedError
 
 log = logging.getLogger("skillhub.tui")
 
@@ -34,39 +43,103 @@ def deliver(node: DOMNode, apply: Callable[..., Any], *args: Any) -> None:
         node.app.call_from_thread(apply, *args)
 
 
-def route_error(node: DOMNode, error: BaseException | None, show_error: Callable[[SkillHubError], None]) -> None:
+def route_error(node: DOMNode, error: BaseException | None, show_error: Callable[[SkillHubError], None],
+                worker: Worker[Any] | None = None) -> None:
     """Send a worker's error to whoever must show it (see the module docstring)."""
     if error is None:
         return
     if isinstance(error, SessionExpired):
-        node.app.post_message(SessionEnded(error.message))
+        node.app.post_message(SessionEnded(error, replay(worker) if worker is not None else None))
     elif isinstance(error, DatabaseUnavailable):
         node.app.post_message(DatabaseDown(error))
     elif isinstance(error, SkillHubError):
         show_error(error)
     else:
-        log.error("unexpected error in a worker of %r", node, exc_info=error)
-        node.app.notify(f"Something went wrong: {error.__class__.__name__}. Details are in the log.",
-                        title="Unexpected error", severity="error")
+        where = f"in worker {worker.name!r} (group {worker.group!r})" if worker is not None else "in a worker"
+        report_unexpected(node, error, where)
 
 
-class ShellScreen(Screen[None]):
+def report_unexpected(node: DOMNode, error: BaseException, where: str) -> str:
+    """Log a bug with its traceback and context under a new id, and have the shell show the id."""
+    error_id = log_unexpected(error, f"{where} of {_describe(node)}", log)
+    node.app.post_message(UnexpectedError(error_id))
+    return error_id
+
+
+def _describe(node: DOMNode) -> str:
+    try:
+        screen = node.screen
+    except Exception:  # noqa: BLE001 - a detached widget has no screen; the name is enough
+        return type(node).__name__
+    name = type(node).__name__
+    return name if screen is node else f"{name} on {type(screen).__name__}"
+
+
+def replay(worker: Worker[Any]) -> Callable[[], object] | None:
+    """Something that starts `worker`'s work again on the same node, if that node is still shown."""
+    # Textual keeps what a worker runs in `_work` (a partial of the decorated method and its
+    # arguments for @work); Textual is pinned to one version, and a Pilot test pins this.
+    work = getattr(worker, "_work", None)
+    if work is None or inspect.isawaitable(work):
+        return None
+    node = worker.node
+
+    def again() -> object:
+        if not _still_shown(node):
+            return None
+        return node.run_worker(work, name=worker.name, group=worker.group, description=worker.description,
+                               exit_on_error=worker.exit_on_error, thread=getattr(worker, "_thread_worker", True))
+
+    return again
+
+
+def _still_shown(node: DOMNode) -> bool:
+    if node is node.app:
+        return True
+    if not node.is_attached:
+        return False
+    try:
+        return node.screen in node.app.screen_stack
+    except Exception:  # noqa: BLE001 - no screen any more
+        return False
+
+
+class ReportsBugs:
+    """Mixin for SkillHub's app, screens and dialogs: a bug in a message handler is reported, not fatal.
+
+    Textual hands such an exception to `App._handle_exception`, which stops the node's message
+    loop and closes the app with a traceback. Here it is logged under an id, the id is shown,
+    and the node goes on with its next message. Compose and Mount are left to Textual: a
+    screen that could not be built cannot go on.
+    """
+
+    async def _dispatch_message(self, message: Message) -> None:
+        try:
+            await super()._dispatch_message(message)  # type: ignore[misc]
+        except Exception as error:
+            if isinstance(message, (events.Compose, events.Mount)):
+                raise
+            assert isinstance(self, DOMNode)
+            report_unexpected(self, error, f"handling {type(message).__name__}")
+
+
+class ShellScreen(ReportsBugs, Screen[None]):
     """Base of full screens: routes worker errors; `show_error` defaults to a notification."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self.show_error)
+            route_error(self, event.worker.error, self.show_error, event.worker)
 
     def show_error(self, error: SkillHubError) -> None:
         self.notify(error.message, severity="error")
 
 
-class ShellDialog(ModalScreen[ResultType]):
+class ShellDialog(ReportsBugs, ModalScreen[ResultType]):
     """Base of dialogs: routes worker errors like ShellScreen does."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self.show_error)
+            route_error(self, event.worker.error, self.show_error, event.worker)
 
     def show_error(self, error: SkillHubError) -> None:
         self.notify(error.message, severity="error")

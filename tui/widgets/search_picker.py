@@ -97,7 +97,7 @@ class SearchPicker(Widget):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self._show_error)
+            route_error(self, event.worker.error, self._show_error, event.worker)
 
     def _show_error(self, error: SkillHubError) -> None:
         self.query_one(".search-picker--status", Static).update(error.message)

@@ -1,0 +1,54 @@
+"""Running the TUI on a terminal that nothing else writes to.
+
+Textual's Linux driver draws on `sys.__stderr__`, the same file descriptor that Python
+warnings, logging handlers, C libraries and child processes (pg_dump, pg_restore) write to.
+While the TUI runs, descriptors 1 and 2 point at the log file (see `output_to_log`) and the
+driver draws on a copy of the original stderr that only it holds.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from typing import Any
+
+from textual.app import App
+from textual.driver import Driver
+from textual.drivers.linux_driver import LinuxDriver
+
+from domain.runtime.container import Services
+from domain.runtime.logfile import LogSetup, output_to_log
+
+
+def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:
+    """Textual's Linux driver, drawing on `terminal` instead of `sys.__stderr__`."""
+
+    class TerminalDriver(LinuxDriver):
+        def __init__(self, app: App[Any], **kwargs: Any) -> None:
+            super().__init__(app, **kwargs)
+            self._file = terminal
+
+        def _get_terminal_size(self) -> tuple[int, int]:
+            # shutil asks stdout, which now points at the log file.
+            try:
+                size = os.get_terminal_size(terminal.fileno())
+            except OSError:
+                return super()._get_terminal_size()
+            return size.columns or 80, size.lines or 25
+
+    return TerminalDriver
+
+
+def run_quietly(services: Services, logs: LogSetup) -> str | None:
+    """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any."""
+    from tui.app import SkillHubApp
+
+    if sys.platform == "win32":
+        app = SkillHubApp(services)
+        app.run()
+        return app.crash_id
+    with logs.terminal_silenced(), output_to_log(logs.path) as terminal:
+        app = SkillHubApp(services, driver_class=driver_on(terminal))
+        app.run()
+    return app.crash_id
