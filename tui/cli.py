@@ -19,6 +19,7 @@ from domain.errors import ConfigError, FormErrors, SkillHubError
 from domain.models.users import SYSTEM
 from domain.runtime.container import Services, build_services
 from domain.runtime.logfile import LogSetup, configure_logging, first_line, log_unexpected
+from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
 from tui.commands import backup as backup_commands
 
 EXIT_ERROR = 1
@@ -231,6 +232,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.logs = None
     try:
         settings = load_settings()
+        if settings.logs_dir.is_relative_to(settings.data_dir):
+            # The default log directory lies in the data directory: name the one that is in the way.
+            ensure_directory(settings.data_dir, DATA_DIR_SETTING)
         args.logs = configure_logging(settings.logs_dir, verbose=args.verbose, terminal=sys.stderr)
         return int(args.func(settings, args) or 0)
     except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""The directories SkillHub's settings name (data, backups): created private, or refused with a reason.
+"""The directories SkillHub's settings name (data, backups, logs): created private, or refused with a reason.
 
 A directory that cannot be made or used is one line naming the setting, the directory and
 why (`StorageError`), never an OSError's traceback.
@@ -13,6 +13,7 @@ from domain.errors import StorageError
 
 DATA_DIR_SETTING = "SKILLHUB_DATA_DIR"
 BACKUP_DIR_SETTING = "SKILLHUB_BACKUP_DIR"
+LOG_DIR_SETTING = "SKILLHUB_LOG_DIR"
 
 
 def _nearest_existing(path: Path) -> Path:

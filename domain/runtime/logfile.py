@@ -30,12 +30,12 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TextIO
 
-from domain.errors import ConfigError
+from domain.errors import StorageError
+from domain.runtime.directories import LOG_DIR_SETTING, ensure_directory
 
 LOG_NAME = "skillhub.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUP_COUNT = 5
-DIR_MODE = 0o700
 FILE_MODE = 0o600
 LINE_FORMAT = "%(asctime)s.%(msecs)03dZ pid=%(process)d %(levelname)s %(name)s: %(message)s"
 # Records marked so go to the log file only: the caller tells the person in its own words.
@@ -181,13 +181,9 @@ def current_log_path() -> Path | None:
 
 
 def ensure_log_dir(log_dir: Path) -> Path:
-    """Create the log directory 0700 (parents too) and return the log file's path; ConfigError if impossible."""
-    try:
-        log_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"SKILLHUB_LOG_DIR {log_dir} cannot be created: {exc.strerror or exc}") from None
-    if not os.access(log_dir, os.W_OK | os.X_OK):
-        raise ConfigError(f"SKILLHUB_LOG_DIR {log_dir} is not writable")
+    """Create the log directory 0700 (parents too) and return the log file's path; StorageError
+    naming SKILLHUB_LOG_DIR and the reason when it cannot be made or written in."""
+    ensure_directory(log_dir, LOG_DIR_SETTING)
     return log_dir / LOG_NAME
 
 
@@ -201,7 +197,7 @@ def configure_logging(log_dir: Path, *, verbose: bool = False, terminal: TextIO 
     try:
         file_handler: logging.Handler = SharedRotatingFileHandler(path)
     except OSError as exc:
-        raise ConfigError(f"the log file {path} cannot be opened: {exc.strerror or exc}") from None
+        raise StorageError(f"the log file {path} cannot be opened: {exc.strerror or exc}") from None
     file_handler.setFormatter(_FileFormatter())
     file_handler.setLevel(logging.INFO)
     root = logging.getLogger()

@@ -152,7 +152,8 @@ class TokenCodec:
             )
         except jwt.ExpiredSignatureError:
             raise
-        except jwt.PyJWTError:
+        except (jwt.PyJWTError, UnicodeError):
+            # UnicodeError: text that is not UTF-8 (a lone surrogate) cannot be a token.
             raise SessionExpired(NOT_VALID) from None
 
     @staticmethod

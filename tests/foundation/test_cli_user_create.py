@@ -147,7 +147,7 @@ def test_user_create_on_a_database_never_migrated_says_to_run_db_upgrade(
 
 
 def test_an_unexpected_error_is_one_line_without_its_details(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     for name in ("DATABASE_URL", "MONGO_URL"):
         monkeypatch.delenv(name, raising=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from domain.config import load_settings
-from domain.errors import ConfigError
+from domain.errors import StorageError
 from domain.runtime.logfile import (
     LOG_NAME,
     LogSetup,
@@ -31,9 +31,9 @@ LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z pid=\d+ (INFO|WARNIN
 
 def test_the_log_dir_defaults_to_the_data_dir_and_follows_skillhub_log_dir(tmp_path: Path) -> None:
     env = {"SKILLHUB_DATA_DIR": str(tmp_path / "data")}
-    assert load_settings(env, env_file=tmp_path / "none").logs_dir == tmp_path / "data" / "logs"
+    assert load_settings(env, env_file=Path(os.devnull)).logs_dir == tmp_path / "data" / "logs"
     env["SKILLHUB_LOG_DIR"] = str(tmp_path / "elsewhere")
-    assert load_settings(env, env_file=tmp_path / "none").logs_dir == tmp_path / "elsewhere"
+    assert load_settings(env, env_file=Path(os.devnull)).logs_dir == tmp_path / "elsewhere"
 
 
 def test_directory_and_file_are_created_private_whatever_the_umask(tmp_path: Path) -> None:
@@ -50,10 +50,11 @@ def test_directory_and_file_are_created_private_whatever_the_umask(tmp_path: Pat
     assert LINE.match(setup.path.read_text())
 
 
-def test_a_log_dir_that_cannot_be_created_is_a_configuration_error(tmp_path: Path) -> None:
+def test_a_log_dir_that_cannot_be_created_is_one_line_naming_it(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match="SKILLHUB_LOG_DIR .*a-file/logs cannot be created"):
+    # Like every directory a setting names (see domain/runtime/directories.py): exit 1, not 2.
+    with pytest.raises(StorageError, match="SKILLHUB_LOG_DIR .*a-file/logs cannot be created: .*a-file is a file"):
         configure_logging(blocker / "logs")
 
 
@@ -118,7 +119,7 @@ def test_while_the_tui_owns_the_terminal_every_other_output_goes_to_the_log(
 def _cli_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in ("DATABASE_URL", "MONGO_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SKILLHUB_ENV_FILE", str(tmp_path / "absent.env"))
+    monkeypatch.setenv("SKILLHUB_ENV_FILE", os.devnull)
     monkeypatch.setenv("SKILLHUB_SECRET_KEY", TEST_SECRET)
     monkeypatch.setenv("SKILLHUB_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SKILLHUB_LOG_DIR", str(tmp_path / "logs"))

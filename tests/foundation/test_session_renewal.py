@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import jwt
 import pytest
@@ -170,7 +172,7 @@ def test_a_forged_token_cannot_be_used_to_reauthenticate(services: Services, lea
 def test_session_max_hours_setting(tmp_path) -> None:  # type: ignore[no-untyped-def]
     def load(value: str | None):  # type: ignore[no-untyped-def]
         env = {"SKILLHUB_DATA_DIR": str(tmp_path)} | ({"SKILLHUB_SESSION_MAX_HOURS": value} if value else {})
-        return load_settings(env, env_file=tmp_path / "none")
+        return load_settings(env, env_file=Path(os.devnull))
 
     assert load(None).session_max_hours == 12
     assert load(" 8 ").session_max_hours == 8

@@ -43,6 +43,7 @@ INTERNAL = {
     "badges.recheck_learner": "the trigger is an outbox record id built by the progress service",
     "badges.awards_triggered_by": "the trigger is an outbox record id built by the progress service",
     "badges.awards_withdrawn_by": "the trigger is an outbox record id built by the progress service",
+    "backups.create": "its only text, os_user, is the operating-system account the CLI reads from pwd",
 }
 
 
@@ -57,6 +58,7 @@ class World:
     challenge_id: int
     badge_code: str
     folder: Path
+    trainer_token: str
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Case:
     # What the call writes whatever the text: a refused login is recorded in auth_events,
     # and a wrong password counts towards the account's lockout (users.recent_failures).
     may_write: tuple[str, ...] = ()
+    # Arguments whose bad text still makes a login attempt, recorded once in auth_events.
+    records_attempt: tuple[str, ...] = ()
 
 
 def _workshop(w: World) -> WorkshopInput:
@@ -96,8 +100,15 @@ CASES: dict[str, Case] = {
     "users.reset_password": Case(lambda w: dict(principal=w.admin, user_id=w.trainer.user_id,
                                                 password="a completely new one")),
     "auth.login": Case(lambda w: dict(email=w.trainer.email, password=TEST_PASSWORD, source="tui"),
-                       raises=AuthenticationFailed, internal=("source",), may_write=("auth_events", "users")),
+                       raises=AuthenticationFailed, internal=("source",), may_write=("auth_events", "users"),
+                       records_attempt=("email", "password")),
     "auth.authenticate": Case(lambda w: dict(token="x.y.z"), raises=SessionExpired),
+    "auth.resume": Case(lambda w: dict(token="x.y.z"), raises=SessionExpired),
+    # Another email is refused without trying it; a password is tried (and recorded).
+    "auth.reauthenticate": Case(lambda w: dict(ended_token=w.trainer_token, email=w.trainer.email,
+                                               password=TEST_PASSWORD),
+                                raises=AuthenticationFailed, internal=("ended_token",),
+                                may_write=("auth_events", "users"), records_attempt=("password",)),
     "auth.logout": Case(lambda w: dict(token="x.y.z"), raises=None),
     # workshops
     "workshops.get": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id)),
@@ -152,7 +163,7 @@ CASES: dict[str, Case] = {
     "activity.list": Case(lambda w: dict(principal=w.admin, page=PageRequest(), actor="ada", action="user.create")),
     "backups.verify": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz")),
     "backups.restore": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz",
-                                           confirm=lambda manifest: False)),
+                                           confirm=lambda manifest: False), internal=("os_user",)),
 }
 
 
@@ -193,7 +204,8 @@ def world(services: Services, admin: Principal, trainer: Principal, learner: Pri
     services.registrations.register(learner, workshop.id)
     challenge = services.challenges.create(admin, "Switch off standby", "", "energy", 50, "easy")
     services.badges.apply(admin, "first-steps", "First steps", "", "challenges_completed", 1)
-    return World(admin, trainer, learner, workshop.id, challenge.id, "first-steps", tmp_path)
+    token = services.auth.login(trainer.email, TEST_PASSWORD).token
+    return World(admin, trainer, learner, workshop.id, challenge.id, "first-steps", tmp_path, token)
 
 
 def _variants(arguments: dict[str, Any], name: str, bad: str) -> list[tuple[str, dict[str, Any]]]:
@@ -268,7 +280,7 @@ def test_bad_text_is_refused_and_nothing_is_written(services: Services, world: W
                 if _fingerprint(services, skip=("auth_events", *case.may_write)) != before:
                     wrong.append(f"{label}: something was written")
                 recorded = services.db["auth_events"].count_documents({}) - events
-                if recorded != (1 if method == "auth.login" else 0):
+                if recorded != (1 if where in case.records_attempt else 0):
                     wrong.append(f"{label}: {recorded} auth_events written")
     assert probed > 0
     assert wrong == []
