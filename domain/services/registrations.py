@@ -364,19 +364,15 @@ class RegistrationService(Clocked):
 
     # -- reads for learners ------------------------------------------------------------------
     def my_registrations(self, principal: Principal, page: PageRequest) -> Page[MyRegistration]:
-        """The caller's own registrations (every attempt), newest first, with their workshops."""
+        """The caller's own registrations, newest first: one per workshop, in its current state
+        (a cancelled attempt followed by a new one shows as the new one; `history` has them all)."""
         require_role(principal, *Role, doing="see registrations")
-        found = self._documents.for_learner(principal.user_id, page)
         with self._uow() as uow:
-            workshops = WorkshopRepository(uow.conn).get_many([r.workshop_id for r in found.items])
-            current = RegistrationLedger(uow.conn).status_for_learner(principal.user_id, list(workshops))
-        items = []
-        for reg in found.items:
-            workshop = workshops.get(reg.workshop_id)
-            if workshop is None:
-                continue
-            rank = current.get(reg.workshop_id, (None, None))[1] if reg.status is WAITLISTED else None
-            items.append(MyRegistration(reg, workshop, rank))
+            found = RegistrationLedger(uow.conn).for_learner(principal.user_id, page)
+            workshops = WorkshopRepository(uow.conn).get_many([reg.workshop_id for reg, _ in found.items])
+        # A workshop deleted between the two reads took its ledger rows with it (cascade).
+        items = [MyRegistration(reg, workshops[reg.workshop_id], rank) for reg, rank in found.items
+                 if reg.workshop_id in workshops]
         return Page(items, found.total, found.request)
 
     # -- helpers ----------------------------------------------------------------------------

@@ -232,6 +232,24 @@ async def test_learner_registers_sees_it_among_their_own_and_cancels(app: SkillH
         ("Docker from zero", RegistrationStatus.WAITLISTED), ("Writing clean SQL", RegistrationStatus.CANCELLED)]
 
 
+async def test_learner_who_registered_again_sees_each_workshop_once_in_mine(
+        app: SkillHubApp, services: Services, trainer: Principal) -> None:
+    (lea,) = learners(services, 1)
+    titles = ["Writing clean SQL", "Docker from zero", "Git rebase", "Unit testing", "Threat models"]
+    workshops = [schedule(services, trainer, title, days=n + 1) for n, title in enumerate(titles)]
+    for workshop in workshops:
+        register(services, workshop, lea)
+    services.registrations.cancel(lea, workshops[1].id, reason="Clash")
+    register(services, workshops[1], lea)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "lea.dubois@example.org")
+        await pilot.press("o")
+        await settle(pilot)
+        assert not [n for n in notifications(app) if "went wrong" in n]
+        assert sorted((r[1], r[2]) for r in table_rows(app, "#catalog-table")) == sorted(
+            (title, "confirmed") for title in titles)
+
+
 async def test_learner_is_refused_the_registrations_screen(app: SkillHubApp, services: Services,
                                                           trainer: Principal) -> None:
     (lea,) = learners(services, 1)

@@ -72,8 +72,30 @@ def test_learner_who_cancelled_may_register_again_and_history_keeps_both(
         ("1", None, CONFIRMED, None), ("1", CONFIRMED, CANCELLED, "Clash"), ("2", None, CONFIRMED, None)]
     assert services.db["registrations"].count_documents({"learner_id": learner.user_id}) == 2
     mine = services.registrations.my_registrations(learner, PageRequest())
-    assert sorted((r.registration.attempt, r.registration.status) for r in mine.items) == [(1, CANCELLED),
-                                                                                         (2, CONFIRMED)]
+    assert [(r.registration.attempt, r.registration.status) for r in mine.items] == [(2, CONFIRMED)]
+
+
+def test_my_registrations_show_each_workshop_once_with_its_current_status(
+        services: Services, learner: Principal, schedule: Schedule) -> None:
+    workshops = [schedule(title=f"Workshop {n}", starts_at=at(n + 1)) for n in range(5)]
+    for workshop in workshops:
+        services.registrations.register(learner, workshop.id)
+    again, gone = workshops[1], workshops[3]
+    services.registrations.cancel(learner, again.id, reason="Clash")
+    services.registrations.register(learner, again.id)
+    services.registrations.cancel(learner, gone.id)
+    services.registrations.register(learner, gone.id)
+    services.registrations.cancel(learner, gone.id)
+    mine = services.registrations.my_registrations(learner, PageRequest(1, 10))
+    assert mine.total == 5
+    current = {m.workshop.title: (m.registration.status, m.registration.attempt) for m in mine.items}
+    assert current == {"Workshop 0": (CONFIRMED, 1), "Workshop 1": (CONFIRMED, 2), "Workshop 2": (CONFIRMED, 1),
+                       "Workshop 3": (CANCELLED, 2), "Workshop 4": (CONFIRMED, 1)}
+    assert len(mine.items) == 5
+    # Paging counts workshops, not attempts.
+    pages = [services.registrations.my_registrations(learner, PageRequest(n, 2)) for n in (1, 2, 3)]
+    assert [len(p.items) for p in pages] == [2, 2, 1] and {p.total for p in pages} == {5}
+    assert sorted(m.workshop.id for p in pages for m in p.items) == sorted(w.id for w in workshops)
 
 
 def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted(
