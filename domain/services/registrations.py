@@ -52,6 +52,7 @@ from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
     Clocked,
+    attendance_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
@@ -230,7 +231,8 @@ class RegistrationService(Clocked):
     # -- attendance and comments -------------------------------------------------------------
     def mark_attendance(self, principal: Principal, workshop_id: object,
                         marks: Mapping[object, object]) -> Saved[AttendanceMarks]:
-        """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}."""
+        """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}; refused
+        before the workshop is about to start (ATTENDANCE_OPENS_BEFORE_START)."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         if not isinstance(marks, Mapping) or not marks:
             raise ValidationError("Choose at least one learner to mark", field="attendance")
@@ -244,6 +246,9 @@ class RegistrationService(Clocked):
             workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is cancelled: there is no attendance to mark.")
+            refusal = attendance_refusal(workshop.attendance_opens_at, now)
+            if refusal:
+                raise Conflict(refusal)
             ledger = RegistrationLedger(uow.conn)
             missing = set(parsed) - ledger.confirmed_ids(wid, list(parsed))
             if missing:
