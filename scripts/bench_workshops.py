@@ -161,7 +161,9 @@ def _seed_registrations(conn: Any, services: Services, workshop_id: int, count_:
 LIST_COLUMNS = ("w.id, w.title, w.description, w.place, w.trainer_id, u.full_name, w.starts_at, w.duration_minutes,"
                 " w.capacity, w.seats_taken, w.waitlisted, w.status, w.cancel_reason, w.cancelled_at,"
                 " w.registrations_ever, w.created_at, w.updated_at")
-SEARCH = ("(w.title ILIKE %(p)s OR w.trainer_id = ANY(ARRAY(SELECT id FROM users WHERE full_name ILIKE %(p)s)))")
+# The search keys' LIKE, as the repository sends it (search.py: case-folded keys, trigram indexes).
+SEARCH = ("(w.title_search LIKE %(p)s OR w.trainer_id = ANY(ARRAY(SELECT id FROM users"
+          " WHERE full_name_search LIKE %(p)s)))")
 
 
 def bare_list(cur: Any, where: str, order: str, params: dict[str, Any], offset: int = 0) -> list[Any]:
@@ -257,8 +259,8 @@ def bench(services: Services, world: World, runs: int) -> None:
     cur = raw.cursor()
     registrations, workshops = services.registrations, services.workshops
     upcoming = "w.status = 'scheduled' AND w.starts_at >= %(now)s"
-    params = {"now": services.clock(), "p": "%kubernetes%"}
-    trainer_params = {"now": services.clock(), "p": "%trainer 07%"}
+    params = {"now": services.clock(), "p": f"%{search_key('kubernetes')}%"}
+    trainer_params = {"now": services.clock(), "p": f"%{search_key('trainer 07')}%"}
     print(f"{'data load (ms)':<38} {'median':>8} {'p95':>8}   {'floor':>8} {'fl.p95':>8}   ratio")
     report("workshops list, first page",
            timed(lambda: workshops.list(world.admin, WorkshopQuery(), PAGE), runs),
