@@ -19,6 +19,7 @@
 BEGIN;
 SET LOCAL client_min_messages = warning;
 SET LOCAL standard_conforming_strings = on;
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
 -- users
 CREATE TABLE IF NOT EXISTS users (
@@ -32,27 +33,31 @@ CREATE TABLE IF NOT EXISTS users (
     locked_until TIMESTAMP WITH TIME ZONE,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    email_search TEXT NOT NULL,
+    full_name_search TEXT NOT NULL,
     CONSTRAINT pk_users PRIMARY KEY (id),
     CONSTRAINT ck_users_role_known CHECK (role IN ('admin', 'trainer', 'learner'))
 );
+CREATE INDEX IF NOT EXISTS ix_users_email_search_trgm ON users USING gin (email_search gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS ix_users_full_name_search_trgm ON users USING gin (full_name_search gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS ix_users_role_name ON users (role, full_name);
 CREATE UNIQUE INDEX IF NOT EXISTS uq_users_email_lower ON users (lower(email));
-INSERT INTO users (id, email, full_name, password_hash, role, is_active, recent_failures, locked_until, created_at, updated_at) VALUES
-(1, 'admin@skillhub.demo', 'Ada Admin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'admin', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(2, 'camille.martin@skillhub.demo', 'Camille Martin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(3, 'hugo.bernard@skillhub.demo', 'Hugo Bernard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(4, 'lea.dubois@skillhub.demo', 'Lea Dubois', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(5, 'lucas.thomas@skillhub.demo', 'Lucas Thomas', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(6, 'chloe.robert@skillhub.demo', 'Chloe Robert', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(7, 'nathan.richard@skillhub.demo', 'Nathan Richard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(8, 'manon.petit@skillhub.demo', 'Manon Petit', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(9, 'louis.durand@skillhub.demo', 'Louis Durand', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(10, 'emma.leroy@skillhub.demo', 'Emma Leroy', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(11, 'jules.moreau@skillhub.demo', 'Jules Moreau', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(12, 'ines.simon@skillhub.demo', 'Ines Simon', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(13, 'adam.laurent@skillhub.demo', 'Adam Laurent', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(14, 'sarah.lefebvre@skillhub.demo', 'Sarah Lefebvre', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(15, 'noah.michel@skillhub.demo', 'Noah Michel', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00')
+INSERT INTO users (id, email, full_name, password_hash, role, is_active, recent_failures, locked_until, created_at, updated_at, email_search, full_name_search) VALUES
+(1, 'admin@skillhub.demo', 'Ada Admin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'admin', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'admin@skillhub.demo', 'ada admin'),
+(2, 'camille.martin@skillhub.demo', 'Camille Martin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'camille.martin@skillhub.demo', 'camille martin'),
+(3, 'hugo.bernard@skillhub.demo', 'Hugo Bernard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'hugo.bernard@skillhub.demo', 'hugo bernard'),
+(4, 'lea.dubois@skillhub.demo', 'Lea Dubois', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'lea.dubois@skillhub.demo', 'lea dubois'),
+(5, 'lucas.thomas@skillhub.demo', 'Lucas Thomas', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'lucas.thomas@skillhub.demo', 'lucas thomas'),
+(6, 'chloe.robert@skillhub.demo', 'Chloe Robert', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'chloe.robert@skillhub.demo', 'chloe robert'),
+(7, 'nathan.richard@skillhub.demo', 'Nathan Richard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'nathan.richard@skillhub.demo', 'nathan richard'),
+(8, 'manon.petit@skillhub.demo', 'Manon Petit', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'manon.petit@skillhub.demo', 'manon petit'),
+(9, 'louis.durand@skillhub.demo', 'Louis Durand', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'louis.durand@skillhub.demo', 'louis durand'),
+(10, 'emma.leroy@skillhub.demo', 'Emma Leroy', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'emma.leroy@skillhub.demo', 'emma leroy'),
+(11, 'jules.moreau@skillhub.demo', 'Jules Moreau', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'jules.moreau@skillhub.demo', 'jules moreau'),
+(12, 'ines.simon@skillhub.demo', 'Ines Simon', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'ines.simon@skillhub.demo', 'ines simon'),
+(13, 'adam.laurent@skillhub.demo', 'Adam Laurent', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'adam.laurent@skillhub.demo', 'adam laurent'),
+(14, 'sarah.lefebvre@skillhub.demo', 'Sarah Lefebvre', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'sarah.lefebvre@skillhub.demo', 'sarah lefebvre'),
+(15, 'noah.michel@skillhub.demo', 'Noah Michel', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'noah.michel@skillhub.demo', 'noah michel')
 ON CONFLICT DO NOTHING;
 SELECT pg_catalog.setval(pg_get_serial_sequence('users', 'id'), 15);
 
@@ -84,6 +89,8 @@ CREATE TABLE IF NOT EXISTS challenges (
     created_by BIGINT,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    title_search TEXT NOT NULL,
+    description_search TEXT NOT NULL,
     CONSTRAINT pk_challenges PRIMARY KEY (id),
     CONSTRAINT ck_challenges_title_length CHECK (char_length(title) BETWEEN 3 AND 120),
     CONSTRAINT ck_challenges_category_known CHECK (category IN ('energy', 'waste', 'mobility', 'food', 'water', 'digital')),
@@ -95,20 +102,22 @@ CREATE TABLE IF NOT EXISTS challenges (
 );
 CREATE INDEX IF NOT EXISTS ix_challenges_active_title ON challenges (is_active, title, id);
 CREATE INDEX IF NOT EXISTS ix_challenges_category_title ON challenges (category, title, id);
+CREATE INDEX IF NOT EXISTS ix_challenges_description_search_trgm ON challenges USING gin (description_search gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS ix_challenges_title ON challenges (title, id);
+CREATE INDEX IF NOT EXISTS ix_challenges_title_search_trgm ON challenges USING gin (title_search gin_trgm_ops);
 CREATE UNIQUE INDEX IF NOT EXISTS uq_challenges_title_lower ON challenges (lower(title));
-INSERT INTO challenges (id, title, description, category, points, difficulty, co2_kg, co2_source, is_active, created_by, created_at, updated_at) VALUES
-(1, 'Switch off standby devices', 'Demo challenge: switch off standby devices.', 'energy', 50, 'easy', 12.50, 'ADEME, Agir pour la transition 2023', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(2, 'Wash laundry cold for a month', 'Demo challenge: wash laundry cold for a month.', 'energy', 80, 'medium', 20.00, 'ADEME, Base Empreinte', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(3, 'Zero-waste lunch week', 'Demo challenge: zero-waste lunch week.', 'waste', 60, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(4, 'Compost kitchen scraps', 'Demo challenge: compost kitchen scraps.', 'waste', 100, 'medium', 45.00, 'ADEME, Base Empreinte', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(5, 'Cycle to the training centre', 'Demo challenge: cycle to the training centre.', 'mobility', 120, 'medium', 60.00, 'Base Carbone, car 0.19 kg/km', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(6, 'Car-free weekend', 'Demo challenge: car-free weekend.', 'mobility', 70, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(7, 'Vegetarian week', 'Demo challenge: vegetarian week.', 'food', 90, 'medium', 15.00, 'Agribalyse 3.1', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(8, 'Shop at the local seasonal market', 'Demo challenge: shop at the local seasonal market.', 'food', 40, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(9, 'Five-minute showers', 'Demo challenge: five-minute showers.', 'water', 50, 'easy', 8.00, 'ADEME, hot water 0.09 kg/l', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(10, 'Clean up your mailbox and cloud', 'Demo challenge: clean up your mailbox and cloud.', 'digital', 30, 'easy', 2.00, 'ADEME, La face cachee du numerique', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(11, 'Organise a repair cafe', 'Demo challenge: organise a repair cafe.', 'waste', 150, 'hard', NULL, NULL, false, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00')
+INSERT INTO challenges (id, title, description, category, points, difficulty, co2_kg, co2_source, is_active, created_by, created_at, updated_at, title_search, description_search) VALUES
+(1, 'Switch off standby devices', 'Demo challenge: switch off standby devices.', 'energy', 50, 'easy', 12.50, 'ADEME, Agir pour la transition 2023', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'switch off standby devices', 'demo challenge: switch off standby devices.'),
+(2, 'Wash laundry cold for a month', 'Demo challenge: wash laundry cold for a month.', 'energy', 80, 'medium', 20.00, 'ADEME, Base Empreinte', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'wash laundry cold for a month', 'demo challenge: wash laundry cold for a month.'),
+(3, 'Zero-waste lunch week', 'Demo challenge: zero-waste lunch week.', 'waste', 60, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'zero-waste lunch week', 'demo challenge: zero-waste lunch week.'),
+(4, 'Compost kitchen scraps', 'Demo challenge: compost kitchen scraps.', 'waste', 100, 'medium', 45.00, 'ADEME, Base Empreinte', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'compost kitchen scraps', 'demo challenge: compost kitchen scraps.'),
+(5, 'Cycle to the training centre', 'Demo challenge: cycle to the training centre.', 'mobility', 120, 'medium', 60.00, 'Base Carbone, car 0.19 kg/km', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'cycle to the training centre', 'demo challenge: cycle to the training centre.'),
+(6, 'Car-free weekend', 'Demo challenge: car-free weekend.', 'mobility', 70, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'car-free weekend', 'demo challenge: car-free weekend.'),
+(7, 'Vegetarian week', 'Demo challenge: vegetarian week.', 'food', 90, 'medium', 15.00, 'Agribalyse 3.1', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'vegetarian week', 'demo challenge: vegetarian week.'),
+(8, 'Shop at the local seasonal market', 'Demo challenge: shop at the local seasonal market.', 'food', 40, 'easy', NULL, NULL, true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'shop at the local seasonal market', 'demo challenge: shop at the local seasonal market.'),
+(9, 'Five-minute showers', 'Demo challenge: five-minute showers.', 'water', 50, 'easy', 8.00, 'ADEME, hot water 0.09 kg/l', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'five-minute showers', 'demo challenge: five-minute showers.'),
+(10, 'Clean up your mailbox and cloud', 'Demo challenge: clean up your mailbox and cloud.', 'digital', 30, 'easy', 2.00, 'ADEME, La face cachee du numerique', true, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'clean up your mailbox and cloud', 'demo challenge: clean up your mailbox and cloud.'),
+(11, 'Organise a repair cafe', 'Demo challenge: organise a repair cafe.', 'waste', 150, 'hard', NULL, NULL, false, NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'organise a repair cafe', 'demo challenge: organise a repair cafe.')
 ON CONFLICT DO NOTHING;
 SELECT pg_catalog.setval(pg_get_serial_sequence('challenges', 'id'), 11);
 

@@ -33,27 +33,31 @@ CREATE TABLE IF NOT EXISTS users (
     locked_until TIMESTAMP WITH TIME ZONE,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    email_search TEXT NOT NULL,
+    full_name_search TEXT NOT NULL,
     CONSTRAINT pk_users PRIMARY KEY (id),
     CONSTRAINT ck_users_role_known CHECK (role IN ('admin', 'trainer', 'learner'))
 );
+CREATE INDEX IF NOT EXISTS ix_users_email_search_trgm ON users USING gin (email_search gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS ix_users_full_name_search_trgm ON users USING gin (full_name_search gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS ix_users_role_name ON users (role, full_name);
 CREATE UNIQUE INDEX IF NOT EXISTS uq_users_email_lower ON users (lower(email));
-INSERT INTO users (id, email, full_name, password_hash, role, is_active, recent_failures, locked_until, created_at, updated_at) VALUES
-(1, 'admin@skillhub.demo', 'Ada Admin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'admin', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(2, 'camille.martin@skillhub.demo', 'Camille Martin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(3, 'hugo.bernard@skillhub.demo', 'Hugo Bernard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(4, 'lea.dubois@skillhub.demo', 'Lea Dubois', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(5, 'lucas.thomas@skillhub.demo', 'Lucas Thomas', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(6, 'chloe.robert@skillhub.demo', 'Chloe Robert', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(7, 'nathan.richard@skillhub.demo', 'Nathan Richard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(8, 'manon.petit@skillhub.demo', 'Manon Petit', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(9, 'louis.durand@skillhub.demo', 'Louis Durand', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(10, 'emma.leroy@skillhub.demo', 'Emma Leroy', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(11, 'jules.moreau@skillhub.demo', 'Jules Moreau', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(12, 'ines.simon@skillhub.demo', 'Ines Simon', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(13, 'adam.laurent@skillhub.demo', 'Adam Laurent', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(14, 'sarah.lefebvre@skillhub.demo', 'Sarah Lefebvre', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(15, 'noah.michel@skillhub.demo', 'Noah Michel', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00')
+INSERT INTO users (id, email, full_name, password_hash, role, is_active, recent_failures, locked_until, created_at, updated_at, email_search, full_name_search) VALUES
+(1, 'admin@skillhub.demo', 'Ada Admin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'admin', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'admin@skillhub.demo', 'ada admin'),
+(2, 'camille.martin@skillhub.demo', 'Camille Martin', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'camille.martin@skillhub.demo', 'camille martin'),
+(3, 'hugo.bernard@skillhub.demo', 'Hugo Bernard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'trainer', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'hugo.bernard@skillhub.demo', 'hugo bernard'),
+(4, 'lea.dubois@skillhub.demo', 'Lea Dubois', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'lea.dubois@skillhub.demo', 'lea dubois'),
+(5, 'lucas.thomas@skillhub.demo', 'Lucas Thomas', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'lucas.thomas@skillhub.demo', 'lucas thomas'),
+(6, 'chloe.robert@skillhub.demo', 'Chloe Robert', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'chloe.robert@skillhub.demo', 'chloe robert'),
+(7, 'nathan.richard@skillhub.demo', 'Nathan Richard', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'nathan.richard@skillhub.demo', 'nathan richard'),
+(8, 'manon.petit@skillhub.demo', 'Manon Petit', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'manon.petit@skillhub.demo', 'manon petit'),
+(9, 'louis.durand@skillhub.demo', 'Louis Durand', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'louis.durand@skillhub.demo', 'louis durand'),
+(10, 'emma.leroy@skillhub.demo', 'Emma Leroy', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'emma.leroy@skillhub.demo', 'emma leroy'),
+(11, 'jules.moreau@skillhub.demo', 'Jules Moreau', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'jules.moreau@skillhub.demo', 'jules moreau'),
+(12, 'ines.simon@skillhub.demo', 'Ines Simon', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'ines.simon@skillhub.demo', 'ines simon'),
+(13, 'adam.laurent@skillhub.demo', 'Adam Laurent', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'adam.laurent@skillhub.demo', 'adam laurent'),
+(14, 'sarah.lefebvre@skillhub.demo', 'Sarah Lefebvre', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'sarah.lefebvre@skillhub.demo', 'sarah lefebvre'),
+(15, 'noah.michel@skillhub.demo', 'Noah Michel', '$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi', 'learner', true, '{}', NULL, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'noah.michel@skillhub.demo', 'noah michel')
 ON CONFLICT DO NOTHING;
 SELECT pg_catalog.setval(pg_get_serial_sequence('users', 'id'), 15);
 
@@ -91,6 +95,7 @@ CREATE TABLE IF NOT EXISTS workshops (
     registrations_ever INTEGER DEFAULT 0 NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    title_search TEXT NOT NULL,
     CONSTRAINT pk_workshops PRIMARY KEY (id),
     CONSTRAINT ck_workshops_title_length CHECK (char_length(title) BETWEEN 3 AND 120),
     CONSTRAINT ck_workshops_duration_range CHECK (duration_minutes BETWEEN 15 AND 600),
@@ -104,17 +109,17 @@ CREATE TABLE IF NOT EXISTS workshops (
 );
 CREATE INDEX IF NOT EXISTS ix_workshops_status_fill ON workshops (status, fill_permille DESC, starts_at, id);
 CREATE INDEX IF NOT EXISTS ix_workshops_status_starts ON workshops (status, starts_at, id);
-CREATE INDEX IF NOT EXISTS ix_workshops_title_trgm ON workshops USING gin (title gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS ix_workshops_title_search_trgm ON workshops USING gin (title_search gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS ix_workshops_trainer_starts ON workshops (trainer_id, starts_at, id);
-INSERT INTO workshops (id, title, description, place, trainer_id, starts_at, duration_minutes, capacity, seats_taken, waitlisted, waitlist_seq, status, cancel_reason, cancelled_at, registrations_ever, created_at, updated_at) VALUES
-(1, 'Python for data analysis', 'pandas, notebooks and clean plots on a real open data set.', 'Room A - Lyon', 2, '2026-11-01 09:00:00+00:00', 180, 12, 8, 0, 0, 'scheduled', NULL, NULL, 8, '2026-10-22 09:00:00+00:00', '2026-10-22 09:00:00+00:00'),
-(2, 'Git branching in practice', 'Feature branches, rebase versus merge, resolving conflicts calmly.', 'Room B - Lyon', 3, '2026-11-15 14:00:00+00:00', 120, 8, 6, 0, 0, 'scheduled', NULL, NULL, 6, '2026-11-05 14:00:00+00:00', '2026-11-05 14:00:00+00:00'),
-(3, 'Writing clean SQL', 'Joins, window functions and readable queries.', 'Room A - Lyon', 2, '2026-11-25 09:00:00+00:00', 150, 10, 5, 0, 0, 'scheduled', NULL, NULL, 5, '2026-11-15 09:00:00+00:00', '2026-11-15 09:00:00+00:00'),
-(4, 'Docker from zero', 'Images, containers, volumes and a compose file for a small web app.', 'Online', 3, '2026-11-27 14:00:00+00:00', 240, 4, 4, 3, 3, 'scheduled', NULL, NULL, 7, '2026-11-17 14:00:00+00:00', '2026-11-17 14:00:00+00:00'),
-(5, 'Accessible web forms', 'Labels, errors and keyboard use that work for everyone.', 'Room C - Villeurbanne', 2, '2026-12-02 09:00:00+00:00', 90, 15, 3, 0, 0, 'scheduled', NULL, NULL, 4, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(6, 'Public speaking for trainers', 'Voice, pace and handling questions.', 'Room B - Lyon', 3, '2026-12-06 10:00:00+00:00', 120, 6, 0, 0, 0, 'cancelled', 'Trainer unavailable: a new date will be announced.', '2026-11-22 09:00:00+00:00', 3, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(7, 'Testing with pytest', 'Fixtures, parametrize and testing against real databases.', 'Online', 2, '2026-12-13 14:00:00+00:00', 180, 20, 0, 0, 0, 'scheduled', NULL, NULL, 0, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00'),
-(8, 'MongoDB data modelling', 'Documents, references and indexes for the queries you actually run.', 'Room A - Lyon', 3, '2026-12-20 09:00:00+00:00', 180, 12, 3, 0, 0, 'scheduled', NULL, NULL, 3, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00')
+INSERT INTO workshops (id, title, description, place, trainer_id, starts_at, duration_minutes, capacity, seats_taken, waitlisted, waitlist_seq, status, cancel_reason, cancelled_at, registrations_ever, created_at, updated_at, title_search) VALUES
+(1, 'Python for data analysis', 'pandas, notebooks and clean plots on a real open data set.', 'Room A - Lyon', 2, '2026-11-01 09:00:00+00:00', 180, 12, 8, 0, 0, 'scheduled', NULL, NULL, 8, '2026-10-22 09:00:00+00:00', '2026-10-22 09:00:00+00:00', 'python for data analysis'),
+(2, 'Git branching in practice', 'Feature branches, rebase versus merge, resolving conflicts calmly.', 'Room B - Lyon', 3, '2026-11-15 14:00:00+00:00', 120, 8, 6, 0, 0, 'scheduled', NULL, NULL, 6, '2026-11-05 14:00:00+00:00', '2026-11-05 14:00:00+00:00', 'git branching in practice'),
+(3, 'Writing clean SQL', 'Joins, window functions and readable queries.', 'Room A - Lyon', 2, '2026-11-25 09:00:00+00:00', 150, 10, 5, 0, 0, 'scheduled', NULL, NULL, 5, '2026-11-15 09:00:00+00:00', '2026-11-15 09:00:00+00:00', 'writing clean sql'),
+(4, 'Docker from zero', 'Images, containers, volumes and a compose file for a small web app.', 'Online', 3, '2026-11-27 14:00:00+00:00', 240, 4, 4, 3, 3, 'scheduled', NULL, NULL, 7, '2026-11-17 14:00:00+00:00', '2026-11-17 14:00:00+00:00', 'docker from zero'),
+(5, 'Accessible web forms', 'Labels, errors and keyboard use that work for everyone.', 'Room C - Villeurbanne', 2, '2026-12-02 09:00:00+00:00', 90, 15, 3, 0, 0, 'scheduled', NULL, NULL, 4, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'accessible web forms'),
+(6, 'Public speaking for trainers', 'Voice, pace and handling questions.', 'Room B - Lyon', 3, '2026-12-06 10:00:00+00:00', 120, 6, 0, 0, 0, 'cancelled', 'Trainer unavailable: a new date will be announced.', '2026-11-22 09:00:00+00:00', 3, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'public speaking for trainers'),
+(7, 'Testing with pytest', 'Fixtures, parametrize and testing against real databases.', 'Online', 2, '2026-12-13 14:00:00+00:00', 180, 20, 0, 0, 0, 'scheduled', NULL, NULL, 0, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'testing with pytest'),
+(8, 'MongoDB data modelling', 'Documents, references and indexes for the queries you actually run.', 'Room A - Lyon', 3, '2026-12-20 09:00:00+00:00', 180, 12, 3, 0, 0, 'scheduled', NULL, NULL, 3, '2026-11-22 09:00:00+00:00', '2026-11-22 09:00:00+00:00', 'mongodb data modelling')
 ON CONFLICT DO NOTHING;
 SELECT pg_catalog.setval(pg_get_serial_sequence('workshops', 'id'), 8);
 

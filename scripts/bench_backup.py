@@ -29,6 +29,7 @@ from domain.models.users import SYSTEM
 from domain.repositories.mongo.archive import CollectionArchive
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.schema import users
+from domain.repositories.sql.search import search_keys
 from domain.runtime import pgtools
 from domain.runtime.container import Services, build_services
 from domain.runtime.scratch import scratch_services
@@ -46,7 +47,7 @@ def bulk_seed(services: Services, extra_users: int, documents: int) -> None:
         for first in range(0, extra_users, BATCH):
             conn.execute(insert(users), [
                 {"email": f"bench{i}@bench.example", "full_name": f"Bench Learner {i}", "password_hash": DUMMY_HASH,
-                 "role": "learner"}
+                 "role": "learner", **search_keys(email=f"bench{i}@bench.example", full_name=f"Bench Learner {i}")}
                 for i in range(first, min(extra_users, first + BATCH))
             ])
     for first in range(0, documents, BATCH):

@@ -40,6 +40,7 @@ from domain.repositories.mongo.attendance import REGISTRATIONS  # noqa: E402
 from domain.repositories.mongo.badges import epoch_ms  # noqa: E402
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document  # noqa: E402
 from domain.repositories.sql.schema import challenges, user_challenges, users, workshops  # noqa: E402
+from domain.repositories.sql.search import search_keys  # noqa: E402
 from domain.runtime.container import Endpoints, Services, build_services  # noqa: E402
 from domain.runtime.embedded import EmbeddedServers  # noqa: E402
 from domain.runtime.migrate import upgrade  # noqa: E402
@@ -60,13 +61,14 @@ def seed_postgres(services: Services, n_learners: int, n_challenges: int) -> tup
     with services.engine.begin() as conn:
         conn.execute(insert(users), [
             {"email": f"learner{i:05d}@bench.example", "full_name": f"Learner {i:05d}", "password_hash": password_hash,
-             "role": Role.LEARNER.value, "created_at": now, "updated_at": now}
+             "role": Role.LEARNER.value, "created_at": now, "updated_at": now,
+             **search_keys(email=f"learner{i:05d}@bench.example", full_name=f"Learner {i:05d}")}
             for i in range(n_learners)
         ])
         conn.execute(insert(challenges), [
             {"title": f"Bench challenge {i:03d}", "description": "", "category": CATEGORIES[i % len(CATEGORIES)],
              "points": 10 + (i * 37) % 491, "difficulty": ("easy", "medium", "hard")[i % 3], "is_active": True,
-             "created_at": now, "updated_at": now}
+             "created_at": now, "updated_at": now, **search_keys(title=f"Bench challenge {i:03d}", description="")}
             for i in range(n_challenges)
         ])
         learner_ids = list(conn.execute(select(users.c.id).where(users.c.role == "learner").order_by(users.c.id)).scalars())
@@ -148,10 +150,12 @@ def seed_attendance(services: Services, learner_ids: list[int]) -> int:
     with services.engine.begin() as conn:
         trainer_id = conn.execute(insert(users).returning(users.c.id), {
             "email": "trainer@bench.example", "full_name": "Bench Trainer", "password_hash": "x" * 60,
-            "role": Role.TRAINER.value, "created_at": now, "updated_at": now}).scalar_one()
+            "role": Role.TRAINER.value, "created_at": now, "updated_at": now,
+            **search_keys(email="trainer@bench.example", full_name="Bench Trainer")}).scalar_one()
         workshop_ids = list(conn.execute(insert(workshops).returning(workshops.c.id), [
             {"title": f"Bench workshop {i:03d}", "trainer_id": trainer_id, "duration_minutes": 90, "capacity": 500,
-             "starts_at": now - timedelta(days=140 * (i + 1) / 300), "created_at": now, "updated_at": now}
+             "starts_at": now - timedelta(days=140 * (i + 1) / 300), "created_at": now, "updated_at": now,
+             **search_keys(title=f"Bench workshop {i:03d}")}
             for i in range(299)
         ]).scalars())
     docs = [

@@ -27,6 +27,8 @@ from sqlalchemy import text
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.counting import count
+from domain.repositories.sql import schema
+from domain.repositories.sql.search import refresh_search_keys, search_key
 from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
 from domain.runtime.container import Services
 from domain.runtime.scratch import scratch_services
@@ -38,7 +40,7 @@ BIG_CAPACITY = 500
 SMALL = 10
 TOPICS = ["Python", "SQL", "Git", "Docker", "Kubernetes", "pandas", "Rust", "Excel", "Linux", "Networking",
           "Security", "Testing", "React", "Accessibility", "MongoDB", "PostgreSQL", "Public speaking", "Agile",
-          "Design", "Statistics"]
+          "Design", "Statistics", "Éco-conception", "Données ouvertes", "Άλγεβρα", "Криптография"]
 LEVELS = ["basics", "in practice", "advanced", "workshop", "clinic"]
 PAGE = PageRequest(1, 50)
 SHEET_PAGE = 100  # the registrations screen's default pages (RegistrationService.sheet)
@@ -65,27 +67,28 @@ def seed(services: Services, workshops: int, runs: int) -> World:
     """Bulk inserts straight into both databases (fast), shaped like the services' own rows."""
     spare = 2 * (runs + 5)
     with services.engine.begin() as conn:
+        # Search keys are left empty here and computed once every row is in (refresh_search_keys).
         conn.execute(text(
-            "INSERT INTO users (email, full_name, password_hash, role) VALUES "
-            "('admin@bench.example', 'Bench Admin', :h, 'admin')"), {"h": DUMMY_HASH})
+            "INSERT INTO users (email, full_name, password_hash, role, email_search, full_name_search) VALUES "
+            "('admin@bench.example', 'Bench Admin', :h, 'admin', '', '')"), {"h": DUMMY_HASH})
         conn.execute(text(
-            "INSERT INTO users (email, full_name, password_hash, role) "
-            "SELECT 'trainer' || g || '@bench.example', 'Trainer ' || lpad(g::text, 2, '0'), :h, 'trainer' "
+            "INSERT INTO users (email, full_name, password_hash, role, email_search, full_name_search) "
+            "SELECT 'trainer' || g || '@bench.example', 'Trainer ' || lpad(g::text, 2, '0'), :h, 'trainer', '', '' "
             "FROM generate_series(1, :n) g"), {"h": DUMMY_HASH, "n": TRAINERS})
         conn.execute(text(
-            "INSERT INTO users (email, full_name, password_hash, role) "
-            "SELECT 'learner' || g || '@bench.example', 'Learner ' || lpad(g::text, 5, '0'), :h, 'learner' "
+            "INSERT INTO users (email, full_name, password_hash, role, email_search, full_name_search) "
+            "SELECT 'learner' || g || '@bench.example', 'Learner ' || lpad(g::text, 5, '0'), :h, 'learner', '', '' "
             "FROM generate_series(1, :n) g"), {"h": DUMMY_HASH, "n": LEARNERS + spare})
         # Ids are 1 (admin), 2..51 (trainers), 52.. (learners) on a fresh database.
         conn.execute(text(
             "INSERT INTO workshops (title, place, trainer_id, starts_at, duration_minutes, capacity, seats_taken,"
-            " status, cancel_reason, cancelled_at, registrations_ever, created_at, updated_at) "
+            " status, cancel_reason, cancelled_at, registrations_ever, created_at, updated_at, title_search) "
             "SELECT t.title, 'Room ' || (g % 20), 2 + g % :trainers,"
             " now() + ((g % 730) - 365) * interval '1 day' + (g % 9) * interval '1 hour',"
             " 30 + (g % 10) * 30, t.capacity, (g * 13) % (t.capacity + 1),"
             " CASE WHEN g % 50 = 0 THEN 'cancelled' ELSE 'scheduled' END,"
             " CASE WHEN g % 50 = 0 THEN 'Room unavailable' END, CASE WHEN g % 50 = 0 THEN now() END,"
-            " (g * 13) % (t.capacity + 1), now(), now() "
+            " (g * 13) % (t.capacity + 1), now(), now(), '' "
             "FROM generate_series(1, :n) g, LATERAL (SELECT"
             " (:topics)[1 + g % :nt] || ' ' || (:levels)[1 + (g / :nt) % :nl] || ' #' || g AS title,"
             " 5 + (g * 7) % 496 AS capacity) t"),
@@ -94,10 +97,12 @@ def seed(services: Services, workshops: int, runs: int) -> World:
         extra = []
         for title in ("Big workshop: Kubernetes for everyone", "Open workshop", "Floor workshop", "Small workshop"):
             extra.append(conn.execute(text(
-                "INSERT INTO workshops (title, trainer_id, starts_at, duration_minutes, capacity) "
-                "VALUES (:t, 2, now() + interval '30 days', 180, :c) RETURNING id"),
+                "INSERT INTO workshops (title, trainer_id, starts_at, duration_minutes, capacity, title_search) "
+                "VALUES (:t, 2, now() + interval '30 days', 180, :c, '') RETURNING id"),
                 {"t": title, "c": BIG_CAPACITY}).scalar_one())
         big, open_, floor, small = extra
+        refresh_search_keys(conn, schema.users, ("email", "full_name"))
+        refresh_search_keys(conn, schema.workshops, ("title",))
         _seed_registrations(conn, services, big, LEARNERS)
         _seed_registrations(conn, services, small, SMALL)
     now = services.clock()
@@ -156,7 +161,9 @@ def _seed_registrations(conn: Any, services: Services, workshop_id: int, count_:
 LIST_COLUMNS = ("w.id, w.title, w.description, w.place, w.trainer_id, u.full_name, w.starts_at, w.duration_minutes,"
                 " w.capacity, w.seats_taken, w.waitlisted, w.status, w.cancel_reason, w.cancelled_at,"
                 " w.registrations_ever, w.created_at, w.updated_at")
-SEARCH = ("(w.title ILIKE %(p)s OR w.trainer_id = ANY(ARRAY(SELECT id FROM users WHERE full_name ILIKE %(p)s)))")
+# The search keys' LIKE, as the repository sends it (search.py: case-folded keys, trigram indexes).
+SEARCH = ("(w.title_search LIKE %(p)s OR w.trainer_id = ANY(ARRAY(SELECT id FROM users"
+          " WHERE full_name_search LIKE %(p)s)))")
 
 
 def bare_list(cur: Any, where: str, order: str, params: dict[str, Any], offset: int = 0) -> list[Any]:
@@ -252,8 +259,8 @@ def bench(services: Services, world: World, runs: int) -> None:
     cur = raw.cursor()
     registrations, workshops = services.registrations, services.workshops
     upcoming = "w.status = 'scheduled' AND w.starts_at >= %(now)s"
-    params = {"now": services.clock(), "p": "%kubernetes%"}
-    trainer_params = {"now": services.clock(), "p": "%trainer 07%"}
+    params = {"now": services.clock(), "p": f"%{search_key('kubernetes')}%"}
+    trainer_params = {"now": services.clock(), "p": f"%{search_key('trainer 07')}%"}
     print(f"{'data load (ms)':<38} {'median':>8} {'p95':>8}   {'floor':>8} {'fl.p95':>8}   ratio")
     report("workshops list, first page",
            timed(lambda: workshops.list(world.admin, WorkshopQuery(), PAGE), runs),

@@ -147,6 +147,12 @@ class BadgeAward:
     # attendance correction); None for a revocation by hand or by a rule change.
     revoke_trigger: str | None = None
 
+    @property
+    def closed_by_rule_change(self) -> bool:
+        """Taken back because staff changed the badge's rule, not because the learner's own
+        figures dropped: if the rule comes back, so does this award, with its original date."""
+        return self.revoked_by_rule and self.revoke_trigger is None
+
     def state(self, now: datetime) -> AwardState:
         if self.revoked_at is not None:
             return AwardState.REVOKED

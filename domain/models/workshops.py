@@ -17,6 +17,9 @@ DURATION_MIN, DURATION_MAX = 15, 600
 CAPACITY_MIN, CAPACITY_MAX = 1, 500
 REASON_MAX = 500
 COMMENT_MAX = 10_000
+# Attendance may be marked from this long before the start (the roll is called as people
+# arrive), never earlier: a mark on a workshop that has not happened would count in scores.
+ATTENDANCE_OPENS_BEFORE_START = timedelta(minutes=15)
 
 
 class WorkshopStatus(enum.StrEnum):
@@ -120,6 +123,11 @@ class Workshop:
 
     def has_started(self, now: datetime) -> bool:
         return now >= self.starts_at
+
+    @property
+    def attendance_opens_at(self) -> datetime:
+        """From when attendance may be marked (ATTENDANCE_OPENS_BEFORE_START before the start)."""
+        return self.starts_at - ATTENDANCE_OPENS_BEFORE_START
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,7 @@ SQL_DUMPS = (
             schema_only=(schema.outbox,), extensions=("pg_trgm",)),
     SqlDump("rebootcamp.sql", "users, challenges and their progress (RebootCamp progress and badges)",
             (schema.users, schema.outbox, schema.challenges, schema.user_challenges, schema.user_preferences),
-            schema_only=(schema.outbox,)),
+            schema_only=(schema.outbox,), extensions=("pg_trgm",)),
 )
 JSON_DUMPS = (
     JsonDump("mongo_registrations.json", "registrations, their history, comments and the related activity log", (

@@ -3,7 +3,10 @@ and the preview of a rule change.
 
 Automatic awarding gives a learner a badge once: a badge that expired, or that staff
 revoked, is not handed back by the rules (staff can award it again by hand). Awards
-closed by a rule change do not block: if the rule changes back, the badge comes back.
+closed by a rule change do not block: if the rule changes back, the very award comes
+back with its original date (the learner never really lost it); only a badge lost
+through the learner's own figures (a reset, an attendance correction) and earned again
+is a new award, dated when it was earned again.
 Bonus points and category of held awards follow the badge when it changes; a new
 validity applies to awards made from then on.
 """
@@ -95,6 +98,15 @@ def _reason(value: object) -> str:
     return validation.text(value, "reason", "Reason", REASON_MIN, REASON_MAX)
 
 
+def reopenable(awards: list[BadgeAward], now: datetime) -> BadgeAward | None:
+    """The award to give back instead of a new one: the learner's latest award of the badge,
+    if a rule change closed it and it would still be valid now."""
+    latest = max(awards, key=lambda a: (a.awarded_at, a.id), default=None)
+    if latest is None or not latest.closed_by_rule_change:
+        return None
+    return latest if latest.expires_at is None or latest.expires_at > now else None
+
+
 def auto_award_number(awards: list[BadgeAward], now: datetime) -> int | None:
     """The number of the next automatic award of one badge to one learner, or None if the
     rules may not award it: already held, expired, or revoked by staff."""
@@ -116,9 +128,18 @@ class BadgeChanges:
 
 
 @dataclass(frozen=True)
+class _Gain:
+    user_id: int
+    figures: LearnerFigures
+    number: int
+    # The award a rule change closed, given back as it was rather than replaced.
+    reopen: BadgeAward | None
+
+
+@dataclass(frozen=True)
 class _Plan:
     preview: BadgePreview
-    gains: list[tuple[int, LearnerFigures, int]]
+    gains: list[_Gain]
     losses: list[BadgeAward]
 
 
@@ -177,8 +198,11 @@ class BadgeService:
         after = plan.preview.after
         trigger = f"rule:{key}:v{after.version}"
         self._awards.insert_many(
-            [(self._new_award(after, user_id, number, now, figures, trigger), after.version)
-             for user_id, figures, number in plan.gains])
+            [(self._new_award(after, gain.user_id, gain.number, now, gain.figures, trigger), after.version)
+             for gain in plan.gains if gain.reopen is None])
+        for gain in plan.gains:
+            if gain.reopen is not None:
+                self._awards.reopen(gain.reopen, after.bonus_points, after.rule.category)
         for award in plan.losses:
             self._awards.revoke(award.id, principal.user_id, f"Rule changed (version {after.version}): no longer met",
                                 now, by_rule=True)
@@ -218,16 +242,17 @@ class BadgeService:
         rule_changed = before is not None and before.rule != after.rule
         figures = self._figures(None, {draft.rule.type}) if after.active or rule_changed else {}
 
-        gains: list[tuple[int, LearnerFigures, int]] = []
+        gains: list[_Gain] = []
         losses: list[BadgeAward] = []
         deltas: dict[int, tuple[ChangeEffect, int, int]] = {}
         for user_id in learners:
             mine = figures.get(user_id, LearnerFigures(user_id))
             award = held.get(user_id)
             if award is None:
-                number = auto_award_number(by_user.get(user_id, []), now)
+                past = by_user.get(user_id, [])
+                number = auto_award_number(past, now)
                 if after.active and number is not None and after.rule.is_met(mine):
-                    gains.append((user_id, mine, number))
+                    gains.append(_Gain(user_id, mine, number, reopenable(past, now)))
                     deltas[user_id] = (ChangeEffect.GAINS, after.bonus_points, after.rule.figure(mine))
             elif rule_changed and not award.manual and not after.rule.is_met(mine):
                 losses.append(award)

@@ -4,8 +4,12 @@ The same few queries per page, whatever the number of learners: one GROUP BY on
 `user_challenges` (PostgreSQL) and one `$group` on `badge_awards` plus one on the
 workshops module's `registrations` (MongoDB), merged and sorted here. A `$unionWith`
 could make the MongoDB side one pipeline on MongoDB 7, but nx-27017 drops the first
-collection's documents when a `$match` precedes it, and runs it ten times slower. Ties are broken the same way every time:
-higher score, then whoever earned their last counted point earlier, then lower user id.
+collection's documents when a `$match` precedes it, and runs it ten times slower.
+
+Ranks follow standard competition ranking: equal scores share a rank and the next score
+takes the rank after all of them (1, 2, 2, 4). Within a rank the order is the same every
+time: whoever earned their last counted point earlier, then lower user id (TIE_BREAK says
+so on screen).
 
 With a category, a learner's score is the points of completed challenges in that
 category plus the bonus of badges whose rule is about that category (workshops have no
@@ -31,6 +35,7 @@ from domain.services.forms import choice, flag, optional_choice
 from domain.services.scores import ScoreCalculator
 
 HIDDEN_NAME = "Anonymous learner"
+TIE_BREAK = "Equal scores share a rank, listed by who reached the score first."
 
 
 def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -42,6 +47,14 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
 def ranking_key(score: ScoreBreakdown, last_point_at: datetime | None, user_id: int) -> tuple[int, int, float, int]:
     """Sort key: score desc, then earliest last point first (none last), then user id."""
     return (-score.total, last_point_at is None, last_point_at.timestamp() if last_point_at else 0.0, user_id)
+
+
+def competition_ranks(totals: list[int]) -> list[int]:
+    """Ranks of scores sorted best first: equal scores share a rank, the next one skips (1, 2, 2, 4)."""
+    ranks: list[int] = []
+    for place, total in enumerate(totals):
+        ranks.append(ranks[-1] if place and total == totals[place - 1] else place + 1)
+    return ranks
 
 
 class LeaderboardService:
@@ -71,17 +84,17 @@ class LeaderboardService:
             last = _latest(learner.last_completed_at, last_award)
             scored.append((ranking_key(score, last, learner.user_id), learner, score, last))
         scored.sort(key=lambda item: item[0])
+        ranks = competition_ranks([score.total for _, _, score, _ in scored])
 
-        def row(rank: int) -> LeaderboardRow:
-            _, learner, score, last = scored[rank - 1]
+        def row(place: int) -> LeaderboardRow:
+            _, learner, score, last = scored[place]
             is_viewer = learner.user_id == principal.user_id
             name = learner.full_name if is_viewer or not hide else HIDDEN_NAME
-            return LeaderboardRow(rank, learner.user_id, name, score, learner.completed, last, is_viewer)
+            return LeaderboardRow(ranks[place], learner.user_id, name, score, learner.completed, last, is_viewer)
 
-        first = page.offset + 1
-        rows = [row(rank) for rank in range(first, min(first + page.size, len(scored) + 1))]
-        viewer_rank = next((i + 1 for i, item in enumerate(scored) if item[1].user_id == principal.user_id), None)
-        viewer = row(viewer_rank) if viewer_rank is not None else None
+        rows = [row(place) for place in range(page.offset, min(page.offset + page.size, len(scored)))]
+        viewer_place = next((i for i, item in enumerate(scored) if item[1].user_id == principal.user_id), None)
+        viewer = row(viewer_place) if viewer_place is not None else None
         return LeaderboardPage(rows, len(scored), page, viewer, wanted, window, hide)
 
     def hide_names(self, principal: Principal) -> bool:

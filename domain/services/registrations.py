@@ -52,6 +52,7 @@ from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
     Clocked,
+    attendance_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
@@ -230,7 +231,8 @@ class RegistrationService(Clocked):
     # -- attendance and comments -------------------------------------------------------------
     def mark_attendance(self, principal: Principal, workshop_id: object,
                         marks: Mapping[object, object]) -> Saved[AttendanceMarks]:
-        """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}."""
+        """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}; refused
+        before the workshop is about to start (ATTENDANCE_OPENS_BEFORE_START)."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         if not isinstance(marks, Mapping) or not marks:
             raise ValidationError("Choose at least one learner to mark", field="attendance")
@@ -244,6 +246,9 @@ class RegistrationService(Clocked):
             workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is cancelled: there is no attendance to mark.")
+            refusal = attendance_refusal(workshop.attendance_opens_at, now)
+            if refusal:
+                raise Conflict(refusal)
             ledger = RegistrationLedger(uow.conn)
             missing = set(parsed) - ledger.confirmed_ids(wid, list(parsed))
             if missing:
@@ -364,19 +369,15 @@ class RegistrationService(Clocked):
 
     # -- reads for learners ------------------------------------------------------------------
     def my_registrations(self, principal: Principal, page: PageRequest) -> Page[MyRegistration]:
-        """The caller's own registrations (every attempt), newest first, with their workshops."""
+        """The caller's own registrations, newest first: one per workshop, in its current state
+        (a cancelled attempt followed by a new one shows as the new one; `history` has them all)."""
         require_role(principal, *Role, doing="see registrations")
-        found = self._documents.for_learner(principal.user_id, page)
         with self._uow() as uow:
-            workshops = WorkshopRepository(uow.conn).get_many([r.workshop_id for r in found.items])
-            current = RegistrationLedger(uow.conn).status_for_learner(principal.user_id, list(workshops))
-        items = []
-        for reg in found.items:
-            workshop = workshops.get(reg.workshop_id)
-            if workshop is None:
-                continue
-            rank = current.get(reg.workshop_id, (None, None))[1] if reg.status is WAITLISTED else None
-            items.append(MyRegistration(reg, workshop, rank))
+            found = RegistrationLedger(uow.conn).for_learner(principal.user_id, page)
+            workshops = WorkshopRepository(uow.conn).get_many([reg.workshop_id for reg, _ in found.items])
+        # A workshop deleted between the two reads took its ledger rows with it (cascade).
+        items = [MyRegistration(reg, workshops[reg.workshop_id], rank) for reg, rank in found.items
+                 if reg.workshop_id in workshops]
         return Page(items, found.total, found.request)
 
     # -- helpers ----------------------------------------------------------------------------

@@ -98,6 +98,20 @@ def held_badges(awards: list[BadgeAward], names: dict[str, str], now: datetime) 
     return sorted(held, key=lambda h: (order[h.state], -h.award.awarded_at.timestamp(), h.award.id))
 
 
+def current_badges(held: list[HeldBadge]) -> list[HeldBadge]:
+    """One line per badge, as a learner's screen shows them: the award that counts now, else
+    the latest one (a badge lost and earned again is held, not also "revoked")."""
+    shown: dict[str, HeldBadge] = {}
+    for line in held:
+        code = line.award.badge_code
+        current = shown.get(code)
+        if current is None or (current.state is not AwardState.ACTIVE
+                               and (line.state is AwardState.ACTIVE
+                                    or line.award.awarded_at > current.award.awarded_at)):
+            shown[code] = line
+    return [line for line in held if shown[line.award.badge_code] is line]
+
+
 class ScoreService:
     """A learner's score, and everything their progress screen shows."""
 
@@ -139,7 +153,7 @@ class ScoreService:
         score = self._calculator.combine([target], totals)[target]
         awards = self._awards.for_user(target)
         names = {b.code: b.name for b in self._badges.all()}
-        badges = held_badges(awards, names, now)
+        badges = current_badges(held_badges(awards, names, now))
         people = {target: learner.full_name, **{uid: u.full_name for uid, u in actors.items()}}
         timeline = Page([_entry(e, titles, people) for e in events.items], events.total, events.request)
         weeks = [(first_week + timedelta(weeks=i)).date() for i in range(SPARKLINE_WEEKS)]

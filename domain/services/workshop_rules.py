@@ -8,7 +8,7 @@ from datetime import datetime
 from domain.clock import Clocked as Clocked
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
-from domain.models.workshops import RegistrationStatus, Workshop
+from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
 from domain.repositories.sql.registrations import RegistrationLedger
 from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.repositories.sql.workshops import WorkshopRepository
@@ -48,6 +48,16 @@ def load_managed(uow: UnitOfWork, principal: Principal, workshop_id: int, doing:
     workshop = load_workshop(uow, workshop_id, lock=lock)
     require_manager(principal, workshop, doing)
     return workshop
+
+
+def attendance_refusal(opens_at: datetime, now: datetime) -> str | None:
+    """Why attendance may not be marked yet (None once it may): the one message the
+    service raises and the registrations screen shows at the key."""
+    if now >= opens_at:
+        return None
+    minutes = int(ATTENDANCE_OPENS_BEFORE_START.total_seconds() // 60)
+    return (f"Attendance opens {minutes} minutes before the workshop starts: "
+            f"from {opens_at:%Y-%m-%d %H:%M} UTC.")
 
 
 def fill_free_seats(uow: UnitOfWork, workshop_id: int, now: datetime) -> list[Change]:

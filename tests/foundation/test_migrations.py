@@ -52,7 +52,8 @@ def test_migrated_schema_matches_the_declared_metadata(scratch_database: Engine)
 def test_migrated_schema_enforces_case_insensitive_unique_email(scratch_database: Engine) -> None:
     command.upgrade(alembic_config(scratch_database), "head")
     insert = text(
-        "INSERT INTO users (email, full_name, password_hash, role) VALUES (:email, 'X', 'h', 'learner')"
+        "INSERT INTO users (email, full_name, password_hash, role, email_search, full_name_search)"
+        " VALUES (:email, 'X', 'h', 'learner', '', '')"
     )
     with scratch_database.begin() as conn:
         conn.execute(insert, {"email": "Someone@Example.org"})

@@ -26,6 +26,7 @@ from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql import schema
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.dumps import DumpTables, insert_statements, inserted_columns
+from domain.repositories.sql.search import search_key
 from domain.runtime import pgtools
 from domain.runtime.container import Services, build_services
 from domain.runtime.dumps import (
@@ -261,8 +262,9 @@ def test_load_names_a_missing_file(services: Services, tmp_path: Path) -> None:
 
 def test_sql_text_of_awkward_values_reads_back_the_same(services: Services) -> None:
     stamps = [NOW, NOW + timedelta(microseconds=1500)]
-    row = (41, "o'brien@example.org", "Ann O'Brien \\ 100% :name %(x)s \"q\"\nsecond line", LOCKED_PASSWORD_HASH,
-           "learner", False, stamps, None, NOW, NOW + timedelta(days=1))
+    email, name = "o'brien@example.org", "Ann O'Brien \\ 100% :name %(x)s \"q\"\nsecond line"
+    row = (41, email, name, LOCKED_PASSWORD_HASH, "learner", False, stamps, None, NOW, NOW + timedelta(days=1),
+           search_key(email), search_key(name))
     with services.uow() as uow:
         tables = DumpTables(uow.conn)
         tables.run_script("\n".join(insert_statements(schema.users, [row])))

@@ -14,6 +14,7 @@ from domain.errors import ValidationError
 from domain.models.paging import PageRequest
 from domain.models.scores import Period
 from domain.runtime.container import build_services
+from domain.services.leaderboard import competition_ranks
 from tests.conftest import NOW
 from tests.progress.conftest import at, attend
 
@@ -49,7 +50,7 @@ def _names(page) -> list[tuple[int, str, int]]:
 def test_ranking_orders_by_score_then_earliest_last_point_then_id(services, board):
     page = services.leaderboard.page(board["Eli"], PageRequest(1, 10))
     assert _names(page) == [
-        (1, "Gael", 500), (2, "Dora", 150), (3, "Bilal", 100), (4, "Anna", 100), (5, "Chen", 100),
+        (1, "Gael", 500), (2, "Dora", 150), (3, "Bilal", 100), (3, "Anna", 100), (3, "Chen", 100),
         (6, "Fanny", 20), (7, "Eli", 0),
     ]
     assert page.rows[5].score.workshops_attended == 2 and page.total == 7
@@ -61,6 +62,18 @@ def test_viewer_rank_is_given_on_every_page(services, board):
     assert page.viewer is not None and (page.viewer.rank, page.viewer.is_viewer) == (7, True)
     second = services.leaderboard.page(board["Eli"], PageRequest(2, 2))
     assert [row.display_name for row in second.rows] == ["Bilal", "Anna"] and second.pages == 4
+
+
+def test_equal_scores_share_a_competition_rank_on_every_page_and_in_the_viewers_own_line(services, board):
+    assert competition_ranks([500, 150, 100, 100, 100, 20, 0]) == [1, 2, 3, 3, 3, 6, 7]
+    assert competition_ranks([10, 10, 9, 9]) == [1, 1, 3, 3] and competition_ranks([]) == []
+    second = services.leaderboard.page(board["Eli"], PageRequest(2, 2))
+    assert _names(second) == [(3, "Bilal", 100), (3, "Anna", 100)]
+    third = services.leaderboard.page(board["Chen"], PageRequest(3, 2))
+    assert _names(third) == [(3, "Chen", 100), (6, "Fanny", 20)]
+    assert third.viewer is not None and (third.viewer.rank, third.viewer.display_name) == (3, "Chen")
+    anna = services.leaderboard.page(board["Anna"], PageRequest(1, 2)).viewer
+    assert anna is not None and anna.rank == 3
 
 
 def test_staff_see_the_board_without_a_rank_of_their_own(services, trainer, board):
@@ -75,7 +88,7 @@ def test_category_and_period_filters(services, trainer, board, make_badge):
     assert services.leaderboard.page(board["Eli"], PageRequest(1, 1)).rows[0].score.total == 560
     energy = services.leaderboard.page(board["Eli"], PageRequest(1, 3), category="energy")
     # The three badges were awarded at the same moment, which is now everyone's last point: ids decide.
-    assert _names(energy) == [(1, "Anna", 107), (2, "Bilal", 107), (3, "Chen", 107)]
+    assert _names(energy) == [(1, "Anna", 107), (1, "Bilal", 107), (1, "Chen", 107)]
     week = services.leaderboard.page(board["Eli"], PageRequest(1, 10), period=Period.THIS_WEEK)
     totals = {row.display_name: row.score.total for row in week.rows}
     # Gael's points are twenty days old; Fanny's workshops (ids without a date) never took place.

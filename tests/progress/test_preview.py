@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from domain.errors import Conflict
-from domain.models.badges import ChangeEffect
+from domain.models.paging import PageRequest
+from domain.models.scores import Period
+from tests.conftest import NOW
+from tests.progress.conftest import at
+from domain.models.badges import AwardState, ChangeEffect
 
 
 @pytest.fixture
@@ -66,8 +72,10 @@ def test_lowering_the_threshold_previews_gains_except_for_staff_revocations(serv
     assert applied == preview
     chloe = population["Chloe"].user_id
     assert services.scores.score(trainer, chloe).total == preview.gains[0].score_after == 220
-    # Her first award was closed by the rule change, so this one is her second.
-    assert services.db["badge_awards"].count_documents({"user_id": chloe}) == 2
+    # Her award was closed by the rule change, not by anything she did: the same award comes back.
+    assert services.db["badge_awards"].count_documents({"user_id": chloe}) == 1
+    [held] = services.badges.awards_for(trainer, chloe)
+    assert (held.award.id, held.state, held.award.revoked_at) == (f"achiever:{chloe}:1", AwardState.ACTIVE, None)
 
 
 def test_applying_against_a_stale_version_changes_nothing(services, trainer, population):
@@ -86,3 +94,45 @@ def test_new_badge_preview_lists_everyone_who_would_gain_it(services, trainer, p
     assert applied == preview
     with pytest.raises(Conflict):
         services.badges.apply(trainer, "starter", "Starter", "", "challenges_completed", 1, None, 5)
+
+
+def test_editing_a_rule_back_and_forth_keeps_the_original_award_date(services, trainer, learner, make_challenge,
+                                                                      make_badge):
+    make_badge("achiever", "challenges_completed", 1, bonus=20)
+    first, second = make_challenge(points=100), make_challenge(points=100)
+    earned_at = NOW - timedelta(days=40)
+    then = at(services, earned_at)
+    then.progress.start(learner, first.id)
+    then.progress.complete(learner, first.id)
+    then.close()
+
+    def edit(threshold: int, bonus: int, version: int) -> None:
+        services.badges.apply(trainer, "achiever", "Achiever", "", "challenges_completed", threshold, None, bonus,
+                              None, True, expected_version=version)
+
+    def awards() -> list[tuple[str, object, AwardState]]:
+        return [(h.award.id, h.award.awarded_at, h.state) for h in services.badges.awards_for(trainer, learner.user_id)]
+
+    def last_30_days() -> int:
+        return services.leaderboard.page(learner, PageRequest(1, 5), period=Period.LAST_30_DAYS).viewer.score.total
+
+    award_id = f"achiever:{learner.user_id}:1"
+    edit(1, 30, 1)  # a new bonus only
+    assert awards() == [(award_id, earned_at, AwardState.ACTIVE)]
+    edit(2, 30, 2)  # a rule the learner no longer meets, then back
+    assert awards() == [(award_id, earned_at, AwardState.REVOKED)]
+    edit(1, 30, 3)
+    assert awards() == [(award_id, earned_at, AwardState.ACTIVE)]
+    assert services.scores.score(learner, learner.user_id).badge_points == 30
+    assert last_30_days() == 0, "a badge earned 40 days ago does not count in the last 30 days"
+
+    # Really lost (a reset) and earned again: a new award, dated when it was earned again.
+    services.progress.reset(trainer, learner.user_id, first.id, "Recorded on the wrong account")
+    services.progress.start(learner, second.id)
+    services.progress.complete(learner, second.id)
+    assert awards() == [(f"achiever:{learner.user_id}:2", NOW, AwardState.ACTIVE),
+                        (award_id, earned_at, AwardState.REVOKED)]
+    assert last_30_days() == 100 + 30
+    # The learner's screen shows the badge once, as held.
+    view = services.scores.user_progress(learner, learner.user_id)
+    assert [(h.award.id, h.state) for h in view.badges] == [(f"achiever:{learner.user_id}:2", AwardState.ACTIVE)]

@@ -107,6 +107,23 @@ async def test_learner_starts_updates_and_completes_a_challenge_then_earns_the_b
     assert services.scores.user_progress(learner, learner.user_id).challenges[0].challenge_id == standby.id
 
 
+async def test_a_badge_lost_and_earned_again_shows_once_as_held(services: Services, admin: Principal,
+                                                                trainer: Principal, learner: Principal) -> None:
+    first_steps_badge(services, admin)
+    standby = challenge(services, admin, "Switch off standby devices", 50)
+    compost = challenge(services, admin, "Compost kitchen scraps", 100, "waste")
+    for done in (standby, compost):
+        services.progress.start(learner, done.id)
+    services.progress.complete(learner, standby.id)
+    services.progress.reset(trainer, learner.user_id, standby.id, "Recorded on the wrong account")
+    services.progress.complete(learner, compost.id)
+    assert len(services.badges.awards_for(trainer, learner.user_id)) == 2  # the history keeps both
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_progress(pilot, "learner@example.org")
+        assert text_of(app, "#progress-badges") == "Badges: ● First steps +10"
+
+
 async def test_learner_is_refused_other_learners_progress_and_has_no_staff_keys(
         services: Services, admin: Principal, learner: Principal) -> None:
     other = make_user(services, "other@example.org", Role.LEARNER, "Olga Other")

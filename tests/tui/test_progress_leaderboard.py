@@ -47,6 +47,23 @@ async def open_board(pilot: Pilot[None], email: str) -> None:
     await settle(pilot)
 
 
+async def test_equal_scores_share_a_rank_and_the_screen_says_how_ties_are_ordered(
+        services: Services, admin: Principal, learner: Principal) -> None:
+    seed(services, admin, learner)
+    bonus = services.challenges.create(admin, "Repair, do not replace", "", "waste", 10, "easy")
+    complete(services, learner, bonus.id)
+    make_user(services, "noe@example.org", Role.LEARNER, "Noé Newcomer")
+    app = build_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_board(pilot, "learner@example.org")
+        # Both reached 130 at the test clock's one instant: the older account is listed first.
+        assert ranking(app) == [("1", "Lea Learner (you)", "130"), ("1", "Olga Other", "130"),
+                                ("3", "Noé Newcomer", "0")]
+        assert pinned(app).startswith("You: #1 of 3 · 130 = ")
+        assert str(app.screen.query_one("#leaderboard-ties", Static).render()) == (
+            "Equal scores share a rank, listed by who reached the score first.")
+
+
 async def test_hiding_names_is_remembered_for_the_learner_who_chose_it(services: Services, admin: Principal,
                                                                      learner: Principal) -> None:
     seed(services, admin, learner)

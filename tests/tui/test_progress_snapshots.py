@@ -102,10 +102,11 @@ def test_progress_screen_of_a_learner(snap_compare, services: Services, admin: P
 
 def test_leaderboard_with_names_shown(snap_compare, services: Services, admin: Principal) -> None:
     """Leaderboard for Lea at 100x30: five learners ranked by score (Lea first with 285, then Hugo
-    Bernard 220; Chloe Robert and Lucas Thomas tie at 130 and Chloe, whose last point came first, is
-    third; Nathan Richard 70), the breakdown column "250 + 35 + 0", Lea's row in bold with "(you)", the
-    pinned line "You: #1 of 5 · 285 = 250 challenges + 35 badges + 0 workshops (0 × 10) · 3 challenges
-    completed", and the footer key "Hide names"."""
+    Bernard 220; Chloe Robert and Lucas Thomas tie at 130 and share rank 3, Chloe, whose last point
+    came first, listed first; Nathan Richard 70 is 5th), the breakdown column "250 + 35 + 0", Lea's row
+    in bold with "(you)", the pinned line "You: #1 of 5 · 285 = 250 challenges + 35 badges + 0 workshops
+    (0 × 10) · 3 challenges completed", under it "Equal scores share a rank, listed by who reached the
+    score first.", and the footer key "Hide names"."""
     seed_world(services, admin)
     assert snap_compare(build_app(services), terminal_size=(100, 30),
                         run_before=open_section("lea.dubois@example.org", "4"))

@@ -114,7 +114,13 @@ def test_attendance_comment_and_export_through_the_controller(services: Services
     lea, lucas = learners(services, 2)
     workshop = schedule(services, trainer, "Room A", days=2)
     register(services, workshop, lea, lucas)
-    controller = RegistrationsController(services.registrations, lambda: trainer, workshop.id)
+    early = RegistrationsController(services.registrations, lambda: trainer, workshop.id, clock=fixed_clock(NOW))
+    assert early.attendance_refusal(early.sheet().heading) == (
+        "Attendance opens 15 minutes before the workshop starts: from 2026-11-24 08:45 UTC.")
+    clock = fixed_clock(workshop.starts_at)
+    controller = RegistrationsController(services.registrations.with_clock(clock), lambda: trainer, workshop.id,
+                                         clock=clock)
+    assert controller.attendance_refusal(controller.sheet().heading) is None
     assert [c.mark for c in controller.attendance_choices()] == ["not marked", "not marked"]
     assert controller.mark_attendance([lea.user_id, lucas.user_id], Attendance.PRESENT).message == (
         "Marked 2 learners present.")

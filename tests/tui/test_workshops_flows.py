@@ -85,12 +85,14 @@ async def test_trainer_schedules_fills_a_workshop_and_runs_it(app: SkillHubApp, 
         }
         assert app.focused is form.query_one("#workshop-title")
         form.query_one("#workshop-title", Input).value = "SQL for analysts"
-        form.query_one("#workshop-start", Input).value = "2026-11-25 09:00"
+        # Ten minutes from the tests' now: within the quarter of an hour before the start when
+        # attendance may be marked, further down.
+        form.query_one("#workshop-start", Input).value = "2026-11-22 09:10"
         form.query_one("#workshop-duration", Input).value = "120"
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, WorkshopsScreen)
-        assert table_rows(app, "#workshops-table") == [["2026-11-25 09:00", "SQL for analysts", "Tom Trainer",
+        assert table_rows(app, "#workshops-table") == [["2026-11-22 09:10", "SQL for analysts", "Tom Trainer",
                                                          "0/2", ""]]
         assert "Scheduled SQL for analysts." in notifications(app)
 
@@ -188,6 +190,24 @@ async def test_trainer_schedules_fills_a_workshop_and_runs_it(app: SkillHubApp, 
     assert [r.learner_id for r in sheet_now.cancelled] == [lea.user_id]
 
 
+async def test_attendance_key_says_when_attendance_opens_before_the_workshop_starts(
+        app: SkillHubApp, services: Services, trainer: Principal) -> None:
+    (lea,) = learners(services, 1)
+    workshop = schedule(services, trainer, "Writing clean SQL", days=3)
+    register(services, workshop, lea)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "trainer@example.org")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistrationsScreen)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistrationsScreen)
+        assert notifications(app)[-1] == (
+            "Attendance opens 15 minutes before the workshop starts: from 2026-11-25 08:45 UTC.")
+    assert services.registrations.attendance_sheet(trainer, workshop.id)[0].attendance is None
+
+
 async def test_learner_registers_sees_it_among_their_own_and_cancels(app: SkillHubApp, services: Services,
                                                                      trainer: Principal) -> None:
     lea, lucas = learners(services, 2)
@@ -231,6 +251,24 @@ async def test_learner_registers_sees_it_among_their_own_and_cancels(app: SkillH
     mine_now = services.registrations.my_registrations(lea, PageRequest(1, 10)).items
     assert sorted((m.workshop.title, m.registration.status) for m in mine_now) == [
         ("Docker from zero", RegistrationStatus.WAITLISTED), ("Writing clean SQL", RegistrationStatus.CANCELLED)]
+
+
+async def test_learner_who_registered_again_sees_each_workshop_once_in_mine(
+        app: SkillHubApp, services: Services, trainer: Principal) -> None:
+    (lea,) = learners(services, 1)
+    titles = ["Writing clean SQL", "Docker from zero", "Git rebase", "Unit testing", "Threat models"]
+    workshops = [schedule(services, trainer, title, days=n + 1) for n, title in enumerate(titles)]
+    for workshop in workshops:
+        register(services, workshop, lea)
+    services.registrations.cancel(lea, workshops[1].id, reason="Clash")
+    register(services, workshops[1], lea)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_workshops(pilot, "lea.dubois@example.org")
+        await pilot.press("o")
+        await settle(pilot)
+        assert not [n for n in notifications(app) if "went wrong" in n]
+        assert sorted((r[1], r[2]) for r in table_rows(app, "#catalog-table")) == sorted(
+            (title, "confirmed") for title in titles)
 
 
 async def test_learner_is_refused_the_registrations_screen(app: SkillHubApp, services: Services,

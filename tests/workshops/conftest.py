@@ -7,9 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from domain.clock import fixed_clock
 from domain.models.users import Principal, Role
 from domain.models.workshops import Workshop, WorkshopInput
 from domain.runtime.container import Services
+from domain.services.registrations import RegistrationService
 from tests.conftest import NOW, make_user
 
 NEXT_WEEK = NOW + timedelta(days=7)
@@ -60,3 +62,8 @@ def other_trainer(services: Services) -> Principal:
 
 def at(days: float) -> datetime:
     return NOW + timedelta(days=days)
+
+
+def once_started(services: Services, workshop: Workshop) -> RegistrationService:
+    """Registrations as seen when `workshop` starts: its attendance may be marked."""
+    return services.registrations.with_clock(fixed_clock(workshop.starts_at))

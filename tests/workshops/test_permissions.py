@@ -12,7 +12,7 @@ from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import Workshop, WorkshopQuery
 from domain.runtime.container import Services
-from tests.workshops.conftest import MakeLearners, Schedule, workshop_input
+from tests.workshops.conftest import MakeLearners, Schedule, once_started, workshop_input
 
 StaffCall = Callable[[Services, Principal, Workshop, Principal, Path], object]
 
@@ -24,8 +24,8 @@ STAFF_OPERATIONS: dict[str, StaffCall] = {
     "register someone": lambda s, who, w, learner, _p: s.registrations.register(who, w.id, learner.user_id),
     "cancel someone": lambda s, who, w, learner, _p: s.registrations.cancel(who, w.id, learner.user_id),
     "promote": lambda s, who, w, _l, _p: s.registrations.promote(who, w.id),
-    "attendance": lambda s, who, w, learner, _p: s.registrations.mark_attendance(who, w.id,
-                                                                                 {learner.user_id: "present"}),
+    "attendance": lambda s, who, w, learner, _p: once_started(s, w).mark_attendance(who, w.id,
+                                                                                    {learner.user_id: "present"}),
     "attendance sheet": lambda s, who, w, _l, _p: s.registrations.attendance_sheet(who, w.id),
     "export": lambda s, who, w, _l, path: s.registrations.export_attendance_csv(who, w.id, path / "x.csv"),
     "comment": lambda s, who, w, _l, _p: s.registrations.add_comment(who, w.id, "hello"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,11 @@ import pytest
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
-from domain.models.workshops import Attendance, RegistrationStatus
+from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, Attendance, RegistrationStatus
 from domain.runtime.container import Services
 from domain.services.registrations import ExportTargetExists
 from tests.conftest import make_user, with_clock
-from tests.workshops.conftest import MakeLearners, Schedule, at
+from tests.workshops.conftest import MakeLearners, Schedule, at, once_started
 
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
 
@@ -72,8 +73,30 @@ def test_learner_who_cancelled_may_register_again_and_history_keeps_both(
         ("1", None, CONFIRMED, None), ("1", CONFIRMED, CANCELLED, "Clash"), ("2", None, CONFIRMED, None)]
     assert services.db["registrations"].count_documents({"learner_id": learner.user_id}) == 2
     mine = services.registrations.my_registrations(learner, PageRequest())
-    assert sorted((r.registration.attempt, r.registration.status) for r in mine.items) == [(1, CANCELLED),
-                                                                                         (2, CONFIRMED)]
+    assert [(r.registration.attempt, r.registration.status) for r in mine.items] == [(2, CONFIRMED)]
+
+
+def test_my_registrations_show_each_workshop_once_with_its_current_status(
+        services: Services, learner: Principal, schedule: Schedule) -> None:
+    workshops = [schedule(title=f"Workshop {n}", starts_at=at(n + 1)) for n in range(5)]
+    for workshop in workshops:
+        services.registrations.register(learner, workshop.id)
+    again, gone = workshops[1], workshops[3]
+    services.registrations.cancel(learner, again.id, reason="Clash")
+    services.registrations.register(learner, again.id)
+    services.registrations.cancel(learner, gone.id)
+    services.registrations.register(learner, gone.id)
+    services.registrations.cancel(learner, gone.id)
+    mine = services.registrations.my_registrations(learner, PageRequest(1, 10))
+    assert mine.total == 5
+    current = {m.workshop.title: (m.registration.status, m.registration.attempt) for m in mine.items}
+    assert current == {"Workshop 0": (CONFIRMED, 1), "Workshop 1": (CONFIRMED, 2), "Workshop 2": (CONFIRMED, 1),
+                       "Workshop 3": (CANCELLED, 2), "Workshop 4": (CONFIRMED, 1)}
+    assert len(mine.items) == 5
+    # Paging counts workshops, not attempts.
+    pages = [services.registrations.my_registrations(learner, PageRequest(n, 2)) for n in (1, 2, 3)]
+    assert [len(p.items) for p in pages] == [2, 2, 1] and {p.total for p in pages} == {5}
+    assert sorted(m.workshop.id for p in pages for m in p.items) == sorted(w.id for w in workshops)
 
 
 def test_cancelling_a_confirmed_seat_promotes_the_first_waitlisted(
@@ -182,9 +205,10 @@ def test_mark_attendance_for_several_learners_at_once(services: Services, traine
         services.registrations.register(person, workshop.id)
     marks = {people[0].user_id: "present", people[1].user_id: Attendance.LATE, people[2].user_id: "Excused",
              people[3].user_id: "absent"}
-    saved = services.registrations.mark_attendance(trainer, workshop.id, marks)
+    started = once_started(services, workshop)
+    saved = started.mark_attendance(trainer, workshop.id, marks)
     assert (saved.value.changed, saved.value.unchanged, saved.sync.synced) == (4, 0, True)
-    again = services.registrations.mark_attendance(trainer, workshop.id, {people[0].user_id: "present"})
+    again = started.mark_attendance(trainer, workshop.id, {people[0].user_id: "present"})
     assert (again.value.changed, again.value.unchanged) == (0, 1)
     rows = services.registrations.attendance_sheet(trainer, workshop.id)
     assert [(r.learner_name, r.attendance, r.marked_by) for r in rows] == [
@@ -194,11 +218,31 @@ def test_mark_attendance_for_several_learners_at_once(services: Services, traine
     assert [docs[p.user_id]["attendance"] for p in people[:4]] == ["present", "late", "excused", "absent"]
     assert docs[people[0].user_id]["attendance_by"] == trainer.user_id
     with pytest.raises(Conflict, match="no confirmed seat"):
-        services.registrations.mark_attendance(trainer, workshop.id, {people[4].user_id: "present"})
+        started.mark_attendance(trainer, workshop.id, {people[4].user_id: "present"})
     with pytest.raises(ValidationError, match="present, late, excused or absent"):
-        services.registrations.mark_attendance(trainer, workshop.id, {people[0].user_id: "here"})
+        started.mark_attendance(trainer, workshop.id, {people[0].user_id: "here"})
     with pytest.raises(ValidationError):
-        services.registrations.mark_attendance(trainer, workshop.id, {})
+        started.mark_attendance(trainer, workshop.id, {})
+
+
+def test_attendance_is_refused_until_fifteen_minutes_before_the_start_and_counts_nothing(
+        services: Services, trainer: Principal, learner: Principal, schedule: Schedule) -> None:
+    workshop = schedule(starts_at=at(3))
+    services.registrations.register(learner, workshop.id)
+    too_early = with_clock(services, workshop.starts_at - ATTENDANCE_OPENS_BEFORE_START - timedelta(seconds=1))
+    for who in (services, too_early):
+        with pytest.raises(Conflict) as refused:
+            who.registrations.mark_attendance(trainer, workshop.id, {learner.user_id: "present"})
+        assert refused.value.message == (
+            "Attendance opens 15 minutes before the workshop starts: from 2026-11-25 08:45 UTC.")
+    assert services.registrations.attendance_sheet(trainer, workshop.id)[0].attendance is None
+    assert services.db["registrations"].find_one({"learner_id": learner.user_id})["attendance"] is None
+    assert services.scores.score(learner, learner.user_id).workshops_attended == 0
+    assert services.db["activity_logs"].count_documents({"action": "registration.attendance"}) == 0
+    opening = with_clock(services, workshop.starts_at - ATTENDANCE_OPENS_BEFORE_START)
+    saved = opening.registrations.mark_attendance(trainer, workshop.id, {learner.user_id: "present"})
+    assert saved.value.changed == 1
+    assert services.scores.score(learner, learner.user_id).workshops_attended == 1
 
 
 def test_comments_are_kept_verbatim_newest_first(services: Services, trainer: Principal, schedule: Schedule) -> None:
@@ -219,7 +263,7 @@ def test_registrations_screen_combines_both_databases(services: Services, traine
     for person in people:
         services.registrations.register(person, workshop.id)
     services.registrations.cancel(people[3], workshop.id)
-    services.registrations.mark_attendance(trainer, workshop.id, {people[0].user_id: "present"})
+    once_started(services, workshop).mark_attendance(trainer, workshop.id, {people[0].user_id: "present"})
     services.registrations.add_comment(trainer, workshop.id, "Bring laptops")
     sheet = services.registrations.sheet(trainer, workshop.id)
     assert (sheet.workshop.title, sheet.workshop.place, sheet.workshop.trainer_name) == (
@@ -272,13 +316,13 @@ def test_export_attendance_csv(services: Services, trainer: Principal, schedule:
     workshop = schedule()
     learner = make_user(services, "eve@example.org", Role.LEARNER, "=HYPERLINK(\"http://x\")")
     services.registrations.register(learner, workshop.id)
-    services.registrations.mark_attendance(trainer, workshop.id, {learner.user_id: "late"})
+    once_started(services, workshop).mark_attendance(trainer, workshop.id, {learner.user_id: "late"})
     target = tmp_path / "attendance.csv"
     result = services.registrations.export_attendance_csv(trainer, workshop.id, str(target))
     assert (result.path, result.rows) == (target, 1)
     rows = list(csv.reader(target.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["learner", "email", "attendance", "marked_at", "marked_by"]
-    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "eve@example.org", "late", "2026-11-22 09:00 UTC", "Tom Trainer"]
+    assert rows[1] == ["'=HYPERLINK(\"http://x\")", "eve@example.org", "late", "2026-11-29 09:00 UTC", "Tom Trainer"]
     assert target.stat().st_mode & 0o777 == 0o600
 
 
@@ -317,7 +361,7 @@ def test_every_change_writes_an_activity_log_document(services: Services, admin:
                                                       learner: Principal, schedule: Schedule) -> None:
     workshop = schedule()
     services.registrations.register(learner, workshop.id)
-    services.registrations.mark_attendance(trainer, workshop.id, {learner.user_id: "present"})
+    once_started(services, workshop).mark_attendance(trainer, workshop.id, {learner.user_id: "present"})
     services.registrations.add_comment(trainer, workshop.id, "ok")
     services.registrations.cancel(trainer, workshop.id, learner.user_id)
     services.workshops.cancel(trainer, workshop.id, "Closed")

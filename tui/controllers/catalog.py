@@ -113,7 +113,7 @@ class CatalogController:
         return CatalogPage(tuple(CatalogRow.of(e) for e in found.items), PageInfo.of(found, "workshop"), empty)
 
     def mine(self, number: int) -> CatalogPage:
-        """The learner's own registrations, newest first (every attempt)."""
+        """The learner's own registrations, newest first: each workshop once, in its current state."""
         who = self._principal()
         found = self._registrations.my_registrations(who, PageRequest(number, self._page_size))
         if not found.items and number > found.pages:

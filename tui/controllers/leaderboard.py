@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from domain.models.paging import PageRequest
 from domain.models.progress import Category
 from domain.models.scores import LeaderboardPage, LeaderboardRow, Period
-from domain.services.leaderboard import LeaderboardService
+from domain.services.leaderboard import TIE_BREAK, LeaderboardService
 from tui.controllers.choices import Choice, shorten
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
@@ -20,6 +20,8 @@ COLUMNS = ("Rank", "Learner", "Score", "Challenges + badges + workshops", "Done"
 CATEGORY_CHOICES = tuple(Choice(c.value, c.value) for c in Category)
 PERIOD_CHOICES = tuple(Choice(p.value, p.label) for p in Period)
 NOT_RANKED = "Trainers and admins are not ranked: the board lists learners only."
+# Under the table: how equal scores are ranked and ordered.
+TIES_LINE = TIE_BREAK
 
 
 @dataclass(frozen=True)

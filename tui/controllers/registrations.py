@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.clock import Clock, utc_now
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import (
@@ -24,6 +25,7 @@ from domain.models.workshops import (
     Workshop,
 )
 from domain.services.registrations import RegistrationService
+from domain.services.workshop_rules import attendance_refusal
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
 from tui.controllers.workshops import clip, when
@@ -101,6 +103,7 @@ class WorkshopHeading:
     is_cancelled: bool
     seats_taken: int
     capacity: int
+    attendance_opens_at: datetime
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,8 @@ def _heading(w: Workshop) -> WorkshopHeading:
                f" ({w.duration_minutes} min){place}")
     seats = f"Seats {w.seats_taken} of {w.capacity} taken · {w.seats_left} left · {w.waitlisted} on the waitlist"
     note = f"Cancelled on {when(w.cancelled_at)}: {w.cancel_reason}" if w.is_cancelled and w.cancelled_at else ""
-    return WorkshopHeading(w.id, w.title, details, seats, note, w.is_cancelled, w.seats_taken, w.capacity)
+    return WorkshopHeading(w.id, w.title, details, seats, note, w.is_cancelled, w.seats_taken, w.capacity,
+                           w.attendance_opens_at)
 
 
 def _totals(found: RegistrationSheet) -> dict[SheetView, int]:
@@ -229,11 +233,16 @@ class RegistrationsController:
     """Forwards the registrations screen's actions for one workshop to the registration service."""
 
     def __init__(self, registrations: RegistrationService, principal: PrincipalSource, workshop_id: int,
-                 page_size: int = SHEET_PAGE_SIZE) -> None:
+                 page_size: int = SHEET_PAGE_SIZE, clock: Clock = utc_now) -> None:
         self._registrations = registrations
         self._principal = principal
         self.workshop_id = workshop_id
         self._page_size = page_size
+        self._clock = clock
+
+    def attendance_refusal(self, heading: WorkshopHeading) -> str | None:
+        """Why the attendance key does nothing yet (the service's own rule and message), or None."""
+        return attendance_refusal(heading.attendance_opens_at, self._clock())
 
     @property
     def default_export_path(self) -> str:

@@ -18,6 +18,7 @@ from tui.controllers.leaderboard import (
     CATEGORY_CHOICES,
     COLUMNS,
     PERIOD_CHOICES,
+    TIES_LINE,
     LeaderboardController,
     LeaderboardView,
     RankLine,
@@ -66,6 +67,7 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
             yield Static("", id="leaderboard-page", classes="list-page")
         yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="leaderboard-you", markup=False)
+        yield Static(TIES_LINE, id="leaderboard-ties", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:

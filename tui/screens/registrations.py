@@ -315,6 +315,10 @@ class RegistrationsScreen(ShellScreen):
         self.apply_change(lambda: self.controller.promote(learner_id))
 
     def action_attendance(self) -> None:
+        refusal = self.controller.attendance_refusal(self.sheet.heading) if self.sheet is not None else None
+        if refusal:
+            self.notify(refusal, title="Attendance", severity="warning", markup=False)
+            return
         self.app.push_screen(AttendanceDialog(self.controller), self._report)
 
     def action_comment(self) -> None:

@@ -284,6 +284,22 @@ class AwardRepository:
         result = self.collection.update_one({"_id": award_id, "revoked_at": IS_NULL}, update)
         return result.modified_count == 1
 
+    def reopen(self, award: BadgeAward, bonus_points: int, category: Category | None) -> bool:
+        """Give back an award a rule change closed, as it was (same `_id`, same `awarded_at`),
+        with the badge's current bonus and category; False if the learner holds the badge meanwhile."""
+        until = epoch_ms(award.expires_at) if award.expires_at else FOREVER_MS
+        try:
+            result = self.collection.update_one(
+                {"_id": award.id, "revoked_by_rule": True},
+                {"$set": {"slot": open_slot(award.badge_code, award.user_id), "revoked_at": None, "revoked_by": None,
+                          "revoke_reason": None, "revoked_by_rule": False, "revoke_trigger": None,
+                          "counts_until_ms": until, "bonus_points": bonus_points,
+                          "category": category.value if category else None}},
+            )
+        except DuplicateKeyError:
+            return False
+        return result.modified_count == 1
+
     def revoked_by_trigger(self, user_id: int, trigger: str) -> list[BadgeAward]:
         """The awards of one learner a given step took back (through the `user_awarded` index)."""
         return self._find({"user_id": user_id, "revoke_trigger": trigger})

@@ -242,11 +242,6 @@ class RegistrationDocuments:
         doc = self.collection.find_one({"_id": registration_id})
         return registration_from(doc) if doc else None
 
-    def for_learner(self, learner_id: int, page: PageRequest) -> Page[Registration]:
-        query = {"learner_id": learner_id}
-        found = self._window(query, [("registered_at", DESCENDING), ("_id", DESCENDING)], page)
-        return Page([registration_from(d) for d in found], count(self.collection, query), page)
-
     def events_for(self, registration_ids: list[str]) -> dict[str, list[RegistrationEvent]]:
         """The history of each registration, oldest first, in one query."""
         history: dict[str, list[RegistrationEvent]] = defaultdict(list)

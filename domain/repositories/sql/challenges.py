@@ -12,7 +12,7 @@ from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import Category, Challenge, ChallengeDraft, Difficulty
 from domain.repositories.sql.schema import challenges
-from domain.repositories.sql.users import escape_like
+from domain.repositories.sql.search import contains, search_keys
 
 TITLE_TAKEN = "A challenge with this title already exists."
 
@@ -44,6 +44,7 @@ def _values(draft: ChallengeDraft) -> dict[str, Any]:
         "co2_kg": draft.co2_kg,
         "co2_source": draft.co2_source,
         "is_active": draft.is_active,
+        **search_keys(title=draft.title, description=draft.description),
     }
 
 
@@ -105,9 +106,8 @@ class ChallengeRepository:
         if active is not None:
             conditions.append(challenges.c.is_active.is_(active))
         if search:
-            pattern = f"%{escape_like(search)}%"
-            conditions.append(or_(challenges.c.title.ilike(pattern, escape="\\"),
-                                  challenges.c.description.ilike(pattern, escape="\\")))
+            conditions.append(or_(contains(challenges.c.title_search, search),
+                                  contains(challenges.c.description_search, search)))
         total = self.conn.execute(select(func.count()).select_from(challenges).where(*conditions)).scalar_one()
         rows = self.conn.execute(
             select(*challenges.c).where(*conditions).order_by(challenges.c.title, challenges.c.id)

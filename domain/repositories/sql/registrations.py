@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Label, func, insert, select, tuple_, update
 
+from domain.models.paging import Page, PageRequest
 from domain.models.workshops import Attendance, Registration, RegistrationStatus
 from domain.repositories.sql.schema import registration_ledger
 
@@ -34,6 +35,17 @@ def _registration(row: Any) -> Registration:
         attendance=Attendance(row.attendance) if row.attendance else None,
         attendance_at=row.attendance_at, attendance_by=row.attendance_by,
         cancel_reason=row.cancel_reason, version=row.version,
+    )
+
+
+def _waitlist_rank() -> Label[int]:
+    """For the ledger row being selected: how many in its workshop wait at or before it."""
+    other = registration_ledger.alias("other")
+    return (
+        select(func.count()).select_from(other)
+        .where(other.c.workshop_id == _L.workshop_id, other.c.status == WAITLISTED,
+               other.c.waitlist_position <= _L.waitlist_position)
+        .scalar_subquery().label("rank")
     )
 
 
@@ -128,20 +140,25 @@ class RegistrationLedger:
         """The learner's status in each workshop, with their 1-based rank when waiting (one query)."""
         if not workshop_ids:
             return {}
-        other = registration_ledger.alias("other")
-        rank = (
-            select(func.count()).select_from(other)
-            .where(other.c.workshop_id == _L.workshop_id, other.c.status == WAITLISTED,
-                   other.c.waitlist_position <= _L.waitlist_position)
-            .scalar_subquery()
-        )
         rows = self.conn.execute(
-            select(_L.workshop_id, _L.status, rank.label("rank"))
+            select(_L.workshop_id, _L.status, _waitlist_rank())
             .where(_L.learner_id == learner_id, _L.workshop_id.in_(set(workshop_ids)))
         ).all()
         return {
             r.workshop_id: (RegistrationStatus(r.status), r.rank if r.status == WAITLISTED else None) for r in rows
         }
+
+    def for_learner(self, learner_id: int, page: PageRequest) -> Page[tuple[Registration, int | None]]:
+        """One learner's registrations, one per workshop in its current attempt, newest first,
+        each with the learner's 1-based waitlist rank when waiting (index `ix_registration_ledger_learner`)."""
+        total = self.conn.execute(
+            select(func.count()).select_from(registration_ledger).where(_L.learner_id == learner_id)
+        ).scalar_one()
+        rows = self.conn.execute(
+            select(*_COLUMNS, _waitlist_rank()).where(_L.learner_id == learner_id)
+            .order_by(_L.registered_at.desc(), _L.workshop_id.desc()).limit(page.size).offset(page.offset)
+        ).all()
+        return Page([(_registration(r), r.rank if r.status == WAITLISTED else None) for r in rows], total, page)
 
     def get_many(self, keys: list[tuple[int, int]]) -> list[Registration]:
         if not keys:

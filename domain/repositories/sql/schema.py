@@ -25,6 +25,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    Text,
     func,
     text,
 )
@@ -38,6 +39,18 @@ NAMING_CONVENTION = {
 }
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def search_key_column(column: str) -> Column[str]:
+    """The search key of a text column (`repositories/sql/search.py`), written with it."""
+    return Column(f"{column}_search", Text, nullable=False)
+
+
+def search_key_index(table: str, column: str) -> Index:
+    """The trigram index that serves `contains()` on a text column's search key."""
+    key = f"{column}_search"
+    return Index(f"ix_{table}_{key}_trgm", key, postgresql_using="gin", postgresql_ops={key: "gin_trgm_ops"})
+
 
 users = Table(
     "users",
@@ -53,9 +66,13 @@ users = Table(
     Column("locked_until", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    search_key_column("email"),
+    search_key_column("full_name"),
     CheckConstraint("role IN ('admin', 'trainer', 'learner')", name="role_known"),
     Index("uq_users_email_lower", func.lower(text("email")), unique=True),
     Index("ix_users_role_name", "role", "full_name"),
+    search_key_index("users", "email"),
+    search_key_index("users", "full_name"),
 )
 
 # The transactional outbox: a change to MongoDB that must follow a PostgreSQL change is
@@ -100,6 +117,7 @@ workshops = Table(
     Column("registrations_ever", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    search_key_column("title"),
     CheckConstraint("char_length(title) BETWEEN 3 AND 120", name="title_length"),
     CheckConstraint("duration_minutes BETWEEN 15 AND 600", name="duration_range"),
     CheckConstraint("capacity BETWEEN 1 AND 500", name="capacity_range"),
@@ -113,7 +131,7 @@ workshops = Table(
     Index("ix_workshops_status_starts", "status", "starts_at", "id"),
     Index("ix_workshops_trainer_starts", "trainer_id", "starts_at", "id"),
     Index("ix_workshops_status_fill", "status", text("fill_permille DESC"), "starts_at", "id"),
-    Index("ix_workshops_title_trgm", "title", postgresql_using="gin", postgresql_ops={"title": "gin_trgm_ops"}),
+    search_key_index("workshops", "title"),
 )
 
 # The authoritative current state of each learner's registration to a workshop (one row
@@ -172,6 +190,8 @@ challenges = Table(
     Column("created_by", BigInteger, ForeignKey("users.id", ondelete="SET NULL"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    search_key_column("title"),
+    search_key_column("description"),
     CheckConstraint("char_length(title) BETWEEN 3 AND 120", name="title_length"),
     CheckConstraint(_one_of("category", CHALLENGE_CATEGORIES), name="category_known"),
     CheckConstraint("points BETWEEN 1 AND 1000", name="points_range"),
@@ -184,6 +204,8 @@ challenges = Table(
     Index("ix_challenges_title", "title", "id"),
     Index("ix_challenges_category_title", "category", "title", "id"),
     Index("ix_challenges_active_title", "is_active", "title", "id"),
+    search_key_index("challenges", "title"),
+    search_key_index("challenges", "description"),
 )
 
 # Current state of each learner's challenges; the history of every step is in MongoDB

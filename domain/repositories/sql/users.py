@@ -13,6 +13,7 @@ from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Role, User
 from domain.repositories.sql.schema import users
+from domain.repositories.sql.search import contains, search_keys
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,6 @@ class Credentials:
     password_hash: str
     recent_failures: list[datetime]
     locked_until: datetime | None
-
-
-def escape_like(term: str) -> str:
-    """Make `term` match literally inside an ILIKE pattern."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _user(row: Any) -> User:
@@ -60,7 +56,7 @@ class UserRepository:
                 row = self.conn.execute(
                     insert(users)
                     .values(email=email, full_name=full_name, password_hash=password_hash, role=role.value,
-                            created_at=now, updated_at=now)
+                            created_at=now, updated_at=now, **search_keys(email=email, full_name=full_name))
                     .returning(*_USER_COLUMNS)
                 ).one()
         except IntegrityError:
@@ -102,8 +98,7 @@ class UserRepository:
              active_only: bool = False) -> Page[User]:
         conditions = []
         if search:
-            pattern = f"%{escape_like(search)}%"
-            conditions.append(or_(users.c.email.ilike(pattern, escape="\\"), users.c.full_name.ilike(pattern, escape="\\")))
+            conditions.append(or_(contains(users.c.email_search, search), contains(users.c.full_name_search, search)))
         if role is not None:
             conditions.append(users.c.role == role.value)
         if active_only:
@@ -116,8 +111,10 @@ class UserRepository:
         return Page([_user(r) for r in rows], total, page)
 
     def update(self, user_id: int, now: datetime, **values: Any) -> User | None:
+        keys = search_keys(**{k: v for k, v in values.items() if k in ("email", "full_name")})
         row = self.conn.execute(
-            update(users).where(users.c.id == user_id).values(updated_at=now, **values).returning(*_USER_COLUMNS)
+            update(users).where(users.c.id == user_id).values(updated_at=now, **values, **keys)
+            .returning(*_USER_COLUMNS)
         ).one_or_none()
         return _user(row) if row else None
 

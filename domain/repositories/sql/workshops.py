@@ -11,7 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import Workshop, WorkshopQuery, WorkshopScope, WorkshopSort, WorkshopStatus
 from domain.repositories.sql.schema import registration_ledger, users, workshops
-from domain.repositories.sql.users import escape_like
+from domain.repositories.sql.search import contains, search_keys
 
 _W = workshops.c
 _COLUMNS = (
@@ -34,13 +34,14 @@ def _workshop(row: Any) -> Workshop:
 
 
 def search_condition(term: str) -> ColumnElement[bool]:
-    """Title or trainer name contains `term`, literally (wildcards typed by a person are text).
+    """Title or trainer name contains `term` whatever the case, literally (wildcards typed by a
+    person are text).
 
     The trainer ids are gathered once by an ARRAY(subquery) so PostgreSQL can combine the
-    title's trigram index and the trainer index instead of joining every row."""
-    pattern = f"%{escape_like(term)}%"
-    trainer_ids = select(users.c.id).where(users.c.full_name.ilike(pattern, escape="\\")).scalar_subquery()
-    return or_(_W.title.ilike(pattern, escape="\\"), _W.trainer_id == any_(func.array(trainer_ids)))
+    trigram indexes of the title's and the names' search keys and the trainer index instead
+    of joining every row."""
+    trainer_ids = select(users.c.id).where(contains(users.c.full_name_search, term)).scalar_subquery()
+    return or_(contains(_W.title_search, term), _W.trainer_id == any_(func.array(trainer_ids)))
 
 
 class WorkshopRepository:
@@ -52,7 +53,8 @@ class WorkshopRepository:
     # -- the entity -------------------------------------------------------------------
     def add(self, values: dict[str, Any], now: datetime) -> int:
         return self.conn.execute(
-            insert(workshops).values(**values, created_at=now, updated_at=now).returning(_W.id)
+            insert(workshops).values(**values, **search_keys(title=values["title"]), created_at=now, updated_at=now)
+            .returning(_W.id)
         ).scalar_one()
 
     def get(self, workshop_id: int, lock: bool = False) -> Workshop | None:
@@ -80,7 +82,8 @@ class WorkshopRepository:
         return set(self.conn.execute(select(_W.id).where(_W.id.in_(set(workshop_ids)))).scalars())
 
     def update(self, workshop_id: int, now: datetime, **values: Any) -> None:
-        self.conn.execute(update(workshops).where(_W.id == workshop_id).values(updated_at=now, **values))
+        keys = search_keys(title=values["title"]) if "title" in values else {}
+        self.conn.execute(update(workshops).where(_W.id == workshop_id).values(updated_at=now, **values, **keys))
 
     def cancel(self, workshop_id: int, reason: str, now: datetime) -> None:
         """Mark cancelled and free every seat (the caller cancels the registrations)."""
