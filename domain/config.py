@@ -31,6 +31,9 @@ class Settings:
     backup_dir: Path
     backup_keep: int
     connect_timeout_s: float
+    # `skillhub ssh serve` (issue 12): sessions open at once, in all and per person.
+    ssh_max_sessions: int = 20
+    ssh_max_sessions_per_user: int = 3
 
     @property
     def embedded(self) -> bool:
@@ -120,4 +123,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         backup_dir=backup_dir.resolve(),
         backup_keep=_int(merged, "SKILLHUB_BACKUP_KEEP", 7, 1, 1000),
         connect_timeout_s=_float(merged, "SKILLHUB_CONNECT_TIMEOUT", 3.0, 0.5, 60.0),
+        ssh_max_sessions=_int(merged, "SKILLHUB_SSH_MAX_SESSIONS", 20, 1, 500),
+        ssh_max_sessions_per_user=_int(merged, "SKILLHUB_SSH_MAX_SESSIONS_PER_USER", 3, 1, 50),
     )

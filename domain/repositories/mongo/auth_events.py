@@ -23,6 +23,7 @@ VALIDATOR: dict[str, Any] = {
             "outcome": {"enum": OUTCOMES},
             "at": {"bsonType": "date"},
             "source": {"bsonType": "string", "maxLength": 64},
+            "method": {"enum": ["password", "publickey"]},
         },
     }
 }
@@ -39,8 +40,12 @@ class AuthEventRepository:
     def __init__(self, db: Database) -> None:
         self.collection = db[SPEC.name]
 
-    def add(self, email: str, user_id: int | None, outcome: str, at: datetime, source: str = "tui") -> None:
-        doc = {"email": email[:254], "user_id": user_id, "outcome": outcome, "at": at, "source": source[:64]}
+    def add(self, email: str, user_id: int | None, outcome: str, at: datetime, source: str = "tui",
+            method: str | None = None) -> None:
+        doc: dict[str, Any] = {"email": email[:254], "user_id": user_id, "outcome": outcome, "at": at,
+                               "source": source[:64]}
+        if method is not None:
+            doc["method"] = method
         self.collection.insert_one(validate(doc, VALIDATOR))
 
     def recent(self, email: str, limit: int = 20) -> list[dict[str, Any]]:
