@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from rich.text import Text
 from textual import events, work
 from textual.actions import parse as parse_action
 from textual.app import App
@@ -23,6 +24,7 @@ from domain.clock import Clock
 from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
+from domain.services.auth import Session
 from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController
 from tui.controllers.session import SessionKeeper
@@ -58,7 +60,8 @@ class SkillHubApp(App[None]):
         *(Binding(s.key, f"section('{s.key}')", s.title, show=False, id=f"section-{s.key}") for s in SECTIONS),
     ]
 
-    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True) -> None:
+    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
+                 session: Session | None = None) -> None:
         super().__init__()
         self.services = services
         self.clock = clock or services.clock
@@ -66,8 +69,17 @@ class SkillHubApp(App[None]):
         self.cursor_blink = cursor_blink
         self.session = SessionKeeper(services.auth)
         self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
+        # Given a session (an SSH login authenticated the person already), the app opens on Home,
+        # has no login screen, and ends when that session ends: it never serves a second person.
+        self._given_session = session
 
     def on_mount(self) -> None:
+        if self._given_session is not None:
+            self.session.begin(self._given_session)
+            principal = self._given_session.principal
+            self.sub_title = f"{principal.full_name} · {principal.role.value}"
+            self.push_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
+            return
         self.push_screen(self._login_screen())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
@@ -86,7 +98,8 @@ class SkillHubApp(App[None]):
     async def action_logout(self) -> None:
         token = self.session.forget()
         await self._to_login(LOGGED_OUT)
-        if token is not None:
+        # A given session is revoked by whoever gave it, once the app has ended.
+        if token is not None and self._given_session is None:
             self._revoke(token)
 
     @work(thread=True, exit_on_error=False, group="logout")
@@ -96,6 +109,9 @@ class SkillHubApp(App[None]):
     async def _to_login(self, notice: str) -> None:
         """Forget the session locally and show the login screen with `notice`."""
         self.session.forget()
+        if self._given_session is not None:
+            self.exit(message=Text(notice))
+            return
         self.sub_title = ""
         await self._pop_to_base()
         await self.switch_screen(self._login_screen(notice))

@@ -119,7 +119,7 @@ def parse_public_key(text: object) -> PublicKey:
     except (binascii.Error, ValueError):
         raise ValidationError("the key's base64 part is damaged", field=FIELD) from None
     if _blob_type(blob) != key_type:
-        raise ValidationError("the key's type and its content do not match", field=FIELD)
+        raise ValidationError("the key is damaged or cut short: its content does not match its type", field=FIELD)
     try:
         key = load_ssh_public_key(f"{key_type} {parts[1]}".encode())
     except (ValueError, UnsupportedAlgorithm):

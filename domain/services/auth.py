@@ -149,7 +149,7 @@ class AuthService:
         # The role comes from the database, not the token: a demotion takes effect at once.
         return Principal(user.id, user.email, user.full_name, user.role, decoded.jti)
 
-    def logout(self, token: object) -> None:
+    def logout(self, token: object, source: str = "tui") -> None:
         """Put the token's id on the deny-list; logging out an invalid token is a no-op."""
         try:
             decoded = self._codec.decode(token)
@@ -159,4 +159,4 @@ class AuthService:
         self._denylist.revoke(decoded.jti, decoded.user_id, decoded.expires_at, now)
         with self._uow() as uow:
             user = UserRepository(uow.conn).get(decoded.user_id)
-        self._events.add(user.email if user else "", decoded.user_id, "logout", now)
+        self._events.add(user.email if user else "", decoded.user_id, "logout", now, source)

@@ -38,7 +38,7 @@ def test_accepted_key_types_parse_with_openssh_fingerprint(kind: str, options: d
     ("ssh-ed25519 not-base64!!", "damaged"),
     ('from="10.0.0.1" ssh-ed25519 AAAA', "options"),
     ("ssh-ed25519 " + base64.b64encode(b"\x00\x00\x00\x0bssh-ed25519\x00\x00\x00\x05short").decode(), "damaged"),
-    ("ssh-rsa " + pub_line(key_pair()).split()[1], "do not match"),
+    ("ssh-rsa " + pub_line(key_pair()).split()[1], "does not match its type"),
     (pub_line(key_pair()) + "\n" + pub_line(key_pair()), "one key at a time"),
     ("x" * 20000, "longer than"),
 ])
