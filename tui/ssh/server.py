@@ -406,7 +406,8 @@ class RunningServer:
 async def start_server(services: Services, host_key: asyncssh.SSHKey, host: str, port: int,
                        limits: Limits) -> RunningServer:
     """Start the fork server, then listen."""
-    services.hasher.warm_up()
+    # Made before the first login (a thread: ~0.25 s of bcrypt), so that even the first unknown email costs one check.
+    await asyncio.to_thread(services.hasher.warm_up)
     forks = await ForkServer.start()
     gate = Gate(services, forks, limits)
     try:
