@@ -61,8 +61,8 @@ class SshKeysScreen(ShellScreen):
         keys = [row.key for row in view.rows]
         if select_key in keys:
             self.table.move_cursor(row=keys.index(select_key))
-        hint = ("Log in without a password: ssh -p PORT EMAIL@SERVER, with the private key of one of these."
-                if view.rows else "No key yet: press a and paste the line of a .pub file.")
+        hint = ("Any of these keys logs in over SSH with no password asked." if view.rows
+                else "No key yet: press a and paste the line of a .pub file.")
         self.query_one("#ssh-keys-hint", Static).update(hint)
         self.refresh_bindings()
 
