@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import re
 import socket
+from pathlib import Path
 
 from collections.abc import Callable
 
@@ -29,6 +30,7 @@ from tests.ssh.conftest import (
 from tests.ssh.keys import key_pair, pub_line
 from tui.ssh.server import (
     LOGIN_REFUSED,
+    REFUSE_AGENT,
     REFUSE_COMMAND,
     REFUSE_FORWARDING,
     REFUSE_NO_PTY,
@@ -149,6 +151,22 @@ async def test_commands_subsystems_scp_sessions_without_a_pty_and_forwarding_are
         assert await screen.until_closed() == 0
 
 
+async def test_agent_forwarding_is_refused_and_said_before_the_app_starts(ssh_server: SshServer,
+                                                                         services: Services,
+                                                                         trainer: Principal) -> None:
+    conn = await asyncio.wait_for(asyncssh.connect(
+        "127.0.0.1", ssh_server.port, username=trainer.email, password=TEST_PASSWORD, known_hosts=None,
+        client_keys=None, agent_path=None, agent_forwarding="/nonexistent/agent.sock"), 60)
+    async with conn:
+        process = await conn.create_process(term_type="xterm", term_size=(100, 30), encoding=None,
+                                            stderr=asyncssh.STDOUT)
+        screen = Screen(process)
+        await screen.wait_for(f"<{trainer.email}>")
+        assert screen.data.startswith(f"skillhub: {REFUSE_AGENT}\r\n".encode())
+        process.stdin.write(b"\x11")
+        assert await screen.until_closed() == 0
+
+
 async def test_subsystems_are_refused_sftp_at_the_protocol_and_others_with_a_message(
         ssh_server: SshServer, services: Services, trainer: Principal) -> None:
     async with await connect(ssh_server.port, trainer.email, TEST_PASSWORD) as conn:
@@ -242,6 +260,10 @@ async def test_a_vanished_client_leaves_no_child(ssh_server: SshServer, services
     await screen.wait_for(f"<{admin.email}>")
     apps = children_of(forks)
     assert len(apps) == 1
+    # The session token (a JWT: "eyJ…") is in no process's arguments or environment.
+    for pid in (ssh_server.pid, forks, apps[0]):
+        for name in ("cmdline", "environ"):
+            assert b"eyJ" not in Path(f"/proc/{pid}/{name}").read_bytes()
     conn.abort()  # the TCP connection drops, as when a laptop lid closes on a killed client
     await wait_until(lambda: not alive(apps[0]), timeout=30, what="the app of the vanished client ended")
     assert children_of(forks) == []

@@ -65,7 +65,7 @@ async def test_a_learner_adds_and_removes_their_own_key_from_home(services: Serv
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, SshKeysScreen)
-        assert _rows(app)[0][:3] == ["ED25519", "256", key.get_fingerprint("sha256")]
+        assert _rows(app)[0] == ["ED25519 256", "tester@laptop", "2026-11-22", "never", key.get_fingerprint("sha256")]
 
         await pilot.press("x")
         await settle(pilot)
@@ -91,7 +91,7 @@ async def test_an_admin_opens_a_users_keys_from_the_users_screen(services: Servi
         await settle(pilot)
         assert isinstance(app.screen, SshKeysScreen)
         assert learner.email in str(app.screen.query_one("#ssh-keys-owner", Static).render())
-        assert _rows(app)[0][3] == "[/] laptop"
+        assert _rows(app)[0][1] == "[/] laptop"
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, UsersScreen)

@@ -11,12 +11,13 @@ import asyncio
 import signal
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.config import Settings
 from domain.errors import ConfigError, SkillHubError
-from domain.models.users import SYSTEM
+from domain.models.users import SYSTEM, User
 from domain.runtime.container import Services, build_services
 from domain.security.ssh_keys import MAX_KEY_TEXT
 
@@ -125,45 +126,46 @@ def _read_key_text(source: str) -> str:
         raise SkillHubError(f"{path} is not text: give the .pub file, e.g. ~/.ssh/id_ed25519.pub") from None
 
 
-def cmd_add_key(settings: Settings, args: argparse.Namespace) -> int:
-    text = _read_key_text(args.file)
+def _with_owner(settings: Settings, email: str, act: Callable[[Services, User], None]) -> int:
+    """Run `act` on the account `email` names (the shell acts as SYSTEM, like `skillhub user create`)."""
     services = _services(settings)
     try:
-        owner = services.ssh_keys.owner_by_email(SYSTEM, args.email)
-        key = services.ssh_keys.add(SYSTEM, owner.id, text)
-        comment = f" ({key.comment})" if key.comment else ""
-        print(f"Added {key.algorithm} key {key.fingerprint}{comment} for {owner.email}.")
+        act(services, services.ssh_keys.owner_by_email(SYSTEM, email))
     finally:
         services.close()
     return 0
 
 
+def cmd_add_key(settings: Settings, args: argparse.Namespace) -> int:
+    text = _read_key_text(args.file)
+
+    def add(services: Services, owner: User) -> None:
+        key = services.ssh_keys.add(SYSTEM, owner.id, text)
+        comment = f" ({key.comment})" if key.comment else ""
+        print(f"Added {key.algorithm} key {key.fingerprint}{comment} for {owner.email}.")
+
+    return _with_owner(settings, args.email, add)
+
+
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    try:
-        owner = services.ssh_keys.owner_by_email(SYSTEM, args.email)
+    def show(services: Services, owner: User) -> None:
         keys = services.ssh_keys.list(SYSTEM, owner.id)
         if not keys:
             print(f"{owner.email} has no SSH key.")
         for key in keys:
             used = key.last_used_at.strftime("%Y-%m-%d %H:%M") if key.last_used_at else "never used"
-            comment = key.comment.replace("\t", " ")
-            print(f"{key.bits} {key.fingerprint} {comment or '-'} ({key.algorithm}, added "
+            print(f"{key.bits} {key.fingerprint} {key.comment or '-'} ({key.algorithm}, added "
                   f"{key.created_at:%Y-%m-%d}, {used})")
-    finally:
-        services.close()
-    return 0
+
+    return _with_owner(settings, args.email, show)
 
 
 def cmd_remove_key(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    try:
-        owner = services.ssh_keys.owner_by_email(SYSTEM, args.email)
+    def remove(services: Services, owner: User) -> None:
         key = services.ssh_keys.remove(SYSTEM, owner.id, args.fingerprint)
         print(f"Removed {key.algorithm} key {key.fingerprint} of {owner.email}.")
-    finally:
-        services.close()
-    return 0
+
+    return _with_owner(settings, args.email, remove)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

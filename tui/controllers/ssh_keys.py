@@ -9,7 +9,8 @@ from domain.models.ssh_keys import SshKey
 from domain.services.ssh_keys import SshKeyService
 from tui.controllers.session import PrincipalSource
 
-COLUMNS = ("Type", "Bits", "Fingerprint", "Comment", "Added", "Last used")
+# The fingerprint last: it is the widest, and the confirmation before a removal shows it whole.
+COLUMNS = ("Key", "Comment", "Added", "Last used", "Fingerprint")
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class SshKeyRow:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return (self.algorithm, str(self.bits), self.fingerprint, self.comment, self.added, self.last_used)
+        return (f"{self.algorithm} {self.bits}", self.comment, self.added, self.last_used, self.fingerprint)
 
     @classmethod
     def of(cls, key: SshKey) -> SshKeyRow:

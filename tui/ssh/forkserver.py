@@ -36,6 +36,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -264,6 +265,11 @@ def serve(control_fd: int) -> int:
     children: dict[int, int] = {}  # session id → pid
     by_pid: dict[int, int] = {}
 
+    def report(session_id: int, status: int) -> None:
+        code = os.waitstatus_to_exitcode(status)
+        with contextlib.suppress(OSError):
+            send_message(control, {"op": "exited", "id": session_id, "status": code if code >= 0 else 128 - code})
+
     def reap() -> None:
         while by_pid:
             try:
@@ -275,10 +281,7 @@ def serve(control_fd: int) -> int:
             session_id = by_pid.pop(pid, None)
             if session_id is not None:
                 children.pop(session_id, None)
-                code = os.waitstatus_to_exitcode(status)
-                with contextlib.suppress(OSError):
-                    send_message(control, {"op": "exited", "id": session_id,
-                                           "status": code if code >= 0 else 128 - code})
+                report(session_id, status)
 
     while not stopping:
         try:
@@ -317,31 +320,31 @@ def serve(control_fd: int) -> int:
                     os.kill(pid, int(message.get("signal", signal.SIGTERM)))
         for fd in fds:
             os.close(fd)
-    _end_children(by_pid)
+    _end_children(by_pid, report)
     return 0
 
 
-def _end_children(by_pid: dict[int, int]) -> None:
-    """SIGTERM (the apps restore their terminals), then SIGKILL whatever is left; reap all."""
+def _end_children(by_pid: dict[int, int], report: Callable[[int, int], None]) -> None:
+    """SIGTERM (the apps restore their terminals), then SIGKILL whatever is left; reap and report all."""
     for pid in by_pid:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_S
     while by_pid and time.monotonic() < deadline:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             by_pid.clear()
             break
         if pid:
-            by_pid.pop(pid, None)
+            report(by_pid.pop(pid, 0), status)
         else:
             time.sleep(0.02)
-    for pid in list(by_pid):
+    for pid, session_id in list(by_pid.items()):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+            report(session_id, os.waitpid(pid, 0)[1])
 
 
 def _become_child(message: dict[str, Any], fds: list[int], context: dict[str, Any], close: list[int]) -> None:

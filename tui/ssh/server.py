@@ -82,6 +82,8 @@ REFUSE_SECOND = "One SkillHub session per connection: open another connection."
 REFUSE_TOO_MANY = "SkillHub already has {count} sessions open, its limit: try again later."
 REFUSE_TOO_MANY_USER = "You already have {count} SkillHub sessions open, your limit: close one first."
 REFUSE_FORWARDING = "SkillHub does not forward connections."
+REFUSE_AGENT = "agent forwarding refused: SkillHub needs no SSH agent."
+REFUSE_X11 = "X11 forwarding refused: SkillHub draws in your terminal."
 LOGIN_REFUSED = "Login refused."
 UNAVAILABLE = "SkillHub cannot start your session now: {reason}"
 
@@ -96,6 +98,8 @@ class Gate:
         self.unauthenticated = 0
         self.sessions: dict[int, int] = {}
         self.connections: set[Connection] = set()
+        # The session handlers running now: a stop lets them send their exit status before closing.
+        self.handlers: set[asyncio.Task[Any]] = set()
         self.passwords = ThreadPoolExecutor(limits.password_workers, thread_name_prefix="ssh-password")
         self.lookups = ThreadPoolExecutor(limits.lookup_workers, thread_name_prefix="ssh-lookup")
         self.next_label = 1
@@ -140,6 +144,7 @@ class Connection(asyncssh.SSHServer):
     offered_key: bytes | None = None
     session: asyncio.Future[Session] | None = None
     app_started: bool = False
+    refused: set[str] = field(default_factory=set)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
 
     # -- connection ---------------------------------------------------------------------
@@ -150,12 +155,33 @@ class Connection(asyncssh.SSHServer):
         self.peer = f"{peer[0]}:{peer[1]}"
         self.session = asyncio.get_running_loop().create_future()
         self.gate.connections.add(self)
+        self._notice_forwarding_requests(conn)
         if self.gate.unauthenticated >= self.gate.limits.max_unauthenticated:
             log.warning("refused %s: %d connections are already logging in", self.peer, self.gate.unauthenticated)
             self.authenticated = True  # not counted as logging in: it is going away
             conn.disconnect(asyncssh.DISC_TOO_MANY_CONNECTIONS, "Too many connections are logging in: try again later")
             return
         self.gate.unauthenticated += 1
+
+    def _notice_forwarding_requests(self, conn: asyncssh.SSHServerConnection) -> None:
+        """Refuse agent and X11 forwarding as asyncssh does (both off), but remember they were asked.
+
+        OpenSSH asks for agent forwarding without waiting for an answer, so a refusal at the
+        protocol level is silent; remembered here, each refusal is said in one line when the
+        session starts. asyncssh has no hook for them: the two methods of its connection that
+        would set them up are replaced on this one instance (should a later asyncssh rename
+        them, the refusals stay, only silent)."""
+        if callable(getattr(conn, "create_agent_listener", None)):
+            async def refuse_agent() -> bool:
+                self.refused.add(REFUSE_AGENT)
+                return False
+
+            conn.create_agent_listener = refuse_agent  # type: ignore[method-assign]
+        if callable(getattr(conn, "attach_x11_listener", None)):
+            async def refuse_x11(*_: object) -> None:
+                self.refused.add(REFUSE_X11)
+
+            conn.attach_x11_listener = refuse_x11  # type: ignore[method-assign]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.authenticated:
@@ -285,6 +311,15 @@ def session_handler(gate: Gate) -> Callable[[asyncssh.SSHServerProcess[bytes]], 
     """asyncssh's process_factory: refuse what is not an interactive session, else run the app."""
 
     async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        gate.handlers.add(task)
+        try:
+            await _handle(process)
+        finally:
+            gate.handlers.discard(task)
+
+    async def _handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
         connection = process.get_extra_info("connection").get_owner()
         assert isinstance(connection, Connection) and connection.session is not None
         command, subsystem = process.command, process.subsystem
@@ -311,6 +346,9 @@ def session_handler(gate: Gate) -> Callable[[asyncssh.SSHServerProcess[bytes]], 
         if refusal is not None:
             _refuse(process, refusal)
             return
+        for refusal in sorted(connection.refused):
+            # Said before the app takes the screen: it is there again when the session ends.
+            process.stderr.write(f"skillhub: {refusal}\r\n".encode())
         try:
             await _run_app(gate, connection, process, session)
         finally:
@@ -395,6 +433,8 @@ class RunningServer:
         """Stop listening, end every app (they restore their clients' terminals), close every connection."""
         self.server.close()
         await self.gate.forks.stop()
+        if self.gate.handlers:
+            await asyncio.wait(set(self.gate.handlers), timeout=10)
         for connection in list(self.gate.connections):
             if connection.conn is not None:
                 connection.conn.close()
