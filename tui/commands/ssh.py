@@ -81,7 +81,8 @@ async def _serve(services: Services, key: asyncssh.SSHKey, host: str, port: int,
     try:
         running = await start_server(services, key, host, port, limits)
     except OSError as exc:
-        raise SkillHubError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        reason = exc.strerror or str(exc).rsplit(": ", 1)[-1]
+        raise SkillHubError(f"cannot listen on {host}:{port}: {reason}") from None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
