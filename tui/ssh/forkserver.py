@@ -103,13 +103,12 @@ class ForkServer:
     _closed: bool = False
 
     @classmethod
-    async def start(cls, extra_env: dict[str, str] | None = None) -> ForkServer:
-        """Start it and wait until it has imported the application."""
+    async def start(cls) -> ForkServer:
+        """Start it (with this process's environment) and wait until it has imported the application."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        env = dict(os.environ, **(extra_env or {}))
         process = subprocess.Popen(
             [sys.executable, "-m", "tui.ssh.forkserver", str(theirs.fileno())],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env,
+            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
         )
         theirs.close()
         ours.setblocking(False)
