@@ -28,5 +28,7 @@ ENV SKILLHUB_DATA_DIR=/var/lib/skillhub \
     SKILLHUB_BACKUP_DIR=/backups \
     TERM=xterm-256color
 
+# `skillhub ssh serve --host 0.0.0.0 --port 2222` (the Compose "ssh" service).
+EXPOSE 2222
 ENTRYPOINT ["skillhub"]
 CMD ["run"]

@@ -40,6 +40,9 @@ class Settings:
     session_max_hours: int = 12
     # None: `data_dir / "logs"` (see `logs_dir`).
     log_dir: Path | None = None
+    # `skillhub ssh serve` (issue 12): sessions open at once, in all and per person.
+    ssh_max_sessions: int = 20
+    ssh_max_sessions_per_user: int = 3
 
     @property
     def logs_dir(self) -> Path:
@@ -156,4 +159,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         connect_timeout_s=_float(merged, "SKILLHUB_CONNECT_TIMEOUT", 3.0, 0.5, 60.0),
         session_max_hours=_int(merged, "SKILLHUB_SESSION_MAX_HOURS", 12, 1, 7 * 24),
         log_dir=log_dir.resolve(),
+        ssh_max_sessions=_int(merged, "SKILLHUB_SSH_MAX_SESSIONS", 20, 1, 500),
+        ssh_max_sessions_per_user=_int(merged, "SKILLHUB_SSH_MAX_SESSIONS_PER_USER", 3, 1, 50),
     )

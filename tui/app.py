@@ -30,6 +30,7 @@ from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
 from domain.runtime.logfile import current_log_path, log_unexpected
+from domain.services.auth import Session
 from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
@@ -71,7 +72,7 @@ class SkillHubApp(ReportsBugs, App[None]):
     ]
 
     def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
-                 driver_class: type[Driver] | None = None) -> None:
+                 driver_class: type[Driver] | None = None, session: Session | None = None) -> None:
         super().__init__(driver_class=driver_class)
         self.services = services
         # The id of the error that stopped the app, if one did (the CLI prints it).
@@ -86,10 +87,21 @@ class SkillHubApp(ReportsBugs, App[None]):
         # While the session is asked for again: the dialog, and the refused work to start again.
         self._reauth: ReauthDialog | None = None
         self._pending: list[Callable[[], object]] = []
+        # Given a session (an SSH login authenticated the person already), the app opens on Home,
+        # has no login screen, and ends when that session ends: it never serves a second person.
+        self._given_session = session
+        # What to tell the person once the app has ended (why it ended), printed by whoever ran it.
+        self.farewell: str | None = None
 
     def on_mount(self) -> None:
         # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file.
         self.begin_capture_print(self)
+        if self._given_session is not None:
+            self.session.begin(self._given_session)
+            principal = self._given_session.principal
+            self.sub_title = f"{principal.full_name} · {principal.role.value}"
+            self.push_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
+            return
         self.push_screen(self._login_screen())
 
     def on_print(self, event: events.Print) -> None:
@@ -157,7 +169,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         """Log out: forget and revoke the session, show the login screen with `notice`."""
         token = self.session.forget()
         await self._to_login(notice)
-        if token is not None:
+        # A given session is revoked by whoever gave it, once the app has ended.
+        if token is not None and self._given_session is None:
             self._revoke(token)
 
     @work(thread=True, exit_on_error=False, group="logout")
@@ -168,6 +181,10 @@ class SkillHubApp(ReportsBugs, App[None]):
         """Forget the session locally and show the login screen with `notice`."""
         self.session.forget()
         self._reauth, self._pending, self._section = None, [], None
+        if self._given_session is not None:
+            self.farewell = notice
+            self.exit()
+            return
         self.sub_title = ""
         await self._pop_to_base()
         await self.switch_screen(self._login_screen(notice))

@@ -215,10 +215,11 @@ EXTRA_COMMANDS.append(backup_commands.register)
 
 
 def _add_module_commands() -> None:
-    from tui.commands import doctor, dumps
+    from tui.commands import doctor, dumps, ssh
 
     EXTRA_COMMANDS.append(doctor.register)
     EXTRA_COMMANDS.append(dumps.register)
+    EXTRA_COMMANDS.append(ssh.register)
 
 
 _add_module_commands()

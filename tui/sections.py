@@ -25,6 +25,7 @@ from tui.controllers.home import HomeController
 from tui.controllers.leaderboard import LeaderboardController
 from tui.controllers.progress import LearnerFinder, ProgressController
 from tui.controllers.session import PrincipalSource
+from tui.controllers.ssh_keys import SshKeysController
 from tui.controllers.registrations import RegistrationsController
 from tui.controllers.users import UsersController
 from tui.controllers.workshops import WorkshopsController
@@ -38,6 +39,7 @@ from tui.screens.leaderboard import LeaderboardScreen
 from tui.screens.progress_learners import LearnerPickerScreen
 from tui.screens.not_available import NotAvailableScreen
 from tui.screens.progress import ProgressScreen
+from tui.screens.ssh_keys import SshKeysScreen
 from tui.screens.users import UsersScreen
 from tui.screens.workshops import WorkshopsScreen
 
@@ -90,12 +92,19 @@ class Section:
         return self.factory(context)
 
 
+def ssh_keys_screen(context: ShellContext, user_id: int | None = None, owner: str = "") -> Screen[None]:
+    """The SSH keys of the person logged in (`user_id` None) or, for an admin, of anyone."""
+    return SshKeysScreen(SshKeysController(context.services.ssh_keys, context.principal, user_id, owner))
+
+
 def home_screen(context: ShellContext) -> Screen[None]:
-    return HomeScreen(HomeController(context.principal, SECTIONS, context.clock))
+    return HomeScreen(HomeController(context.principal, SECTIONS, context.clock),
+                      open_keys=lambda: ssh_keys_screen(context))
 
 
 def users_screen(context: ShellContext) -> Screen[None]:
-    return UsersScreen(UsersController(context.services.users, context.principal))
+    return UsersScreen(UsersController(context.services.users, context.principal),
+                       open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner))
 
 
 def workshops_screen(context: ShellContext) -> Screen[None]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from textual.app import App
@@ -40,15 +42,22 @@ def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:
     return TerminalDriver
 
 
+@contextmanager
+def quiet_terminal(logs: LogSetup) -> Iterator[type[Driver] | None]:
+    """For the time of the block, fds 1 and 2 go to the log file; yields the driver class that
+    draws on the terminal (None where Textual's own driver must do, on Windows)."""
+    if sys.platform == "win32":
+        yield None
+        return
+    with logs.terminal_silenced(), output_to_log(logs.path) as terminal:
+        yield driver_on(terminal)
+
+
 def run_quietly(services: Services, logs: LogSetup) -> str | None:
     """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any."""
     from tui.app import SkillHubApp
 
-    if sys.platform == "win32":
-        app = SkillHubApp(services)
-        app.run()
-        return app.crash_id
-    with logs.terminal_silenced(), output_to_log(logs.path) as terminal:
-        app = SkillHubApp(services, driver_class=driver_on(terminal))
+    with quiet_terminal(logs) as driver:
+        app = SkillHubApp(services, driver_class=driver)
         app.run()
     return app.crash_id

@@ -36,6 +36,7 @@ from domain.services.backup import BackupService
 from domain.services.doctor import DoctorService
 from domain.services.outbox import OutboxRelay
 from domain.services.registrations import RegistrationService
+from domain.services.ssh_keys import SshKeyService
 from domain.services.users import UserService
 from domain.services.workshop_sync import WorkshopSync
 from domain.services.workshops import WorkshopService
@@ -87,12 +88,12 @@ def resolve_database_url(settings: Settings) -> str:
     return resolve_endpoints(settings).database_url
 
 
-def make_engine(url: str, timeout_s: float) -> Engine:
+def make_engine(url: str, timeout_s: float, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         connect_args={"connect_timeout": max(1, int(timeout_s)), "application_name": "skillhub"},
     )
 
@@ -129,6 +130,8 @@ class Services:
     badges: BadgeService
     scores: ScoreService
     leaderboard: LeaderboardService
+    # SSH public keys (issue 12)
+    ssh_keys: SshKeyService
     # Per-process odds and ends: the demo steps, the TUI's verified-archive memory.
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -151,10 +154,13 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: bool = True,
-                   endpoints: Endpoints | None = None) -> Services:
-    """Wire repositories and services; connects lazily (call `check()` to fail fast)."""
+                   endpoints: Endpoints | None = None, pool_size: int = 10, max_overflow: int = 20) -> Services:
+    """Wire repositories and services; connects lazily (call `check()` to fail fast).
+
+    `pool_size` and `max_overflow` bound the PostgreSQL connections of this process (an SSH
+    session's app runs with a small pool, so that many sessions fit under max_connections)."""
     endpoints = endpoints or resolve_endpoints(settings, start_embedded=start_embedded)
-    engine = make_engine(endpoints.database_url, settings.connect_timeout_s)
+    engine = make_engine(endpoints.database_url, settings.connect_timeout_s, pool_size, max_overflow)
     mongo = make_mongo_client(endpoints.mongo_url, settings.connect_timeout_s)
     db = mongo[endpoints.mongo_db]
 
@@ -193,5 +199,6 @@ def build_services(settings: Settings, clock: Clock = utc_now, start_embedded: b
         badges=progress.badges,
         scores=progress.scores,
         leaderboard=progress.leaderboard,
+        ssh_keys=SshKeyService(uow_factory, activity, relay, clock),
         extras={"demo_steps": demo_steps},
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import bcrypt
 
 from domain.errors import ValidationError
@@ -32,7 +34,16 @@ class PasswordHasher:
 
     def __init__(self, rounds: int = 12) -> None:
         self.rounds = rounds
-        self._dummy = bcrypt.hashpw(b"dummy-password-for-timing", bcrypt.gensalt(rounds)).decode()
+
+    @cached_property
+    def _dummy(self) -> str:
+        # Made on first use, not at start-up: a process that never checks a password (a CLI
+        # command, an SSH session's app) must not pay one bcrypt hash (~0.25 s at cost 12) to start.
+        return bcrypt.hashpw(b"dummy-password-for-timing", bcrypt.gensalt(self.rounds)).decode()
+
+    def warm_up(self) -> None:
+        """Make the dummy hash now, so that even the first check of an unknown email costs one bcrypt."""
+        _ = self._dummy
 
     def hash(self, password: str) -> str:
         return bcrypt.hashpw(check_password_rules(password), bcrypt.gensalt(self.rounds)).decode()

@@ -10,10 +10,12 @@ from domain.errors import AuthenticationFailed, SessionEnd, SessionExpired, Vali
 from domain.models.users import Principal, User
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
-from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
+from domain.repositories.sql.ssh_keys import SshKeyRepository
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.users import Credentials, UserRepository
 from domain.security.fingerprint import keyed_hash
 from domain.security.passwords import PasswordHasher
+from domain.security.ssh_keys import fingerprint_of
 from domain.security.tokens import DecodedToken, TokenCodec
 from domain.services import validation
 
@@ -113,13 +115,14 @@ class AuthService:
         principal = Principal(user.id, user.email, user.full_name, user.role, issued.jti)
         return Session(issued.token, principal, issued.expires_at)
 
-    def _record_attempt(self, typed: object, user: User | None, outcome: str, now: datetime, source: str) -> None:
+    def _record_attempt(self, typed: object, user: User | None, outcome: str, now: datetime, source: str,
+                        method: str | None = None) -> None:
         address = user.email if user else _address(typed)
         if address is not None:
-            self._events.add(address, user.id if user else None, outcome, now, source)
+            self._events.add(address, user.id if user else None, outcome, now, source, method=method)
             return
         fingerprint = keyed_hash(self._audit_key, typed) if isinstance(typed, str) else None
-        self._events.add(None, None, outcome, now, source, email_invalid=True, email_hmac=fingerprint)
+        self._events.add(None, None, outcome, now, source, email_invalid=True, email_hmac=fingerprint, method=method)
 
     @staticmethod
     def _count_failure(users: UserRepository, user_id: int, recent: list[datetime], now: datetime) -> None:
@@ -130,6 +133,49 @@ class AuthService:
             users.record_failure(user_id, [], now + LOCK_DURATION)
         else:
             users.record_failure(user_id, window, None)
+
+    # -- SSH public keys (issue 12): the SSH server's other way in -----------------------------
+
+    @staticmethod
+    def _key_outcome(uow: UnitOfWork, email_key: str, key_blob: bytes, now: datetime,
+                     for_update: bool = False) -> tuple[str, Credentials | None, int | None]:
+        """("success" | "bad_credentials" | "locked" | "inactive", the account, the key's id)."""
+        creds = UserRepository(uow.conn).credentials(email_key, for_update=for_update) if email_key else None
+        key = SshKeyRepository(uow.conn).by_fingerprint(fingerprint_of(key_blob))
+        if creds is None or key is None or key.user_id != creds.user.id:
+            return "bad_credentials", creds, None
+        if creds.locked_until is not None and creds.locked_until > now:
+            return "locked", creds, key.id
+        if not creds.user.is_active:
+            return "inactive", creds, key.id
+        return "success", creds, key.id
+
+    def key_outcome(self, email: object, key_blob: bytes) -> str:
+        """What a login of `email` with this public key would meet, without logging in or recording
+        anything: the SSH server asks it when a client merely offers a key (no signature yet)."""
+        email_key = _login_key(email) or ""
+        with self._uow() as uow:
+            return self._key_outcome(uow, email_key, bytes(key_blob), self._clock())[0]
+
+    def login_with_key(self, email: object, key_blob: bytes, source: str = "ssh") -> Session:
+        """A session for the owner of a registered public key whose signature the SSH server has
+        verified; refused like a password login for a locked or inactive account. Recorded either way.
+        A key login leaves the password failure count alone: it does not prove the guesser gave up."""
+        email_key = _login_key(email) or ""
+        now = self._clock()
+        with self._uow() as uow:
+            outcome, creds, key_id = self._key_outcome(uow, email_key, bytes(key_blob), now, for_update=True)
+            if outcome == "success" and key_id is not None:
+                SshKeyRepository(uow.conn).mark_used(key_id, now)
+            uow.commit()
+        self._record_attempt(email, creds.user if creds else None, outcome, now, source, method="publickey")
+        if outcome != "success":
+            raise AuthenticationFailed(GENERIC_FAILURE)
+        assert creds is not None
+        user = creds.user
+        issued = self._codec.issue(user.id, user.role)
+        return Session(issued.token, Principal(user.id, user.email, user.full_name, user.role, issued.jti),
+                       issued.expires_at)
 
     def authenticate(self, token: object) -> Principal:
         """The principal behind a token, or SessionExpired (bad, expired, revoked, user gone, role changed)."""
@@ -178,7 +224,7 @@ class AuthService:
         self._revoke(previous, self._clock())
         return session
 
-    def logout(self, token: object) -> None:
+    def logout(self, token: object, source: str = "tui") -> None:
         """End the token's session (every token of it); logging out an invalid token is a no-op."""
         try:
             decoded = self._codec.decode(token)
@@ -188,7 +234,7 @@ class AuthService:
         self._revoke(decoded, now)
         with self._uow() as uow:
             user = UserRepository(uow.conn).get(decoded.user_id)
-        self._events.add(user.email if user else "", decoded.user_id, "logout", now)
+        self._events.add(user.email if user else "", decoded.user_id, "logout", now, source)
 
     def _revoke(self, decoded: DecodedToken, now: datetime) -> None:
         self._denylist.revoke(decoded.jti, decoded.user_id, decoded.expires_at, now, decoded.session_id)

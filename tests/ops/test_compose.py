@@ -48,7 +48,7 @@ def test_compose_file_validates_against_the_compose_specification(compose: dict[
 
 def test_compose_defines_postgres_mongo_and_app_with_healthchecks_and_named_volumes(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "mongo", "app"}
+    assert set(services) == {"postgres", "mongo", "app", "ssh"}
     postgres, mongo, app = services["postgres"], services["mongo"], services["app"]
 
     assert re.fullmatch(r"postgres:1[4-9]", postgres["image"])
@@ -73,6 +73,20 @@ def test_compose_defines_postgres_mongo_and_app_with_healthchecks_and_named_volu
     assert app["environment"]["SKILLHUB_BACKUP_DIR"] == "/backups"
     assert "./backups:/backups" in app["volumes"]
     assert "replicaSet=rs0" in app["environment"]["MONGO_URL"]
+
+
+def test_compose_ssh_service_is_optional_and_publishes_its_port_only_where_configured(
+        compose: dict[str, Any]) -> None:
+    ssh, app = compose["services"]["ssh"], compose["services"]["app"]
+    # Only `--profile ssh` (or COMPOSE_PROFILES=ssh) starts it, and so publishes its port.
+    assert ssh["profiles"] == ["ssh"]
+    assert ssh["command"] == ["ssh", "serve", "--host", "0.0.0.0", "--port", "2222"]
+    assert ssh["ports"] == ["${SKILLHUB_SSH_PUBLISH:-127.0.0.1:2222}:2222"]
+    assert ssh["image"] == app["image"] and ssh["depends_on"] == app["depends_on"]
+    assert {k: ssh["environment"][k] for k in ("DATABASE_URL", "MONGO_URL", "SKILLHUB_DATA_DIR")} == {
+        k: app["environment"][k] for k in ("DATABASE_URL", "MONGO_URL", "SKILLHUB_DATA_DIR")}
+    # The host key is kept on the named volume, beside the app's data.
+    assert "app-data:/var/lib/skillhub" in ssh["volumes"]
 
 
 def test_compose_file_holds_no_inline_secret(compose: dict[str, Any]) -> None:

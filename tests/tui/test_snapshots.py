@@ -53,12 +53,14 @@ def test_login_screen_with_the_generic_error(snap_compare, services: Services, a
 
 def test_home_for_an_admin(snap_compare, services: Services, admin: Principal) -> None:
     """Home after login: header "Home — Ada Admin · admin", "Ada Admin <admin@example.org> · Sunday
-    22 November 2026", the admin role line, and the seven sections with their digits (each with its summary), the first one highlighted."""
+    22 November 2026", the admin role line, and the seven sections with their digits (each with its summary), the first one highlighted;
+    the footer shows k SSH keys first."""
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=as_admin)
 
 
 def test_home_for_a_learner_greys_admin_sections(snap_compare, services: Services, learner: Principal) -> None:
-    """Home for Lea Learner: Users, Backups and Activity log are greyed with "admins only"."""
+    """Home for Lea Learner: Users, Backups and Activity log are greyed with "admins only"; k SSH keys in
+    the footer (everyone manages their own keys)."""
 
     async def as_learner(pilot: Pilot[None]) -> None:
         await log_in(pilot, "learner@example.org")
@@ -69,7 +71,7 @@ def test_home_for_a_learner_greys_admin_sections(snap_compare, services: Service
 def test_users_screen(snap_compare, services: Services, admin: Principal) -> None:
     """Users at 100x30: the search field, "Page 1 of 1 · 7 users", seven rows sorted by name with
     Chloe Robert inactive ("no"), the cursor on Ada Admin, and the footer keys New, Role,
-    Deactivate, Password, greyed "[] Page", Help, Back, Log out, Quit."""
+    Deactivate, Password, SSH keys, greyed "[] Page", Help, Back, Log out, Quit."""
     seed_people(services, admin)
 
     async def open_users(pilot: Pilot[None]) -> None:
@@ -82,7 +84,7 @@ def test_users_screen(snap_compare, services: Services, admin: Principal) -> Non
 
 def test_help_on_the_users_screen(snap_compare, services: Services, admin: Principal) -> None:
     """Help over Users at 80x24: "Keys — Users"; left, the screen's keys (New, Role, Deactivate,
-    Password, Search, and Previous/Next page greyed "not now"); right, the global keys (Help, Back,
+    Password, SSH keys, Search, and Previous/Next page greyed "not now"); right, the global keys (Help, Back,
     Log out, Quit, Command palette) and the seven sections with their summaries."""
 
     async def open_help(pilot: Pilot[None]) -> None:
@@ -110,3 +112,32 @@ def test_create_user_form_with_errors(snap_compare, services: Services, admin: P
         await settle(pilot)
 
     assert snap_compare(build_app(services), terminal_size=(80, 24), run_before=empty_form)
+
+
+LEA_KEYS = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIF6riNKjfXVEUvLlDPkvakU+tSr7xcUZ7kL7IzCWe5lE lea@laptop [/]",
+    "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBIqyIREGnvYanT1ChTvnJFayg/SG8JiL4tqcsXhI"
+    "c3EiSv4zlmKlOh1WKbUDR8FRiHzGNSj1Yy2hQa4CpuPG3AM= [@click=app.quit]x[/]",
+)
+
+
+def test_ssh_keys_of_a_learner_opened_by_an_admin(snap_compare, services: Services, admin: Principal) -> None:
+    """SSH keys at 100x30, opened from Users with k on Lea Dubois: "Lea Dubois <lea.dubois@example.org> · 2 keys",
+    the table (ED25519 256 and ECDSA 256, the comments "lea@laptop [/]" and "[@click=app.quit]x[/]" shown
+    literally, added 2026-11-22, never used, then the SHA256 fingerprints), the hint that these keys log
+    in with no password, and the footer keys Add key, Remove, Help, Back, Log out, Quit."""
+    seed_people(services, admin)
+    lea = services.users.list(admin, PageRequest(1, 50), search="lea dubois").items[0]
+    for line in LEA_KEYS:
+        services.ssh_keys.add(admin, lea.id, line)
+
+    async def open_keys(pilot: Pilot[None]) -> None:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        screen = pilot.app.screen
+        screen.table.move_cursor(row=[row.email for row in screen.rows].index("lea.dubois@example.org"))
+        await pilot.press("k")
+        await settle(pilot)
+
+    assert snap_compare(build_app(services), terminal_size=(100, 30), run_before=open_keys)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -18,10 +22,12 @@ class HomeScreen(ShellScreen):
     """The screen after login; every digit key comes back here with `1`."""
 
     TITLE = "Home"
+    BINDINGS = [Binding("k", "ssh_keys", "SSH keys", id="home-ssh-keys")]
 
-    def __init__(self, controller: HomeController) -> None:
+    def __init__(self, controller: HomeController, open_keys: Callable[[], Screen[None]] | None = None) -> None:
         super().__init__()
         self.controller = controller
+        self.open_keys = open_keys
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -50,6 +56,16 @@ class HomeScreen(ShellScreen):
         )
         sections.highlighted = 0
         sections.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "ssh_keys":
+            return self.open_keys is not None
+        return True
+
+    def action_ssh_keys(self) -> None:
+        """Your own SSH public keys, for logging in to `skillhub ssh serve` without a password."""
+        if self.open_keys is not None:
+            self.app.push_screen(self.open_keys())
 
     @on(OptionList.OptionSelected, "#home-sections")
     def _open(self, event: OptionList.OptionSelected) -> None:

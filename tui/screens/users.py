@@ -8,6 +8,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.screen import Screen
 from textual.widgets import DataTable, Header, Input, Static
 
 from domain.models.users import Role
@@ -37,14 +38,17 @@ class UsersScreen(PagedListScreen[UserRow]):
         Binding("d", "deactivate", "Deactivate", id="users-deactivate"),
         Binding("a", "activate", "Activate", id="users-activate"),
         Binding("p", "reset_password", "Password", id="users-password"),
+        Binding("k", "ssh_keys", "SSH keys", id="users-ssh-keys"),
         # Not in the footer (the search field's placeholder shows it), but listed by help.
         Binding("slash", "search", "Search", show=False, id="users-search"),
         *PAGE_BINDINGS,
     ]
 
-    def __init__(self, controller: UsersController) -> None:
+    def __init__(self, controller: UsersController,
+                 open_keys: Callable[[int, str], Screen[None]] | None = None) -> None:
         super().__init__()
         self.controller = controller
+        self.open_keys = open_keys
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,6 +82,8 @@ class UsersScreen(PagedListScreen[UserRow]):
             return False if row is None else not row.active
         if action in ("change_role", "reset_password"):
             return row is not None or None
+        if action == "ssh_keys":
+            return (row is not None or None) if self.open_keys is not None else False
         return super().check_action(action, parameters)
 
     # -- changes -----------------------------------------------------------------------------
@@ -134,6 +140,11 @@ class UsersScreen(PagedListScreen[UserRow]):
                 self.notify(f"New password set for {row.label}.", title="Password reset")
 
         self.app.push_screen(ResetPasswordDialog(self.controller, row.user_id, row.label), done)
+
+    def action_ssh_keys(self) -> None:
+        row = self.selected
+        if row is not None and self.open_keys is not None:
+            self.app.push_screen(self.open_keys(row.user_id, row.label))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="users-change")
     def apply_change(self, change: Callable[[], UserRow], outcome: str) -> None:

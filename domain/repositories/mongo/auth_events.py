@@ -31,6 +31,7 @@ VALIDATOR: dict[str, Any] = {
             "outcome": {"enum": OUTCOMES},
             "at": {"bsonType": "date"},
             "source": {"bsonType": "string", "maxLength": 64},
+            "method": {"enum": ["password", "publickey"]},
         },
     }
 }
@@ -48,16 +49,19 @@ class AuthEventRepository:
         self.collection = db[SPEC.name]
 
     def add(self, email: str | None, user_id: int | None, outcome: str, at: datetime, source: str = "tui",
-            email_invalid: bool = False, email_hmac: str | None = None) -> None:
+            email_invalid: bool = False, email_hmac: str | None = None, method: str | None = None) -> None:
         """Record one attempt. `email` is an address, or None ("" counts as None) when there is
         none; `email_invalid` says something that is not an address was typed, and
-        `email_hmac` is that text's keyed hash (None when it was not even text)."""
+        `email_hmac` is that text's keyed hash (None when it was not even text); `method` says
+        how an SSH login authenticated (password or publickey)."""
         doc: dict[str, Any] = {"email": email or None, "user_id": user_id, "outcome": outcome, "at": at,
                                "source": source[:64]}
         if email_invalid:
             doc["email_invalid"] = True
         if email_hmac is not None:
             doc["email_hmac"] = email_hmac
+        if method is not None:
+            doc["method"] = method
         self.collection.insert_one(validate(doc, VALIDATOR))
 
     def recent(self, email: str, limit: int = 20) -> list[dict[str, Any]]:

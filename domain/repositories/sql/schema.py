@@ -248,3 +248,29 @@ user_preferences = Table(
     Column("leaderboard_hide_names", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# --- SSH public keys (issue 12) ----------------------------------------------------------
+
+# OpenSSH public keys that log their owner in to `skillhub ssh serve` without a password.
+# A key belongs to one account at most (the fingerprint is unique): a key offered at login
+# then names exactly one person.
+ssh_keys = Table(
+    "ssh_keys",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("key_type", String(40), nullable=False),
+    Column("bits", Integer, nullable=False),
+    # OpenSSH's "SHA256:" + 43 base64 characters.
+    Column("fingerprint", String(64), nullable=False),
+    Column("public_key", String(20000), nullable=False),
+    Column("comment", String(200), nullable=False, server_default=text("''")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("key_type IN ('ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', "
+                    "'ecdsa-sha2-nistp521', 'ssh-rsa')", name="key_type_known"),
+    CheckConstraint("key_type <> 'ssh-rsa' OR bits >= 3072", name="rsa_strong_enough"),
+    CheckConstraint("fingerprint LIKE 'SHA256:%'", name="fingerprint_sha256"),
+    Index("uq_ssh_keys_fingerprint", "fingerprint", unique=True),
+    Index("ix_ssh_keys_user", "user_id", "created_at"),
+)

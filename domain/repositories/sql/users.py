@@ -67,6 +67,12 @@ class UserRepository:
         row = self.conn.execute(select(*_USER_COLUMNS).where(users.c.id == user_id)).one_or_none()
         return _user(row) if row else None
 
+    def by_email(self, email: str) -> User | None:
+        row = self.conn.execute(
+            select(*_USER_COLUMNS).where(func.lower(users.c.email) == email.strip().lower())
+        ).one_or_none()
+        return _user(row) if row else None
+
     def get_many(self, user_ids: list[int]) -> dict[int, User]:
         if not user_ids:
             return {}

@@ -1,0 +1,65 @@
+"""The form to register an SSH public key: paste the one line of a .pub file."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from domain.security.ssh_keys import ACCEPTED_LABEL, MAX_KEY_TEXT
+from tui.controllers.ssh_keys import SshKeyRow, SshKeysController
+from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
+
+
+class AddSshKeyDialog(FormDialog[SshKeyRow | None]):
+    """Dismissed with the new key's row, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Add"),
+        Binding("escape", "cancel", "Cancel"),
+        ENTER_IN_FORM,
+    ]
+    SUBMIT_FIELD = "ssh-key-text"
+    SUBMIT_BUTTON = "ssh-key-save"
+    ERROR_LINE = "ssh-key-error"
+
+    def __init__(self, controller: SshKeysController, owner: str) -> None:
+        super().__init__()
+        self.controller = controller
+        self.owner = owner
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="add-ssh-key"):
+            yield Static(f"New SSH key for {self.owner}", classes="dialog-title", markup=False)
+            yield Static(f"Paste the line of your .pub file (e.g. ~/.ssh/id_ed25519.pub): {ACCEPTED_LABEL}.",
+                         markup=False)
+            yield FormField("Public key", "public_key",
+                            Input(id="ssh-key-text", placeholder="ssh-ed25519 AAAA… you@laptop",
+                                  max_length=MAX_KEY_TEXT, compact=True))
+            yield Static("", id="ssh-key-error", classes="dialog-error", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Add (ctrl+s)", id="ssh-key-save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="ssh-key-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#ssh-key-text", Input).focus()
+
+    @on(Button.Pressed, "#ssh-key-save")
+    def action_save(self) -> None:
+        self.sending()
+        self.add(self.query_one("#ssh-key-text", Input).value)
+
+    def submit(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#ssh-key-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="add-ssh-key")
+    def add(self, text: str) -> None:
+        deliver(self, self.dismiss, self.controller.add(text))
