@@ -20,7 +20,6 @@ from domain.security.tokens import DecodedToken, TokenCodec
 from domain.services import validation
 
 GENERIC_FAILURE = "Login failed: check your email and password."
-EMAIL_KEY_MAX = 254
 REAUTH_SOURCE = "tui-reauth"
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -36,16 +35,8 @@ def _address(typed: object) -> str | None:
 
 
 def _login_key(typed: object) -> str | None:
-    """The key to look the account up by: the stored form of the address, or for text that
-    email-validator refuses (an account created before it checked addresses) the trimmed,
-    lower-cased text itself; None when there is nothing a database can look up."""
-    address = _address(typed)
-    if address is not None:
-        return address
-    if not validation.is_valid_text(typed):
-        return None
-    key = typed.strip().lower()
-    return key if 0 < len(key) <= EMAIL_KEY_MAX else None
+    """The key to look the account up by (see `validation.email_lookup_key`)."""
+    return validation.email_lookup_key(typed)
 
 
 @dataclass(frozen=True)

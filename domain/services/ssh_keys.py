@@ -11,7 +11,8 @@ from domain.models.users import Principal, Role, User
 from domain.repositories.sql.ssh_keys import SshKeyRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
-from domain.security.ssh_keys import parse_public_key
+from domain.security.ssh_keys import FIELD, parse_public_key
+from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.outbox import OutboxRelay
@@ -61,11 +62,11 @@ class SshKeyService:
 
     def owner_by_email(self, principal: Principal, email: object) -> User:
         """The account whose keys the command line names by email (yours, or anyone's for an admin)."""
-        text = email.strip() if isinstance(email, str) else ""
+        key = validation.email_lookup_key(validation.valid_text(email, "email", "Email"))
         with self._uow() as uow:
-            user = UserRepository(uow.conn).by_email(text) if text else None
+            user = UserRepository(uow.conn).by_email(key) if key else None
         if user is None or (principal.user_id != user.id and not principal.is_admin):
-            raise NotFound(f"No user with the email {text[:254]}.")
+            raise NotFound(f"No user with the email {str(email).strip()[:254]}.")
         return user
 
     def list(self, principal: Principal, user_id: int) -> list[SshKey]:
@@ -77,7 +78,7 @@ class SshKeyService:
     def add(self, principal: Principal, user_id: int, text: object) -> SshKey:
         """Register the key of one .pub line; refuse weak, damaged, private or already registered keys."""
         self._may_manage(principal, user_id)
-        key = parse_public_key(text)
+        key = parse_public_key(validation.valid_text(text, FIELD, "The key") if isinstance(text, str) else text)
         with self._uow() as uow:
             owner = self._owner(uow, user_id)
             repo = SshKeyRepository(uow.conn)

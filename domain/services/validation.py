@@ -91,6 +91,20 @@ def email(value: object, field: str = "email") -> str:
     return checked.normalized
 
 
+def email_lookup_key(value: object) -> str | None:
+    """How to look an account up by what was typed as its email: the stored form of the address,
+    or, for text email-validator refuses (an account created before addresses were checked),
+    the trimmed, lower-cased text itself; None when no database could look it up."""
+    try:
+        return email(value)
+    except ValidationError:
+        pass
+    if not is_valid_text(value):
+        return None
+    key = value.strip().lower()
+    return key if 0 < len(key) <= EMAIL_MAX else None
+
+
 def integer(value: object, field: str, label: str, lo: int, hi: int) -> int:
     """A whole number in lo..hi, parsed, never filtered.
 

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
 from domain.errors import AuthenticationFailed, FormErrors, SessionExpired, SkillHubError, ValidationError
@@ -35,7 +37,7 @@ BAD_TEXTS = {"nul": "\x00", "lone-surrogate": "\ud800", "undecodable-byte": "a\u
 # Annotations through which a person's text can arrive (screens pass form values as str).
 TEXT_TYPES = {"object", "str", "Path", "Mapping", "WorkshopInput", "WorkshopQuery"}
 SERVICES = ("users", "auth", "workshops", "registrations", "challenges", "progress", "badges", "scores",
-            "leaderboard", "activity", "backups", "doctor", "relay")
+            "leaderboard", "activity", "backups", "doctor", "relay", "ssh_keys")
 # Methods whose text comes from SkillHub's own code, never from a person.
 INTERNAL = {
     "activity.record": "action/entity names are constants; details are validated by the calling service",
@@ -89,6 +91,10 @@ BADGE_FORM = dict(name="First steps", description="", rule_type="challenges_comp
 CHALLENGE_FORM = dict(title="Switch off standby", description="", category="energy", points="50",
                       difficulty="easy", co2_kg=None, co2_source=None, is_active=True)
 
+# A genuine ed25519 public key line, as in a .pub file.
+SSH_PUBLIC_KEY = Ed25519PrivateKey.generate().public_key().public_bytes(
+    serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode() + " tess@laptop"
+
 CASES: dict[str, Case] = {
     # users and login
     "users.list": Case(lambda w: dict(principal=w.admin, page=PageRequest(), search="ada", role="admin"),
@@ -109,7 +115,17 @@ CASES: dict[str, Case] = {
                                                password=TEST_PASSWORD),
                                 raises=AuthenticationFailed, internal=("ended_token",),
                                 may_write=("auth_events", "users"), records_attempt=("password",)),
-    "auth.logout": Case(lambda w: dict(token="x.y.z"), raises=None),
+    "auth.logout": Case(lambda w: dict(token="x.y.z"), raises=None, internal=("source",)),
+    # An SSH client's key: the email is looked up like a login's (nothing recorded for an offer).
+    "auth.key_outcome": Case(lambda w: dict(email=w.trainer.email, key_blob=b"key"), raises=None),
+    "auth.login_with_key": Case(lambda w: dict(email=w.trainer.email, key_blob=b"key", source="ssh"),
+                                raises=AuthenticationFailed, internal=("source",), may_write=("auth_events",),
+                                records_attempt=("email",)),
+    "ssh_keys.owner_by_email": Case(lambda w: dict(principal=w.admin, email=w.trainer.email)),
+    "ssh_keys.add": Case(lambda w: dict(principal=w.trainer, user_id=w.trainer.user_id, text=SSH_PUBLIC_KEY),
+                         fields={"text": "public_key"}),
+    "ssh_keys.remove": Case(lambda w: dict(principal=w.trainer, user_id=w.trainer.user_id,
+                                           fingerprint="SHA256:" + "A" * 43)),
     # workshops
     "workshops.get": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id)),
     "workshops.list": Case(lambda w: dict(principal=w.trainer, query=WorkshopQuery(), page=PageRequest()),
