@@ -32,6 +32,7 @@ from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
+from tui.text import notify_literal
 
 LOGGED_OUT = "You have logged out."
 # The stack under a section screen: Textual's default screen, then Home (or Login).
@@ -136,8 +137,8 @@ class SkillHubApp(App[None]):
             await self.push_screen(section.build(self.context))
 
     def _refuse(self, section: Section) -> None:
-        self.notify(f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
-                    severity="warning")
+        notify_literal(self, f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
+                       severity="warning")
 
     async def _pop_to_base(self) -> None:
         while len(self.screen_stack) > BASE_DEPTH:
@@ -219,7 +220,7 @@ class SkillHubApp(App[None]):
             route_error(self, event.worker.error, self._notify_error)
 
     def _notify_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, Input):

@@ -14,6 +14,7 @@ from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
+from tui.text import literal_options
 
 
 class ActivityScreen(PagedListScreen):
@@ -43,7 +44,7 @@ class ActivityScreen(PagedListScreen):
         with Horizontal(classes="list-toolbar"):
             yield Input(id="activity-actor-filter", placeholder="/ actor email, enter", compact=True)
             yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
-            yield Static("", id="activity-page", classes="list-page")
+            yield Static("", id="activity-page", classes="list-page", markup=False)
         yield DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -64,7 +65,7 @@ class ActivityScreen(PagedListScreen):
         deliver(self, self.show_actions, self.controller.actions())
 
     def show_actions(self, actions: tuple[str, ...]) -> None:
-        self.query_one("#activity-action-filter", Select).set_options((name, name) for name in actions)
+        self.query_one("#activity-action-filter", Select).set_options(literal_options((name, name) for name in actions))
 
     def show_page(self, view: ActivityPage) -> None:
         fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.rows])

@@ -33,6 +33,7 @@ from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
+from tui.text import notify_literal
 
 
 class Summarised(Protocol):
@@ -83,7 +84,7 @@ class BackupsScreen(ShellScreen):
             yield Static("", id="backups-where", markup=False)
             yield Static("Loading…", id="backups-count", classes="list-page", markup=False)
         yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="backups-detail")
+        yield Static("", id="backups-detail", markup=False)
         with Vertical(id="backups-progress"):
             yield Static("", id="backups-progress-label", markup=False)
             yield ProgressBar(total=100, show_eta=False, id="backups-progress-bar")
@@ -199,12 +200,12 @@ class BackupsScreen(ShellScreen):
             if worker.is_cancelled:
                 # The screen was left while the operation ran: the shell still says how it ended.
                 def notify(shown: SkillHubError) -> None:
-                    app.notify(shown.message, title=f"{what} failed", severity="error")
+                    notify_literal(app, shown.message, title=f"{what} failed", severity="error")
 
                 app.call_from_thread(route_error, app, error, notify)
             raise
         if worker.is_cancelled:
-            app.call_from_thread(app.notify, result.summary, title=f"{what} finished")
+            notify_literal(app, result.summary, title=f"{what} finished")
         else:
             app.call_from_thread(show, result)
 
@@ -232,18 +233,18 @@ class BackupsScreen(ShellScreen):
 
     def show_error(self, error: SkillHubError) -> None:
         title = f"{self.running} failed" if self.running else "Backups"
-        self.notify(error.message, title=title, severity="error")
+        notify_literal(self, error.message, title=title, severity="error")
 
     # -- outcomes ----------------------------------------------------------------------------
 
     def _show_backup(self, done: BackupDone) -> None:
-        self.notify(done.summary, title="Backup written")
+        notify_literal(self, done.summary, title="Backup written")
         self._select_after_load = done.name
         self.load()
 
     def _show_verification(self, outcome: VerifyOutcome) -> None:
-        self.notify(outcome.summary, title="Verified" if outcome.passed else "Verification FAILED",
-                    severity="information" if outcome.passed else "error")
+        notify_literal(self, outcome.summary, title="Verified" if outcome.passed else "Verification FAILED",
+                       severity="information" if outcome.passed else "error")
         self.load()
 
     def _show_restore(self, outcome: RestoreOutcome) -> None:

@@ -13,6 +13,7 @@ from tui.controllers.challenges import CATEGORY_CHOICES
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
+from tui.text import literal_options
 
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 
@@ -46,12 +47,12 @@ class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
             yield FormField("Description", "description", Input(form.description, id="badge-description",
                                                                 placeholder="optional", compact=True))
             yield FormField("Rule", "rule_type", Select[str](
-                [(c.label, c.value) for c in RULE_CHOICES], value=form.rule_type, allow_blank=False,
+                literal_options((c.label, c.value) for c in RULE_CHOICES), value=form.rule_type, allow_blank=False,
                 id="badge-rule", compact=True))
             yield FormField("At least", "threshold", Input(form.threshold, id="badge-threshold",
                                                            placeholder="the rule's threshold", compact=True))
             yield FormField("Category", "category", Select[str](
-                [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="any category",
+                literal_options((c.label, c.value) for c in CATEGORY_CHOICES), prompt="any category",
                 value=form.category or Select.NULL, id="badge-category", compact=True))
             yield FormField("Bonus points", "bonus_points", Input(form.bonus_points, id="badge-bonus",
                                                                   placeholder="0 to 1000", compact=True))

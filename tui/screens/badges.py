@@ -14,6 +14,7 @@ from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
+from tui.text import notify_literal
 
 
 class BadgesScreen(ShellScreen):
@@ -37,7 +38,7 @@ class BadgesScreen(ShellScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Changing a rule shows who gains or loses the badge before anything is saved.",
-                     classes="hint", id="badges-hint")
+                     classes="hint", id="badges-hint", markup=False)
         yield DataTable(id="badges-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="badges-detail", markup=False)
         yield ShellFooter()
@@ -118,6 +119,6 @@ class BadgesScreen(ShellScreen):
         deliver(self, self._applied, self.controller.apply(form, expected_version))
 
     def _applied(self, result: PreviewView) -> None:
-        self.notify(f"Saved {result.code}: {result.applied}", title="Badges")
+        notify_literal(self, f"Saved {result.code}: {result.applied}", title="Badges")
         self._keep_cursor_on = result.code
         self.reload()

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
 from tui.messages import DatabaseDown, SessionEnded
+from tui.text import notify_literal
 
 log = logging.getLogger("skillhub.tui")
 
@@ -58,7 +59,7 @@ class ShellScreen(Screen[None]):
             route_error(self, event.worker.error, self.show_error)
 
     def show_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
 
 
 class ShellDialog(ModalScreen[ResultType]):
@@ -69,7 +70,7 @@ class ShellDialog(ModalScreen[ResultType]):
             route_error(self, event.worker.error, self.show_error)
 
     def show_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
 
 
 # A priority binding, so the focus moves before the next typed key is delivered: with

@@ -28,6 +28,7 @@ from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
+from tui.text import notify_literal
 
 
 class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
@@ -60,11 +61,11 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Static("Upcoming", id="catalog-mode", classes="list-mode")
+            yield Static("Upcoming", id="catalog-mode", classes="list-mode", markup=False)
             yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
-            yield Static("", id="catalog-page", classes="list-page")
+            yield Static("", id="catalog-page", classes="list-page", markup=False)
         yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="catalog-empty", classes="empty-state")
+        yield Static("", id="catalog-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -151,6 +152,6 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         deliver(self, self._changed, change())
 
     def _changed(self, outcome: Outcome) -> None:
-        self.notify(outcome.message, title="Workshops", severity="information" if outcome.synced else "warning",
-                    markup=False)
+        notify_literal(self, outcome.message, title="Workshops",
+                       severity="information" if outcome.synced else "warning")
         self.reload()

@@ -53,12 +53,12 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"Keys — {self.screen_title}", classes="dialog-title", markup=False)
             with VerticalScroll(id="help-body"), Horizontal(id="help-columns"):
                 with Vertical(classes="help-column"):
-                    yield Static("On this screen", classes="help-heading")
-                    yield Static(_lines(self.screen_keys), id="help-screen-keys")
+                    yield Static("On this screen", classes="help-heading", markup=False)
+                    yield Static(_lines(self.screen_keys), id="help-screen-keys", markup=False)
                 with Vertical(classes="help-column"):
-                    yield Static("Everywhere", classes="help-heading")
-                    yield Static(_lines(self.global_keys), id="help-global-keys")
-            yield Static("escape, backspace or ? closes this help.", classes="hint")
+                    yield Static("Everywhere", classes="help-heading", markup=False)
+                    yield Static(_lines(self.global_keys), id="help-global-keys", markup=False)
+            yield Static("escape, backspace or ? closes this help.", classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

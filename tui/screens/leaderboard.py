@@ -26,6 +26,7 @@ from tui.controllers.leaderboard import (
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
+from tui.text import literal_options, notify_literal
 
 NUMERIC_COLUMNS = {0, 2, 4}
 
@@ -59,11 +60,11 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Select[str]([(c.label, c.value) for c in CATEGORY_CHOICES], prompt="c: all categories",
-                              id="leaderboard-category-filter", compact=True)
-            yield Select[str]([(c.label, c.value) for c in PERIOD_CHOICES], value=self.period, allow_blank=False,
-                              id="leaderboard-period-filter", compact=True)
-            yield Static("", id="leaderboard-page", classes="list-page")
+            yield Select[str](literal_options((c.label, c.value) for c in CATEGORY_CHOICES),
+                              prompt="c: all categories", id="leaderboard-category-filter", compact=True)
+            yield Select[str](literal_options((c.label, c.value) for c in PERIOD_CHOICES), value=self.period,
+                              allow_blank=False, id="leaderboard-period-filter", compact=True)
+            yield Static("", id="leaderboard-page", classes="list-page", markup=False)
         yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="leaderboard-you", markup=False)
         yield ShellFooter()
@@ -109,7 +110,7 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
 
     def _privacy_changed(self, hidden: bool) -> None:
         said = "hidden" if hidden else "shown"
-        self.notify(f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
+        notify_literal(self, f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
         self.reload()
 
     def action_next_category(self) -> None:

@@ -34,7 +34,8 @@ class LearnerPickerDialog(ShellDialog[LearnerOption | None]):
             yield Input(id="picker-search", placeholder="name or email", compact=True)
             yield OptionList(id="picker-options", markup=False, compact=True)
             yield Static("", id="picker-status", classes="hint", markup=False)
-            yield Static("type to search · ↓ to the list · enter registers · esc cancels", classes="hint")
+            yield Static("type to search · ↓ to the list · enter registers · esc cancels", classes="hint",
+                         markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#picker-search", Input).focus()

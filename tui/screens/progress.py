@@ -36,6 +36,7 @@ from tui.screens.step_dialog import StepDialog, StepForm
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 from tui.widgets.weekly_chart import WeeklyChart
+from tui.text import notify_literal
 
 STATUS_STYLES = {ProgressStatus.COMPLETED: "green", ProgressStatus.STARTED: "", ProgressStatus.RESET: "dim"}
 STATE_STYLES = {AwardState.ACTIVE: "bold green", AwardState.EXPIRED: "yellow", AwardState.REVOKED: "red strike"}
@@ -77,12 +78,12 @@ class ProgressScreen(PagedListScreen):
             with Vertical(id="progress-score"):
                 yield Static("", id="progress-score-total", markup=False)
                 yield Static("", id="progress-score-parts", markup=False)
-        yield Static("", id="progress-badges")
-        yield Static("Challenges", classes="progress-label")
+        yield Static("", id="progress-badges", markup=False)
+        yield Static("Challenges", classes="progress-label", markup=False)
         yield DataTable(id="progress-challenges", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="progress-bar"):
-            yield Static("Timeline, newest first", classes="progress-label")
-            yield Static("", id="progress-timeline-page", classes="list-page")
+            yield Static("Timeline, newest first", classes="progress-label", markup=False)
+            yield Static("", id="progress-timeline-page", classes="list-page", markup=False)
         yield DataTable(id="progress-timeline", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -265,13 +266,13 @@ class ProgressScreen(PagedListScreen):
 
     def step_done(self, result: StepResult) -> None:
         """Tell what happened (and any warning or new badge), then show the new state."""
-        self.notify(result.message, title="Progress")
+        notify_literal(self, result.message, title="Progress")
         if result.warning:
-            self.notify(result.warning, title="History not synced yet", severity="warning", timeout=15)
+            notify_literal(self, result.warning, title="History not synced yet", severity="warning", timeout=15)
         for badge in result.new_badges:
-            self.notify(f"New badge: {badge}", title="Badge earned")
+            notify_literal(self, f"New badge: {badge}", title="Badge earned")
         for badge in result.lost_badges:
-            self.notify(f"Badge taken back: {badge}", title="Badge no longer met", severity="warning")
+            notify_literal(self, f"Badge taken back: {badge}", title="Badge no longer met", severity="warning")
         self.reload()
 
 

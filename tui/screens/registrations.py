@@ -40,6 +40,7 @@ from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
+from tui.text import notify_literal
 
 VIEWS = list(SheetView)
 EMPTY_LISTS = {
@@ -95,10 +96,10 @@ class RegistrationsScreen(ShellScreen):
                 with TabPane(TAB_TITLES[view], id=view.value):
                     yield DataTable(id=f"sheet-{view.value}", cursor_type="row", zebra_stripes=True)
         yield Static("tab next list · p promote · s export CSV · [ ] pages · ? all keys", id="sheet-hint",
-                     classes="hint")
+                     classes="hint", markup=False)
         with Horizontal(id="sheet-detail-bar"):
             yield Static("", id="sheet-detail-title", markup=False)
-            yield Static("", id="sheet-page", classes="list-page")
+            yield Static("", id="sheet-page", classes="list-page", markup=False)
         with VerticalScroll(id="sheet-detail", can_focus=False):
             yield Static("", id="sheet-detail-body", markup=False)
         yield ShellFooter()
@@ -156,7 +157,7 @@ class RegistrationsScreen(ShellScreen):
         if self.sheet is None and isinstance(error, (PermissionDenied, NotFound)):
             self._refuse("Not allowed" if isinstance(error, PermissionDenied) else "Not found", error.message)
             return
-        self.notify(error.message, severity="error", markup=False)
+        notify_literal(self, error.message, severity="error")
 
     def _refuse(self, title: str, message: str) -> None:
         self.sub_title = title.lower()
@@ -273,8 +274,8 @@ class RegistrationsScreen(ShellScreen):
     def _report(self, outcome: Outcome | None) -> None:
         if outcome is None:
             return
-        self.notify(outcome.message, title="Registrations", severity="information" if outcome.synced else "warning",
-                    markup=False)
+        notify_literal(self, outcome.message, title="Registrations",
+                       severity="information" if outcome.synced else "warning")
         self.reload()
 
     def action_register(self) -> None:
@@ -324,6 +325,6 @@ class RegistrationsScreen(ShellScreen):
     def action_export(self) -> None:
         def exported(done: ExportDone | None) -> None:
             if done is not None:
-                self.notify(done.message, title="Attendance sheet", markup=False)
+                notify_literal(self, done.message, title="Attendance sheet")
 
         self.app.push_screen(ExportDialog(self.controller), exported)

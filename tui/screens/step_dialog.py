@@ -22,6 +22,7 @@ from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import RuleValidator
+from tui.text import literal_options
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class StepDialog(FormDialog[StepResult | None]):
 
     def _show_choices(self, choices: Sequence[Choice]) -> None:
         select = self.query_one("#step-choice", Select)
-        select.set_options((choice.label, choice.value) for choice in choices)
+        select.set_options(literal_options((choice.label, choice.value) for choice in choices))
         select.prompt = "Choose…" if choices else "Nothing to choose"
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected

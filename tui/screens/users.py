@@ -19,6 +19,7 @@ from tui.screens.create_user import CreateUserDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reset_password import ResetPasswordDialog
 from tui.widgets.shell_footer import ShellFooter
+from tui.text import notify_literal
 
 
 class UsersScreen(PagedListScreen[UserRow]):
@@ -50,7 +51,7 @@ class UsersScreen(PagedListScreen[UserRow]):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Input(id="users-search", placeholder="/ search name or email, enter to apply", compact=True)
-            yield Static("", id="users-page", classes="list-page")
+            yield Static("", id="users-page", classes="list-page", markup=False)
         yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -85,7 +86,7 @@ class UsersScreen(PagedListScreen[UserRow]):
     def action_new_user(self) -> None:
         def created(row: UserRow | None) -> None:
             if row is not None:
-                self.notify(f"Created {row.role.value} {row.label}.", title="User created")
+                notify_literal(self, f"Created {row.role.value} {row.label}.", title="User created")
                 self.keep_cursor_on(row.user_id)
                 self.reload()
 
@@ -131,7 +132,7 @@ class UsersScreen(PagedListScreen[UserRow]):
 
         def done(changed: bool | None) -> None:
             if changed:
-                self.notify(f"New password set for {row.label}.", title="Password reset")
+                notify_literal(self, f"New password set for {row.label}.", title="Password reset")
 
         self.app.push_screen(ResetPasswordDialog(self.controller, row.user_id, row.label), done)
 
@@ -141,6 +142,6 @@ class UsersScreen(PagedListScreen[UserRow]):
         deliver(self, self._changed, row, outcome)
 
     def _changed(self, row: UserRow, outcome: str) -> None:
-        self.notify(outcome, title="User updated")
+        notify_literal(self, outcome, title="User updated")
         self.keep_cursor_on(row.user_id)
         self.reload()

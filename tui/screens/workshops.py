@@ -34,6 +34,7 @@ from tui.screens.reason import ReasonDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshop_form import WorkshopFormDialog
 from tui.widgets.shell_footer import ShellFooter
+from tui.text import literal_options, notify_literal
 
 RegistrationsFor = Callable[[int], RegistrationsController]
 
@@ -76,13 +77,13 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Input(id="workshops-search", placeholder="/ title or trainer", compact=True)
-            yield Select([(label, scope) for scope, label in SCOPE_LABELS.items()], value=self.scope,
-                         allow_blank=False, id="workshops-scope", compact=True)
-            yield Select([(label, sort) for sort, label in SORT_LABELS.items()], value=self.sort,
-                         allow_blank=False, id="workshops-sort", compact=True)
-            yield Static("", id="workshops-page", classes="list-page")
+            yield Select(literal_options((label, scope) for scope, label in SCOPE_LABELS.items()),
+                         value=self.scope, allow_blank=False, id="workshops-scope", compact=True)
+            yield Select(literal_options((label, sort) for sort, label in SORT_LABELS.items()),
+                         value=self.sort, allow_blank=False, id="workshops-sort", compact=True)
+            yield Static("", id="workshops-page", classes="list-page", markup=False)
         yield DataTable(id="workshops-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="workshops-empty", classes="empty-state")
+        yield Static("", id="workshops-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -216,7 +217,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         deliver(self, self._deleted, row)
 
     def _deleted(self, row: WorkshopRow) -> None:
-        self.notify(f"Deleted {row.label}.", title="Workshop deleted", markup=False)
+        notify_literal(self, f"Deleted {row.label}.", title="Workshop deleted")
         self.reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-change")
@@ -225,8 +226,8 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
 
     def _report(self, result: WorkshopSaved) -> None:
         # The MongoDB side may lag (outage): the message says so, and it is a warning then.
-        self.notify(result.message, title="Workshops", severity="information" if result.synced else "warning",
-                    markup=False)
+        notify_literal(self, result.message, title="Workshops",
+                       severity="information" if result.synced else "warning")
         self.keep_cursor_on(result.row.workshop_id)
         self.reload()
 
