@@ -27,6 +27,7 @@ from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded
+from tui.refusals import reason_for, refused_key
 from tui.screens.base import deliver, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
@@ -222,14 +223,20 @@ class SkillHubApp(App[None]):
     def _notify_error(self, error: SkillHubError) -> None:
         notify_literal(self, error.message, severity="error")
 
+    def on_key(self, event: events.Key) -> None:
+        # Runs before the bindings: Textual does not run a greyed key's action, so say why.
+        refusal = refused_key(self.screen, event.key)
+        if refusal is not None:
+            notify_literal(self, refusal.why, title=refusal.what, severity="warning")
+
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if not self.cursor_blink and isinstance(event.widget, Input):
             event.widget.cursor_blink = False
 
 
 def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[HelpEntry]:
-    """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones."""
-    merged: dict[str, tuple[list[str], str, bool | None]] = {}
+    """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones with their reason."""
+    merged: dict[str, tuple[list[str], str, bool | None, str]] = {}
     for binding in bindings:
         if not binding.description:
             continue
@@ -237,9 +244,8 @@ def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[
         state = node.check_action(name, parameters)
         if state is False:
             continue
-        keys, _, _ = merged.setdefault(name, ([], binding.description, state))
+        note = "" if state else reason_for(node, name, parameters) or "not now"
+        keys, _, _, _ = merged.setdefault(name, ([], binding.description, state, note))
         keys.append(app.get_key_display(binding))
-    return [
-        HelpEntry(" ".join(keys), description, bool(state), "" if state else "not now")
-        for keys, description, state in merged.values()
-    ]
+    return [HelpEntry(" ".join(keys), description, bool(state), note)
+            for keys, description, state, note in merged.values()]

@@ -109,7 +109,7 @@ def workshops_screen(context: ShellContext) -> Screen[None]:
                                                context.clock))
 
     def registrations(workshop_id: int) -> RegistrationsController:
-        return RegistrationsController(services.registrations, context.principal, workshop_id)
+        return RegistrationsController(services.registrations, context.principal, workshop_id, clock=context.clock)
 
     return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations)
 

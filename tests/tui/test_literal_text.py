@@ -23,6 +23,7 @@ from tests.ops.helpers import ticking_clock
 from tests.tui.conftest import build_app, log_in, settle
 from tests.tui.literal_helpers import MARKUP, assert_shown, hostile
 from tests.tui.test_backups_screen import use_backups
+from tests.tui.test_refusals import assert_every_greyed_key_says_why
 from tui.controllers.catalog import CATALOG_TITLE_CELL, MINE_TITLE_CELL
 from tui.controllers.choices import shorten
 from tui.controllers.registrations import COMMENT_PREVIEW, NAME_CELL, REASON_CELL
@@ -52,8 +53,10 @@ def notes(app: object) -> list[tuple[str, bool]]:
 
 
 async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press `keys`, wait for the screen; on the way, each greyed key of every screen must say why."""
     await pilot.press(*keys)
     await settle(pilot)
+    assert_every_greyed_key_says_why(pilot.app)  # type: ignore[arg-type]
 
 
 async def expand(pilot: Pilot[None], select: str) -> None:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Select, Static
 
-from tui.controllers.activity import COLUMNS, ActivityController, ActivityPage
+from tui.controllers.activity import COLUMNS, NO_FILTER, ActivityController, ActivityPage
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
@@ -71,10 +71,10 @@ class ActivityScreen(PagedListScreen):
         fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.rows])
         self.page_loaded(view.info)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filters":
-            return bool(self.actor or self.action) or None
-        return super().check_action(action, parameters)
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "clear_filters" and not (self.actor or self.action):
+            return NO_FILTER
+        return super().why_not(action, parameters)
 
     # -- filters and pages -----------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from domain.errors import SkillHubError
 from domain.runtime.backup_archive import ArchiveError
 from tui.controllers.backups import (
     COLUMNS,
+    NO_ARCHIVE,
     ArchiveList,
     ArchiveRow,
     BackupDone,
@@ -27,7 +28,9 @@ from tui.controllers.backups import (
     RestoreOutcome,
     Verification,
     VerifyOutcome,
+    one_at_a_time,
 )
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
@@ -138,7 +141,7 @@ class BackupsScreen(ShellScreen):
         detail = self.query_one("#backups-detail", Static)
         if row is None:
             empty = self.view is not None and not self.view.rows
-            detail.update("No archive yet: press b to back up both databases." if empty else "")
+            detail.update(NO_ARCHIVE if empty else "")
             return
         name, *rest = row.detail
         lines = [Content.styled(name, "bold"), *(Content(line) for line in rest)]
@@ -147,14 +150,20 @@ class BackupsScreen(ShellScreen):
         detail.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
+        if action not in ("backup", "verify", "restore"):
+            return None
+        if self.running is not None:
+            return one_at_a_time(self.running)
         if action == "backup":
-            return self.running is None or None
-        if action == "verify":
-            return (self.running is None and self.selected is not None) or None
-        if action == "restore":
-            row = self.selected
-            return (self.running is None and row is not None and row.restorable) or None
-        return super().check_action(action, parameters)
+            return None
+        row = self.selected
+        if row is None:
+            return STILL_LOADING if self.view is None else NO_ARCHIVE
+        return row.restore_refusal if action == "restore" else None
 
     def action_refresh(self) -> None:
         self.load()

@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from tui.controllers.badges import COLUMNS, BadgeForm, BadgeRow, BadgesController, PreviewView
+from tui.controllers.badges import COLUMNS, NO_BADGE, BadgeForm, BadgeRow, BadgesController, PreviewView
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen, deliver
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
@@ -33,6 +34,7 @@ class BadgesScreen(ShellScreen):
         super().__init__()
         self.controller = controller
         self.rows: tuple[BadgeRow, ...] = ()
+        self._loaded = False
         self._keep_cursor_on: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -59,6 +61,7 @@ class BadgesScreen(ShellScreen):
     def show_rows(self, rows: tuple[BadgeRow, ...]) -> None:
         keep = self._keep_cursor_on or (self.selected.code if self.selected else None)
         self.rows = rows
+        self._loaded = True
         fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows])
         codes = [row.code for row in rows]
         if keep in codes:
@@ -75,13 +78,17 @@ class BadgesScreen(ShellScreen):
     @on(DataTable.RowHighlighted, "#badges-table")
     def _show_detail(self) -> None:
         row = self.selected
-        self.query_one("#badges-detail", Static).update(row.detail if row else "No badge yet: n creates one.")
+        self.query_one("#badges-detail", Static).update(row.detail if row else NO_BADGE)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit_badge":
-            return self.selected is not None or None
-        return True
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
+        if action == "edit_badge" and self.selected is None:
+            return STILL_LOADING if not self._loaded else NO_BADGE
+        return None
 
     # -- form → preview → apply --------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Workshops for learners: the upcoming ones with seats left, and their own registrations (`o`).
 
-A learner registers or joins the waitlist (`r`) and cancels their own registration (`c`);
-nothing here ever shows another learner.
+A learner registers or joins the waitlist (`r`, in either list: a registration they
+cancelled can be taken again) and cancels their own registration (`c`); nothing here ever
+shows another learner.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from tui.controllers.catalog import (
     CATALOG_COLUMNS,
     MINE_COLUMNS,
+    MINE_HAS_NO_FILTER,
     CatalogController,
     CatalogPage,
     CatalogRow,
@@ -98,16 +100,18 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     # -- what the keys may do -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self.selected
-        if action == "register":
-            return (isinstance(row, CatalogRow) and row.can_register) or None
-        if action == "cancel_registration":
-            return (row is not None and row.can_cancel) or None
         if action == "show_mine":
             return parameters[0] != self.showing_mine
-        if action in ("toggle_free", "search"):
-            return not self.showing_mine or None
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "register":
+            return self.refusal_for_row(lambda row: row.register_refusal)
+        if action == "cancel_registration":
+            return self.refusal_for_row(lambda row: row.cancel_refusal)
+        if action in ("toggle_free", "search") and self.showing_mine:
+            return MINE_HAS_NO_FILTER
+        return super().why_not(action, parameters)
 
     # -- modes, search, filter ---------------------------------------------------------------
 
@@ -132,7 +136,7 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
 
     def action_register(self) -> None:
         row = self.selected
-        if isinstance(row, CatalogRow) and row.can_register:
+        if row is not None and row.can_register:
             self.apply_change(lambda: self.controller.register(row.workshop_id))
 
     def action_cancel_registration(self) -> None:

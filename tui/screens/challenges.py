@@ -83,10 +83,10 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
 
     # -- what the keys may do, filters ---------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action in ("edit_challenge", "toggle_active"):
-            return self.selected is not None or None
-        return super().check_action(action, parameters)
+            return self.refusal_for_row(lambda row: None)
+        return super().why_not(action, parameters)
 
     @on(Select.Changed, "#challenges-category")
     def _apply_category(self, event: Select.Changed) -> None:

@@ -23,6 +23,7 @@ from tui.controllers.leaderboard import (
     RankLine,
     cycle,
 )
+from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.widgets.shell_footer import ShellFooter
@@ -100,6 +101,11 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
                 return None if parameters == (True,) else False
             return parameters == (not self.view.hide_names,)
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "hide_names" and self.view is None:
+            return STILL_LOADING
+        return super().why_not(action, parameters)
 
     def action_hide_names(self, hide: bool) -> None:
         self.remember_hide_names(hide)

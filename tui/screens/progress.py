@@ -28,6 +28,7 @@ from tui.controllers.progress import (
     ProgressView,
     StepResult,
 )
+from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
@@ -38,6 +39,8 @@ from tui.widgets.tables import fill_table
 from tui.widgets.weekly_chart import WeeklyChart
 from tui.text import notify_literal
 
+LEARNER_ACTIONS = frozenset({"start", "update", "complete"})
+STAFF_ACTIONS = frozenset({"record", "reset", "award", "revoke"})
 STATUS_STYLES = {ProgressStatus.COMPLETED: "green", ProgressStatus.STARTED: "", ProgressStatus.RESET: "dim"}
 STATE_STYLES = {AwardState.ACTIVE: "bold green", AwardState.EXPIRED: "yellow", AwardState.REVOKED: "red strike"}
 
@@ -144,23 +147,24 @@ class ProgressScreen(PagedListScreen):
         return self.controller.for_staff and viewer is not None and viewer.is_staff
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("start", "update", "complete"):
-            if not self._is_learner_view():
-                return False
-            if action == "start":
-                return self.view is not None or None
-            line = self.selected_challenge
-            return (line is not None and line.in_progress) or None
-        if action in ("record", "reset", "award", "revoke"):
-            if not self._is_staff_view():
-                return False
-            if action == "reset":
-                line = self.selected_challenge
-                return (line is not None and line.resettable) or None
-            if action == "revoke":
-                return (self.view is not None and bool(self.view.held_badges())) or None
-            return self.view is not None or None
+        if action in LEARNER_ACTIONS and not self._is_learner_view():
+            return False
+        if action in STAFF_ACTIONS and not self._is_staff_view():
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action not in LEARNER_ACTIONS | STAFF_ACTIONS:
+            return super().why_not(action, parameters)
+        view = self.view
+        if view is None:
+            return STILL_LOADING
+        if action in ("update", "complete", "reset"):
+            line = self.selected_challenge
+            if line is None:
+                return view.no_challenge(own=action != "reset")
+            return line.reset_refusal if action == "reset" else line.step_refusal
+        return view.revoke_refusal if action == "revoke" else None
 
     # -- learner steps -----------------------------------------------------------------------
 

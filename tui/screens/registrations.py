@@ -19,7 +19,11 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, T
 
 from domain.errors import NotFound, PermissionDenied, SkillHubError
 from tui.controllers.registrations import (
+    CANCEL_NEEDS_A_REGISTRATION,
     COLUMNS,
+    EMPTY_LISTS,
+    ENTER_READS_COMMENTS,
+    STILL_LOADING_SHEET,
     TAB_TITLES,
     CommentRow,
     ExportDone,
@@ -31,6 +35,7 @@ from tui.controllers.registrations import (
     SheetView,
 )
 from tui.screens.attendance import AttendanceDialog
+from tui.refusals import allowed_unless
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.comment import CommentDialog, CommentReader
 from tui.screens.confirm import ConfirmDialog
@@ -43,12 +48,9 @@ from tui.widgets.tables import fill_table
 from tui.text import notify_literal
 
 VIEWS = list(SheetView)
-EMPTY_LISTS = {
-    SheetView.CONFIRMED: "No confirmed learner yet: r registers one.",
-    SheetView.WAITLIST: "Nobody is on the waitlist.",
-    SheetView.CANCELLED: "No cancelled registration.",
-    SheetView.COMMENTS: "No comment yet: m adds one.",
-}
+# The screen's own actions: all greyed until the sheet has loaded (and for good after a refusal).
+SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "comment", "promote", "export",
+                           "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
 class RegistrationsScreen(ShellScreen):
@@ -80,6 +82,8 @@ class RegistrationsScreen(ShellScreen):
         super().__init__()
         self.controller = controller
         self.sheet: RegistrationsSheet | None = None
+        # What the service said when it refused the sheet (the reason every key is greyed).
+        self.refused: str | None = None
         self.view = SheetView.CONFIRMED
         self.pages: dict[SheetView, int] = {view: 1 for view in SheetView}
 
@@ -160,6 +164,7 @@ class RegistrationsScreen(ShellScreen):
         notify_literal(self, error.message, severity="error")
 
     def _refuse(self, title: str, message: str) -> None:
+        self.refused = message
         self.sub_title = title.lower()
         self.query_one("#sheet-title", Static).update(title)
         self.query_one("#sheet-refused", Static).update(f"{message}\n\nPress escape to go back.")
@@ -242,28 +247,32 @@ class RegistrationsScreen(ShellScreen):
             self.app.push_screen(CommentReader(comment))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         sheet = self.sheet
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.
-            return None
-        open_workshop = not sheet.heading.is_cancelled
-        registration = self.selected_registration
+            return (self.refused or STILL_LOADING_SHEET) if action in SHEET_ACTIONS else None
         page = sheet.pages[self.view]
-        if action == "register":
-            return open_workshop or None
-        if action == "cancel_registration":
-            return (registration is not None and registration.status.active) or None
-        if action == "promote":
-            return (open_workshop and sheet.total(SheetView.WAITLIST) > 0) or None
-        if action == "attendance":
-            return (open_workshop and sheet.total(SheetView.CONFIRMED) > 0) or None
-        if action == "read_comment":
-            return self.selected_comment is not None or None
-        if action == "next_page":
-            return page.has_next or None
-        if action == "previous_page":
-            return page.has_previous or None
-        return True
+        refusals = {
+            "register": lambda: sheet.register_refusal,
+            "cancel_registration": self._cancel_refusal,
+            "promote": lambda: sheet.promote_refusal,
+            "attendance": lambda: sheet.attendance_refusal,
+            "read_comment": lambda: None if self.selected_comment is not None else (
+                EMPTY_LISTS[SheetView.COMMENTS] if self.view is SheetView.COMMENTS else ENTER_READS_COMMENTS),
+            "next_page": lambda: page.next_refusal,
+            "previous_page": lambda: page.previous_refusal,
+        }
+        return refusals[action]() if action in refusals else None
+
+    def _cancel_refusal(self) -> str | None:
+        registration = self.selected_registration
+        if registration is not None:
+            return registration.cancel_refusal
+        return CANCEL_NEEDS_A_REGISTRATION if self.view is SheetView.COMMENTS else EMPTY_LISTS[self.view]
 
     # -- changes --------------------------------------------------------------------------------
 

@@ -72,14 +72,18 @@ class UsersScreen(PagedListScreen[UserRow]):
     # -- selection ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # One of activate and deactivate is shown, the one the selected user can take.
         row = self.selected
-        if action == "deactivate":
-            return None if row is None else row.active
-        if action == "activate":
-            return False if row is None else not row.active
-        if action in ("change_role", "reset_password"):
-            return row is not None or None
+        if action == "activate" and (row is None or row.active):
+            return False
+        if action == "deactivate" and row is not None and not row.active:
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action in ("deactivate", "activate", "change_role", "reset_password"):
+            return self.refusal_for_row(lambda row: None)
+        return super().why_not(action, parameters)
 
     # -- changes -----------------------------------------------------------------------------
 

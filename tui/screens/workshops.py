@@ -112,23 +112,26 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
 
     @on(DataTable.RowSelected, "#workshops-table")
     def _row_chosen(self) -> None:
-        # enter on the table: the table's own binding turns it into RowSelected.
+        # enter on the table: the table's own binding turns it into RowSelected. When Open
+        # is greyed the shell has already said why (tui/refusals.py).
         if self.check_action("open_registrations", ()):
             self.action_open_registrations()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self.selected
-        if action == "edit_workshop":
-            return (row is not None and row.manageable and not row.cancelled) or None
-        if action == "cancel_workshop":
-            return (row is not None and row.can_cancel) or None
-        if action == "delete_workshop":
-            return (row is not None and row.can_delete) or None
-        if action == "open_registrations":
-            if self.focused is not self.table:
-                return False
-            return (row is not None and row.manageable) or None
+        if action == "open_registrations" and self.focused is not self.table:
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        refusals: dict[str, Callable[[WorkshopRow], str | None]] = {
+            "edit_workshop": lambda row: row.edit_refusal,
+            "cancel_workshop": lambda row: row.cancel_refusal,
+            "delete_workshop": lambda row: row.delete_refusal,
+            "open_registrations": lambda row: row.open_refusal,
+        }
+        if action in refusals:
+            return self.refusal_for_row(refusals[action])
+        return super().why_not(action, parameters)
 
     # -- search, filter, sort --------------------------------------------------------------------
 
