@@ -85,7 +85,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action in ("edit_challenge", "toggle_active"):
-            return self.refusal_for_row(lambda row: None)
+            return self.refusal_for_row()
         return super().why_not(action, parameters)
 
     @on(Select.Changed, "#challenges-category")

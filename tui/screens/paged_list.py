@@ -146,12 +146,12 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
             return self.page_info.next_refusal if action == "next_page" else self.page_info.previous_refusal
         return None
 
-    def refusal_for_row(self, reason: Callable[[RowT], str | None]) -> str | None:
+    def refusal_for_row(self, reason: Callable[[RowT], str | None] | None = None) -> str | None:
         """Why an action on the selected row cannot run: no row to act on, or what `reason(row)` says."""
         row = self.selected
         if row is None:
             return STILL_LOADING if self.page_info is None else self.page_info.nothing_here
-        return reason(row)
+        return reason(row) if reason is not None else None
 
     def action_next_page(self) -> None:
         self.page_number += 1

@@ -82,7 +82,7 @@ class UsersScreen(PagedListScreen[UserRow]):
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action in ("deactivate", "activate", "change_role", "reset_password"):
-            return self.refusal_for_row(lambda row: None)
+            return self.refusal_for_row()
         return super().why_not(action, parameters)
 
     # -- changes -----------------------------------------------------------------------------
