@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Header, Input, Select, Static
 from tui.controllers.activity import COLUMNS, NO_FILTER, ActivityController, ActivityPage
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.text import literal_options
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
-from tui.text import literal_options
 
 
 class ActivityScreen(PagedListScreen):

@@ -34,9 +34,9 @@ from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
-from tui.text import notify_literal
 
 
 class Summarised(Protocol):

@@ -12,8 +12,8 @@ from tui.controllers.badges import RULE_CHOICES, BadgeForm, BadgesController, Pr
 from tui.controllers.challenges import CATEGORY_CHOICES
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
-from tui.widgets.form_field import FormField
 from tui.text import literal_options
+from tui.widgets.form_field import FormField
 
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 

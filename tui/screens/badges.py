@@ -9,13 +9,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from tui.controllers.badges import COLUMNS, NO_BADGE, BadgeForm, BadgeRow, BadgesController, PreviewView
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
-from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen, deliver
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
-from tui.text import notify_literal
 
 
 class BadgesScreen(ShellScreen):

@@ -29,8 +29,8 @@ from tui.controllers.registrations import Outcome
 from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
-from tui.widgets.shell_footer import ShellFooter
 from tui.text import notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 
 class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):

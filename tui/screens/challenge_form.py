@@ -17,8 +17,8 @@ from tui.controllers.challenges import (
 )
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
-from tui.widgets.form_field import FormField
 from tui.text import literal_options
+from tui.widgets.form_field import FormField
 
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
 

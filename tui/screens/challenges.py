@@ -21,8 +21,8 @@ from tui.controllers.challenges import (
 from tui.screens.base import deliver
 from tui.screens.challenge_form import ChallengeFormDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
-from tui.widgets.shell_footer import ShellFooter
 from tui.text import literal_options, notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {2, 4}
 

@@ -12,8 +12,8 @@ from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
 from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
 from tui.text import literal_options
+from tui.widgets.form_field import FormField, show_form_errors
 
 FIELDS = ("email", "full_name", "role", "password")
 

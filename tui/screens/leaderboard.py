@@ -26,8 +26,8 @@ from tui.controllers.leaderboard import (
 from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
-from tui.widgets.shell_footer import ShellFooter
 from tui.text import literal_options, notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {0, 2, 4}
 

@@ -34,10 +34,10 @@ from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.picker import PickerDialog
 from tui.screens.step_dialog import StepDialog, StepForm
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 from tui.widgets.weekly_chart import WeeklyChart
-from tui.text import notify_literal
 
 LEARNER_ACTIONS = frozenset({"start", "update", "complete"})
 STAFF_ACTIONS = frozenset({"record", "reset", "award", "revoke"})

@@ -34,8 +34,8 @@ from tui.controllers.registrations import (
     RegistrationsSheet,
     SheetView,
 )
-from tui.screens.attendance import AttendanceDialog
 from tui.refusals import allowed_unless
+from tui.screens.attendance import AttendanceDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.comment import CommentDialog, CommentReader
 from tui.screens.confirm import ConfirmDialog
@@ -43,9 +43,9 @@ from tui.screens.export import ExportDialog
 from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
-from tui.text import notify_literal
 
 VIEWS = list(SheetView)
 # The screen's own actions: all greyed until the sheet has loaded (and for good after a refusal).

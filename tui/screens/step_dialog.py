@@ -20,9 +20,9 @@ from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
+from tui.text import literal_options
 from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import RuleValidator
-from tui.text import literal_options
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from tui.screens.confirm import ConfirmDialog
 from tui.screens.create_user import CreateUserDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reset_password import ResetPasswordDialog
-from tui.widgets.shell_footer import ShellFooter
 from tui.text import notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 
 class UsersScreen(PagedListScreen[UserRow]):

@@ -12,8 +12,8 @@ from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
 from tui.controllers.workshops import FORM_FIELDS, WorkshopForm, WorkshopSaved, WorkshopsController
 from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
 from tui.text import literal_options
+from tui.widgets.form_field import FormField, show_form_errors
 
 
 class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):

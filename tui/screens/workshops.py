@@ -33,8 +33,8 @@ from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reason import ReasonDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshop_form import WorkshopFormDialog
-from tui.widgets.shell_footer import ShellFooter
 from tui.text import literal_options, notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 RegistrationsFor = Callable[[int], RegistrationsController]
 
