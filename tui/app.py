@@ -35,6 +35,7 @@ from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
@@ -42,6 +43,7 @@ from tui.screens.login import LoginScreen
 from tui.screens.reauth import ReauthDialog, ReauthOutcome
 from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
+from tui.text import notify_literal
 
 LOGGED_OUT = "You have logged out."
 SWITCH_USER = "Logged out of {old}: log in as {new}."
@@ -227,8 +229,8 @@ class SkillHubApp(ReportsBugs, App[None]):
             self._section = section
 
     def _refuse(self, section: Section) -> None:
-        self.notify(f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
-                    severity="warning")
+        notify_literal(self, f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
+                       severity="warning")
 
     async def _pop_to_base(self) -> None:
         while len(self.screen_stack) > BASE_DEPTH:
@@ -313,7 +315,13 @@ class SkillHubApp(ReportsBugs, App[None]):
             route_error(self, event.worker.error, self._notify_error, event.worker)
 
     def _notify_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before the bindings: Textual does not run a greyed key's action, so say why.
+        refusal = refused_key(self.screen, event.key)
+        if refusal is not None:
+            notify_literal(self, refusal.why, title=refusal.what, severity="warning")
 
     # -- bugs: logged with an id, shown, never painted over the terminal ----------------------
 
@@ -348,8 +356,8 @@ class SkillHubApp(ReportsBugs, App[None]):
 
 
 def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[HelpEntry]:
-    """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones."""
-    merged: dict[str, tuple[list[str], str, bool | None]] = {}
+    """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones with their reason."""
+    merged: dict[str, tuple[list[str], str, bool | None, str]] = {}
     for binding in bindings:
         if not binding.description:
             continue
@@ -357,9 +365,8 @@ def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[
         state = node.check_action(name, parameters)
         if state is False:
             continue
-        keys, _, _ = merged.setdefault(name, ([], binding.description, state))
+        note = "" if state else reason_for(node, name, parameters) or "not now"
+        keys, _, _, _ = merged.setdefault(name, ([], binding.description, state, note))
         keys.append(app.get_key_display(binding))
-    return [
-        HelpEntry(" ".join(keys), description, bool(state), "" if state else "not now")
-        for keys, description, state in merged.values()
-    ]
+    return [HelpEntry(" ".join(keys), description, bool(state), note)
+            for keys, description, state, note in merged.values()]

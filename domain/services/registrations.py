@@ -51,13 +51,17 @@ from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
+    NOT_REGISTERED,
+    STARTED_ASK_TRAINER,
     Clocked,
+    already_registered,
     attendance_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
     optional_reason,
     parse_id,
+    registration_refusal,
     require_manager,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
@@ -172,10 +176,10 @@ class RegistrationService(Clocked):
             ledger = RegistrationLedger(uow.conn)
             current = ledger.get(wid, lid, lock=True)
             if current is None or not current.status.active:
-                raise NotFound("You are not registered for this workshop." if not principal.is_staff
+                raise NotFound(NOT_REGISTERED if not principal.is_staff
                                else "This learner has no active registration for this workshop.")
             if not principal.is_staff and workshop.has_started(now):
-                raise Conflict("This workshop has started: ask your trainer to cancel your registration.")
+                raise Conflict(STARTED_ASK_TRAINER)
             workshops = WorkshopRepository(uow.conn)
             if current.status is CONFIRMED:
                 workshops.release_seat(wid, now)
@@ -396,17 +400,15 @@ class RegistrationService(Clocked):
 
     @staticmethod
     def _check_open(workshop: Workshop, principal: Principal | None, now: datetime) -> None:
-        if workshop.is_cancelled:
-            raise Conflict("This workshop is cancelled: it takes no registrations.")
-        if principal is not None and not principal.is_staff and workshop.has_started(now):
-            raise Conflict("This workshop has already started: registrations are closed.")
+        refusal = registration_refusal(workshop, principal, now)
+        if refusal:
+            raise Conflict(refusal)
 
     @staticmethod
     def _refuse_active(current: Registration | None, principal: Principal) -> None:
-        if current is not None and current.status.active:
-            where = "on the waitlist" if current.status is WAITLISTED else "registered"
-            raise Conflict(f"You are already {where} for this workshop." if not principal.is_staff
-                           else f"This learner is already {where} for this workshop.")
+        refusal = already_registered(current.status if current is not None else None, principal.is_staff)
+        if refusal:
+            raise Conflict(refusal)
 
     @staticmethod
     def _target_learner(principal: Principal, learner_id: object) -> int:

@@ -29,6 +29,69 @@ def may_manage(principal: Principal, workshop: Workshop) -> bool:
     return principal.is_admin or (principal.is_staff and workshop.trainer_id == principal.user_id)
 
 
+# Why a workshop or a registration refuses a change: the services raise these, and the
+# screens say them when they grey the key that would make the change.
+EDIT_CANCELLED = "This workshop is cancelled: it can no longer be edited."
+ALREADY_CANCELLED = "This workshop is already cancelled."
+ALREADY_TOOK_PLACE = "This workshop has already taken place: it cannot be cancelled."
+HAS_REGISTRATIONS = "Learners have registered to this workshop: cancel it instead of deleting it."
+CLOSED_CANCELLED = "This workshop is cancelled: it takes no registrations."
+CLOSED_STARTED = "This workshop has already started: registrations are closed."
+NOT_REGISTERED = "You are not registered for this workshop."
+STARTED_ASK_TRAINER = "This workshop has started: ask your trainer to cancel your registration."
+
+
+def manage_refusal(principal: Principal, workshop: Workshop, doing: str) -> str | None:
+    """Why `principal` may not `doing` (e.g. "edit it") on `workshop`; None when they manage it."""
+    if may_manage(principal, workshop):
+        return None
+    if not principal.is_staff:
+        return f"Only trainers and admins may {doing}."
+    return f"{workshop.trainer_name} runs this workshop: only they or an admin may {doing}."
+
+
+def edit_refusal(workshop: Workshop) -> str | None:
+    """Why the workshop cannot be edited (whoever asks); None when it can."""
+    return EDIT_CANCELLED if workshop.is_cancelled else None
+
+
+def cancel_refusal(workshop: Workshop, now: datetime) -> str | None:
+    """Why the workshop cannot be cancelled now; None when it can."""
+    if workshop.is_cancelled:
+        return ALREADY_CANCELLED
+    return ALREADY_TOOK_PLACE if now >= workshop.ends_at else None
+
+
+def delete_refusal(workshop: Workshop) -> str | None:
+    """Why the workshop cannot be deleted: someone ever registered to it."""
+    return None if workshop.can_delete else HAS_REGISTRATIONS
+
+
+def registration_refusal(workshop: Workshop, principal: Principal | None, now: datetime) -> str | None:
+    """Why the workshop takes no registration now (a learner's own closes at its start; staff's do not)."""
+    if workshop.is_cancelled:
+        return CLOSED_CANCELLED
+    if principal is not None and not principal.is_staff and workshop.has_started(now):
+        return CLOSED_STARTED
+    return None
+
+
+def already_registered(status: RegistrationStatus | None, staff: bool) -> str | None:
+    """Why a learner with this registration status cannot register again; None when they can."""
+    if status is None or not status.active:
+        return None
+    where = "on the waitlist" if status is RegistrationStatus.WAITLISTED else "registered"
+    who = "This learner is" if staff else "You are"
+    return f"{who} already {where} for this workshop."
+
+
+def own_cancel_refusal(status: RegistrationStatus | None, workshop: Workshop, now: datetime) -> str | None:
+    """Why a learner cannot cancel their own registration (with this status) now; None when they can."""
+    if status is None or not status.active:
+        return NOT_REGISTERED
+    return STARTED_ASK_TRAINER if workshop.has_started(now) else None
+
+
 def require_manager(principal: Principal, workshop: Workshop, doing: str) -> None:
     if not isinstance(principal, Principal) or not principal.is_staff:
         raise PermissionDenied(f"Only trainers and admins may {doing}.")

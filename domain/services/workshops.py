@@ -36,7 +36,10 @@ from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
+    HAS_REGISTRATIONS,
     Clocked,
+    cancel_refusal,
+    edit_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
@@ -162,8 +165,9 @@ class WorkshopService(Clocked):
         now = self._clock()
         with self._uow() as uow:
             current = load_managed(uow, principal, wid, "edit workshops", lock=True)
-            if current.is_cancelled:
-                raise Conflict("This workshop is cancelled: it can no longer be edited.")
+            refusal = edit_refusal(current)
+            if refusal:
+                raise Conflict(refusal)
             values = self._validated(uow, principal, data, now, current=current)
             changed = {k: v for k, v in values.items() if getattr(current, k) != v}
             if not changed:
@@ -186,10 +190,9 @@ class WorkshopService(Clocked):
         now = self._clock()
         with self._uow() as uow:
             workshop = load_managed(uow, principal, wid, "cancel workshops", lock=True)
-            if workshop.is_cancelled:
-                raise Conflict("This workshop is already cancelled.")
-            if now >= workshop.ends_at:
-                raise Conflict("This workshop has already taken place: it cannot be cancelled.")
+            refusal = cancel_refusal(workshop, now)
+            if refusal:
+                raise Conflict(refusal)
             WorkshopRepository(uow.conn).cancel(wid, why, now)
             cancelled = RegistrationLedger(uow.conn).cancel_all_active(wid, why, now)
             ids = [self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
@@ -207,7 +210,7 @@ class WorkshopService(Clocked):
         with self._uow() as uow:
             workshop = load_managed(uow, principal, wid, "delete workshops", lock=True)
             if not WorkshopRepository(uow.conn).delete_unregistered(wid):
-                raise Conflict("Learners have registered to this workshop: cancel it instead of deleting it.")
+                raise Conflict(HAS_REGISTRATIONS)
             ids = [
                 self._activity.record(uow, principal, "workshop.delete", "workshop", wid, {"title": workshop.title}),
                 self._sync.queue_purge(uow, [wid]),

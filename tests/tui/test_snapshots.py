@@ -84,8 +84,8 @@ def test_users_screen(snap_compare, services: Services, admin: Principal) -> Non
 
 def test_help_on_the_users_screen(snap_compare, services: Services, admin: Principal) -> None:
     """Help over Users at 80x24: "Keys — Users"; left, the screen's keys (New, Role, Deactivate,
-    Password, SSH keys, Search, and Previous/Next page greyed "not now"); right, the global keys (Help, Back,
-    Log out, Quit, Command palette) and the seven sections with their summaries."""
+    Password, SSH keys, Search, and Previous/Next page greyed with why: "Everything is on this page.");
+    right, the global keys (Help, Back, Log out, Quit, Command palette) and the seven sections."""
 
     async def open_help(pilot: Pilot[None]) -> None:
         await log_in(pilot, "admin@example.org")

@@ -16,6 +16,7 @@ PAGE_SIZE = 50
 COLUMNS = ("When (UTC)", "Actor", "Action", "Entity", "Details")
 MAX_FILTER_CHARS = 254
 MAX_DETAILS_CHARS = 80
+NO_FILTER = "No filter to clear: / filters by actor, f by action."
 
 
 # Shown first, whatever their names: how an operation ended and why (backups and restores).

@@ -19,6 +19,7 @@ log = logging.getLogger("skillhub.tui")
 
 COLUMNS = ("Taken (UTC)", "Size", "PostgreSQL", "MongoDB", "Verified")
 WRONG_NAME = "That is not this archive's name: nothing was changed."
+NO_ARCHIVE = "No archive yet: press b to back up both databases."
 
 
 class Verification(Enum):
@@ -92,7 +93,16 @@ class ArchiveRow:
     @property
     def restorable(self) -> bool:
         """False when the archive is already known to be refused."""
-        return self.verification not in (Verification.FAILED, Verification.UNREADABLE)
+        return self.restore_refusal is None
+
+    @property
+    def restore_refusal(self) -> str | None:
+        """Why this archive cannot be restored (its check failed in this session); None when it can."""
+        if self.verification is Verification.FAILED:
+            return "This archive failed its verification: it cannot be restored."
+        if self.verification is Verification.UNREADABLE:
+            return "This archive cannot be read: it cannot be restored."
+        return None
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,11 @@ class RestoreOutcome:
         if not self.drift_ok:
             return f"{self.name} restored; the drift check asks for 'skillhub doctor --repair'."
         return f"{self.name} restored: every check passed."
+
+
+def one_at_a_time(running: str) -> str:
+    """Why no other operation starts while `running` ("Backup", "Verification", "Restore") runs."""
+    return f"{running} in progress: one operation at a time, wait for it to finish."
 
 
 def confirms(name: str, typed: str) -> bool:

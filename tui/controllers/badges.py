@@ -11,6 +11,7 @@ from tui.controllers.choices import Choice, shorten
 from tui.controllers.session import PrincipalSource
 
 COLUMNS = ("Badge", "Rule", "Bonus", "Valid for", "Active")
+NO_BADGE = "No badge yet: n creates one."
 PREVIEW_COLUMNS = ("Learner", "Change", "Rule value", "Score before → after")
 
 RULE_CHOICES = tuple(Choice(r.value, r.label) for r in RuleType)

@@ -7,11 +7,14 @@ seat counts, never another learner's name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from domain.clock import Clock
 from domain.models.paging import PageRequest
-from domain.models.workshops import CatalogEntry, MyRegistration, RegistrationStatus
+from domain.models.users import Principal
+from domain.models.workshops import CatalogEntry, MyRegistration, RegistrationStatus, Workshop
 from domain.services.registrations import RegistrationService
+from domain.services.workshop_rules import already_registered, own_cancel_refusal, registration_refusal
 from domain.services.workshops import WorkshopService
 from tui.controllers.paging import PageInfo
 from tui.controllers.registrations import Outcome
@@ -22,6 +25,8 @@ CATALOG_COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "You")
 CATALOG_TITLE_CELL = 22
 MINE_TITLE_CELL = 30
 MINE_COLUMNS = ("Date (UTC)", "Title", "Status", "Attendance")
+# Why `f` and `/` are greyed on the learner's own registrations.
+MINE_HAS_NO_FILTER = "Search and the free-seats filter are for the upcoming workshops: press o to go back to them."
 
 
 def _status_label(status: RegistrationStatus | None, rank: int | None, short: bool = False) -> str:
@@ -32,50 +37,58 @@ def _status_label(status: RegistrationStatus | None, rank: int | None, short: bo
 
 
 @dataclass(frozen=True)
-class CatalogRow:
-    """One upcoming workshop, with the learner's own status and what they may do."""
+class LearnerRow:
+    """What a learner may do to one workshop of their screen, and why not."""
 
     workshop_id: int
     title: str
     cells: tuple[str, ...]
-    can_register: bool
-    can_cancel: bool
+    register_refusal: str | None
+    cancel_refusal: str | None
 
     @property
     def key(self) -> int:
         return self.workshop_id
 
+    @property
+    def can_register(self) -> bool:
+        return self.register_refusal is None
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.cancel_refusal is None
+
+
+def _refusals(workshop: Workshop, status: RegistrationStatus | None, who: Principal,
+              now: datetime) -> tuple[str | None, str | None]:
+    """Why the learner may not register for `workshop`, and why not cancel, given their `status` in it."""
+    register = registration_refusal(workshop, who, now) or already_registered(status, staff=False)
+    return register, own_cancel_refusal(status, workshop, now)
+
+
+class CatalogRow(LearnerRow):
+    """One upcoming workshop, with the learner's own status and what they may do."""
+
     @classmethod
-    def of(cls, entry: CatalogEntry) -> CatalogRow:
+    def of(cls, entry: CatalogEntry, who: Principal, now: datetime) -> CatalogRow:
         w = entry.workshop
-        active = entry.my_status is not None and entry.my_status.active
         seats = f"{w.seats_left} left" if w.seats_left else "full"
         cells = (when(w.starts_at), clip(w.title, CATALOG_TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
                  _status_label(entry.my_status, entry.my_waitlist_rank, short=True))
-        return cls(w.id, w.title, cells, can_register=not active, can_cancel=active)
+        return cls(w.id, w.title, cells, *_refusals(w, entry.my_status, who, now))
 
 
-@dataclass(frozen=True)
-class MyRegistrationRow:
-    """One of the learner's own registrations."""
-
-    workshop_id: int
-    title: str
-    cells: tuple[str, ...]
-    can_cancel: bool
-
-    @property
-    def key(self) -> int:
-        return self.workshop_id
+class MyRegistrationRow(LearnerRow):
+    """One of the learner's own registrations (registering again is allowed once it is cancelled)."""
 
     @classmethod
-    def of(cls, mine: MyRegistration, now_is_before_start: bool) -> MyRegistrationRow:
+    def of(cls, mine: MyRegistration, who: Principal, now: datetime) -> MyRegistrationRow:
         r, w = mine.registration, mine.workshop
         # A cancelled workshop cancelled the registration too: its status says "cancelled".
         status = _status_label(r.status, mine.waitlist_rank)
         attendance = r.attendance.value if r.attendance else ""
         cells = (when(w.starts_at), clip(w.title, MINE_TITLE_CELL), status, attendance)
-        return cls(w.id, w.title, cells, can_cancel=r.status.active and now_is_before_start)
+        return cls(w.id, w.title, cells, *_refusals(w, r.status, who, now))
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,9 @@ class CatalogController:
             empty = f"No upcoming workshop matches “{clip(term, 40)}”."
         else:
             empty = "No upcoming workshop with a free seat." if only_with_seats else "No upcoming workshop yet."
-        return CatalogPage(tuple(CatalogRow.of(e) for e in found.items), PageInfo.of(found, "workshop"), empty)
+        now = self._clock()
+        rows = tuple(CatalogRow.of(e, who, now) for e in found.items)
+        return CatalogPage(rows, PageInfo.of(found, "workshop"), empty)
 
     def mine(self, number: int) -> CatalogPage:
         """The learner's own registrations, newest first: each workshop once, in its current state."""
@@ -119,7 +134,7 @@ class CatalogController:
         if not found.items and number > found.pages:
             found = self._registrations.my_registrations(who, PageRequest(found.pages, self._page_size))
         now = self._clock()
-        rows = tuple(MyRegistrationRow.of(m, now < m.workshop.starts_at) for m in found.items)
+        rows = tuple(MyRegistrationRow.of(m, who, now) for m in found.items)
         return CatalogPage(rows, PageInfo.of(found, "registration"),
                            "You have no registration yet. Press o for the upcoming workshops.", mine=True)
 

@@ -67,6 +67,20 @@ class ChallengeLine:
     def resettable(self) -> bool:
         return self.status is not ProgressStatus.RESET
 
+    @property
+    def step_refusal(self) -> str | None:
+        """Why the learner cannot update or complete this challenge now; None when they can."""
+        if self.status is ProgressStatus.COMPLETED:
+            return f"“{self.title}” is completed: only a trainer can reset it."
+        if self.status is ProgressStatus.RESET:
+            return f"“{self.title}” was reset: s starts it again."
+        return None
+
+    @property
+    def reset_refusal(self) -> str | None:
+        """Why staff cannot reset this challenge; None when they can."""
+        return None if self.resettable else f"“{self.title}” is already back at 0 %."
+
     @classmethod
     def of(cls, progress: ChallengeProgress) -> ChallengeLine:
         done = f"{progress.percent:>3} %"
@@ -134,6 +148,15 @@ class ProgressView:
     def held_badges(self) -> tuple[Choice, ...]:
         """The badges that count now, for the revoke dialog."""
         return tuple(Choice(b.code, b.name) for b in self.badges if b.state is AwardState.ACTIVE)
+
+    @property
+    def revoke_refusal(self) -> str | None:
+        """Why there is no badge to revoke; None when there is one."""
+        return None if self.held_badges() else f"{self.name} holds no badge to revoke."
+
+    def no_challenge(self, own: bool) -> str:
+        """Why a key acting on the selected challenge finds none (the learner has none yet)."""
+        return "You have no challenge yet: s starts one." if own else f"{self.name} has no challenge yet."
 
 
 @dataclass(frozen=True)

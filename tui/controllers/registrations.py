@@ -25,7 +25,7 @@ from domain.models.workshops import (
     Workshop,
 )
 from domain.services.registrations import RegistrationService
-from domain.services.workshop_rules import attendance_refusal
+from domain.services.workshop_rules import attendance_refusal, registration_refusal
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
 from tui.controllers.workshops import clip, when
@@ -54,6 +54,20 @@ COLUMNS: dict[SheetView, tuple[str, ...]] = {
     SheetView.CANCELLED: ("Learner", "Email", "Cancelled", "Reason"),
     SheetView.COMMENTS: ("When (UTC)", "Author", "Comment"),
 }
+# What each list says when it is empty (and why a key acting on its selected row is greyed).
+EMPTY_LISTS = {
+    SheetView.CONFIRMED: "No confirmed learner yet: r registers one.",
+    SheetView.WAITLIST: "Nobody is on the waitlist.",
+    SheetView.CANCELLED: "No cancelled registration.",
+    SheetView.COMMENTS: "No comment yet: m adds one.",
+}
+STILL_LOADING_SHEET = "The registrations are still loading."
+CANCEL_NEEDS_A_REGISTRATION = "Comments have no registration to cancel: tab to the Confirmed or Waitlist list."
+ALREADY_CANCELLED = "This registration is already cancelled."
+ENTER_READS_COMMENTS = "Enter reads a comment: tab to the Comments list."
+PROMOTE_CANCELLED = "This workshop is cancelled: nobody can be promoted."
+ATTENDANCE_CANCELLED = "This workshop is cancelled: there is no attendance to mark."
+NOBODY_CONFIRMED = "Nobody has a confirmed seat yet: there is no attendance to mark."
 TAB_TITLES: dict[SheetView, str] = {
     SheetView.CONFIRMED: "Confirmed",
     SheetView.WAITLIST: "Waitlist",
@@ -78,6 +92,11 @@ class RegistrationRow:
     @property
     def label(self) -> str:
         return f"{self.name} <{self.email}>" if self.email else self.name
+
+    @property
+    def cancel_refusal(self) -> str | None:
+        """Why this registration cannot be cancelled; None when it can."""
+        return None if self.status.active else ALREADY_CANCELLED
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,10 @@ class RegistrationsSheet:
     # History lines of each registration shown, by registration id.
     history: Mapping[str, tuple[str, ...]]
     sync_note: str
+    # Why registering, promoting and marking attendance are refused now (None: allowed).
+    register_refusal: str | None = None
+    promote_refusal: str | None = None
+    attendance_refusal: str | None = None
 
     def rows(self, view: SheetView) -> tuple[RegistrationRow, ...] | tuple[CommentRow, ...]:
         """The rows of one list."""
@@ -137,6 +160,15 @@ class LearnerOption:
     label: str
     note: str
     available: bool
+
+    @property
+    def refusal(self) -> str | None:
+        """Why this learner cannot be registered; None when they can."""
+        return None if self.available else f"{self.label} is {self.note}."
+
+
+NO_CANDIDATE = "No active learner matches."
+NONE_AVAILABLE = "Everyone shown is already registered or waiting: type another name."
 
 
 @dataclass(frozen=True)
@@ -270,6 +302,11 @@ class RegistrationsController:
         pending = found.sync_pending
         sync_note = (f"{pending} change{'s' if pending != 1 else ''} waiting to be copied to MongoDB"
                      if pending else "")
+        workshop = found.workshop
+        promote = PROMOTE_CANCELLED if workshop.is_cancelled else (
+            EMPTY_LISTS[SheetView.WAITLIST] if not totals[SheetView.WAITLIST] else None)
+        attendance = ATTENDANCE_CANCELLED if workshop.is_cancelled else (
+            NOBODY_CONFIRMED if not totals[SheetView.CONFIRMED] else None)
         return RegistrationsSheet(
             heading=_heading(found.workshop),
             confirmed=tuple(_confirmed(r) for r in found.confirmed),
@@ -279,6 +316,9 @@ class RegistrationsController:
             pages=pages_info,
             history=history,
             sync_note=sync_note,
+            register_refusal=registration_refusal(workshop, who, self._clock()),
+            promote_refusal=promote,
+            attendance_refusal=attendance,
         )
 
     def _fetch(self, who: Principal, numbers: Mapping[SheetView, int]) -> RegistrationSheet:

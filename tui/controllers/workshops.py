@@ -10,7 +10,13 @@ from domain.clock import Clock
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import Workshop, WorkshopInput, WorkshopQuery, WorkshopScope, WorkshopSort
-from domain.services.workshop_rules import may_manage
+from domain.services.workshop_rules import (
+    cancel_refusal,
+    delete_refusal,
+    edit_refusal,
+    manage_refusal,
+    may_manage,
+)
 from domain.services.workshops import CAPACITY, DURATION, WorkshopService
 from tui.controllers.paging import PageInfo
 from tui.controllers.session import PrincipalSource
@@ -56,7 +62,7 @@ def when(at: datetime) -> str:
 
 @dataclass(frozen=True)
 class WorkshopRow:
-    """One workshop in the staff table, with what the current user may do to it."""
+    """One workshop in the staff table, with what the current user may do to it (and why not)."""
 
     workshop_id: int
     title: str
@@ -67,12 +73,23 @@ class WorkshopRow:
     waitlisted: int
     cancelled: bool
     manageable: bool
-    can_cancel: bool
-    can_delete: bool
+    # Why each change is refused to the current user, None when it is allowed.
+    edit_refusal: str | None
+    cancel_refusal: str | None
+    delete_refusal: str | None
+    open_refusal: str | None
 
     @property
     def key(self) -> int:
         return self.workshop_id
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.cancel_refusal is None
+
+    @property
+    def can_delete(self) -> bool:
+        return self.delete_refusal is None
 
     @property
     def label(self) -> str:
@@ -86,7 +103,9 @@ class WorkshopRow:
 
     @classmethod
     def of(cls, workshop: Workshop, principal: Principal, now: datetime) -> WorkshopRow:
-        manageable = may_manage(principal, workshop)
+        def unless_managed(doing: str, refusal: str | None) -> str | None:
+            return manage_refusal(principal, workshop, doing) or refusal
+
         return cls(
             workshop_id=workshop.id,
             title=workshop.title,
@@ -96,9 +115,11 @@ class WorkshopRow:
             capacity=workshop.capacity,
             waitlisted=workshop.waitlisted,
             cancelled=workshop.is_cancelled,
-            manageable=manageable,
-            can_cancel=manageable and not workshop.is_cancelled and now < workshop.ends_at,
-            can_delete=manageable and workshop.can_delete,
+            manageable=may_manage(principal, workshop),
+            edit_refusal=unless_managed("edit it", edit_refusal(workshop)),
+            cancel_refusal=unless_managed("cancel it", cancel_refusal(workshop, now)),
+            delete_refusal=unless_managed("delete it", delete_refusal(workshop)),
+            open_refusal=manage_refusal(principal, workshop, "see its registrations"),
         )
 
 

@@ -9,9 +9,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Select, Static
 
-from tui.controllers.activity import COLUMNS, ActivityController, ActivityPage
+from tui.controllers.activity import COLUMNS, NO_FILTER, ActivityController, ActivityPage
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.text import literal_options
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
@@ -44,7 +45,7 @@ class ActivityScreen(PagedListScreen):
         with Horizontal(classes="list-toolbar"):
             yield Input(id="activity-actor-filter", placeholder="/ actor email, enter", compact=True)
             yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
-            yield Static("", id="activity-page", classes="list-page")
+            yield Static("", id="activity-page", classes="list-page", markup=False)
         yield DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="activity-detail", markup=False)
         yield ShellFooter()
@@ -66,7 +67,7 @@ class ActivityScreen(PagedListScreen):
         deliver(self, self.show_actions, self.controller.actions())
 
     def show_actions(self, actions: tuple[str, ...]) -> None:
-        self.query_one("#activity-action-filter", Select).set_options((name, name) for name in actions)
+        self.query_one("#activity-action-filter", Select).set_options(literal_options((name, name) for name in actions))
 
     def show_page(self, view: ActivityPage) -> None:
         self.view = view
@@ -81,10 +82,10 @@ class ActivityScreen(PagedListScreen):
         text = view.details[index] if view is not None and 0 <= index < len(view.details) else ""
         self.query_one("#activity-detail", Static).update(text)
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "clear_filters":
-            return bool(self.actor or self.action) or None
-        return super().check_action(action, parameters)
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "clear_filters" and not (self.actor or self.action):
+            return NO_FILTER
+        return super().why_not(action, parameters)
 
     # -- filters and pages -----------------------------------------------------------------
 

@@ -6,7 +6,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.widgets import Button, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -14,6 +13,7 @@ from domain.errors import SkillHubError
 from domain.models.workshops import Attendance
 from tui.controllers.registrations import AttendanceChoice, Outcome, RegistrationsController
 from tui.screens.base import ShellDialog, deliver
+from tui.text import literal
 
 
 class AttendanceDialog(ShellDialog[Outcome | None]):
@@ -31,14 +31,14 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="attendance"):
-            yield Static("Mark attendance", classes="dialog-title")
-            yield Static("Loading the confirmed learners…", id="attendance-status", classes="hint")
+            yield Static("Mark attendance", classes="dialog-title", markup=False)
+            yield Static("Loading the confirmed learners…", id="attendance-status", classes="hint", markup=False)
             yield SelectionList[int](id="attendance-learners", compact=True)
             with RadioSet(id="attendance-mark", compact=True):
                 for index, mark in enumerate(Attendance):
                     yield RadioButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
             yield Static("", id="attendance-error", classes="dialog-error", markup=False)
-            yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint")
+            yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="attendance-save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="attendance-cancel", compact=True)
@@ -54,8 +54,7 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
     def show_choices(self, choices: tuple[AttendanceChoice, ...]) -> None:
         learners = self.query_one("#attendance-learners", SelectionList)
         learners.clear_options()
-        # Names are user text: Content() shows them as typed, never as markup.
-        learners.add_options(Selection(Content(f"{c.name}  · {c.mark}"), c.learner_id) for c in choices)
+        learners.add_options(Selection(literal(f"{c.name}  · {c.mark}"), c.learner_id) for c in choices)
         # Highlight the first learner, so the first space ticks them.
         learners.highlighted = 0 if choices else None
         status = f"{len(choices)} confirmed learners" if choices else "Nobody has a confirmed seat yet."

@@ -18,6 +18,7 @@ from domain.errors import SkillHubError
 from domain.runtime.backup_archive import ArchiveError
 from tui.controllers.backups import (
     COLUMNS,
+    NO_ARCHIVE,
     ArchiveList,
     ArchiveRow,
     BackupDone,
@@ -27,10 +28,13 @@ from tui.controllers.backups import (
     RestoreOutcome,
     Verification,
     VerifyOutcome,
+    one_at_a_time,
 )
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
@@ -83,7 +87,7 @@ class BackupsScreen(ShellScreen):
             yield Static("", id="backups-where", markup=False)
             yield Static("Loading…", id="backups-count", classes="list-page", markup=False)
         yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="backups-detail")
+        yield Static("", id="backups-detail", markup=False)
         with Vertical(id="backups-progress"):
             yield Static("", id="backups-progress-label", markup=False)
             yield ProgressBar(total=100, show_eta=False, id="backups-progress-bar")
@@ -140,7 +144,7 @@ class BackupsScreen(ShellScreen):
                 detail.update(Content.styled(self.view.problem, "$text-error"))
             else:
                 empty = self.view is not None and not self.view.rows
-                detail.update("No archive yet: press b to back up both databases." if empty else "")
+                detail.update(NO_ARCHIVE if empty else "")
             return
         name, *rest = row.detail
         lines = [Content.styled(name, "bold"), *(Content(line) for line in rest)]
@@ -149,14 +153,20 @@ class BackupsScreen(ShellScreen):
         detail.update(Content("\n").join(lines))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
+        if action not in ("backup", "verify", "restore"):
+            return None
+        if self.running is not None:
+            return one_at_a_time(self.running)
         if action == "backup":
-            return self.running is None or None
-        if action == "verify":
-            return (self.running is None and self.selected is not None) or None
-        if action == "restore":
-            row = self.selected
-            return (self.running is None and row is not None and row.restorable) or None
-        return super().check_action(action, parameters)
+            return None
+        row = self.selected
+        if row is None:
+            return STILL_LOADING if self.view is None else NO_ARCHIVE
+        return row.restore_refusal if action == "restore" else None
 
     def action_refresh(self) -> None:
         self.load()
@@ -202,12 +212,12 @@ class BackupsScreen(ShellScreen):
             if worker.is_cancelled:
                 # The screen was left while the operation ran: the shell still says how it ended.
                 def notify(shown: SkillHubError) -> None:
-                    app.notify(shown.message, title=f"{what} failed", severity="error")
+                    notify_literal(app, shown.message, title=f"{what} failed", severity="error")
 
                 app.call_from_thread(route_error, app, error, notify)
             raise
         if worker.is_cancelled:
-            app.call_from_thread(app.notify, result.summary, title=f"{what} finished")
+            notify_literal(app, result.summary, title=f"{what} finished")
         else:
             app.call_from_thread(show, result)
 
@@ -235,18 +245,18 @@ class BackupsScreen(ShellScreen):
 
     def show_error(self, error: SkillHubError) -> None:
         title = f"{self.running} failed" if self.running else "Backups"
-        self.notify(error.message, title=title, severity="error")
+        notify_literal(self, error.message, title=title, severity="error")
 
     # -- outcomes ----------------------------------------------------------------------------
 
     def _show_backup(self, done: BackupDone) -> None:
-        self.notify(done.summary, title="Backup written")
+        notify_literal(self, done.summary, title="Backup written")
         self._select_after_load = done.name
         self.load()
 
     def _show_verification(self, outcome: VerifyOutcome) -> None:
-        self.notify(outcome.summary, title="Verified" if outcome.passed else "Verification FAILED",
-                    severity="information" if outcome.passed else "error")
+        notify_literal(self, outcome.summary, title="Verified" if outcome.passed else "Verification FAILED",
+                       severity="information" if outcome.passed else "error")
         self.load()
 
     def _show_restore(self, outcome: RestoreOutcome) -> None:

@@ -12,6 +12,7 @@ from tui.controllers.badges import NUMBER_CHECKS, RULE_CHOICES, BadgeForm, Badge
 from tui.controllers.challenges import CATEGORY_CHOICES
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
+from tui.text import literal_options
 from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
@@ -47,13 +48,13 @@ class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
             yield FormField("Description", "description", Input(form.description, id="badge-description",
                                                                 placeholder="optional", compact=True))
             yield FormField("Rule", "rule_type", Select[str](
-                [(c.label, c.value) for c in RULE_CHOICES], value=form.rule_type, allow_blank=False,
+                literal_options((c.label, c.value) for c in RULE_CHOICES), value=form.rule_type, allow_blank=False,
                 id="badge-rule", compact=True))
             yield FormField("At least", "threshold", checked_input(form.threshold, NUMBER_CHECKS["threshold"],
                                                                    id="badge-threshold",
                                                                    placeholder="the rule's threshold", compact=True))
             yield FormField("Category", "category", Select[str](
-                [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="any category",
+                literal_options((c.label, c.value) for c in CATEGORY_CHOICES), prompt="any category",
                 value=form.category or Select.NULL, id="badge-category", compact=True))
             yield FormField("Bonus points", "bonus_points", checked_input(form.bonus_points,
                                                                           NUMBER_CHECKS["bonus_points"],

@@ -40,7 +40,8 @@ class BadgePreviewDialog(ModalScreen[bool | None]):
             if preview.rows:
                 yield DataTable(id="badge-preview-table", show_cursor=False, zebra_stripes=True)
             else:
-                yield Static("Nobody gains or loses this badge.", id="badge-preview-nobody", classes="hint")
+                yield Static("Nobody gains or loses this badge.", id="badge-preview-nobody", classes="hint",
+                             markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Apply (y)", id="badge-preview-apply", variant="warning", compact=True)
                 yield Button("Back (b)", id="badge-preview-back", compact=True)

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from tui.controllers.badges import COLUMNS, BadgeForm, BadgeRow, BadgesController, PreviewView
+from tui.controllers.badges import COLUMNS, NO_BADGE, BadgeForm, BadgeRow, BadgesController, PreviewView
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
@@ -32,12 +34,13 @@ class BadgesScreen(ShellScreen):
         super().__init__()
         self.controller = controller
         self.rows: tuple[BadgeRow, ...] = ()
+        self._loaded = False
         self._keep_cursor_on: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Changing a rule shows who gains or loses the badge before anything is saved.",
-                     classes="hint", id="badges-hint")
+                     classes="hint", id="badges-hint", markup=False)
         yield DataTable(id="badges-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="badges-detail", markup=False)
         yield ShellFooter()
@@ -58,6 +61,7 @@ class BadgesScreen(ShellScreen):
     def show_rows(self, rows: tuple[BadgeRow, ...]) -> None:
         keep = self._keep_cursor_on or (self.selected.code if self.selected else None)
         self.rows = rows
+        self._loaded = True
         fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows])
         codes = [row.code for row in rows]
         if keep in codes:
@@ -74,13 +78,17 @@ class BadgesScreen(ShellScreen):
     @on(DataTable.RowHighlighted, "#badges-table")
     def _show_detail(self) -> None:
         row = self.selected
-        self.query_one("#badges-detail", Static).update(row.detail if row else "No badge yet: n creates one.")
+        self.query_one("#badges-detail", Static).update(row.detail if row else NO_BADGE)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "edit_badge":
-            return self.selected is not None or None
-        return True
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
+        if action == "edit_badge" and self.selected is None:
+            return STILL_LOADING if not self._loaded else NO_BADGE
+        return None
 
     # -- form → preview → apply --------------------------------------------------------------
 
@@ -118,6 +126,6 @@ class BadgesScreen(ShellScreen):
         deliver(self, self._applied, self.controller.apply(form, expected_version))
 
     def _applied(self, result: PreviewView) -> None:
-        self.notify(f"Saved {result.code}: {result.applied}", title="Badges")
+        notify_literal(self, f"Saved {result.code}: {result.applied}", title="Badges")
         self._keep_cursor_on = result.code
         self.reload()

@@ -31,6 +31,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
 from domain.runtime.logfile import log_unexpected
 from tui.messages import DatabaseDown, SessionEnded, UnexpectedError
+from tui.text import notify_literal
 
 log = logging.getLogger("skillhub.tui")
 
@@ -131,7 +132,7 @@ class ShellScreen(ReportsBugs, Screen[None]):
             route_error(self, event.worker.error, self.show_error, event.worker)
 
     def show_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
 
 
 class ShellDialog(ReportsBugs, ModalScreen[ResultType]):
@@ -142,7 +143,7 @@ class ShellDialog(ReportsBugs, ModalScreen[ResultType]):
             route_error(self, event.worker.error, self.show_error, event.worker)
 
     def show_error(self, error: SkillHubError) -> None:
-        self.notify(error.message, severity="error")
+        notify_literal(self, error.message, severity="error")
 
 
 # A priority binding, so the focus moves before the next typed key is delivered: with

@@ -1,7 +1,8 @@
 """Workshops for learners: the upcoming ones with seats left, and their own registrations (`o`).
 
-A learner registers or joins the waitlist (`r`) and cancels their own registration (`c`);
-nothing here ever shows another learner.
+A learner registers or joins the waitlist (`r`, in either list: a registration they
+cancelled can be taken again) and cancels their own registration (`c`); nothing here ever
+shows another learner.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from tui.controllers.catalog import (
     CATALOG_COLUMNS,
     MINE_COLUMNS,
+    MINE_HAS_NO_FILTER,
     CatalogController,
     CatalogPage,
     CatalogRow,
@@ -27,6 +29,7 @@ from tui.controllers.registrations import Outcome
 from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 
 
@@ -60,11 +63,11 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Static("Upcoming", id="catalog-mode", classes="list-mode")
+            yield Static("Upcoming", id="catalog-mode", classes="list-mode", markup=False)
             yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
-            yield Static("", id="catalog-page", classes="list-page")
+            yield Static("", id="catalog-page", classes="list-page", markup=False)
         yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="catalog-empty", classes="empty-state")
+        yield Static("", id="catalog-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -97,16 +100,18 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     # -- what the keys may do -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self.selected
-        if action == "register":
-            return (isinstance(row, CatalogRow) and row.can_register) or None
-        if action == "cancel_registration":
-            return (row is not None and row.can_cancel) or None
         if action == "show_mine":
             return parameters[0] != self.showing_mine
-        if action in ("toggle_free", "search"):
-            return not self.showing_mine or None
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "register":
+            return self.refusal_for_row(lambda row: row.register_refusal)
+        if action == "cancel_registration":
+            return self.refusal_for_row(lambda row: row.cancel_refusal)
+        if action in ("toggle_free", "search") and self.showing_mine:
+            return MINE_HAS_NO_FILTER
+        return super().why_not(action, parameters)
 
     # -- modes, search, filter ---------------------------------------------------------------
 
@@ -131,7 +136,7 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
 
     def action_register(self) -> None:
         row = self.selected
-        if isinstance(row, CatalogRow) and row.can_register:
+        if row is not None and row.can_register:
             self.apply_change(lambda: self.controller.register(row.workshop_id))
 
     def action_cancel_registration(self) -> None:
@@ -151,6 +156,6 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         deliver(self, self._changed, change())
 
     def _changed(self, outcome: Outcome) -> None:
-        self.notify(outcome.message, title="Workshops", severity="information" if outcome.synced else "warning",
-                    markup=False)
+        notify_literal(self, outcome.message, title="Workshops",
+                       severity="information" if outcome.synced else "warning")
         self.reload()

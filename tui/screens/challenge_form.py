@@ -18,6 +18,7 @@ from tui.controllers.challenges import (
 )
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
+from tui.text import literal_options
 from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
@@ -54,13 +55,13 @@ class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
                             TextArea(form.description, id="challenge-description", compact=True,
                                      placeholder="optional, up to 2000 characters"))
             yield FormField("Category", "category", Select[str](
-                [(c.label, c.value) for c in CATEGORY_CHOICES], prompt="choose a category",
+                literal_options((c.label, c.value) for c in CATEGORY_CHOICES), prompt="choose a category",
                 value=form.category or Select.NULL, id="challenge-category", compact=True))
             yield FormField("Points", "points", checked_input(form.points, check_points, id="challenge-points",
                                                               placeholder="1 to 1000", compact=True))
             yield FormField("Difficulty", "difficulty", Select[str](
-                [(d.label, d.value) for d in DIFFICULTY_CHOICES], value=form.difficulty, allow_blank=False,
-                id="challenge-difficulty", compact=True))
+                literal_options((d.label, d.value) for d in DIFFICULTY_CHOICES), value=form.difficulty,
+                allow_blank=False, id="challenge-difficulty", compact=True))
             yield FormField("CO2 saved, kg", "co2_kg", Input(form.co2_kg, id="challenge-co2",
                                                              placeholder="optional, e.g. 12.5", compact=True))
             yield FormField("CO2 source", "co2_source", Input(form.co2_source, id="challenge-co2-source",

@@ -21,6 +21,7 @@ from tui.controllers.challenges import (
 from tui.screens.base import deliver
 from tui.screens.challenge_form import ChallengeFormDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.text import literal_options, notify_literal
 from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {2, 4}
@@ -55,11 +56,11 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Input(id="challenges-search", placeholder="/ search title, enter", compact=True)
-            yield Select[str]([(c.label, c.value) for c in CATEGORY_CHOICES], prompt="all categories",
-                              id="challenges-category", compact=True)
-            yield Select[str]([(c.label, c.value) for c in ACTIVE_CHOICES], prompt="active or not",
-                              id="challenges-active", compact=True)
-            yield Static("", id="challenges-page", classes="list-page")
+            yield Select[str](literal_options((c.label, c.value) for c in CATEGORY_CHOICES),
+                              prompt="all categories", id="challenges-category", compact=True)
+            yield Select[str](literal_options((c.label, c.value) for c in ACTIVE_CHOICES),
+                              prompt="active or not", id="challenges-active", compact=True)
+            yield Static("", id="challenges-page", classes="list-page", markup=False)
         yield DataTable(id="challenges-table", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -82,10 +83,10 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
 
     # -- what the keys may do, filters ---------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action in ("edit_challenge", "toggle_active"):
-            return self.selected is not None or None
-        return super().check_action(action, parameters)
+            return self.refusal_for_row()
+        return super().why_not(action, parameters)
 
     @on(Select.Changed, "#challenges-category")
     def _apply_category(self, event: Select.Changed) -> None:
@@ -115,7 +116,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
         def saved(row: ChallengeRow | None) -> None:
             if row is not None:
                 verb = "Created" if challenge_id is None else "Saved"
-                self.notify(f"{verb} “{row.title}”.", title="Challenges")
+                notify_literal(self, f"{verb} “{row.title}”.", title="Challenges")
                 self.keep_cursor_on(row.challenge_id)
                 self.reload()
 
@@ -132,6 +133,6 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
 
     def _toggled(self, row: ChallengeRow) -> None:
         state = "active: learners can take it" if row.active else "inactive: learners no longer see it"
-        self.notify(f"“{row.title}” is {state}.", title="Challenges")
+        notify_literal(self, f"“{row.title}” is {state}.", title="Challenges")
         self.keep_cursor_on(row.challenge_id)
         self.reload()

@@ -33,8 +33,9 @@ class ChangeRoleDialog(ModalScreen[Role | None]):
             yield OptionList(
                 *[Option(f"{role.value:<8} {ROLE_SUMMARIES[role]}", id=role.value) for role in Role],
                 id="role-choices",
+                markup=False,
             )
-            yield Static("enter: choose · escape: cancel", classes="hint")
+            yield Static("enter: choose · escape: cancel", classes="hint", markup=False)
 
     def on_mount(self) -> None:
         choices = self.query_one("#role-choices", OptionList)

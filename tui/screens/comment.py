@@ -36,7 +36,7 @@ class CommentDialog(ShellDialog[Outcome | None]):
             yield Static(f"Comment on {self.workshop_title}", classes="dialog-title", markup=False)
             yield TextArea(id="comment-body", soft_wrap=True, compact=True,
                            placeholder="Seen by trainers and admins only. Line breaks are kept.")
-            yield Static(f"0 / {COMMENT_MAX:,} characters", id="comment-count", classes="hint")
+            yield Static(f"0 / {COMMENT_MAX:,} characters", id="comment-count", classes="hint", markup=False)
             yield Static("", id="comment-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save (ctrl+s)", id="comment-save", variant="primary", compact=True)
@@ -87,7 +87,7 @@ class CommentReader(ModalScreen[None]):
         with Vertical(classes="dialog", id="comment-reader"):
             yield Static(f"{self.comment.author} · {self.comment.at} UTC", classes="dialog-title", markup=False)
             yield TextArea(self.comment.body, id="comment-text", read_only=True, soft_wrap=True, compact=True)
-            yield Static("arrows scroll · escape closes", classes="hint")
+            yield Static("arrows scroll · escape closes", classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#comment-text", TextArea).focus()

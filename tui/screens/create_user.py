@@ -12,6 +12,7 @@ from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
 from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.text import literal_options
 from tui.widgets.form_field import FormField, show_form_errors
 
 FIELDS = ("email", "full_name", "role", "password")
@@ -33,13 +34,13 @@ class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="create-user"):
-            yield Static("New user", classes="dialog-title")
+            yield Static("New user", classes="dialog-title", markup=False)
             yield FormField("Email", "email", Input(id="new-email", placeholder="name@example.org", compact=True))
             yield FormField("Full name", "full_name", Input(id="new-name", compact=True))
             yield FormField(
                 "Role", "role",
-                Select([(r.value, r.value) for r in Role], value=Role.LEARNER.value, allow_blank=False,
-                       id="new-role", compact=True),
+                Select(literal_options((r.value, r.value) for r in Role), value=Role.LEARNER.value,
+                       allow_blank=False, id="new-role", compact=True),
             )
             yield FormField("Password", "password",
                             Input(id="new-password", password=True, placeholder="12 to 72 bytes", compact=True))

@@ -29,7 +29,7 @@ class DatabaseDownDialog(ModalScreen[None]):
             yield Static(f"{self.error.which} is unreachable", classes="dialog-title", markup=False)
             yield Static(f"Detail: {self.error.detail}", id="database-down-detail", markup=False)
             yield Static(f"How to fix: {self.error.hint}", id="database-down-hint", markup=False)
-            yield Static("Press enter or escape to close this panel, then try again.", classes="hint")
+            yield Static("Press enter or escape to close this panel, then try again.", classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

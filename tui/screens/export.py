@@ -29,8 +29,9 @@ class ExportDialog(ShellDialog[ExportDone | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="export"):
-            yield Static("Export the attendance sheet (CSV)", classes="dialog-title")
-            yield Static("One line per confirmed learner: name, email, mark, when and by whom.", classes="hint")
+            yield Static("Export the attendance sheet (CSV)", classes="dialog-title", markup=False)
+            yield Static("One line per confirmed learner: name, email, mark, when and by whom.", classes="hint",
+                         markup=False)
             yield FormField("File", "path", Input(self.controller.default_export_path, id="export-path", compact=True))
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Export (enter)", id="export-go", variant="primary", compact=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,12 +24,18 @@ class HelpEntry:
     note: str = ""
 
 
-def _lines(entries: Sequence[HelpEntry]) -> Content:
-    width = max((len(e.key) for e in entries), default=0)
+# The width tui/styles/shell.tcss gives the first column, less a gutter: its lines are
+# wrapped here, so that a greyed key's reason continues under the description, not the key.
+SCREEN_COLUMN = 32 - 2
+
+
+def _lines(entries: Sequence[HelpEntry], width: int | None = None) -> Content:
+    key_width = max((len(e.key) for e in entries), default=0)
     parts = []
     for entry in entries:
-        line = f"{entry.key:<{width}}  {entry.description}" + (f" ({entry.note})" if entry.note else "")
-        parts.append(Content.styled(line, "" if entry.enabled else "$text-disabled"))
+        line = f"{entry.key:<{key_width}}  {entry.description}" + (f" ({entry.note})" if entry.note else "")
+        wrapped = textwrap.wrap(line, width, subsequent_indent=" " * (key_width + 2)) if width else [line]
+        parts.append(Content.styled("\n".join(wrapped), "" if entry.enabled else "$text-disabled"))
     return Content("\n").join(parts) if parts else Content("No keys of its own.")
 
 
@@ -53,12 +60,12 @@ class HelpScreen(ModalScreen[None]):
             yield Static(f"Keys — {self.screen_title}", classes="dialog-title", markup=False)
             with VerticalScroll(id="help-body"), Horizontal(id="help-columns"):
                 with Vertical(classes="help-column"):
-                    yield Static("On this screen", classes="help-heading")
-                    yield Static(_lines(self.screen_keys), id="help-screen-keys")
+                    yield Static("On this screen", classes="help-heading", markup=False)
+                    yield Static(_lines(self.screen_keys, SCREEN_COLUMN), id="help-screen-keys", markup=False)
                 with Vertical(classes="help-column"):
-                    yield Static("Everywhere", classes="help-heading")
-                    yield Static(_lines(self.global_keys), id="help-global-keys")
-            yield Static("escape, backspace or ? closes this help.", classes="hint")
+                    yield Static("Everywhere", classes="help-heading", markup=False)
+                    yield Static(_lines(self.global_keys), id="help-global-keys", markup=False)
+            yield Static("escape, backspace or ? closes this help.", classes="hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

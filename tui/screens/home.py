@@ -34,8 +34,9 @@ class HomeScreen(ShellScreen):
         with Vertical(id="home"):
             yield Static("", id="home-who", markup=False)
             yield Static("", id="home-role", markup=False)
-            yield Static("Sections — press the digit, or choose one and press enter:", id="home-sections-title")
-            yield OptionList(id="home-sections")
+            yield Static("Sections — press the digit, or choose one and press enter:", id="home-sections-title",
+                         markup=False)
+            yield OptionList(id="home-sections", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:

@@ -24,8 +24,10 @@ from tui.controllers.leaderboard import (
     RankLine,
     cycle,
 )
+from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.text import literal_options, notify_literal
 from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {0, 2, 4}
@@ -60,11 +62,11 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Select[str]([(c.label, c.value) for c in CATEGORY_CHOICES], prompt="c: all categories",
-                              id="leaderboard-category-filter", compact=True)
-            yield Select[str]([(c.label, c.value) for c in PERIOD_CHOICES], value=self.period, allow_blank=False,
-                              id="leaderboard-period-filter", compact=True)
-            yield Static("", id="leaderboard-page", classes="list-page")
+            yield Select[str](literal_options((c.label, c.value) for c in CATEGORY_CHOICES),
+                              prompt="c: all categories", id="leaderboard-category-filter", compact=True)
+            yield Select[str](literal_options((c.label, c.value) for c in PERIOD_CHOICES), value=self.period,
+                              allow_blank=False, id="leaderboard-period-filter", compact=True)
+            yield Static("", id="leaderboard-page", classes="list-page", markup=False)
         yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="leaderboard-you", markup=False)
         yield Static(TIES_LINE, id="leaderboard-ties", markup=False)
@@ -102,6 +104,11 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
             return parameters == (not self.view.hide_names,)
         return super().check_action(action, parameters)
 
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "hide_names" and self.view is None:
+            return STILL_LOADING
+        return super().why_not(action, parameters)
+
     def action_hide_names(self, hide: bool) -> None:
         self.remember_hide_names(hide)
 
@@ -111,7 +118,7 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
 
     def _privacy_changed(self, hidden: bool) -> None:
         said = "hidden" if hidden else "shown"
-        self.notify(f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
+        notify_literal(self, f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
         self.reload()
 
     def action_next_category(self) -> None:

@@ -10,7 +10,13 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.controllers.registrations import PICKER_LIMIT, LearnerOption, RegistrationsController
+from tui.controllers.registrations import (
+    NO_CANDIDATE,
+    NONE_AVAILABLE,
+    PICKER_LIMIT,
+    LearnerOption,
+    RegistrationsController,
+)
 from tui.screens.base import ShellDialog, deliver
 
 
@@ -27,6 +33,8 @@ class LearnerPickerDialog(ShellDialog[LearnerOption | None]):
         self.controller = controller
         self.workshop_title = workshop_title
         self.options: dict[str, LearnerOption] = {}
+        # The search the options shown answer (enter acts on a single match only if it is current).
+        self.shown_for: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="learner-picker"):
@@ -34,7 +42,8 @@ class LearnerPickerDialog(ShellDialog[LearnerOption | None]):
             yield Input(id="picker-search", placeholder="name or email", compact=True)
             yield OptionList(id="picker-options", markup=False, compact=True)
             yield Static("", id="picker-status", classes="hint", markup=False)
-            yield Static("type to search · ↓ to the list · enter registers · esc cancels", classes="hint")
+            yield Static("type to search · ↓ to the list · enter registers · esc cancels", classes="hint",
+                         markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#picker-search", Input).focus()
@@ -46,10 +55,11 @@ class LearnerPickerDialog(ShellDialog[LearnerOption | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="picker-search")
     def search(self, term: str) -> None:
-        deliver(self, self.show_options, self.controller.candidates(term))
+        deliver(self, self.show_options, self.controller.candidates(term), term)
 
-    def show_options(self, options: tuple[LearnerOption, ...]) -> None:
+    def show_options(self, options: tuple[LearnerOption, ...], term: str = "") -> None:
         self.options = {str(o.learner_id): o for o in options}
+        self.shown_for = term
         listing = self.query_one("#picker-options", OptionList)
         listing.clear_options()
         listing.add_options(
@@ -59,14 +69,37 @@ class LearnerPickerDialog(ShellDialog[LearnerOption | None]):
         )
         first = next((i for i, o in enumerate(options) if o.available), None)
         listing.highlighted = first
-        status = "No active learner matches." if not options else (
-            f"{len(options)} learners shown; type more to narrow." if len(options) >= PICKER_LIMIT else "")
+        if not options:
+            status = NO_CANDIDATE
+        elif first is None:
+            status = NONE_AVAILABLE
+        else:
+            status = f"{len(options)} learners shown; type more to narrow." if len(options) >= PICKER_LIMIT else ""
+        self._say(status)
+
+    def _say(self, status: str) -> None:
         self.query_one("#picker-status", Static).update(status)
 
     @on(Input.Submitted, "#picker-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        # enter on a single match registers it, or says why it cannot.
+        options = list(self.options.values())
+        if len(options) == 1 and self.shown_for == event.value:
+            only = options[0]
+            if only.refusal is None:
+                self.dismiss(only)
+            else:
+                self._say(only.refusal)
+            return
+        self.action_to_list()
+
     def action_to_list(self) -> None:
         listing = self.query_one("#picker-options", OptionList)
-        if listing.option_count:
+        if not listing.option_count:
+            self._say(NO_CANDIDATE)
+        elif listing.highlighted is None:
+            self._say(NONE_AVAILABLE)
+        else:
             listing.focus()
 
     @on(OptionList.OptionSelected, "#picker-options")

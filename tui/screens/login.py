@@ -39,14 +39,15 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="login-box"):
-            yield Static("SkillHub", id="login-title")
-            yield Static("Log in with your email and password.", classes="login-hint")
+            yield Static("SkillHub", id="login-title", markup=False)
+            yield Static("Log in with your email and password.", classes="login-hint", markup=False)
             yield Static(self.notice, id="login-notice", markup=False)
             yield FormField("Email", "email", Input(id="email", placeholder="name@example.org", max_length=254))
             yield FormField("Password", "password", Input(id="password", password=True, max_length=1024))
             yield Static("", id="login-error", markup=False)
             yield Button("Log in", id="login-submit", variant="primary", compact=True)
-            yield Static("enter: log in · tab: next field · f1: help · ctrl+q: quit", classes="login-hint")
+            yield Static("enter: log in · tab: next field · f1: help · ctrl+q: quit", classes="login-hint",
+                         markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:

@@ -29,5 +29,5 @@ class NotAvailableScreen(ShellScreen):
                 f"Once it is installed it opens here, with key {self.key}.",
                 markup=False,
             )
-            yield Static("Press escape or backspace to go back, 1 for Home, ? for help.", classes="hint")
+            yield Static("Press escape or backspace to go back, 1 for Home, ? for help.", classes="hint", markup=False)
         yield ShellFooter()

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
+from tui.refusals import STILL_LOADING, allowed_unless
 from tui.screens.base import ShellScreen
 from tui.widgets.tables import fill_table
 
@@ -133,13 +134,24 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
         self.query_one(f"#{self.PAGE_LABEL_ID}", Static).update(text)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "next_page":
-            return (self.page_info is not None and self.page_info.has_next) or None
-        if action == "previous_page":
-            return (self.page_info is not None and self.page_info.has_previous) or None
         if action == "leave_filter":
             return isinstance(self.focused, Input)
-        return True
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py); subclasses add their actions."""
+        if action in ("next_page", "previous_page"):
+            if self.page_info is None:
+                return STILL_LOADING
+            return self.page_info.next_refusal if action == "next_page" else self.page_info.previous_refusal
+        return None
+
+    def refusal_for_row(self, reason: Callable[[RowT], str | None] | None = None) -> str | None:
+        """Why an action on the selected row cannot run: no row to act on, or what `reason(row)` says."""
+        row = self.selected
+        if row is None:
+            return STILL_LOADING if self.page_info is None else self.page_info.nothing_here
+        return reason(row) if reason is not None else None
 
     def action_next_page(self) -> None:
         self.page_number += 1

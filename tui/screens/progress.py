@@ -28,15 +28,19 @@ from tui.controllers.progress import (
     ProgressView,
     StepResult,
 )
+from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.picker import PickerDialog
 from tui.screens.step_dialog import StepDialog, StepForm
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 from tui.widgets.weekly_chart import WeeklyChart
 
+LEARNER_ACTIONS = frozenset({"start", "update", "complete"})
+STAFF_ACTIONS = frozenset({"record", "reset", "award", "revoke"})
 STATUS_STYLES = {ProgressStatus.COMPLETED: "green", ProgressStatus.STARTED: "", ProgressStatus.RESET: "dim"}
 STATE_STYLES = {AwardState.ACTIVE: "bold green", AwardState.EXPIRED: "yellow", AwardState.REVOKED: "red strike"}
 
@@ -77,12 +81,12 @@ class ProgressScreen(PagedListScreen):
             with Vertical(id="progress-score"):
                 yield Static("", id="progress-score-total", markup=False)
                 yield Static("", id="progress-score-parts", markup=False)
-        yield Static("", id="progress-badges")
-        yield Static("Challenges", classes="progress-label")
+        yield Static("", id="progress-badges", markup=False)
+        yield Static("Challenges", classes="progress-label", markup=False)
         yield DataTable(id="progress-challenges", cursor_type="row", zebra_stripes=True)
         with Horizontal(classes="progress-bar"):
-            yield Static("Timeline, newest first", classes="progress-label")
-            yield Static("", id="progress-timeline-page", classes="list-page")
+            yield Static("Timeline, newest first", classes="progress-label", markup=False)
+            yield Static("", id="progress-timeline-page", classes="list-page", markup=False)
         yield DataTable(id="progress-timeline", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -143,23 +147,24 @@ class ProgressScreen(PagedListScreen):
         return self.controller.for_staff and viewer is not None and viewer.is_staff
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("start", "update", "complete"):
-            if not self._is_learner_view():
-                return False
-            if action == "start":
-                return self.view is not None or None
-            line = self.selected_challenge
-            return (line is not None and line.in_progress) or None
-        if action in ("record", "reset", "award", "revoke"):
-            if not self._is_staff_view():
-                return False
-            if action == "reset":
-                line = self.selected_challenge
-                return (line is not None and line.resettable) or None
-            if action == "revoke":
-                return (self.view is not None and bool(self.view.held_badges())) or None
-            return self.view is not None or None
+        if action in LEARNER_ACTIONS and not self._is_learner_view():
+            return False
+        if action in STAFF_ACTIONS and not self._is_staff_view():
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action not in LEARNER_ACTIONS | STAFF_ACTIONS:
+            return super().why_not(action, parameters)
+        view = self.view
+        if view is None:
+            return STILL_LOADING
+        if action in ("update", "complete", "reset"):
+            line = self.selected_challenge
+            if line is None:
+                return view.no_challenge(own=action != "reset")
+            return line.reset_refusal if action == "reset" else line.step_refusal
+        return view.revoke_refusal if action == "revoke" else None
 
     # -- learner steps -----------------------------------------------------------------------
 
@@ -265,13 +270,13 @@ class ProgressScreen(PagedListScreen):
 
     def step_done(self, result: StepResult) -> None:
         """Tell what happened (and any warning or new badge), then show the new state."""
-        self.notify(result.message, title="Progress")
+        notify_literal(self, result.message, title="Progress")
         if result.warning:
-            self.notify(result.warning, title="History not synced yet", severity="warning", timeout=15)
+            notify_literal(self, result.warning, title="History not synced yet", severity="warning", timeout=15)
         for badge in result.new_badges:
-            self.notify(f"New badge: {badge}", title="Badge earned")
+            notify_literal(self, f"New badge: {badge}", title="Badge earned")
         for badge in result.lost_badges:
-            self.notify(f"Badge taken back: {badge}", title="Badge no longer met", severity="warning")
+            notify_literal(self, f"Badge taken back: {badge}", title="Badge no longer met", severity="warning")
         self.reload()
 
 

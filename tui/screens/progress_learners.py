@@ -41,7 +41,8 @@ class LearnerPickerScreen(ShellScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Pick a learner to see and record their progress.", id="learners-intro", classes="hint")
+        yield Static("Pick a learner to see and record their progress.", id="learners-intro", classes="hint",
+                     markup=False)
         yield SearchPicker(self.finder.find, "/ search name or email, enter", "No active learner matches.",
                            id="learners")
         yield ShellFooter()

@@ -19,7 +19,11 @@ from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, T
 
 from domain.errors import NotFound, PermissionDenied, SkillHubError
 from tui.controllers.registrations import (
+    CANCEL_NEEDS_A_REGISTRATION,
     COLUMNS,
+    EMPTY_LISTS,
+    ENTER_READS_COMMENTS,
+    STILL_LOADING_SHEET,
     TAB_TITLES,
     CommentRow,
     ExportDone,
@@ -30,6 +34,7 @@ from tui.controllers.registrations import (
     RegistrationsSheet,
     SheetView,
 )
+from tui.refusals import allowed_unless
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.comment import CommentDialog, CommentReader
@@ -38,16 +43,14 @@ from tui.screens.export import ExportDialog
 from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
 VIEWS = list(SheetView)
-EMPTY_LISTS = {
-    SheetView.CONFIRMED: "No confirmed learner yet: r registers one.",
-    SheetView.WAITLIST: "Nobody is on the waitlist.",
-    SheetView.CANCELLED: "No cancelled registration.",
-    SheetView.COMMENTS: "No comment yet: m adds one.",
-}
+# The screen's own actions: all greyed until the sheet has loaded (and for good after a refusal).
+SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "comment", "promote", "export",
+                           "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
 class RegistrationsScreen(ShellScreen):
@@ -79,6 +82,8 @@ class RegistrationsScreen(ShellScreen):
         super().__init__()
         self.controller = controller
         self.sheet: RegistrationsSheet | None = None
+        # What the service said when it refused the sheet (the reason every key is greyed).
+        self.refused: str | None = None
         self.view = SheetView.CONFIRMED
         self.pages: dict[SheetView, int] = {view: 1 for view in SheetView}
 
@@ -95,10 +100,10 @@ class RegistrationsScreen(ShellScreen):
                 with TabPane(TAB_TITLES[view], id=view.value):
                     yield DataTable(id=f"sheet-{view.value}", cursor_type="row", zebra_stripes=True)
         yield Static("tab next list · p promote · s export CSV · [ ] pages · ? all keys", id="sheet-hint",
-                     classes="hint")
+                     classes="hint", markup=False)
         with Horizontal(id="sheet-detail-bar"):
             yield Static("", id="sheet-detail-title", markup=False)
-            yield Static("", id="sheet-page", classes="list-page")
+            yield Static("", id="sheet-page", classes="list-page", markup=False)
         with VerticalScroll(id="sheet-detail", can_focus=False):
             yield Static("", id="sheet-detail-body", markup=False)
         yield ShellFooter()
@@ -156,9 +161,10 @@ class RegistrationsScreen(ShellScreen):
         if self.sheet is None and isinstance(error, (PermissionDenied, NotFound)):
             self._refuse("Not allowed" if isinstance(error, PermissionDenied) else "Not found", error.message)
             return
-        self.notify(error.message, severity="error", markup=False)
+        notify_literal(self, error.message, severity="error")
 
     def _refuse(self, title: str, message: str) -> None:
+        self.refused = message
         self.sub_title = title.lower()
         self.query_one("#sheet-title", Static).update(title)
         self.query_one("#sheet-refused", Static).update(f"{message}\n\nPress escape to go back.")
@@ -241,28 +247,33 @@ class RegistrationsScreen(ShellScreen):
             self.app.push_screen(CommentReader(comment))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         sheet = self.sheet
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.
-            return None
-        open_workshop = not sheet.heading.is_cancelled
-        registration = self.selected_registration
+            return (self.refused or STILL_LOADING_SHEET) if action in SHEET_ACTIONS else None
         page = sheet.pages[self.view]
-        if action == "register":
-            return open_workshop or None
-        if action == "cancel_registration":
-            return (registration is not None and registration.status.active) or None
-        if action == "promote":
-            return (open_workshop and sheet.total(SheetView.WAITLIST) > 0) or None
-        if action == "attendance":
-            return (open_workshop and sheet.total(SheetView.CONFIRMED) > 0) or None
-        if action == "read_comment":
-            return self.selected_comment is not None or None
-        if action == "next_page":
-            return page.has_next or None
-        if action == "previous_page":
-            return page.has_previous or None
-        return True
+        refusals = {
+            "register": lambda: sheet.register_refusal,
+            "cancel_registration": self._cancel_refusal,
+            "promote": lambda: sheet.promote_refusal,
+            # The time rule is asked at each press: attendance opens while the screen is open.
+            "attendance": lambda: sheet.attendance_refusal or self.controller.attendance_refusal(sheet.heading),
+            "read_comment": lambda: None if self.selected_comment is not None else (
+                EMPTY_LISTS[SheetView.COMMENTS] if self.view is SheetView.COMMENTS else ENTER_READS_COMMENTS),
+            "next_page": lambda: page.next_refusal,
+            "previous_page": lambda: page.previous_refusal,
+        }
+        return refusals[action]() if action in refusals else None
+
+    def _cancel_refusal(self) -> str | None:
+        registration = self.selected_registration
+        if registration is not None:
+            return registration.cancel_refusal
+        return CANCEL_NEEDS_A_REGISTRATION if self.view is SheetView.COMMENTS else EMPTY_LISTS[self.view]
 
     # -- changes --------------------------------------------------------------------------------
 
@@ -273,8 +284,8 @@ class RegistrationsScreen(ShellScreen):
     def _report(self, outcome: Outcome | None) -> None:
         if outcome is None:
             return
-        self.notify(outcome.message, title="Registrations", severity="information" if outcome.synced else "warning",
-                    markup=False)
+        notify_literal(self, outcome.message, title="Registrations",
+                       severity="information" if outcome.synced else "warning")
         self.reload()
 
     def action_register(self) -> None:
@@ -315,10 +326,6 @@ class RegistrationsScreen(ShellScreen):
         self.apply_change(lambda: self.controller.promote(learner_id))
 
     def action_attendance(self) -> None:
-        refusal = self.controller.attendance_refusal(self.sheet.heading) if self.sheet is not None else None
-        if refusal:
-            self.notify(refusal, title="Attendance", severity="warning", markup=False)
-            return
         self.app.push_screen(AttendanceDialog(self.controller), self._report)
 
     def action_comment(self) -> None:
@@ -328,6 +335,6 @@ class RegistrationsScreen(ShellScreen):
     def action_export(self) -> None:
         def exported(done: ExportDone | None) -> None:
             if done is not None:
-                self.notify(done.message, title="Attendance sheet", markup=False)
+                notify_literal(self, done.message, title="Attendance sheet")
 
         self.app.push_screen(ExportDialog(self.controller), exported)

@@ -38,7 +38,7 @@ class RestoreConfirmDialog(SubmitsOnEnter, ShellDialog[str | None]):
                 "is logged out.",
                 id="restore-confirm-warning", markup=False,
             )
-            yield Static("Type the archive's name to confirm:", classes="restore-confirm-prompt")
+            yield Static("Type the archive's name to confirm:", classes="restore-confirm-prompt", markup=False)
             yield Input(id="restore-confirm-name", placeholder=archive.name, compact=True)
             yield Static("", id="restore-confirm-error", classes="dialog-error", markup=False)
             with Horizontal(classes="dialog-buttons"):

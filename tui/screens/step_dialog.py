@@ -20,6 +20,7 @@ from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
 from tui.screens.base import ENTER_IN_FORM, deliver
 from tui.screens.form_dialog import FormDialog
+from tui.text import literal_options
 from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
@@ -89,7 +90,7 @@ class StepDialog(FormDialog[StepResult | None]):
 
     def _show_choices(self, choices: Sequence[Choice]) -> None:
         select = self.query_one("#step-choice", Select)
-        select.set_options((choice.label, choice.value) for choice in choices)
+        select.set_options(literal_options((choice.label, choice.value) for choice in choices))
         select.prompt = "Choose…" if choices else "Nothing to choose"
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected

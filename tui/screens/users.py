@@ -19,6 +19,7 @@ from tui.screens.confirm import ConfirmDialog
 from tui.screens.create_user import CreateUserDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reset_password import ResetPasswordDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 
 
@@ -54,7 +55,7 @@ class UsersScreen(PagedListScreen[UserRow]):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Input(id="users-search", placeholder="/ search name or email, enter to apply", compact=True)
-            yield Static("", id="users-page", classes="list-page")
+            yield Static("", id="users-page", classes="list-page", markup=False)
         yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
         yield ShellFooter()
 
@@ -75,23 +76,27 @@ class UsersScreen(PagedListScreen[UserRow]):
     # -- selection ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # One of activate and deactivate is shown, the one the selected user can take.
         row = self.selected
-        if action == "deactivate":
-            return None if row is None else row.active
-        if action == "activate":
-            return False if row is None else not row.active
-        if action in ("change_role", "reset_password"):
-            return row is not None or None
-        if action == "ssh_keys":
-            return (row is not None or None) if self.open_keys is not None else False
+        if action == "activate" and (row is None or row.active):
+            return False
+        if action == "deactivate" and row is not None and not row.active:
+            return False
+        if action == "ssh_keys" and self.open_keys is None:
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action in ("deactivate", "activate", "change_role", "reset_password", "ssh_keys"):
+            return self.refusal_for_row()
+        return super().why_not(action, parameters)
 
     # -- changes -----------------------------------------------------------------------------
 
     def action_new_user(self) -> None:
         def created(row: UserRow | None) -> None:
             if row is not None:
-                self.notify(f"Created {row.role.value} {row.label}.", title="User created")
+                notify_literal(self, f"Created {row.role.value} {row.label}.", title="User created")
                 self.keep_cursor_on(row.user_id)
                 self.reload()
 
@@ -137,7 +142,7 @@ class UsersScreen(PagedListScreen[UserRow]):
 
         def done(changed: bool | None) -> None:
             if changed:
-                self.notify(f"New password set for {row.label}.", title="Password reset")
+                notify_literal(self, f"New password set for {row.label}.", title="Password reset")
 
         self.app.push_screen(ResetPasswordDialog(self.controller, row.user_id, row.label), done)
 
@@ -152,6 +157,6 @@ class UsersScreen(PagedListScreen[UserRow]):
         deliver(self, self._changed, row, outcome)
 
     def _changed(self, row: UserRow, outcome: str) -> None:
-        self.notify(outcome, title="User updated")
+        notify_literal(self, outcome, title="User updated")
         self.keep_cursor_on(row.user_id)
         self.reload()

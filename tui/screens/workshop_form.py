@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +12,7 @@ from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
 from tui.controllers.workshops import FORM_FIELDS, NUMBER_CHECKS, WorkshopForm, WorkshopSaved, WorkshopsController
 from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.text import literal_options
 from tui.widgets.form_field import FormField, show_form_errors
 from tui.widgets.rule_validator import checked_input
 
@@ -34,15 +34,16 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
 
     def compose(self) -> ComposeResult:
         values = self.form.values
-        trainers = [(Text(t.name), str(t.user_id)) for t in self.form.trainers]
-        trainer = values["trainer_id"] if any(v == values["trainer_id"] for _, v in trainers) else Select.NULL
+        trainer_ids = {str(t.user_id) for t in self.form.trainers}
+        trainer = values["trainer_id"] if values["trainer_id"] in trainer_ids else Select.NULL
         with Vertical(classes="dialog", id="workshop-form"):
-            yield Static(self.form.heading, classes="dialog-title")
+            yield Static(self.form.heading, classes="dialog-title", markup=False)
             with VerticalScroll(id="workshop-form-fields"):
                 yield FormField("Title", "title", Input(values["title"], id="workshop-title", max_length=TITLE_MAX,
                                                         placeholder="3 to 120 characters", compact=True))
                 yield FormField("Trainer", "trainer_id",
-                                Select(trainers, value=trainer, prompt="Choose a trainer", id="workshop-trainer",
+                                Select(literal_options((t.name, str(t.user_id)) for t in self.form.trainers),
+                                       value=trainer, prompt="Choose a trainer", id="workshop-trainer",
                                        disabled=self.form.trainer_fixed, compact=True))
                 yield FormField("Start (UTC)", "starts_at",
                                 Input(values["starts_at"], id="workshop-start", placeholder="YYYY-MM-DD HH:MM",

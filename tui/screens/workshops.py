@@ -33,6 +33,7 @@ from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reason import ReasonDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshop_form import WorkshopFormDialog
+from tui.text import literal_options, notify_literal
 from tui.widgets.shell_footer import ShellFooter
 
 RegistrationsFor = Callable[[int], RegistrationsController]
@@ -76,13 +77,13 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         yield Header()
         with Horizontal(classes="list-toolbar"):
             yield Input(id="workshops-search", placeholder="/ title or trainer", compact=True)
-            yield Select([(label, scope) for scope, label in SCOPE_LABELS.items()], value=self.scope,
-                         allow_blank=False, id="workshops-scope", compact=True)
-            yield Select([(label, sort) for sort, label in SORT_LABELS.items()], value=self.sort,
-                         allow_blank=False, id="workshops-sort", compact=True)
-            yield Static("", id="workshops-page", classes="list-page")
+            yield Select(literal_options((label, scope) for scope, label in SCOPE_LABELS.items()),
+                         value=self.scope, allow_blank=False, id="workshops-scope", compact=True)
+            yield Select(literal_options((label, sort) for sort, label in SORT_LABELS.items()),
+                         value=self.sort, allow_blank=False, id="workshops-sort", compact=True)
+            yield Static("", id="workshops-page", classes="list-page", markup=False)
         yield DataTable(id="workshops-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="workshops-empty", classes="empty-state")
+        yield Static("", id="workshops-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -111,23 +112,26 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
 
     @on(DataTable.RowSelected, "#workshops-table")
     def _row_chosen(self) -> None:
-        # enter on the table: the table's own binding turns it into RowSelected.
+        # enter on the table: the table's own binding turns it into RowSelected. When Open
+        # is greyed the shell has already said why (tui/refusals.py).
         if self.check_action("open_registrations", ()):
             self.action_open_registrations()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        row = self.selected
-        if action == "edit_workshop":
-            return (row is not None and row.manageable and not row.cancelled) or None
-        if action == "cancel_workshop":
-            return (row is not None and row.can_cancel) or None
-        if action == "delete_workshop":
-            return (row is not None and row.can_delete) or None
-        if action == "open_registrations":
-            if self.focused is not self.table:
-                return False
-            return (row is not None and row.manageable) or None
+        if action == "open_registrations" and self.focused is not self.table:
+            return False
         return super().check_action(action, parameters)
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        refusals: dict[str, Callable[[WorkshopRow], str | None]] = {
+            "edit_workshop": lambda row: row.edit_refusal,
+            "cancel_workshop": lambda row: row.cancel_refusal,
+            "delete_workshop": lambda row: row.delete_refusal,
+            "open_registrations": lambda row: row.open_refusal,
+        }
+        if action in refusals:
+            return self.refusal_for_row(refusals[action])
+        return super().why_not(action, parameters)
 
     # -- search, filter, sort --------------------------------------------------------------------
 
@@ -216,7 +220,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         deliver(self, self._deleted, row)
 
     def _deleted(self, row: WorkshopRow) -> None:
-        self.notify(f"Deleted {row.label}.", title="Workshop deleted", markup=False)
+        notify_literal(self, f"Deleted {row.label}.", title="Workshop deleted")
         self.reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-change")
@@ -225,8 +229,8 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
 
     def _report(self, result: WorkshopSaved) -> None:
         # The MongoDB side may lag (outage): the message says so, and it is a warning then.
-        self.notify(result.message, title="Workshops", severity="information" if result.synced else "warning",
-                    markup=False)
+        notify_literal(self, result.message, title="Workshops",
+                       severity="information" if result.synced else "warning")
         self.keep_cursor_on(result.row.workshop_id)
         self.reload()
 

@@ -37,7 +37,7 @@ class FormField(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-field--row"):
-            yield Label(self.label, classes="form-field--label")
+            yield Label(self.label, classes="form-field--label", markup=False)
             yield self.control
         yield Static("", classes="form-field--error", markup=False)
 

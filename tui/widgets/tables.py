@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
+
+from tui.text import literal
 
 Cell = Text | str
 
@@ -15,11 +16,14 @@ Cell = Text | str
 def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str | None]]) -> None:
     """Replace the rows of `table` with `rows` (cells, key), sizing its columns first.
 
+    A `str` cell is shown as written: DataTable would read it as markup (tui/text.py).
+
     DataTable measures new rows on its own idle, and what it draws before then is cached
     with the header widths until the table next changes (Textual 8.2): on a busy machine
     a page could stay squeezed to its headers. Measured here, before the rows go in, the
     first frame is already right (the idle measurement then finds the same widths)."""
-    materialised = [(tuple(cells), key) for cells, key in rows]
+    materialised = [(tuple(literal(cell) if isinstance(cell, str) else cell for cell in cells), key)
+                    for cells, key in rows]
     table.clear()
     columns = table.ordered_columns
     for cells, _ in materialised:
@@ -30,7 +34,5 @@ def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str |
         table.add_row(*cells, key=key)
 
 
-def _width(cell: Cell) -> int:
-    if isinstance(cell, Text):
-        return max((line.cell_len for line in cell.split(allow_blank=True)), default=0)
-    return cell_len(cell)
+def _width(cell: Text) -> int:
+    return max((line.cell_len for line in cell.split(allow_blank=True)), default=0)
