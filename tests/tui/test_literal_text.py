@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -159,12 +159,15 @@ def hostile_world(services: Services) -> World:
     learner, second, third, fourth = (make_user(services, f"{tag.lower()}@example.org", Role.LEARNER, hostile(tag))
                                       for tag in ("Learner", "Second", "Third", "Fourth"))
 
-    def workshop(tag: str, days: int, by: Principal = trainer, capacity: int = 2) -> Workshop:
+    def workshop(tag: str, days: int, by: Principal = trainer, capacity: int = 2,
+                 starts_at: datetime | None = None) -> Workshop:
         return services.workshops.create(by, WorkshopInput(
-            title=hostile(tag), trainer_id=by.user_id, starts_at=NOW + timedelta(days=days), duration_minutes=90,
-            capacity=capacity, description=hostile(f"{tag} about"), place=hostile(f"{tag} place")))
+            title=hostile(tag), trainer_id=by.user_id, starts_at=starts_at or NOW + timedelta(days=days),
+            duration_minutes=90, capacity=capacity, description=hostile(f"{tag} about"),
+            place=hostile(f"{tag} place")))
 
-    main = workshop("Workshop", 2)
+    # Starts in ten minutes: learners may still register, and attendance is already open.
+    main = workshop("Workshop", 0, starts_at=NOW + timedelta(minutes=10))
     for person in (learner, second, third, fourth):
         services.registrations.register(person, main.id)
     services.registrations.cancel(trainer, main.id, fourth.user_id, hostile("Reason"))

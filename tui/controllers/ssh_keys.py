@@ -10,6 +10,8 @@ from domain.services.ssh_keys import SshKeyService
 from tui.controllers.session import PrincipalSource
 
 # The fingerprint last: it is the widest, and the confirmation before a removal shows it whole.
+# Why the remove key does nothing on an empty list.
+NO_KEY_TO_REMOVE = "No key to remove: press a to add one from a .pub file."
 COLUMNS = ("Key", "Comment", "Added", "Last used", "Fingerprint")
 
 

@@ -53,10 +53,10 @@ class ReauthDialog(SubmitsOnEnter, ShellDialog[ReauthOutcome]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="reauth"):
-            yield Static("Your session ended", classes="dialog-title")
+            yield Static("Your session ended", classes="dialog-title", markup=False)
             yield Static(self.reason, id="reauth-reason", markup=False)
             yield Static("Enter your password to carry on: what you typed is kept and sent once you are "
-                         "back. Another email logs out.", classes="hint")
+                         "back. Another email logs out.", classes="hint", markup=False)
             yield FormField("Email", "email", Input(self.controller.email, id="reauth-email", max_length=254,
                                                     compact=True))
             yield FormField("Password", "password", Input(id="reauth-password", password=True, max_length=1024,

@@ -8,10 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
-from tui.controllers.ssh_keys import COLUMNS, SshKeyRow, SshKeysController, SshKeysView
+from tui.controllers.ssh_keys import COLUMNS, NO_KEY_TO_REMOVE, SshKeyRow, SshKeysController, SshKeysView
+from tui.refusals import allowed_unless
 from tui.screens.add_ssh_key import AddSshKeyDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.confirm import ConfirmDialog
+from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
@@ -76,14 +78,17 @@ class SshKeysScreen(ShellScreen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "remove_key":
-            return self.selected is not None or None
-        return True
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "remove_key" and self.selected is None:
+            return NO_KEY_TO_REMOVE
+        return None
 
     def action_add_key(self) -> None:
         def added(row: SshKeyRow | None) -> None:
             if row is not None:
-                self.notify(f"Added {row.algorithm} key {row.fingerprint}.", title="SSH key added", markup=False)
+                notify_literal(self, f"Added {row.algorithm} key {row.fingerprint}.", title="SSH key added")
                 self.load(row.key)
 
         self.app.push_screen(AddSshKeyDialog(self.controller, self.owner), added)
@@ -107,5 +112,5 @@ class SshKeysScreen(ShellScreen):
         deliver(self, self._removed, removed)
 
     def _removed(self, row: SshKeyRow) -> None:
-        self.notify(f"Removed key {row.fingerprint}.", title="SSH key removed", markup=False)
+        notify_literal(self, f"Removed key {row.fingerprint}.", title="SSH key removed")
         self.load()

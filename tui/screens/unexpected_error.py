@@ -29,13 +29,13 @@ class UnexpectedErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="unexpected-error"):
-            yield Static("Something went wrong", classes="dialog-title")
+            yield Static("Something went wrong", classes="dialog-title", markup=False)
             yield Static("SkillHub met an error it did not expect; what you asked for may not have finished.",
-                         id="unexpected-error-what")
+                         id="unexpected-error-what", markup=False)
             yield Static(self._ids_line(), id="unexpected-error-id", markup=False)
             where = f"The details are in the log file: {self.log_file}" if self.log_file else NO_LOG
             yield Static(where, id="unexpected-error-log", markup=False)
-            yield Static("Press enter or escape to go back; you can carry on working.", classes="hint")
+            yield Static("Press enter or escape to go back; you can carry on working.", classes="hint", markup=False)
 
     def _ids_line(self) -> str:
         if len(self.error_ids) == 1:
