@@ -63,15 +63,21 @@ def _controlling_tty() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def launch(argv: list[str], env: dict[str, str], size: tuple[int, int], timeout: float = 60.0) -> Launch:
-    """Start `argv` on a new pty of `size` (columns, rows); return when MARKER is visible."""
+def open_pty(argv: list[str], env: dict[str, str], size: tuple[int, int]) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `argv` on a new pty of `size` (columns, rows) that is its controlling terminal."""
     master, slave = os.openpty()
     columns, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    started = time.perf_counter()
     process = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT,
                                preexec_fn=_controlling_tty, close_fds=True)
     os.close(slave)
+    return process, master
+
+
+def launch(argv: list[str], env: dict[str, str], size: tuple[int, int], timeout: float = 60.0) -> Launch:
+    """Start `argv` on a new pty of `size` (columns, rows); return when MARKER is visible."""
+    started = time.perf_counter()
+    process, master = open_pty(argv, env, size)
     seen = b""
     elapsed: float | None = None
     rss = 0
