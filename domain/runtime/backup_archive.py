@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
-from domain.errors import SkillHubError
+from domain.errors import ArchiveError, SkillHubError
 
 FORMAT = "skillhub-backup"
 FORMAT_VERSION = 1
@@ -47,9 +47,6 @@ MEMBER_NAME = re.compile(r"^(postgres|mongo)/[A-Za-z0-9_.%-]{1,200}\.(dump|jsonl
 
 BytesCallback = Callable[[int], None]
 
-
-class ArchiveError(SkillHubError):
-    """The archive is missing, unreadable, truncated, tampered with, or not a SkillHub backup."""
 
 
 @dataclass(frozen=True)

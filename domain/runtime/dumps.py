@@ -30,7 +30,7 @@ from sqlalchemy import Table
 
 from domain.clock import fixed_clock
 from domain.config import Settings
-from domain.errors import SkillHubError, ValidationError
+from domain.errors import DumpError, SkillHubError, ValidationError
 from domain.repositories.mongo.dumps import DumpCollections, parse_dump, render_dump, shift_dates
 from domain.repositories.sql import schema
 from domain.repositories.sql.dumps import (
@@ -57,9 +57,6 @@ SQL_HEADER = "-- SkillHub data dump:"
 # The hash is not kept, so the export's servers need not spend time on it.
 _EXPORT_BCRYPT_ROUNDS = 4
 
-
-class DumpError(SkillHubError):
-    """A dump file is missing or malformed, or the databases are not empty for a load."""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-from domain.errors import SkillHubError
+from domain.errors import EmbeddedServerError, SkillHubError
 from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,6 @@ PG_DATABASE = "skillhub"
 PG_SYSTEM_USER = "embedded_postgres"
 START_TIMEOUT_S = 30.0
 
-
-class EmbeddedServerError(SkillHubError):
-    """An embedded server could not be started or stopped."""
 
 
 @dataclass(frozen=True)

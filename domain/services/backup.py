@@ -41,7 +41,15 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.errors import SkillHubError, StorageError, ValidationError
+from domain.errors import (
+    ArchiveError,
+    PgToolError,
+    RestoreCancelled,
+    RestoreFailed,
+    SkillHubError,
+    StorageError,
+    ValidationError,
+)
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
@@ -68,14 +76,6 @@ ACTIVITY_ENTITY = "backup"
 
 # A drift check returns one line per disagreement between the databases (empty: in agreement).
 DriftCheck = Callable[[], list[str]]
-
-
-class RestoreCancelled(SkillHubError):
-    """The operator did not confirm the restore; nothing was changed."""
-
-
-class RestoreFailed(SkillHubError):
-    """A restore step failed after verification; the message says what state is left."""
 
 
 @dataclass(frozen=True)
@@ -436,7 +436,7 @@ class BackupService:
             steps.start("PostgreSQL restore", 1)
             try:
                 pgtools.restore(tool, self._connection, unpacked / manifest.postgres_dump, self._settings.connect_timeout_s)
-            except pgtools.PgToolError as exc:
+            except PgToolError as exc:
                 raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
             steps.finish()
             steps.start("MongoDB restore", manifest.total_documents)
@@ -576,9 +576,9 @@ def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLay
         try:
             layouts[name] = CollectionLayout.from_json((unpacked / entry.layout).read_bytes())
         except ValueError as exc:
-            raise backup_archive.ArchiveError(f"{entry.layout} is malformed ({str(exc)[:120]})") from None
+            raise ArchiveError(f"{entry.layout} is malformed ({str(exc)[:120]})") from None
         if layouts[name].name != name:
-            raise backup_archive.ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
+            raise ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
     return layouts
 
 

@@ -215,19 +215,8 @@ class BadgeService:
         return plan.preview
 
     def _parse(self, code: object, *form: object) -> tuple[str, BadgeDraft]:
-        errors: dict[str, str] = {}
-        key = ""
-        try:
-            key = badge_code(code)
-        except ValidationError as exc:
-            errors["code"] = exc.message
-        try:
-            draft = parse_badge_form(*form)
-        except FormErrors as exc:
-            errors.update(exc.errors)
-        if errors:
-            raise FormErrors(errors)
-        return key, draft
+        values = collect({"code": lambda: badge_code(code), "draft": lambda: parse_badge_form(*form)})
+        return values["code"], values["draft"]
 
     def _plan(self, code: str, draft: BadgeDraft, now: datetime) -> _Plan:
         before = self._badges.get(code)

@@ -158,6 +158,4 @@ class ChallengeService:
 
 
 def _id(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("challenge id must be a positive whole number", field="challenge_id")
-    return value
+    return validation.parse_id(value, "challenge_id", "Challenge id", typed=True)

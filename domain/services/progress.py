@@ -150,8 +150,7 @@ class ProgressService(Clocked):
     # -- the one write path -------------------------------------------------------------------
     def _change(self, principal: Principal, learner_id: int, challenge_id: object, action: Action, percent: int,
                 reason: str | None = None) -> ProgressOutcome:
-        if not isinstance(challenge_id, int) or isinstance(challenge_id, bool) or challenge_id < 1:
-            raise ValidationError("challenge id must be a positive whole number", field="challenge_id")
+        challenge_id = validation.parse_id(challenge_id, "challenge_id", "Challenge id", typed=True)
         now = self._clock()
         with self._uow() as uow:
             self._require_learner(uow, learner_id)

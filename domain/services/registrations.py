@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.errors import Conflict, ExportTargetExists, NotFound, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
@@ -49,6 +49,7 @@ from domain.repositories.sql.users import UserRepository
 from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.access import require_role
+from domain.services.validation import parse_id
 from domain.services.activity import ActivityService
 from domain.services.workshop_rules import (
     NOT_REGISTERED,
@@ -60,7 +61,6 @@ from domain.services.workshop_rules import (
     load_managed,
     load_workshop,
     optional_reason,
-    parse_id,
     registration_refusal,
     require_manager,
 )
@@ -79,13 +79,6 @@ CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
 # Cells a spreadsheet would run as a formula: prefixed with a quote when exported.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-
-class ExportTargetExists(Conflict):
-    """The export path exists; the screen asks to confirm, then calls again with overwrite=True."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} already exists: confirm to overwrite it.")
-        self.path = path
 
 
 def comment_body(value: object) -> str:

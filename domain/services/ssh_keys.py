@@ -53,9 +53,7 @@ class SshKeyService:
 
     @staticmethod
     def _owner(uow: UnitOfWork, user_id: object) -> User:
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError("user id must be a whole number", field="user_id")
-        user = UserRepository(uow.conn).get(user_id)
+        user = UserRepository(uow.conn).get(validation.parse_id(user_id, "user_id", "User id", typed=True))
         if user is None:
             raise NotFound(f"No user with id {user_id}.")
         return user

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -12,6 +12,7 @@ from domain.security.passwords import PasswordHasher, check_password_rules
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.forms import collect
 from domain.services.outbox import OutboxRelay
 
 
@@ -53,20 +54,12 @@ class UserService:
 
     def create(self, principal: Principal, email: object, full_name: object, role: object, password: object) -> User:
         require_role(principal, Role.ADMIN, doing="create users")
-        errors: dict[str, str] = {}
-        values: dict[str, object] = {}
-        for field, check in (
-            ("email", lambda: validation.email(email)),
-            ("full_name", lambda: validation.text(full_name, "full_name", "Name", 1, 120)),
-            ("role", lambda: Role.parse(role)),
-            ("password", lambda: check_password_rules(password)),
-        ):
-            try:
-                values[field] = check()
-            except ValidationError as exc:
-                errors[field] = exc.message
-        if errors:
-            raise FormErrors(errors)
+        values = collect({
+            "email": lambda: validation.email(email),
+            "full_name": lambda: validation.text(full_name, "full_name", "Name", 1, 120),
+            "role": lambda: Role.parse(role),
+            "password": lambda: check_password_rules(password),
+        })
         assert isinstance(password, str)
         password_hash = self._hasher.hash(password)
         with self._uow() as uow:
@@ -127,9 +120,7 @@ class UserService:
 
     @staticmethod
     def _existing(repo: UserRepository, user_id: int) -> User:
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError("user id must be a whole number", field="user_id")
-        user = repo.get(user_id)
+        user = repo.get(validation.parse_id(user_id, "user_id", "User id", typed=True))
         if user is None:
             raise NotFound(f"No user with id {user_id}.")
         return user

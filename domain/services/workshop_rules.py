@@ -15,13 +15,7 @@ from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.workshop_sync import Change
 
-MAX_ID = 2**63 - 1
 PROMOTED_REASON = "promoted from the waitlist"
-
-
-def parse_id(value: object, field: str, label: str) -> int:
-    """A database id from a service argument or a form (digit string); refuses anything else."""
-    return validation.integer(value, field, label, 1, MAX_ID)
 
 
 def may_manage(principal: Principal, workshop: Workshop) -> bool:

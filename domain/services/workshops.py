@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, PermissionDenied, ValidationError
+from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
@@ -34,7 +34,9 @@ from domain.repositories.sql.users import UserRepository
 from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.access import require_role
+from domain.services.validation import parse_id
 from domain.services.activity import ActivityService
+from domain.services.forms import collect
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
     Clocked,
@@ -44,7 +46,6 @@ from domain.services.workshop_rules import (
     load_managed,
     load_workshop,
     optional_reason,
-    parse_id,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
 
@@ -223,9 +224,7 @@ class WorkshopService(Clocked):
                    current: Workshop | None) -> dict[str, Any]:
         if not isinstance(data, WorkshopInput):
             raise ValidationError("workshop data must be a WorkshopInput")
-        errors: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        checks = {
+        return collect({
             "title": lambda: validation.text(data.title, "title", "Title", TITLE_MIN, TITLE_MAX),
             "description": lambda: _optional_text(data.description, "description", "Description", DESCRIPTION_MAX,
                                                   multiline=True),
@@ -233,18 +232,16 @@ class WorkshopService(Clocked):
             "trainer_id": lambda: self._trainer(uow, principal, data.trainer_id, current),
             "starts_at": lambda: self._start(data.starts_at, now, current),
             "duration_minutes": lambda: DURATION.parse(data.duration_minutes),
-            "capacity": lambda: CAPACITY.parse(data.capacity),
-        }
-        for field, check in checks.items():
-            try:
-                values[field] = check()
-            except (ValidationError, PermissionDenied) as exc:
-                errors[field] = exc.message
-        if current is not None and "capacity" in values and values["capacity"] < current.seats_taken:
-            errors["capacity"] = f"Capacity cannot go below the {current.seats_taken} seats already taken"
-        if errors:
-            raise FormErrors(errors)
-        return values
+            "capacity": lambda: self._capacity(data.capacity, current),
+        }, refusals=(PermissionDenied,))
+
+    @staticmethod
+    def _capacity(value: object, current: Workshop | None) -> int:
+        capacity = CAPACITY.parse(value)
+        if current is not None and capacity < current.seats_taken:
+            raise ValidationError(f"Capacity cannot go below the {current.seats_taken} seats already taken",
+                                  field="capacity")
+        return capacity
 
     @staticmethod
     def _start(value: object, now: datetime, current: Workshop | None) -> datetime:

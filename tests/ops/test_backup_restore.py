@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import DatabaseUnavailable, PermissionDenied, StorageError
+from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, PgToolError, StorageError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal
 from domain.repositories.mongo.archive import CollectionArchive, decode
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
 from domain.runtime import backup_archive, pgtools
-from domain.runtime.backup_archive import ArchiveError, archives, read_manifest
+from domain.runtime.backup_archive import archives, read_manifest
 from domain.runtime.container import Services
 from domain.runtime.migrate import current_revision, head_revision
 from domain.services.backup import (
@@ -261,7 +261,7 @@ def test_pg_dump_gets_the_password_from_the_environment_never_the_command_line(
 
 
 def test_a_client_older_than_the_server_is_refused_with_a_clear_message() -> None:
-    with pytest.raises(pgtools.PgToolError) as error:
+    with pytest.raises(PgToolError) as error:
         pgtools.find_tool("pg_dump", 99, "99.0")
 
     assert "pg_dump 99 or newer is needed for PostgreSQL 99.0" in error.value.message

@@ -20,10 +20,9 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from domain.clock import Clock, fixed_clock
-from domain.errors import DatabaseUnavailable, PermissionDenied, ValidationError
+from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.backup_archive import ArchiveError
 from domain.runtime.container import Services, make_engine
 from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService, Progress
 from tests.conftest import NOW, TEST_PASSWORD, make_user

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from domain.errors import StorageError, ValidationError
-from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveError, ArchiveInfo, Manifest
+from domain.errors import ArchiveError, StorageError, ValidationError
+from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveInfo, Manifest
 from domain.services.backup import BackupService, Progress, human_size
 from tui.controllers.session import PrincipalSource
 
