@@ -12,7 +12,7 @@ from pymongo.database import Database
 from domain.models.paging import Page, PageRequest
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {

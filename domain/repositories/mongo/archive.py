@@ -30,7 +30,8 @@ from pymongo.database import Database
 from domain.errors import ValidationError
 from domain.repositories.mongo.documents import UnsupportedSchema, compile_validator, normalised
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec, all_collections, existing_index_patterns
+from domain.repositories.mongo.schema import all_collections, existing_index_patterns
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS
 # The data dumps (`skillhub dumps`) are read by people and by mongoimport: relaxed mode.

@@ -14,7 +14,7 @@ from pymongo.database import Database
 
 from domain.repositories.mongo.documents import normalised, validate_update
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
