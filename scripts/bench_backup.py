@@ -30,7 +30,7 @@ from domain.repositories.mongo.archive import CollectionArchive
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.schema import users
 from domain.repositories.sql.search import search_keys
-from domain.runtime import pgtools
+from domain.infrastructure import pgtools
 from domain.runtime.container import Services, build_services
 from domain.runtime.scratch import scratch_services
 from domain.services.backup import human_size

@@ -42,8 +42,8 @@ from domain.repositories.mongo.progress_events import ProgressEventRepository, e
 from domain.repositories.sql.schema import challenges, user_challenges, users, workshops  # noqa: E402
 from domain.repositories.sql.search import search_keys  # noqa: E402
 from domain.runtime.container import Endpoints, Services, build_services  # noqa: E402
-from domain.runtime.embedded import EmbeddedServers  # noqa: E402
-from domain.runtime.migrate import upgrade  # noqa: E402
+from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
+from domain.infrastructure.migrate import upgrade  # noqa: E402
 from domain.security.passwords import PasswordHasher  # noqa: E402
 
 BATCH = 10_000

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from domain.config import load_settings  # noqa: E402
-from domain.runtime.embedded import EmbeddedServers  # noqa: E402
+from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
 
 CAPTURES = ROOT / "docs" / "captures"
 SHOTS = ROOT / "docs" / "screenshots"

@@ -20,9 +20,9 @@ from domain.clock import fixed_clock
 from domain.config import Settings
 from domain.models.users import SYSTEM, Principal, Role
 from domain.runtime.container import Endpoints, Services, build_services, make_engine, make_mongo_client
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.logfile import LogSetup, configure_logging
-from domain.runtime.migrate import upgrade
+from domain.infrastructure.embedded import EmbeddedServers
+from domain.infrastructure.logfile import LogSetup, configure_logging
+from domain.infrastructure.migrate import upgrade
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_PASSWORD = "correct horse battery"

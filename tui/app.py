@@ -29,7 +29,7 @@ from domain.clock import Clock
 from domain.errors import SkillHubError
 from domain.models.users import Principal
 from domain.runtime.container import Services
-from domain.runtime.logfile import current_log_path, log_unexpected
+from domain.infrastructure.logfile import current_log_path, log_unexpected
 from domain.services.auth import Session
 from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController, ReauthController

@@ -18,8 +18,8 @@ from domain.config import Settings, load_settings
 from domain.errors import ConfigError, FormErrors, SkillHubError
 from domain.models.users import SYSTEM
 from domain.runtime.container import Services, build_services
-from domain.runtime.logfile import LogSetup, configure_logging, first_line, log_unexpected
-from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
+from domain.infrastructure.logfile import LogSetup, configure_logging, first_line, log_unexpected
+from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from tui.commands import backup as backup_commands
 
 EXIT_ERROR = 1
@@ -41,7 +41,7 @@ def _services(settings: Settings) -> Services:
 
 def _prepare(settings: Settings, quiet: bool = False) -> Services:
     """Start servers if embedded, migrate, seed demo data on first use, replay the outbox."""
-    from domain.runtime.migrate import upgrade
+    from domain.infrastructure.migrate import upgrade
     from domain.runtime.seed import seed_demo
 
     services = _services(settings)
@@ -77,7 +77,7 @@ def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.migrate import upgrade
+    from domain.infrastructure.migrate import upgrade
 
     services = _services(settings)
     try:
@@ -89,7 +89,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
 
     services = _services(settings)
     try:
@@ -114,7 +114,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def _require_schema(services: Services) -> None:
     """Refuse to work on a database whose schema `skillhub db upgrade` has not brought to head."""
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
 
     current, head = current_revision(services.engine), head_revision()
     if current != head:
@@ -136,7 +136,7 @@ def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_embedded(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.embedded import EmbeddedServers
+    from domain.infrastructure.embedded import EmbeddedServers
 
     servers = EmbeddedServers(settings.data_dir)
     if args.action == "start":

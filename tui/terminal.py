@@ -20,7 +20,7 @@ from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
 from domain.runtime.container import Services
-from domain.runtime.logfile import LogSetup, output_to_log
+from domain.infrastructure.logfile import LogSetup, output_to_log
 
 
 def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:

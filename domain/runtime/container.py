@@ -24,7 +24,7 @@ from domain.repositories.sql.unit_of_work import (
     UnitOfWork,
     postgres_unavailable,
 )
-from domain.runtime.embedded import EmbeddedServers
+from domain.infrastructure.embedded import EmbeddedServers
 from domain.runtime.progress_wiring import wire_progress
 from domain.runtime.workshops_demo import seed_workshops
 from domain.security.passwords import PasswordHasher

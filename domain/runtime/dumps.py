@@ -30,7 +30,7 @@ from sqlalchemy import Table
 
 from domain.clock import fixed_clock
 from domain.config import Settings
-from domain.errors import DumpError, SkillHubError, ValidationError
+from domain.errors import DumpError, ValidationError
 from domain.repositories.mongo.dumps import DumpCollections, parse_dump, render_dump, shift_dates
 from domain.repositories.sql import schema
 from domain.repositories.sql.dumps import (
@@ -46,7 +46,7 @@ from domain.repositories.sql.dumps import (
 )
 from domain.runtime.container import Services
 from domain.runtime.scratch import scratch_services
-from domain.runtime.migrate import ROOT
+from domain.infrastructure.migrate import ROOT
 
 # The "now" of the demo data set in the dumps: every date in them is counted from it.
 DEMO_CLOCK = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

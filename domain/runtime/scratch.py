@@ -15,8 +15,8 @@ from pathlib import Path
 from domain.clock import Clock, utc_now
 from domain.config import Settings
 from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.migrate import upgrade
+from domain.infrastructure.embedded import EmbeddedServers
+from domain.infrastructure.migrate import upgrade
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from pathlib import Path
 from domain.models.users import SYSTEM, Role
 from domain.repositories.sql.users import UserRepository
 from domain.runtime.container import Services
-from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
+from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from domain.runtime.dumps import DUMP_FILES, LoadReport, default_dumps_dir, load_dumps
 
 log = logging.getLogger(__name__)

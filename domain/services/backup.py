@@ -1,6 +1,6 @@
 """Backup, verification and restore of both databases (admins only, from the CLI or the TUI).
 
-A backup is one archive (see `domain.runtime.backup_archive`): a `pg_dump` of PostgreSQL
+A backup is one archive (see `domain.infrastructure.backup_archive`): a `pg_dump` of PostgreSQL
 taken from an exported snapshot, so the dump and the row counts of the manifest are one
 consistent instant; every MongoDB collection exported after it. The MongoDB export is not
 one instant: a change made while it runs may be in one collection and not another, and a
@@ -58,10 +58,11 @@ from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.outbox import OutboxRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
-from domain.runtime import backup_archive, pgtools
-from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
-from domain.runtime.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
-from domain.runtime.migrate import current_revision, head_revision
+from domain.infrastructure import archive_manifest, backup_archive, pgtools
+from domain.infrastructure.archive_manifest import CollectionEntry, Manifest
+from domain.infrastructure.backup_archive import ArchiveInfo
+from domain.infrastructure.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
+from domain.infrastructure.migrate import current_revision, head_revision
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
@@ -306,10 +307,10 @@ class BackupService:
             for name in names:
                 collections[name] = self._export_collection(mongo, name, staging, steps)
             steps.finish()
-            files = {pg.member: backup_archive.digest(staging / pg.member)}
+            files = {pg.member: archive_manifest.digest(staging / pg.member)}
             for entry in collections.values():
-                files[entry.data] = backup_archive.digest(staging / entry.data)
-                files[entry.layout] = backup_archive.digest(staging / entry.layout)
+                files[entry.data] = archive_manifest.digest(staging / entry.data)
+                files[entry.layout] = archive_manifest.digest(staging / entry.layout)
             manifest = Manifest(
                 created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg.revision,
                 postgres_version=pg.server_version, postgres_version_num=pg.server_version_num,
@@ -337,7 +338,7 @@ class BackupService:
                     server_version, version_num = catalog.server_version()
                     tool = pgtools.find_tool("pg_dump", pgtools.server_major(version_num), server_version)
                     dump = _PostgresDump(
-                        member=backup_archive.dump_member(self._connection.database),
+                        member=archive_manifest.dump_member(self._connection.database),
                         tables=catalog.row_counts(),
                         revision=MigrationContext.configure(conn).get_current_revision(),
                         server_version=server_version,
@@ -352,7 +353,7 @@ class BackupService:
 
     @staticmethod
     def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
-        data, layout = backup_archive.data_member(name), backup_archive.layout_member(name)
+        data, layout = archive_manifest.data_member(name), archive_manifest.layout_member(name)
         (staging / layout).write_text(mongo.layout(name).to_json() + "\n", encoding="utf-8")
         with open(staging / data, "wb") as out:
             documents = mongo.export(name, out, on_batch=lambda n: steps.advance(n, f"MongoDB export: {name}"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.errors import Conflict, FormErrors, NotFound
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import (
     CO2_MAX,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.clock import Clock, Clocked, utc_now
-from domain.errors import Conflict, DatabaseUnavailable, NotFound, ValidationError
+from domain.errors import Conflict, DatabaseUnavailable, NotFound
 from domain.models.badges import BadgeAward
 from domain.models.progress import REASON_MAX, REASON_MIN, Challenge, ChallengeProgress, EventKind, ProgressStatus
 from domain.models.users import Principal, Role

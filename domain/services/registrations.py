@@ -8,17 +8,13 @@ own registrations and never receive another learner's details.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, ExportTargetExists, NotFound, PermissionDenied, ValidationError
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
@@ -40,6 +36,7 @@ from domain.models.workshops import (
     SyncStatus,
     Workshop,
 )
+from domain.infrastructure.exports import csv_bytes, export_target, write_export
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.repositories.sql.outbox import OutboxRepository
@@ -76,8 +73,6 @@ CANCELLED_PAGE = PageRequest(1, 50)
 COMMENTS_PAGE = PageRequest(1, 50)
 STAFF_PROMOTION = "promoted by staff"
 CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
-# Cells a spreadsheet would run as a formula: prefixed with a quote when exported.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 
@@ -92,10 +87,6 @@ def comment_body(value: object) -> str:
     if validation.has_control_chars(value.replace("\r\n", "\n"), allow_newlines=True):
         raise ValidationError("Comment must not contain control characters", field="body")
     return value
-
-
-def _spreadsheet_safe(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _when(at: datetime | None) -> str:
@@ -352,16 +343,12 @@ class RegistrationService(Clocked):
         # Rows first: the permission check must come before anything that looks at the path,
         # so a caller who may not export learns nothing about the file system either.
         rows = self.attendance_sheet(principal, workshop_id)
-        target = self._export_path(path, overwrite)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_HEADER)
-        for row in rows:
-            writer.writerow([_spreadsheet_safe(row.learner_name), _spreadsheet_safe(row.learner_email),
-                             row.attendance.value if row.attendance else "", _when(row.attendance_at),
-                             _spreadsheet_safe(row.marked_by)])
-        # utf-8-sig: spreadsheet programs then read accented names correctly.
-        self._write(target, buffer.getvalue().encode("utf-8-sig"), overwrite)
+        target = export_target(_export_path_text(path, overwrite), overwrite)
+        write_export(target, csv_bytes(CSV_HEADER, [
+            [row.learner_name, row.learner_email, row.attendance.value if row.attendance else "",
+             _when(row.attendance_at), row.marked_by]
+            for row in rows
+        ]), overwrite)
         return ExportResult(target, len(rows))
 
     # -- reads for learners ------------------------------------------------------------------
@@ -450,48 +437,17 @@ class RegistrationService(Clocked):
             attendance_by_name=marker.full_name if marker else "",
         )
 
-    @staticmethod
-    def _export_path(path: object, overwrite: bool) -> Path:
-        if not isinstance(overwrite, bool):
-            raise ValidationError("overwrite must be true or false", field="path")
-        if isinstance(path, Path):
-            raw = str(path)
-        elif isinstance(path, str) and path.strip():
-            raw = path.strip()
-        else:
-            raise ValidationError("Give a file path for the CSV", field="path")
-        if validation.has_control_chars(validation.valid_text(raw, "path", "The path")):
-            raise ValidationError("The path must not contain control characters", field="path")
-        target = Path(raw).expanduser()
-        target = target if target.is_absolute() else Path.cwd() / target
-        if target.is_dir():
-            raise ValidationError(f"{target} is a folder: give a file name", field="path")
-        if not target.parent.is_dir():
-            raise ValidationError(f"Folder {target.parent} does not exist", field="path")
-        if target.exists() and not overwrite:
-            raise ExportTargetExists(target)
-        return target
 
-    @staticmethod
-    def _write(target: Path, data: bytes, overwrite: bool) -> None:
-        try:
-            if overwrite:
-                # Written beside the target then renamed: a failure never leaves half a file.
-                fd, tmp = tempfile.mkstemp(prefix=".skillhub-", suffix=".csv", dir=target.parent)
-                try:
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(data)
-                    os.replace(tmp, target)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
-            else:
-                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-        except FileExistsError:
-            raise ExportTargetExists(target) from None
-        except PermissionError:
-            raise ValidationError(f"Cannot write {target}: permission denied", field="path") from None
-        except OSError as exc:
-            raise ValidationError(f"Cannot write {target}: {exc.strerror or exc}", field="path") from None
+def _export_path_text(path: object, overwrite: bool) -> str:
+    """The export path as text a file name can be made of (the file system is asked later)."""
+    if not isinstance(overwrite, bool):
+        raise ValidationError("overwrite must be true or false", field="path")
+    if isinstance(path, Path):
+        raw = str(path)
+    elif isinstance(path, str) and path.strip():
+        raw = path.strip()
+    else:
+        raise ValidationError("Give a file path for the CSV", field="path")
+    if validation.has_control_chars(validation.valid_text(raw, "path", "The path")):
+        raise ValidationError("The path must not contain control characters", field="path")
+    return raw

@@ -12,7 +12,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from domain.runtime.embedded import EmbeddedServers
+from domain.infrastructure.embedded import EmbeddedServers
 from tests.foundation.conftest import run_module
 
 STATUS_LINE = re.compile(r"^(?P<name>.+?): running, pid (?P<pid>\d+), 127\.0\.0\.1:(?P<port>\d+)  \(data: .+\)$")

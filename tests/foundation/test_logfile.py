@@ -15,7 +15,7 @@ import pytest
 
 from domain.config import load_settings
 from domain.errors import StorageError
-from domain.runtime.logfile import (
+from domain.infrastructure.logfile import (
     LOG_NAME,
     LogSetup,
     SharedRotatingFileHandler,

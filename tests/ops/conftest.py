@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
+from domain.infrastructure.embedded import EmbeddedServers
 from domain.services.backup import BackupService
 from tests.ops.helpers import drop_probe, seed, ticking_clock
 

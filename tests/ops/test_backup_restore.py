@@ -19,10 +19,10 @@ from domain.models.users import SYSTEM, Principal
 from domain.repositories.mongo.archive import CollectionArchive, decode
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
-from domain.runtime import backup_archive, pgtools
-from domain.runtime.backup_archive import archives, read_manifest
+from domain.infrastructure import backup_archive, pgtools
+from domain.infrastructure.backup_archive import archives, read_manifest
 from domain.runtime.container import Services
-from domain.runtime.migrate import current_revision, head_revision
+from domain.infrastructure.migrate import current_revision, head_revision
 from domain.services.backup import (
     BACKUP_ACTION,
     RESTORE_ACTION,

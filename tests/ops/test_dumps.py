@@ -27,7 +27,7 @@ from domain.repositories.sql import schema
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.dumps import DumpTables, insert_statements, inserted_columns
 from domain.repositories.sql.search import search_key
-from domain.runtime import pgtools
+from domain.infrastructure import pgtools
 from domain.runtime.container import Services, build_services
 from domain.runtime.dumps import (
     DEMO_CLOCK,
@@ -39,7 +39,7 @@ from domain.runtime.dumps import (
     export_dumps,
     load_dumps,
 )
-from domain.runtime.migrate import ROOT, alembic_config, current_revision, head_revision
+from domain.infrastructure.migrate import ROOT, alembic_config, current_revision, head_revision
 from domain.runtime.seed import generate_demo, seed_demo
 from tests.conftest import NOW, TEST_SECRET, make_user, wipe, with_clock
 from tests.foundation.conftest import run_module, scratch_database  # noqa: F401 - a fixture used below

