@@ -19,7 +19,9 @@ from sqlalchemy import text
 from domain.clock import fixed_clock
 from domain.config import Settings
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.container import Endpoints, Services, build_services, make_engine, make_mongo_client
+from domain.infrastructure.connections import Endpoints, make_engine, make_mongo_client
+from domain.services.container import Services
+from tests.harness import services_for
 from domain.infrastructure.embedded import EmbeddedServers
 from domain.infrastructure.logfile import LogSetup, configure_logging
 from domain.infrastructure.migrate import upgrade
@@ -94,7 +96,7 @@ def wipe(services: Services) -> None:
 
 @pytest.fixture
 def services(settings: Settings, migrated: Endpoints) -> Iterator[Services]:
-    built = build_services(settings, clock=fixed_clock(NOW), endpoints=migrated)
+    built = services_for(settings, clock=fixed_clock(NOW), endpoints=migrated)
     wipe(built)
     yield built
     built.close()
@@ -130,4 +132,4 @@ def logs(tmp_path: Path) -> Iterator[LogSetup]:
 
 def with_clock(services: Services, at: datetime) -> Services:
     """The same services seen at another time (for expiry and lockout windows)."""
-    return build_services(replace(services.settings), clock=fixed_clock(at), endpoints=services.endpoints)
+    return services_for(replace(services.settings), clock=fixed_clock(at), endpoints=services.endpoints)

@@ -19,7 +19,7 @@ from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.infrastructure.logfile import LogSetup, output_to_log
 
 

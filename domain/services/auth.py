@@ -68,6 +68,10 @@ class AuthService:
         self._clock = clock
         self._audit_key = codec.derive_key("auth_events.email")
 
+    def warm_up(self) -> None:
+        """Pay the password hasher's first-call cost now, before the first login waits on it."""
+        self._hasher.warm_up()
+
     def login(self, email: object, password: object, source: str = "tui") -> Session:
         """Return a session or raise AuthenticationFailed with the same message whatever failed.
 

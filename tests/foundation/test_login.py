@@ -12,7 +12,7 @@ from domain.errors import AuthenticationFailed, ValidationError
 from domain.models.users import SYSTEM, Principal, Role
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.sql.users import UserRepository
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security import passwords
 from domain.security.fingerprint import derive_key, keyed_hash
 from domain.security.tokens import AUDIENCE, ISSUER

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from domain.runtime.container import Endpoints, Services, build_services
+from domain.infrastructure.connections import Endpoints
+
+from domain.services.container import Services
+
+from tests.harness import services_for
 from domain.infrastructure.embedded import EmbeddedServers
 from domain.services.backup import BackupService
 from tests.ops.helpers import drop_probe, seed, ticking_clock
@@ -40,7 +44,7 @@ def fresh(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Itera
                            data_dir=data_dir, backup_dir=data_dir / "backups")
         endpoints = Endpoints(urls.database_url, urls.mongo_url, services.endpoints.mongo_db,
                               services.endpoints.secret_key, embedded=True)
-        built = build_services(settings, clock=services.clock, endpoints=endpoints)
+        built = services_for(settings, clock=services.clock, endpoints=endpoints)
         try:
             yield built
         finally:

@@ -21,7 +21,7 @@ from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
 from domain.infrastructure import backup_archive, pgtools
 from domain.infrastructure.backup_archive import archives, read_manifest
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.infrastructure.migrate import current_revision, head_revision
 from domain.services.backup import (
     BACKUP_ACTION,

@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import StorageError
 from domain.models.users import SYSTEM
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.infrastructure.directories import directory_problem, ensure_directory
 from domain.services.backup import BACKUP_ACTION
 from tests.conftest import TEST_SECRET

@@ -23,7 +23,8 @@ from domain.clock import Clock, fixed_clock
 from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.container import Services, make_engine
+from domain.infrastructure.connections import make_engine
+from domain.services.container import Services
 from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService, Progress
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 from tests.ops.helpers import ticking_clock

@@ -13,7 +13,7 @@ from domain.clock import fixed_clock
 from domain.errors import ExportTargetExists, FormErrors, PermissionDenied
 from domain.models.users import Principal, Role
 from domain.models.workshops import Attendance, WorkshopScope, WorkshopSort
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user
 from tests.tui.workshops_data import learners, register, schedule
 from tui.controllers.catalog import CatalogController

@@ -232,7 +232,7 @@ def preload() -> dict[str, Any]:
     import tui.ssh.child  # noqa: F401
     import tui.terminal  # noqa: F401
     from domain.config import load_settings
-    from domain.runtime.container import resolve_endpoints
+    from domain.infrastructure.connections import resolve_endpoints
 
     settings = load_settings()
     endpoints = resolve_endpoints(settings, start_embedded=False)
