@@ -13,7 +13,8 @@ For a script, `open_services` is the short way (see "Scripting SkillHub" in the 
     from domain.models.users import SYSTEM
 
     with open_services(load_settings()) as services:
-        print(services.users.count(SYSTEM))
+        for user in services.users.list(SYSTEM, PageRequest(1, 20)).items:
+            print(user.email, user.role.value)
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from domain.infrastructure.connections import (
     make_mongo_client,
     resolve_endpoints,
 )
+from domain.infrastructure.postgres_backup import PostgresBackup
 from domain.repositories.mongo.activity import ActivityRepository
+from domain.repositories.mongo.archive import CollectionArchive
 from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository
@@ -45,13 +48,14 @@ from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.progress_events import ProgressEventRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
-from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.repositories.mongo.schema import MongoSchema
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
-from domain.services.backup import BackupService
+from domain.services.backup import BackupService, DriftCheck
 from domain.services.badges import BadgeService
 from domain.services.challenges import ChallengeService
 from domain.services.container import Services
@@ -80,10 +84,12 @@ class Resources:
     db: Database[dict[str, Any]]
     clock: Clock
     hasher: PasswordHasher
+    # The services' own factory: its units of work relay their outbox records after a commit.
+    uow_factory: UnitOfWorkFactory
 
     def uow(self) -> UnitOfWork:
-        """A unit of work on this engine (for code below the services: seeding, fixtures)."""
-        return UnitOfWork(self.engine)
+        """A unit of work like the services' (for code below them: seeding, fixtures)."""
+        return self.uow_factory()
 
     def check(self) -> None:
         """Raise DatabaseUnavailable naming the first database that does not answer."""
@@ -125,9 +131,16 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, start_embedded: boo
     endpoints = endpoints or resolve_endpoints(settings, start_embedded=start_embedded)
     engine = make_engine(endpoints.database_url, settings.connect_timeout_s, pool_size, max_overflow)
     mongo = make_mongo_client(endpoints.mongo_url, settings.connect_timeout_s)
-    resources = Resources(settings, endpoints, engine, mongo, mongo[endpoints.mongo_db], clock,
-                          PasswordHasher(settings.bcrypt_rounds))
-    return SkillHub(resources, _wire(resources))
+    db = mongo[endpoints.mongo_db]
+    # The relay's own units of work only claim and mark records: they never add any to relay.
+    relay = OutboxRelay(lambda: UnitOfWork(engine), clock)
+
+    def uow_factory() -> UnitOfWork:
+        return UnitOfWork(engine, relay.settle)
+
+    resources = Resources(settings, endpoints, engine, mongo, db, clock, PasswordHasher(settings.bcrypt_rounds),
+                          uow_factory)
+    return SkillHub(resources, _wire(resources, relay))
 
 
 @contextmanager
@@ -142,15 +155,21 @@ def open_services(settings: Settings, *, clock: Clock = utc_now, check: bool = T
         yield skillhub.services
 
 
-def _wire(resources: Resources) -> Services:
+def backup_service(resources: Resources, activity: ActivityService, settings: Settings | None = None, *,
+                   clock: Clock = utc_now, drift_check: DriftCheck | None = None) -> BackupService:
+    """The backup service over `resources` (`settings` to point it at another directory or retention).
+
+    Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names."""
+    settings = settings or resources.settings
+    postgres = PostgresBackup(resources.engine, resources.endpoints.database_url, settings.connect_timeout_s)
+    return BackupService(settings, postgres, CollectionArchive(resources.db), TokenDenyList(resources.db), activity,
+                         resources.uow_factory, clock=clock, drift_check=drift_check)
+
+
+def _wire(resources: Resources, relay: OutboxRelay) -> Services:
     """Repositories → services, and each outbox kind → the handler that applies it to MongoDB."""
-    settings, endpoints, engine, db, clock = (resources.settings, resources.endpoints, resources.engine,
-                                              resources.db, resources.clock)
-
-    def uow_factory() -> UnitOfWork:
-        return UnitOfWork(engine)
-
-    relay = OutboxRelay(uow_factory, clock)
+    settings, endpoints, db, clock = resources.settings, resources.endpoints, resources.db, resources.clock
+    uow_factory = resources.uow_factory
     activity = ActivityService(ActivityRepository(db), clock)
     relay.register(ACTIVITY_KIND, activity.apply)
     # Tokens are dated by the wall clock: a fixed display clock must not make them expire.
@@ -158,34 +177,32 @@ def _wire(resources: Resources) -> Services:
     auth = AuthService(uow_factory, resources.hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
     # Workshops: registrations and comments reach MongoDB through the outbox.
     documents, comments = RegistrationDocuments(db), CommentRepository(db)
-    sync = WorkshopSync(documents, comments, relay)
+    sync = WorkshopSync(documents, comments)
     for kind, handler in sync.handlers().items():
         relay.register(kind, handler)
-    doctor = DoctorService(uow_factory, relay, sync, documents, comments, db, activity, clock)
+    doctor = DoctorService(uow_factory, relay, sync, documents, comments, MongoSchema(db), activity, clock)
     # Progress and badges: one score calculator shared by the badges, scores and leaderboard.
     events, badge_repo, awards = ProgressEventRepository(db), BadgeRepository(db), AwardRepository(db)
     attendance = AttendanceRepository(db)
     calculator = ScoreCalculator(uow_factory, awards, attendance, clock)
-    badges = BadgeService(uow_factory, badge_repo, awards, events, attendance, calculator, activity, relay, clock)
-    progress = ProgressService(uow_factory, events, badges, activity, relay, clock)
+    badges = BadgeService(uow_factory, badge_repo, awards, events, attendance, calculator, activity, clock)
+    progress = ProgressService(uow_factory, events, badges, activity, clock)
     relay.register(PROGRESS_KIND, progress.apply_event)
     sync.attendance_listeners.append(badges.on_attendance_marked)
-    # Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names.
-    backups = BackupService(settings, endpoints.database_url, engine, db, activity, relay,
-                            drift_check=lambda: doctor.check().lines())
+    backups = backup_service(resources, activity, drift_check=lambda: doctor.check().lines())
     return Services(
         relay=relay,
         activity=activity,
         auth=auth,
-        users=UserService(uow_factory, resources.hasher, activity, relay, clock),
+        users=UserService(uow_factory, resources.hasher, activity, clock),
         backups=backups,
         workshops=WorkshopService(uow_factory, activity, sync, clock),
         registrations=RegistrationService(uow_factory, activity, sync, documents, comments, clock),
         doctor=doctor,
-        challenges=ChallengeService(uow_factory, activity, relay, clock),
+        challenges=ChallengeService(uow_factory, activity, clock),
         progress=progress,
         badges=badges,
         scores=ScoreService(uow_factory, calculator, events, badge_repo, awards, clock),
         leaderboard=LeaderboardService(uow_factory, calculator, clock),
-        ssh_keys=SshKeyService(uow_factory, activity, relay, clock),
+        ssh_keys=SshKeyService(uow_factory, activity, clock),
     )

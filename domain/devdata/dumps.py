@@ -318,7 +318,7 @@ def read_dumps(source: Path, docs: DumpCollections) -> DumpSet:
 def ensure_empty(skillhub: SkillHub) -> None:
     """DumpError naming what the databases hold, unless every table and collection is empty."""
     with skillhub.resources.uow() as uow:
-        rows = DumpTables(uow.conn).row_counts()
+        rows = uow.dump_tables.row_counts()
     held = [f"{name.removeprefix('public.')} {count} rows" for name, count in rows.items() if count]
     held += [f"{name} {count} documents" for name, count in DumpCollections(skillhub.resources.db).counts().items() if count]
     if held:
@@ -340,7 +340,7 @@ def load_dumps(skillhub: SkillHub, source: Path, *, require_empty: bool = True, 
     shift = demo_shift(as_of, dumps.demo_clock) if as_of is not None else timedelta(0)
     dumped_tables = list(dict.fromkeys(t for d in SQL_DUMPS for t in d.tables))
     with skillhub.resources.uow() as uow:
-        tables = DumpTables(uow.conn)
+        tables = uow.dump_tables
         for body in dumps.scripts:
             tables.run_script(body)
         if shift:

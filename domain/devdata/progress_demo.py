@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from domain.bootstrap import SkillHub
 from domain.clock import fixed_clock
 from domain.models.users import SYSTEM, Principal, Role
-from domain.repositories.sql.progress import ProgressRepository
 
 # title, category, points, difficulty, kg CO2, source, active
 DEMO_CHALLENGES: list[tuple[str, str, int, str, str | None, str | None, bool]] = [
@@ -43,7 +42,7 @@ DAYS_BACK = 80
 
 def _learners(skillhub: SkillHub) -> list[Principal]:
     with skillhub.resources.uow() as uow:
-        learners = ProgressRepository(uow.conn).active_learners()
+        learners = uow.progress.active_learners()
     return [
         Principal(user_id, "", name, Role.LEARNER, "demo")
         for user_id, name in sorted(learners.items())

@@ -23,7 +23,6 @@ from domain.devdata.progress_demo import seed_progress_demo
 from domain.devdata.workshops_demo import seed_workshops
 from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from domain.models.users import SYSTEM, Role
-from domain.repositories.sql.users import UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +64,7 @@ DEMO_STEPS = (seed_workshops, seed_progress_demo)
 
 def database_is_empty(skillhub: SkillHub) -> bool:
     with skillhub.resources.uow() as uow:
-        return UserRepository(uow.conn).count() == 0
+        return uow.users.count() == 0
 
 
 def new_password() -> str:

@@ -15,7 +15,6 @@ from domain.clock import fixed_clock
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import Attendance, WorkshopInput
-from domain.repositories.sql.users import UserRepository
 from domain.services.container import Services
 
 P, L, E, A = Attendance.PRESENT, Attendance.LATE, Attendance.EXCUSED, Attendance.ABSENT
@@ -73,7 +72,7 @@ def seed_workshops(skillhub: SkillHub) -> None:
     """Create the demo workshops (a demo step: runs once, on an empty database)."""
     services = skillhub.services
     with skillhub.resources.uow() as uow:
-        people = UserRepository(uow.conn)
+        people = uow.users
         trainers = people.list(PageRequest(1, 10), role=Role.TRAINER, active_only=True).items
         learners = people.list(PageRequest(1, 100), role=Role.LEARNER, active_only=True).items
     if not trainers or len(learners) < 12:

@@ -10,7 +10,14 @@ import time
 from pathlib import Path
 
 from domain.errors import EmbeddedServerError
-from domain.infrastructure.processes import START_TIMEOUT_S, ServerStatus, free_port, pid_alive, port_is_free, wait_for_port
+from domain.infrastructure.processes import (
+    START_TIMEOUT_S,
+    ServerStatus,
+    free_port,
+    pid_alive,
+    port_is_free,
+    wait_for_port,
+)
 
 
 class EmbeddedMongo:

@@ -9,7 +9,7 @@ from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
 from domain.repositories.mongo.documents import validate
-from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services import validation
 from domain.services.access import require_role
@@ -48,7 +48,7 @@ class ActivityService(Clocked):
         # Checked now, inside the change's transaction: a document MongoDB would refuse must
         # fail the change, not sit in the outbox blocking every later record.
         validate(entry, VALIDATOR)
-        return OutboxRepository(uow.conn).add(OUTBOX_KIND, entry)
+        return uow.outbox.add(OUTBOX_KIND, entry)
 
     def apply(self, record: OutboxRecord) -> None:
         """Outbox handler: write the log document under an id derived from the record."""

@@ -34,11 +34,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from pymongo.database import Database
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from domain.clock import Clock, utc_now
 from domain.config import Settings
 from domain.errors import (
@@ -50,23 +45,32 @@ from domain.errors import (
     StorageError,
     ValidationError,
 )
+from domain.infrastructure import archive_manifest, backup_archive
+from domain.infrastructure.archive_manifest import CollectionEntry, Manifest
+from domain.infrastructure.backup_archive import ArchiveInfo
+from domain.infrastructure.directories import (
+    BACKUP_DIR_SETTING,
+    directory_problem,
+    ensure_directory,
+)
+from domain.infrastructure.migrate import head_revision
+from domain.infrastructure.pgtools import PgTool
+from domain.infrastructure.postgres_backup import PostgresBackup
+from domain.models.sync import SyncStatus
 from domain.models.users import Principal, Role
-from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
+from domain.repositories.mongo.archive import (
+    CollectionArchive,
+    CollectionLayout,
+    PreparedCollection,
+    prepare,
+)
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
 from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
-from domain.repositories.sql.catalog import DatabaseCatalog
-from domain.repositories.sql.outbox import OutboxRepository
-from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
-from domain.infrastructure import archive_manifest, backup_archive, pgtools
-from domain.infrastructure.archive_manifest import CollectionEntry, Manifest
-from domain.infrastructure.backup_archive import ArchiveInfo
-from domain.infrastructure.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
-from domain.infrastructure.migrate import current_revision, head_revision
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.outbox import OutboxRelay, RelayResult
 
 log = logging.getLogger(__name__)
 
@@ -126,18 +130,6 @@ class _Steps:
     def _emit(self) -> None:
         if self._callback is not None:
             self._callback(Progress(self._step, self._steps, self._stage, self._done, self._total))
-
-
-@dataclass(frozen=True)
-class _PostgresDump:
-    """What the PostgreSQL step of a backup produced and saw."""
-
-    member: str
-    tables: dict[str, int]
-    revision: str | None
-    server_version: str
-    server_version_num: int
-    tool_version: str
 
 
 @dataclass(frozen=True)
@@ -243,15 +235,15 @@ def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Mani
 class BackupService:
     """Create, verify, list and restore backup archives of PostgreSQL and MongoDB."""
 
-    def __init__(self, settings: Settings, database_url: str, engine: Engine, db: Database,
-                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now,
+    def __init__(self, settings: Settings, postgres: PostgresBackup, mongo: CollectionArchive, denylist: TokenDenyList,
+                 activity: ActivityService, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now,
                  drift_check: DriftCheck | None = None) -> None:
         self._settings = settings
-        self._connection = pgtools.Connection.from_url(database_url)
-        self._engine = engine
-        self._db = db
+        self._postgres = postgres
+        self._mongo = mongo
+        self._denylist = denylist
         self._activity = activity
-        self._relay = relay
+        self._uow = uow_factory
         self._clock = clock
         self.drift_check = drift_check
 
@@ -291,7 +283,7 @@ class BackupService:
     def _create(self, progress: ProgressCallback | None) -> BackupResult:
         started = time.monotonic()
         steps = _Steps(progress, 4)
-        mongo = CollectionArchive(self._db)
+        mongo = self._mongo
         created_at = self._clock()
         ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-staging-", dir=self.directory) as scratch:
@@ -299,7 +291,7 @@ class BackupService:
             (staging / "postgres").mkdir()
             (staging / "mongo").mkdir()
             steps.start("PostgreSQL dump", 1)
-            pg = self._dump_postgres(staging)
+            pg = self._postgres.dump(staging)
             steps.finish()
             names = mongo.collection_names()
             steps.start("MongoDB export", sum(mongo.estimated_count(n) for n in names))
@@ -314,9 +306,9 @@ class BackupService:
             manifest = Manifest(
                 created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg.revision,
                 postgres_version=pg.server_version, postgres_version_num=pg.server_version_num,
-                pg_dump_version=pg.tool_version, postgres_database=self._connection.database,
+                pg_dump_version=pg.tool_version, postgres_database=self._postgres.database,
                 postgres_dump=pg.member, tables=pg.tables,
-                mongo_version=mongo.server_version(), mongo_database=self._db.name, collections=collections,
+                mongo_version=mongo.server_version(), mongo_database=mongo.database_name, collections=collections,
                 files=files,
             )
             steps.start("Packing archive", sum(f.size for f in files.values()))
@@ -326,30 +318,6 @@ class BackupService:
         removed = backup_archive.prune(self.directory, self._settings.backup_keep)
         steps.finish()
         return BackupResult(path, path.stat().st_size, manifest, removed, time.monotonic() - started)
-
-    def _dump_postgres(self, staging: Path) -> _PostgresDump:
-        try:
-            with self._engine.connect() as conn:
-                catalog = DatabaseCatalog(conn)
-                with conn.begin():
-                    # The snapshot is exported first, so the counts, the revision and pg_dump
-                    # all see the same committed state, whatever runs meanwhile.
-                    snapshot = catalog.begin_snapshot()
-                    server_version, version_num = catalog.server_version()
-                    tool = pgtools.find_tool("pg_dump", pgtools.server_major(version_num), server_version)
-                    dump = _PostgresDump(
-                        member=archive_manifest.dump_member(self._connection.database),
-                        tables=catalog.row_counts(),
-                        revision=MigrationContext.configure(conn).get_current_revision(),
-                        server_version=server_version,
-                        server_version_num=version_num,
-                        tool_version=tool.version,
-                    )
-                    pgtools.dump(tool, self._connection, staging / dump.member, snapshot,
-                                 self._settings.connect_timeout_s)
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
-        return dump
 
     @staticmethod
     def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
@@ -403,7 +371,7 @@ class BackupService:
             **({"mismatches": len(report.mismatches)} if report.mismatches else {}), **context})
         if isinstance(recorded, str):
             return replace(report, notes=[*report.notes, recorded])
-        if recorded.applied != 1 or recorded.error is not None:
+        if recorded.applied != 1 or not recorded.synced:
             # Relaying the entry replayed outbox records the archive held pending, or stopped at
             # one: the drift check is done again, on what is there now.
             return replace(report, drift=self._drift())
@@ -428,7 +396,7 @@ class BackupService:
             # A restore must never bring a logged-out session back to life: revocations made
             # after the backup are carried over into the restored deny-list. Read (and checked)
             # before anything changes, so one that cannot be written back stops the restore here.
-            denylist = TokenDenyList(self._db)
+            denylist = self._denylist
             with mongo_guard():
                 try:
                     revocations = denylist.entries()
@@ -436,7 +404,7 @@ class BackupService:
                     raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
             steps.start("PostgreSQL restore", 1)
             try:
-                pgtools.restore(tool, self._connection, unpacked / manifest.postgres_dump, self._settings.connect_timeout_s)
+                self._postgres.restore(tool, unpacked / manifest.postgres_dump)
             except PgToolError as exc:
                 raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
             steps.finish()
@@ -449,21 +417,15 @@ class BackupService:
         steps.finish()
         return report
 
-    def _preflight(self, manifest: Manifest) -> pgtools.PgTool:
+    def _preflight(self, manifest: Manifest) -> PgTool:
         """Everything that can refuse the restore, checked before anything is changed."""
-        try:
-            with self._engine.connect() as conn:
-                server_version, version_num = DatabaseCatalog(conn).server_version()
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
-        with mongo_guard():
-            self._db.client.admin.command("ping")
-        needed = max(pgtools.server_major(version_num), manifest.pg_dump_major)
-        return pgtools.find_tool("pg_restore", needed, server_version)
+        server = self._postgres.server_version()
+        self._mongo.ping()
+        return self._postgres.restore_tool(server, manifest.pg_dump_major)
 
     def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout],
                        prepared: dict[str, PreparedCollection], steps: _Steps) -> list[str]:
-        mongo = CollectionArchive(self._db)
+        mongo = self._mongo
         try:
             dropped = mongo.drop_others(manifest.collections)
             for name in manifest.collections:
@@ -479,18 +441,14 @@ class BackupService:
                prepared: dict[str, PreparedCollection] | None = None) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
-        try:
-            with self._engine.connect() as conn:
-                counts = DatabaseCatalog(conn).row_counts()
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
+        counts = self._postgres.row_counts()
         for table, rows in manifest.tables.items():
             if counts.get(table) != rows:
                 mismatches.append(f"table {table}: {counts.get(table, 'missing')} rows, archive {rows}")
         extra = sorted(set(counts) - set(manifest.tables))
         if extra:
             notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
-        mongo = CollectionArchive(self._db)
+        mongo = self._mongo
         if kept.sessions:
             notes.append(f"kept {kept.sessions} session revocation(s) made after the backup")
         normalised = {name: p.normalised for name, p in (prepared or {}).items() if p.normalised}
@@ -510,9 +468,10 @@ class BackupService:
             present = mongo.index_patterns(name)
             mismatches += [f"index {name}.{ix.get('name', '?')} missing" for ix in layouts[name].indexes
                            if tuple(k for k, _ in ix["key"]) not in present]
-        if manifest.mongo_database != self._db.name:
-            notes.append(f"the archive came from MongoDB database {manifest.mongo_database}, restored into {self._db.name}")
-        return RestoreReport(path, manifest, mismatches, notes, current_revision(self._engine), head_revision(),
+        if manifest.mongo_database != mongo.database_name:
+            notes.append(f"the archive came from MongoDB database {manifest.mongo_database}, "
+                         f"restored into {mongo.database_name}")
+        return RestoreReport(path, manifest, mismatches, notes, self._postgres.revision(), head_revision(),
                              self._drift(), seconds, dropped)
 
     def _drift(self) -> list[str]:
@@ -521,26 +480,24 @@ class BackupService:
                 return self.drift_check()
             except SkillHubError as exc:
                 return [f"the drift check could not run: {exc.message}"]
-        try:
-            with self._engine.connect() as conn:
-                pending = OutboxRepository(conn).pending_count()
-        except DBAPIError:
+        pending = self._postgres.pending_outbox()
+        if pending is None:
             return ["the outbox table could not be read"]
         if pending:
             return [f"{pending} outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
         return []
 
     # -- the activity log ----------------------------------------------------------------------
-    def _record(self, principal: Principal, action: str, archive: str, details: dict[str, Any]) -> RelayResult | str:
-        """Log a backup or a restore: the relay's result, or a note to report when the entry could not be written.
+    def _record(self, principal: Principal, action: str, archive: str, details: dict[str, Any]) -> SyncStatus | str:
+        """Log a backup or a restore: how its relay went, or a note to report when the entry could not be written.
 
         The entry goes through the outbox, relayed at once: a MongoDB outage only delays it.
         A failure to write it (PostgreSQL down) must not hide how the operation itself went."""
         try:
-            with UnitOfWork(self._engine) as uow:
-                outbox_id = self._activity.record(uow, principal, action, ACTIVITY_ENTITY, archive, details)
+            with self._uow() as uow:
+                self._activity.record(uow, principal, action, ACTIVITY_ENTITY, archive, details)
                 uow.commit()
-            return self._relay.relay([outbox_id])
+            return uow.sync
         except Exception as exc:  # noqa: BLE001 - see the docstring; the log file has the details
             log.warning("the activity-log entry of %s %s could not be written", action, archive, exc_info=True)
             return f"the activity-log entry could not be written: {_error_line(exc)}"

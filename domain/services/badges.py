@@ -43,14 +43,11 @@ from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository, award_id
 from domain.repositories.mongo.progress_events import ProgressEventRepository
-from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.forms import choice, collect, flag, optional_choice
-from domain.services.outbox import OutboxRelay
 from domain.services.ownership import require_self_or_staff, user_id_value
 from domain.services.scores import ScoreCalculator, held_badges
 
@@ -148,7 +145,7 @@ class BadgeService:
 
     def __init__(self, uow_factory: UnitOfWorkFactory, badges: BadgeRepository, awards: AwardRepository,
                  events: ProgressEventRepository, attendance: AttendanceRepository, calculator: ScoreCalculator,
-                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._badges = badges
         self._awards = awards
@@ -156,7 +153,6 @@ class BadgeService:
         self._attendance = attendance
         self._calculator = calculator
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     # -- catalogue -------------------------------------------------------------------------
@@ -223,7 +219,7 @@ class BadgeService:
         after = BadgeDefinition(code, draft.name, draft.description, draft.rule, draft.bonus_points,
                                 draft.validity_days, draft.active, before.version + 1 if before else 1, now)
         with self._uow() as uow:
-            learners = ProgressRepository(uow.conn).active_learners()
+            learners = uow.progress.active_learners()
         by_user: dict[int, list[BadgeAward]] = {}
         for award in self._awards.for_badge(code):
             by_user.setdefault(award.user_id, []).append(award)
@@ -262,7 +258,7 @@ class BadgeService:
         """Rule figures of some learners (all when None): one query per source the rules need."""
         wanted = set(types)
         with self._uow() as uow:
-            counts = ProgressRepository(uow.conn).category_counts(user_ids)
+            counts = uow.progress.category_counts(user_ids)
         attended = self._attendance.attended_counts(user_ids) if RuleType.WORKSHOPS_ATTENDED in wanted else {}
         days = self._events.active_days(user_ids) if RuleType.STREAK_DAYS in wanted else {}
         ids = set(user_ids) if user_ids is not None else set(counts) | set(attended) | set(days)
@@ -353,7 +349,7 @@ class BadgeService:
         if not badges:
             return 0
         with self._uow() as uow:
-            learners = ProgressRepository(uow.conn).active_learners()
+            learners = uow.progress.active_learners()
         figures = self._figures(None, {b.rule.type for b in badges})
         awards: list[tuple[BadgeAward, int]] = []
         for badge in badges:
@@ -424,13 +420,12 @@ class BadgeService:
 
     def _learner_name(self, learner_id: int) -> str:
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(learner_id)
+            user = uow.users.get(learner_id)
         if user is None or user.role is not Role.LEARNER or not user.is_active:
             raise NotFound(f"No active learner with id {learner_id}.")
         return user.full_name
 
     def _log(self, actor: Principal, action: str, entity_id: str, **details: object) -> None:
         with self._uow() as uow:
-            outbox_id = self._activity.record(uow, actor, action, "badge", entity_id, dict(details))
-            uow.after_commit(lambda: self._relay.relay([outbox_id]))
+            self._activity.record(uow, actor, action, "badge", entity_id, dict(details))
             uow.commit()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.infrastructure.exports import csv_bytes, export_target, write_export
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
@@ -33,21 +34,15 @@ from domain.models.workshops import (
     RegistrationSheet,
     RegistrationStatus,
     Saved,
-    SyncStatus,
     Workshop,
 )
-from domain.infrastructure.exports import csv_bytes, export_target, write_export
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
-from domain.repositories.sql.outbox import OutboxRepository
-from domain.repositories.sql.registrations import RegistrationLedger
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
-from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.access import require_role
-from domain.services.validation import parse_id
 from domain.services.activity import ActivityService
+from domain.services.validation import parse_id
 from domain.services.workshop_rules import (
     NOT_REGISTERED,
     STARTED_ASK_TRAINER,
@@ -121,7 +116,7 @@ class RegistrationService(Clocked):
                 require_manager(principal, workshop, "register learners")
             self._check_open(workshop, principal, now)
             learner = self._learner(uow, lid)
-            ledger = RegistrationLedger(uow.conn)
+            ledger = uow.ledger
             self._refuse_active(ledger.get(wid, lid), principal)
             status, position = self._seat_or_waitlist(uow, wid, now)
             # The workshop row is locked from here: this read is the authoritative one.
@@ -129,13 +124,11 @@ class RegistrationService(Clocked):
             self._refuse_active(previous, principal)
             registration = ledger.start_attempt(previous, wid, lid, status, position, now)
             rank = ledger.waitlist_rank(wid, position) if position is not None else None
-            ids = [
-                self._sync.queue_changes(uow, principal, now, [Change(registration)]),
-                self._activity.record(uow, principal, "registration.create", "workshop", wid,
-                                      {"learner_id": lid, "status": status.value, "attempt": registration.attempt}),
-            ]
+            self._sync.queue_changes(uow, principal, now, [Change(registration)])
+            self._activity.record(uow, principal, "registration.create", "workshop", wid,
+                                  {"learner_id": lid, "status": status.value, "attempt": registration.attempt})
             uow.commit()
-        sync = self._sync.flush(ids)
+        sync = uow.sync
         registration = replace(registration, learner_name=learner.full_name, learner_email=learner.email)
         if status is CONFIRMED:
             summary = (f"Registered for {workshop.title}: seat confirmed." if not principal.is_staff
@@ -157,29 +150,27 @@ class RegistrationService(Clocked):
             workshop = load_workshop(uow, wid, lock=True)
             if principal.is_staff:
                 require_manager(principal, workshop, "cancel registrations")
-            ledger = RegistrationLedger(uow.conn)
+            ledger = uow.ledger
             current = ledger.get(wid, lid, lock=True)
             if current is None or not current.status.active:
                 raise NotFound(NOT_REGISTERED if not principal.is_staff
                                else "This learner has no active registration for this workshop.")
             if not principal.is_staff and workshop.has_started(now):
                 raise Conflict(STARTED_ASK_TRAINER)
-            workshops = WorkshopRepository(uow.conn)
+            workshops = uow.workshops
             if current.status is CONFIRMED:
                 workshops.release_seat(wid, now)
             else:
                 workshops.leave_waitlist(wid, now)
             cancelled = ledger.set_status(wid, lid, CANCELLED, now, reason=why)
             promoted = fill_free_seats(uow, wid, now) if current.status is CONFIRMED else []
-            ids = [
-                self._sync.queue_changes(uow, principal, now, [Change(cancelled, current.status, reason=why), *promoted]),
-                self._activity.record(uow, principal, "registration.cancel", "workshop", wid,
-                                      {"learner_id": lid, "was": current.status.value, "reason": why or "",
-                                       "promoted": [c.registration.learner_id for c in promoted]}),
-            ]
+            self._sync.queue_changes(uow, principal, now, [Change(cancelled, current.status, reason=why), *promoted])
+            self._activity.record(uow, principal, "registration.cancel", "workshop", wid,
+                                  {"learner_id": lid, "was": current.status.value, "reason": why or "",
+                                   "promoted": [c.registration.learner_id for c in promoted]})
             people = self._people(uow, [lid, *(c.registration.learner_id for c in promoted)])
             uow.commit()
-        sync = self._sync.flush(ids)
+        sync = uow.sync
         summary = "Registration cancelled."
         promoted_regs = [self._named(c.registration, people) for c in promoted]
         if not principal.is_staff:
@@ -198,22 +189,20 @@ class RegistrationService(Clocked):
             workshop = load_managed(uow, principal, wid, "promote learners", lock=True)
             if workshop.is_cancelled:
                 raise Conflict("This workshop is cancelled.")
-            ledger = RegistrationLedger(uow.conn)
+            ledger = uow.ledger
             target = ledger.first_waitlisted(wid) if lid is None else ledger.get(wid, lid, lock=True)
             if target is None or target.status is not WAITLISTED:
                 raise Conflict("Nobody is on the waitlist." if lid is None else "This learner is not on the waitlist.")
-            if not WorkshopRepository(uow.conn).promote_seat(wid, now):
+            if not uow.workshops.promote_seat(wid, now):
                 raise Conflict("The workshop is full: raise the capacity or cancel a registration first.")
             promoted = ledger.set_status(wid, target.learner_id, CONFIRMED, now)
-            ids = [
-                self._sync.queue_changes(uow, principal, now, [Change(promoted, WAITLISTED, reason=STAFF_PROMOTION)]),
-                self._activity.record(uow, principal, "registration.promote", "workshop", wid,
-                                      {"learner_id": target.learner_id}),
-            ]
+            self._sync.queue_changes(uow, principal, now, [Change(promoted, WAITLISTED, reason=STAFF_PROMOTION)])
+            self._activity.record(uow, principal, "registration.promote", "workshop", wid,
+                                  {"learner_id": target.learner_id})
             people = self._people(uow, [target.learner_id])
             uow.commit()
         named = self._named(promoted, people)
-        return RegistrationOutcome(named, None, [named], self._sync.flush(ids),
+        return RegistrationOutcome(named, None, [named], uow.sync,
                                    f"{named.learner_name} promoted from the waitlist.")
 
     # -- attendance and comments -------------------------------------------------------------
@@ -237,7 +226,7 @@ class RegistrationService(Clocked):
             refusal = attendance_refusal(workshop.attendance_opens_at, now)
             if refusal:
                 raise Conflict(refusal)
-            ledger = RegistrationLedger(uow.conn)
+            ledger = uow.ledger
             missing = set(parsed) - ledger.confirmed_ids(wid, list(parsed))
             if missing:
                 raise Conflict(f"{len(missing)} of the chosen learners have no confirmed seat in this workshop.")
@@ -246,16 +235,14 @@ class RegistrationService(Clocked):
                 learners = sorted(lid for lid, m in parsed.items() if m is mark)
                 if learners:
                     changed += ledger.mark_attendance(wid, learners, mark, principal.user_id, now)
-            ids: list[int] = []
             if changed:
-                ids.append(self._sync.queue_changes(uow, principal, now,
-                                                    [Change(r, status_changed=False) for r in changed]))
+                self._sync.queue_changes(uow, principal, now, [Change(r, status_changed=False) for r in changed])
                 counts = {m.value: sum(1 for r in changed if r.attendance is m) for m in Attendance}
-                ids.append(self._activity.record(uow, principal, "registration.attendance", "workshop", wid,
-                                                 {"marked": len(changed), **counts}))
+                self._activity.record(uow, principal, "registration.attendance", "workshop", wid,
+                                      {"marked": len(changed), **counts})
             uow.commit()
         marked = AttendanceMarks(len(changed), len(parsed) - len(changed), sorted(r.learner_id for r in changed))
-        return Saved(marked, self._sync.flush(ids) if ids else SyncStatus(True))
+        return Saved(marked, uow.sync)
 
     def add_comment(self, principal: Principal, workshop_id: object, body: object) -> Saved[Comment]:
         """Add a staff comment, stored verbatim and shown as plain text."""
@@ -265,10 +252,10 @@ class RegistrationService(Clocked):
         with self._uow() as uow:
             load_managed(uow, principal, wid, "comment on workshops")
             outbox_id = self._sync.queue_comment(uow, wid, principal, text, now)
-            log_id = self._activity.record(uow, principal, "workshop.comment", "workshop", wid, {"chars": len(text)})
+            self._activity.record(uow, principal, "workshop.comment", "workshop", wid, {"chars": len(text)})
             uow.commit()
         comment = Comment(f"outbox:{outbox_id}", wid, principal.user_id, principal.full_name[:120], text, now)
-        return Saved(comment, self._sync.flush([outbox_id, log_id]))
+        return Saved(comment, uow.sync)
 
     # -- reads for staff -----------------------------------------------------------------------
     def sheet(self, principal: Principal, workshop_id: object, confirmed: PageRequest = SHEET_PAGE,
@@ -287,7 +274,7 @@ class RegistrationService(Clocked):
             comment_page = self._comments.page(wid, comments)
             people = self._people(uow, [*(r.learner_id for r in shown),
                                         *(r.attendance_by for r in shown if r.attendance_by)])
-            pending = OutboxRepository(uow.conn).pending_count()
+            pending = uow.outbox.pending_count()
         return RegistrationSheet(
             workshop=workshop,
             confirmed=[self._named(r, people) for r in confirmed_page.items], confirmed_total=confirmed_page.total,
@@ -304,7 +291,7 @@ class RegistrationService(Clocked):
         with self._uow() as uow:
             load_managed(uow, principal, wid, "register learners")
             size = validation.integer(limit, "limit", "Limit", 1, 100)
-            learners = UserRepository(uow.conn).list(PageRequest(1, size), search=term, role=Role.LEARNER,
+            learners = uow.users.list(PageRequest(1, size), search=term, role=Role.LEARNER,
                                                      active_only=True).items
             statuses = self._statuses(uow, wid, [u.id for u in learners])
         return [LearnerChoice(u.id, u.full_name, u.email, statuses.get(u.id)) for u in learners]
@@ -357,8 +344,8 @@ class RegistrationService(Clocked):
         (a cancelled attempt followed by a new one shows as the new one; `history` has them all)."""
         require_role(principal, *Role, doing="see registrations")
         with self._uow() as uow:
-            found = RegistrationLedger(uow.conn).for_learner(principal.user_id, page)
-            workshops = WorkshopRepository(uow.conn).get_many([reg.workshop_id for reg, _ in found.items])
+            found = uow.ledger.for_learner(principal.user_id, page)
+            workshops = uow.workshops.get_many([reg.workshop_id for reg, _ in found.items])
         # A workshop deleted between the two reads took its ledger rows with it (cascade).
         items = [MyRegistration(reg, workshops[reg.workshop_id], rank) for reg, rank in found.items
                  if reg.workshop_id in workshops]
@@ -366,7 +353,7 @@ class RegistrationService(Clocked):
 
     # -- helpers ----------------------------------------------------------------------------
     def _seat_or_waitlist(self, uow: UnitOfWork, workshop_id: int, now: datetime) -> tuple[RegistrationStatus, int | None]:
-        workshops = WorkshopRepository(uow.conn)
+        workshops = uow.workshops
         for _ in range(MAX_SEAT_ROUNDS):
             if workshops.take_seat(workshop_id, now):
                 return CONFIRMED, None
@@ -402,7 +389,7 @@ class RegistrationService(Clocked):
 
     @staticmethod
     def _learner(uow: UnitOfWork, learner_id: int) -> User:
-        user = UserRepository(uow.conn).get(learner_id)
+        user = uow.users.get(learner_id)
         if user is None or user.role is not Role.LEARNER:
             raise NotFound(f"No learner with id {learner_id}.")
         if not user.is_active:
@@ -419,11 +406,11 @@ class RegistrationService(Clocked):
 
     @staticmethod
     def _people(uow: UnitOfWork, user_ids: list[int]) -> dict[int, User]:
-        return UserRepository(uow.conn).get_many(sorted(set(user_ids)))
+        return uow.users.get_many(sorted(set(user_ids)))
 
     @staticmethod
     def _statuses(uow: UnitOfWork, workshop_id: int, learner_ids: list[int]) -> dict[int, RegistrationStatus]:
-        rows = RegistrationLedger(uow.conn).get_many([(workshop_id, lid) for lid in learner_ids])
+        rows = uow.ledger.get_many([(workshop_id, lid) for lid in learner_ids])
         return {r.learner_id: r.status for r in rows}
 
     @staticmethod

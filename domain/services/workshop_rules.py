@@ -9,9 +9,7 @@ from domain.clock import Clocked as Clocked
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
-from domain.repositories.sql.registrations import RegistrationLedger
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services import validation
 from domain.services.workshop_sync import Change
 
@@ -94,7 +92,7 @@ def require_manager(principal: Principal, workshop: Workshop, doing: str) -> Non
 
 
 def load_workshop(uow: UnitOfWork, workshop_id: int, lock: bool = False) -> Workshop:
-    workshop = WorkshopRepository(uow.conn).get(workshop_id, lock=lock)
+    workshop = uow.workshops.get(workshop_id, lock=lock)
     if workshop is None:
         raise NotFound(f"No workshop with id {workshop_id}.")
     return workshop
@@ -122,7 +120,7 @@ def fill_free_seats(uow: UnitOfWork, workshop_id: int, now: datetime) -> list[Ch
 
     The caller holds the workshop's row lock; each promotion takes its seat with the same
     conditional UPDATE as a registration, so capacity is never exceeded."""
-    ledger, workshops = RegistrationLedger(uow.conn), WorkshopRepository(uow.conn)
+    ledger, workshops = uow.ledger, uow.workshops
     changes: list[Change] = []
     while (first := ledger.first_waitlisted(workshop_id)) is not None:
         if not workshops.promote_seat(workshop_id, now):

@@ -14,6 +14,7 @@ from domain.services.container import Services
 
 from tests.harness import services_for
 from domain.infrastructure.embedded import EmbeddedServers
+from domain.bootstrap import backup_service
 from domain.services.backup import BackupService
 from tests.ops.helpers import drop_probe, seed, ticking_clock
 
@@ -21,8 +22,7 @@ from tests.ops.helpers import drop_probe, seed, ticking_clock
 @pytest.fixture
 def backups(services: Services, tmp_path: Path) -> BackupService:
     settings = replace(services.settings, backup_dir=tmp_path / "backups", backup_keep=3)
-    return BackupService(settings, services.endpoints.database_url, services.engine, services.db, services.activity,
-                         services.relay, clock=ticking_clock())
+    return backup_service(services.resources, services.activity, settings, clock=ticking_clock())
 
 
 @pytest.fixture

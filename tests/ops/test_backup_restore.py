@@ -23,6 +23,7 @@ from domain.infrastructure import backup_archive, pgtools
 from domain.infrastructure.backup_archive import archives, read_manifest
 from domain.services.container import Services
 from domain.infrastructure.migrate import current_revision, head_revision
+from domain.bootstrap import backup_service
 from domain.services.backup import (
     BACKUP_ACTION,
     RESTORE_ACTION,
@@ -113,9 +114,7 @@ def test_retention_keeps_exactly_the_newest_archives(services: Services, backups
 
 def test_two_backups_in_the_same_second_get_distinct_names(services: Services, tmp_path: Path) -> None:
     settings = replace(services.settings, backup_dir=tmp_path, backup_keep=1)
-    same_second = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
-                                services.activity, services.relay,
-                                clock=services.clock)
+    same_second = backup_service(services.resources, services.activity, settings, clock=services.clock)
 
     first = same_second.create(SYSTEM)
     second = same_second.create(SYSTEM)
@@ -365,8 +364,7 @@ def test_a_backup_that_fails_is_logged_with_its_error_line(services: Services, a
     blocker.write_text("in the way")
     directory = blocker / "backups"
     settings = replace(services.settings, backup_dir=directory)
-    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
-                            services.activity, services.relay)
+    backups = backup_service(services.resources, services.activity, settings)
     expected = f"SKILLHUB_BACKUP_DIR {directory} cannot be created: {blocker} is a file, not a directory"
 
     with pytest.raises(StorageError) as failed:

@@ -118,7 +118,7 @@ def test_replays_are_idempotent_and_order_proof(services: Services, learner: Pri
     services.registrations.register(learner, workshop.id)
     services.registrations.cancel(learner, workshop.id, reason="Changed my mind")
     registered, cancelled = _registration_records(services)
-    sync = WorkshopSync(RegistrationDocuments(services.db), CommentRepository(services.db), services.relay)
+    sync = WorkshopSync(RegistrationDocuments(services.db), CommentRepository(services.db))
     apply = sync.handlers()[REGISTRATIONS_KIND]  # called as the relay would, in any order, any number of times
     for _ in range(3):
         apply(cancelled)

@@ -69,3 +69,16 @@ def missing_indexes(db: Database) -> list[str]:
             missing += [f"{spec.name}.{ix.name}" for ix in spec.indexes if ix.key_pattern() not in patterns]
     return missing
 
+
+
+class MongoSchema:
+    """The init code and the index check bound to one database (what `doctor` needs of them)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def init(self) -> list[str]:
+        return init_mongo(self._db)
+
+    def missing_indexes(self) -> list[str]:
+        return missing_indexes(self._db)
