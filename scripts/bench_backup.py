@@ -33,7 +33,7 @@ from domain.repositories.sql.search import search_keys
 from domain.infrastructure import pgtools
 from domain.bootstrap import SkillHub, bootstrap
 from domain.devdata.scratch import scratch_skillhub
-from domain.services.backup import human_size
+from domain.services.backup_reports import human_size
 from domain.devdata.seed import seed_demo
 
 BATCH = 5000

@@ -29,7 +29,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,7 @@ from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.backup_reports import BackupResult, ProgressCallback, RestoreReport, Steps
 
 log = logging.getLogger(__name__)
 
@@ -81,130 +82,6 @@ ACTIVITY_ENTITY = "backup"
 
 # A drift check returns one line per disagreement between the databases (empty: in agreement).
 DriftCheck = Callable[[], list[str]]
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a long operation is: step `step` of `steps`, `done` of `total` units in it."""
-
-    step: int
-    steps: int
-    stage: str
-    done: int
-    total: int
-
-    @property
-    def fraction(self) -> float:
-        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class _Steps:
-    """Reports progress of numbered steps to an optional callback."""
-
-    def __init__(self, callback: ProgressCallback | None, steps: int) -> None:
-        self._callback = callback
-        self._steps = steps
-        self._step = 0
-        self._stage = ""
-        self._done = 0
-        self._total = 0
-
-    def start(self, stage: str, total: int) -> None:
-        self._step += 1
-        self._stage, self._done, self._total = stage, 0, max(0, total)
-        self._emit()
-
-    def advance(self, units: int, stage: str | None = None) -> None:
-        self._done += units
-        if stage is not None:
-            self._stage = stage
-        self._emit()
-
-    def finish(self) -> None:
-        self._done = self._total
-        self._emit()
-
-    def _emit(self) -> None:
-        if self._callback is not None:
-            self._callback(Progress(self._step, self._steps, self._stage, self._done, self._total))
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    """A finished backup: the archive, its manifest, and the old archives retention removed."""
-
-    path: Path
-    size: int
-    manifest: Manifest
-    removed: list[Path]
-    seconds: float
-    notes: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        m = self.manifest
-        out = [
-            f"Backup written: {self.path} ({human_size(self.size)}, {self.seconds:.1f} s)",
-            f"  PostgreSQL {m.postgres_version}: {len(m.tables)} tables, {m.total_rows} rows "
-            f"(Alembic revision {m.alembic_revision or 'none'})",
-            f"  MongoDB {m.mongo_version}: {len(m.collections)} collections, {m.total_documents} documents",
-        ]
-        if self.removed:
-            out.append(f"  Retention removed {len(self.removed)} old archive(s): " + ", ".join(p.name for p in self.removed))
-        out += [f"  Note: {note}" for note in self.notes]
-        return out
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    """What a restore did and what the checks after it found."""
-
-    archive: Path
-    manifest: Manifest
-    mismatches: list[str]
-    notes: list[str]
-    revision: str | None
-    head: str | None
-    drift: list[str]
-    seconds: float
-    dropped_collections: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
-
-    def lines(self) -> list[str]:
-        m = self.manifest
-        out = [
-            f"Restored {self.archive.name} (taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC) in {self.seconds:.1f} s",
-            f"  PostgreSQL: {len(m.tables)} tables, {m.total_rows} rows",
-            f"  MongoDB: {len(m.collections)} collections, {m.total_documents} documents",
-        ]
-        if self.dropped_collections:
-            out.append("  Dropped collections absent from the archive: " + ", ".join(self.dropped_collections))
-        out.append(
-            "  Counts: all match the manifest" if not self.mismatches
-            else f"  Counts: {len(self.mismatches)} mismatch(es): " + "; ".join(self.mismatches)
-        )
-        if self.revision == self.head:
-            out.append(f"  Schema: Alembic revision {self.revision} (head)")
-        else:
-            out.append(f"  Schema: Alembic revision {self.revision or 'none'}, code head {self.head}: "
-                       "run 'skillhub db upgrade'")
-        out.append("  Drift check: databases agree" if not self.drift else "  Drift check: " + "; ".join(self.drift))
-        out += [f"  Note: {note}" for note in self.notes]
-        return out
-
-
-def human_size(size: float) -> str:
-    """1536 → '1.5 KiB'."""
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"
 
 
 def skillhub_version() -> str:
@@ -225,7 +102,7 @@ def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Mani
     """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
     path = archive_path(path)
     backup_archive.check_readable(path)
-    steps = _Steps(progress, 1)
+    steps = Steps(progress, 1)
     steps.start("Verifying archive", path.stat().st_size)
     manifest = backup_archive.verify(path, on_bytes=steps.advance)
     steps.finish()
@@ -282,7 +159,7 @@ class BackupService:
 
     def _create(self, progress: ProgressCallback | None) -> BackupResult:
         started = time.monotonic()
-        steps = _Steps(progress, 4)
+        steps = Steps(progress, 4)
         mongo = self._mongo
         created_at = self._clock()
         ensure_directory(self.directory, BACKUP_DIR_SETTING)
@@ -320,7 +197,7 @@ class BackupService:
         return BackupResult(path, path.stat().st_size, manifest, removed, time.monotonic() - started)
 
     @staticmethod
-    def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
+    def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: Steps) -> CollectionEntry:
         data, layout = archive_manifest.data_member(name), archive_manifest.layout_member(name)
         (staging / layout).write_text(mongo.layout(name).to_json() + "\n", encoding="utf-8")
         with open(staging / data, "wb") as out:
@@ -380,7 +257,7 @@ class BackupService:
     def _restore(self, path: Path, confirm: Callable[[Manifest], bool] | None,
                  progress: ProgressCallback | None) -> RestoreReport:
         started = time.monotonic()
-        steps = _Steps(progress, 5)
+        steps = Steps(progress, 5)
         ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
             unpacked = Path(scratch)
@@ -424,7 +301,7 @@ class BackupService:
         return self._postgres.restore_tool(server, manifest.pg_dump_major)
 
     def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout],
-                       prepared: dict[str, PreparedCollection], steps: _Steps) -> list[str]:
+                       prepared: dict[str, PreparedCollection], steps: Steps) -> list[str]:
         mongo = self._mongo
         try:
             dropped = mongo.drop_others(manifest.collections)
@@ -541,7 +418,7 @@ def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLay
 
 
 def _prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
-                       steps: _Steps) -> dict[str, PreparedCollection]:
+                       steps: Steps) -> dict[str, PreparedCollection]:
     """Every collection's documents normalised and checked, before anything is changed."""
     steps.start("Checking documents", manifest.total_documents)
     prepared: dict[str, PreparedCollection] = {}

@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.infrastructure.exports import csv_bytes, export_target, write_export
 from domain.models.paging import Page, PageRequest
-from domain.models.users import Principal, Role, User
+from domain.models.users import Principal, Role
 from domain.models.workshops import (
     CAPACITY_MAX,
-    COMMENT_MAX,
     Attendance,
     AttendanceMarks,
     AttendanceRow,
@@ -34,7 +32,6 @@ from domain.models.workshops import (
     RegistrationSheet,
     RegistrationStatus,
     Saved,
-    Workshop,
 )
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
@@ -42,18 +39,29 @@ from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.registration_rules import (
+    active_learner,
+    attendance_mark,
+    check_open,
+    comment_body,
+    export_path_text,
+    people_by_id,
+    refuse_active,
+    statuses_of,
+    target_learner,
+    when,
+    with_names,
+)
 from domain.services.validation import parse_id
 from domain.services.workshop_rules import (
     NOT_REGISTERED,
     STARTED_ASK_TRAINER,
     Clocked,
-    already_registered,
     attendance_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
     optional_reason,
-    registration_refusal,
     require_manager,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
@@ -69,23 +77,6 @@ COMMENTS_PAGE = PageRequest(1, 50)
 STAFF_PROMOTION = "promoted by staff"
 CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
 
-
-
-def comment_body(value: object) -> str:
-    """A comment is kept verbatim (1 to 10,000 characters, line breaks and tabs allowed)."""
-    validation.valid_text(value, "body", "Comment")
-    assert isinstance(value, str)
-    if not value.strip():
-        raise ValidationError("Comment is required", field="body")
-    if len(value) > COMMENT_MAX:
-        raise ValidationError(f"Comment must be at most {COMMENT_MAX} characters (got {len(value)})", field="body")
-    if validation.has_control_chars(value.replace("\r\n", "\n"), allow_newlines=True):
-        raise ValidationError("Comment must not contain control characters", field="body")
-    return value
-
-
-def _when(at: datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M UTC") if at else ""
 
 
 class RegistrationService(Clocked):
@@ -108,20 +99,20 @@ class RegistrationService(Clocked):
         registers any active learner."""
         require_role(principal, *Role, doing="register for workshops")
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
-        lid = self._target_learner(principal, learner_id)
+        lid = target_learner(principal, learner_id)
         now = self._clock()
         with self._uow() as uow:
             workshop = load_workshop(uow, wid)
             if principal.is_staff:
                 require_manager(principal, workshop, "register learners")
-            self._check_open(workshop, principal, now)
-            learner = self._learner(uow, lid)
+            check_open(workshop, principal, now)
+            learner = active_learner(uow, lid)
             ledger = uow.ledger
-            self._refuse_active(ledger.get(wid, lid), principal)
+            refuse_active(ledger.get(wid, lid), principal)
             status, position = self._seat_or_waitlist(uow, wid, now)
             # The workshop row is locked from here: this read is the authoritative one.
             previous = ledger.get(wid, lid, lock=True)
-            self._refuse_active(previous, principal)
+            refuse_active(previous, principal)
             registration = ledger.start_attempt(previous, wid, lid, status, position, now)
             rank = ledger.waitlist_rank(wid, position) if position is not None else None
             self._sync.queue_changes(uow, principal, now, [Change(registration)])
@@ -143,7 +134,7 @@ class RegistrationService(Clocked):
         """Cancel a registration; a freed seat goes to the first waitlisted learner at once."""
         require_role(principal, *Role, doing="cancel registrations")
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
-        lid = self._target_learner(principal, learner_id)
+        lid = target_learner(principal, learner_id)
         why = optional_reason(reason)
         now = self._clock()
         with self._uow() as uow:
@@ -168,17 +159,17 @@ class RegistrationService(Clocked):
             self._activity.record(uow, principal, "registration.cancel", "workshop", wid,
                                   {"learner_id": lid, "was": current.status.value, "reason": why or "",
                                    "promoted": [c.registration.learner_id for c in promoted]})
-            people = self._people(uow, [lid, *(c.registration.learner_id for c in promoted)])
+            people = people_by_id(uow, [lid, *(c.registration.learner_id for c in promoted)])
             uow.commit()
         sync = uow.sync
         summary = "Registration cancelled."
-        promoted_regs = [self._named(c.registration, people) for c in promoted]
+        promoted_regs = [with_names(c.registration, people) for c in promoted]
         if not principal.is_staff:
             # Who took the freed seat is another learner's business.
             return RegistrationOutcome(cancelled, None, [], sync, summary)
         if promoted_regs:
             summary += " " + ", ".join(r.learner_name for r in promoted_regs) + " promoted from the waitlist."
-        return RegistrationOutcome(self._named(cancelled, people), None, promoted_regs, sync, summary)
+        return RegistrationOutcome(with_names(cancelled, people), None, promoted_regs, sync, summary)
 
     def promote(self, principal: Principal, workshop_id: object, learner_id: object = None) -> RegistrationOutcome:
         """Give a free seat to a waitlisted learner (the first in line unless one is named)."""
@@ -199,9 +190,9 @@ class RegistrationService(Clocked):
             self._sync.queue_changes(uow, principal, now, [Change(promoted, WAITLISTED, reason=STAFF_PROMOTION)])
             self._activity.record(uow, principal, "registration.promote", "workshop", wid,
                                   {"learner_id": target.learner_id})
-            people = self._people(uow, [target.learner_id])
+            people = people_by_id(uow, [target.learner_id])
             uow.commit()
-        named = self._named(promoted, people)
+        named = with_names(promoted, people)
         return RegistrationOutcome(named, None, [named], uow.sync,
                                    f"{named.learner_name} promoted from the waitlist.")
 
@@ -217,7 +208,7 @@ class RegistrationService(Clocked):
             raise ValidationError(f"At most {CAPACITY_MAX} learners can be marked at once", field="attendance")
         parsed: dict[int, Attendance] = {}
         for raw_id, raw_mark in marks.items():
-            parsed[parse_id(raw_id, "learner_id", "Learner")] = self._attendance(raw_mark)
+            parsed[parse_id(raw_id, "learner_id", "Learner")] = attendance_mark(raw_mark)
         now = self._clock()
         with self._uow() as uow:
             workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
@@ -272,14 +263,14 @@ class RegistrationService(Clocked):
             shown = [*confirmed_page.items, *waitlist_page.items, *cancelled_page.items]
             history = self._documents.events_for([r.id for r in shown])
             comment_page = self._comments.page(wid, comments)
-            people = self._people(uow, [*(r.learner_id for r in shown),
+            people = people_by_id(uow, [*(r.learner_id for r in shown),
                                         *(r.attendance_by for r in shown if r.attendance_by)])
             pending = uow.outbox.pending_count()
         return RegistrationSheet(
             workshop=workshop,
-            confirmed=[self._named(r, people) for r in confirmed_page.items], confirmed_total=confirmed_page.total,
-            waitlist=[self._named(r, people) for r in waitlist_page.items], waitlist_total=waitlist_page.total,
-            cancelled=[self._named(r, people) for r in cancelled_page.items], cancelled_total=cancelled_page.total,
+            confirmed=[with_names(r, people) for r in confirmed_page.items], confirmed_total=confirmed_page.total,
+            waitlist=[with_names(r, people) for r in waitlist_page.items], waitlist_total=waitlist_page.total,
+            cancelled=[with_names(r, people) for r in cancelled_page.items], cancelled_total=cancelled_page.total,
             history=history, comments=comment_page.items, comments_total=comment_page.total, sync_pending=pending,
         )
 
@@ -293,14 +284,14 @@ class RegistrationService(Clocked):
             size = validation.integer(limit, "limit", "Limit", 1, 100)
             learners = uow.users.list(PageRequest(1, size), search=term, role=Role.LEARNER,
                                                      active_only=True).items
-            statuses = self._statuses(uow, wid, [u.id for u in learners])
+            statuses = statuses_of(uow, wid, [u.id for u in learners])
         return [LearnerChoice(u.id, u.full_name, u.email, statuses.get(u.id)) for u in learners]
 
     def history(self, principal: Principal, workshop_id: object, learner_id: object = None) -> list[RegistrationEvent]:
         """Every status change of one learner's registrations (all attempts) in a workshop."""
         require_role(principal, *Role, doing="see registrations")
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
-        lid = self._target_learner(principal, learner_id)
+        lid = target_learner(principal, learner_id)
         with self._uow() as uow:
             workshop = load_workshop(uow, wid)
             if principal.is_staff:
@@ -313,7 +304,7 @@ class RegistrationService(Clocked):
         with self._uow() as uow:
             load_managed(uow, principal, wid, "see attendance")
             confirmed = self._documents.page(wid, CONFIRMED, PageRequest(1, CAPACITY_MAX)).items
-            people = self._people(uow, [*(r.learner_id for r in confirmed),
+            people = people_by_id(uow, [*(r.learner_id for r in confirmed),
                                         *(r.attendance_by for r in confirmed if r.attendance_by)])
         rows = []
         for reg in confirmed:
@@ -330,10 +321,10 @@ class RegistrationService(Clocked):
         # Rows first: the permission check must come before anything that looks at the path,
         # so a caller who may not export learns nothing about the file system either.
         rows = self.attendance_sheet(principal, workshop_id)
-        target = export_target(_export_path_text(path, overwrite), overwrite)
+        target = export_target(export_path_text(path, overwrite), overwrite)
         write_export(target, csv_bytes(CSV_HEADER, [
             [row.learner_name, row.learner_email, row.attendance.value if row.attendance else "",
-             _when(row.attendance_at), row.marked_by]
+             when(row.attendance_at), row.marked_by]
             for row in rows
         ]), overwrite)
         return ExportResult(target, len(rows))
@@ -362,79 +353,5 @@ class RegistrationService(Clocked):
                 return WAITLISTED, position
             # Neither matched: a seat was freed between the two statements, or the
             # workshop was cancelled meanwhile. Look again.
-            self._check_open(load_workshop(uow, workshop_id), None, now)
+            check_open(load_workshop(uow, workshop_id), None, now)
         raise Conflict("This workshop is changing right now: please try again.")
-
-    @staticmethod
-    def _check_open(workshop: Workshop, principal: Principal | None, now: datetime) -> None:
-        refusal = registration_refusal(workshop, principal, now)
-        if refusal:
-            raise Conflict(refusal)
-
-    @staticmethod
-    def _refuse_active(current: Registration | None, principal: Principal) -> None:
-        refusal = already_registered(current.status if current is not None else None, principal.is_staff)
-        if refusal:
-            raise Conflict(refusal)
-
-    @staticmethod
-    def _target_learner(principal: Principal, learner_id: object) -> int:
-        if not principal.is_staff:
-            if learner_id is not None and learner_id != principal.user_id:
-                raise PermissionDenied("Learners can only act on their own registrations.")
-            return principal.user_id
-        if learner_id is None:
-            raise ValidationError("Choose a learner", field="learner_id")
-        return parse_id(learner_id, "learner_id", "Learner")
-
-    @staticmethod
-    def _learner(uow: UnitOfWork, learner_id: int) -> User:
-        user = uow.users.get(learner_id)
-        if user is None or user.role is not Role.LEARNER:
-            raise NotFound(f"No learner with id {learner_id}.")
-        if not user.is_active:
-            raise Conflict(f"{user.full_name}'s account is deactivated.")
-        return user
-
-    @staticmethod
-    def _attendance(value: object) -> Attendance:
-        if isinstance(value, Attendance):
-            return value
-        if isinstance(value, str) and value.strip().lower() in {a.value for a in Attendance}:
-            return Attendance(value.strip().lower())
-        raise ValidationError("Attendance must be present, late, excused or absent", field="attendance")
-
-    @staticmethod
-    def _people(uow: UnitOfWork, user_ids: list[int]) -> dict[int, User]:
-        return uow.users.get_many(sorted(set(user_ids)))
-
-    @staticmethod
-    def _statuses(uow: UnitOfWork, workshop_id: int, learner_ids: list[int]) -> dict[int, RegistrationStatus]:
-        rows = uow.ledger.get_many([(workshop_id, lid) for lid in learner_ids])
-        return {r.learner_id: r.status for r in rows}
-
-    @staticmethod
-    def _named(registration: Registration, people: dict[int, User]) -> Registration:
-        learner = people.get(registration.learner_id)
-        marker = people.get(registration.attendance_by) if registration.attendance_by else None
-        return replace(
-            registration,
-            learner_name=learner.full_name if learner else f"#{registration.learner_id}",
-            learner_email=learner.email if learner else "",
-            attendance_by_name=marker.full_name if marker else "",
-        )
-
-
-def _export_path_text(path: object, overwrite: bool) -> str:
-    """The export path as text a file name can be made of (the file system is asked later)."""
-    if not isinstance(overwrite, bool):
-        raise ValidationError("overwrite must be true or false", field="path")
-    if isinstance(path, Path):
-        raw = str(path)
-    elif isinstance(path, str) and path.strip():
-        raw = path.strip()
-    else:
-        raise ValidationError("Give a file path for the CSV", field="path")
-    if validation.has_control_chars(validation.valid_text(raw, "path", "The path")):
-        raise ValidationError("The path must not contain control characters", field="path")
-    return raw

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, PgToolError, StorageError
+from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, PgToolError, RestoreCancelled, RestoreFailed, StorageError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal
 from domain.repositories.mongo.archive import CollectionArchive, decode
@@ -24,14 +24,8 @@ from domain.infrastructure.backup_archive import archives, read_manifest
 from domain.services.container import Services
 from domain.infrastructure.migrate import current_revision, head_revision
 from domain.bootstrap import backup_service
-from domain.services.backup import (
-    BACKUP_ACTION,
-    RESTORE_ACTION,
-    BackupService,
-    Progress,
-    RestoreCancelled,
-    RestoreFailed,
-)
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
+from domain.services.backup_reports import Progress
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive, take_entries
 

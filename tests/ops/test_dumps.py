@@ -30,12 +30,12 @@ from domain.repositories.sql.search import search_key
 from domain.infrastructure import pgtools
 from domain.services.container import Services
 from tests.harness import services_for
+from domain.errors import DumpError
 from domain.devdata.dumps import (
     DEMO_CLOCK,
     DUMP_FILES,
     LOCKED_PASSWORD_HASH,
     SQL_DUMPS,
-    DumpError,
     demo_shift,
     load_dumps,
 )

@@ -27,7 +27,8 @@ from domain.infrastructure.connections import make_engine
 from domain.services.container import Services
 from domain.bootstrap import backup_service
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService, Progress
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
+from domain.services.backup_reports import Progress
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 from tests.ops.helpers import ticking_clock
 from tests.tui.conftest import build_app, log_in, settle

@@ -18,16 +18,10 @@ from typing import TextIO
 from domain.config import Settings
 from domain.models.users import SYSTEM
 from domain.infrastructure.archive_manifest import Manifest
-from domain.errors import ArchiveError
+from domain.errors import ArchiveError, RestoreCancelled
 from domain.bootstrap import SkillHub, bootstrap
-from domain.services.backup import (
-    BackupService,
-    Progress,
-    RestoreCancelled,
-    archive_path,
-    human_size,
-    verify_archive,
-)
+from domain.services.backup import BackupService, archive_path, verify_archive
+from domain.services.backup_reports import Progress, human_size
 
 EXIT_ERROR = 1
 BAR_WIDTH = 24
