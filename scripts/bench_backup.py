@@ -24,17 +24,17 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from domain.bootstrap import SkillHub, bootstrap
 from domain.config import load_settings
+from domain.devdata.scratch import scratch_skillhub
+from domain.devdata.seed import seed_demo
+from domain.infrastructure import pgtools
 from domain.models.users import SYSTEM
 from domain.repositories.mongo.archive import CollectionArchive
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.schema import users
 from domain.repositories.sql.search import search_keys
-from domain.infrastructure import pgtools
-from domain.bootstrap import SkillHub, bootstrap
-from domain.devdata.scratch import scratch_skillhub
 from domain.services.backup_reports import human_size
-from domain.devdata.seed import seed_demo
 
 BATCH = 5000
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench rows are not meant to log in

@@ -31,7 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from domain.bootstrap import SkillHub, bootstrap  # noqa: E402
 from domain.config import Settings  # noqa: E402
+from domain.infrastructure.connections import Endpoints  # noqa: E402
+from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
+from domain.infrastructure.migrate import upgrade  # noqa: E402
 from domain.models.paging import PageRequest  # noqa: E402
 from domain.models.progress import Category, EventKind  # noqa: E402
 from domain.models.scores import Period  # noqa: E402
@@ -41,10 +45,6 @@ from domain.repositories.mongo.badges import epoch_ms  # noqa: E402
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document  # noqa: E402
 from domain.repositories.sql.schema import challenges, user_challenges, users, workshops  # noqa: E402
 from domain.repositories.sql.search import search_keys  # noqa: E402
-from domain.infrastructure.connections import Endpoints  # noqa: E402
-from domain.bootstrap import SkillHub, bootstrap  # noqa: E402
-from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
-from domain.infrastructure.migrate import upgrade  # noqa: E402
 from domain.security.passwords import PasswordHasher  # noqa: E402
 
 BATCH = 10_000

@@ -17,19 +17,20 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import psycopg2
+from bench_workshops import report, timed
 from sqlalchemy import insert, text
 
-from bench_workshops import report, timed
+from domain.bootstrap import SkillHub
+from domain.devdata.scratch import scratch_skillhub
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import WorkshopQuery
 from domain.repositories.sql.schema import challenges, users, workshops
 from domain.repositories.sql.search import escape_like, search_key, search_keys
-from domain.bootstrap import SkillHub
-from domain.devdata.scratch import scratch_skillhub
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench accounts do not log in
 FIRST = ["Zoé", "Hélène", "Jürgen", "Σοφία", "Ивана", "Łukasz", "José", "Chloé", "Noé", "Émile", "Søren", "Çağla",
@@ -152,7 +153,7 @@ def bench(skillhub: SkillHub, who: tuple[Principal, Principal, Principal, int], 
     ]
     print(f"{'search (ms)':<44} {'median':>8} {'p95':>8}   {'floor':>8} {'fl.p95':>8}   ratio")
     for label, call, floor, term in cases:
-        report(label[:44], timed(call, runs), timed(lambda f=floor, t=term: bare(cur, f, s[t]), runs))
+        report(label[:44], timed(call, runs), timed(partial(bare, cur, floor, s[term]), runs))
     print("\nPlans of the bare queries (EXPLAIN ANALYZE; index lines and totals):")
     for floor, term in (("users", "name"), ("workshops", "title"), ("workshops", "greek"), ("workshops", "trainer"),
                         ("challenges", "challenge")):

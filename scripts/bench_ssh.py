@@ -33,9 +33,9 @@ from pathlib import Path
 import asyncssh
 import bcrypt
 
-from domain.models.users import SYSTEM, Role
 from domain.bootstrap import SkillHub
 from domain.devdata.scratch import scratch_skillhub
+from domain.models.users import SYSTEM, Role
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password 123"
@@ -108,7 +108,7 @@ async def five_sessions(port: int, people: list[tuple[str, str]], server_pid: in
     forks = [pid for pid in children_of(server_pid)
              if b"tui.ssh.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()][0]
     connections, processes = [], []
-    for email, name in people:
+    for email, _name in people:
         conn = await asyncssh.connect("127.0.0.1", port, username=email, password=PASSWORD, known_hosts=None,
                                       client_keys=None, agent_path=None)
         process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)

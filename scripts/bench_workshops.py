@@ -24,14 +24,14 @@ import psycopg2
 from pymongo import ASCENDING, DESCENDING
 from sqlalchemy import text
 
+from domain.bootstrap import SkillHub
+from domain.devdata.scratch import scratch_skillhub
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
+from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
 from domain.repositories.mongo.counting import count
 from domain.repositories.sql import schema
 from domain.repositories.sql.search import refresh_search_keys, search_key
-from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
-from domain.bootstrap import SkillHub
-from domain.devdata.scratch import scratch_skillhub
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench accounts do not log in
 TRAINERS = 50

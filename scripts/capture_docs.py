@@ -84,9 +84,9 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
             await pilot.pause(0.3)
             if not saved:
                 await shoot(app, pilot, "login")
-            app.screen.query_one("#email").value = email  # type: ignore[attr-defined]
+            app.screen.query_one("#email").value = email
             password_field = app.screen.query_one("#password")
-            password_field.value = password  # type: ignore[attr-defined]
+            password_field.value = password
             password_field.focus()
             await pilot.press("enter")
             await settle(app, pilot)

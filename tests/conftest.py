@@ -32,6 +32,25 @@ TEST_PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
+# Session fixtures that start or reach a database server: a test whose fixtures include one
+# is left out of the fast tier (`make test-fast`, `pytest --fast`).
+SERVER_FIXTURES = frozenset({"endpoints"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fast", action="store_true",
+                     help="only the tests that need no database server (the fast tier, `make test-fast`)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fast"):
+        return
+    fast = [item for item in items
+            if not SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("servers") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in fast])
+    items[:] = fast
+
+
 @pytest.fixture(scope="session")
 def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("skillhub-data")

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from domain.errors import EmbeddedServerError
@@ -61,7 +62,7 @@ class EmbeddedPostgres:
     def _run(self, exe: str, args: list[str], timeout: float = START_TIMEOUT_S) -> None:
         cmd = [str(self._bin / exe), *args]
         # Drop root's groups too: a root group on a 0701 directory would deny the server user.
-        identity: dict[str, object] = {}
+        identity: dict[str, Any] = {}
         if self._run_as is not None:
             uid, gid = self._system_user()
             identity = {"user": uid, "group": gid, "extra_groups": []}

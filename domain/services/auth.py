@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import AuthenticationFailed, SessionEnd, SessionExpired, ValidationError
 from domain.models.users import Principal, User
@@ -16,7 +17,6 @@ from domain.security.fingerprint import keyed_hash
 from domain.security.passwords import PasswordHasher
 from domain.security.ssh_keys import fingerprint_of
 from domain.security.tokens import DecodedToken, TokenCodec
-from domain.services import validation
 
 GENERIC_FAILURE = "Login failed: check your email and password."
 REAUTH_SOURCE = "tui-reauth"

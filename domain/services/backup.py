@@ -30,10 +30,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.config import Settings
 from domain.errors import (
@@ -68,7 +70,6 @@ from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
 from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.backup_reports import BackupResult, ProgressCallback, RestoreReport, Steps
@@ -307,7 +308,7 @@ class BackupService:
             dropped = mongo.drop_others(manifest.collections)
             for name in manifest.collections:
                 mongo.replace(layouts[name], prepared[name].documents_iter(),
-                              on_batch=lambda n, name=name: steps.advance(n, f"MongoDB restore: {name}"))
+                              on_batch=partial(steps.advance, stage=f"MongoDB restore: {name}"))
         except SkillHubError as exc:
             raise RestoreFailed(f"PostgreSQL was restored but MongoDB failed: {exc.message} "
                                 "(run the restore again once MongoDB is back)") from None
@@ -426,7 +427,7 @@ def _prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout],
         target = unpacked / f"{entry.data}.bson"
         try:
             prepared[name] = prepare(layouts[name], _lines(unpacked / entry.data), target,
-                                     on_batch=lambda n, name=name: steps.advance(n, f"Checking documents: {name}"))
+                                     on_batch=partial(steps.advance, stage=f"Checking documents: {name}"))
         except ValidationError as exc:
             raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
         except ValueError as exc:

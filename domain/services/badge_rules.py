@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from domain import validation
 from domain.errors import FormErrors, ValidationError
 from domain.models.badges import (
     BONUS_MAX,
@@ -18,7 +19,6 @@ from domain.models.badges import (
     RuleType,
 )
 from domain.models.progress import REASON_MAX, REASON_MIN, Category
-from domain.services import validation
 from domain.services.forms import choice, collect, flag, optional_choice
 
 THRESHOLD = validation.WholeNumber("threshold", "Threshold", 1, THRESHOLD_MAX)

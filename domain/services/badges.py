@@ -152,8 +152,8 @@ class BadgeService:
         with self._uow() as uow:
             learners = uow.progress.active_learners()
         by_user: dict[int, list[BadgeAward]] = {}
-        for award in self._awards.for_badge(code):
-            by_user.setdefault(award.user_id, []).append(award)
+        for made in self._awards.for_badge(code):
+            by_user.setdefault(made.user_id, []).append(made)
         held = {uid: a for uid, awards in by_user.items() for a in awards if a.state(now) is AwardState.ACTIVE}
         rule_changed = before is not None and before.rule != after.rule
         figures = self._figures(None, {draft.rule.type}) if after.active or rule_changed else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, FormErrors, NotFound
 from domain.models.paging import Page, PageRequest
@@ -22,7 +23,6 @@ from domain.models.progress import (
 )
 from domain.models.users import Principal, Role
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.forms import choice, collect, decimal_amount, flag, optional_choice

@@ -149,22 +149,23 @@ class DoctorService:
                 scan.queue_workshops.add(wid)
                 scan.findings.append(Finding("waitlist", f"workshop {wid}: a seat is free while learners wait"))
             ledger = {
-                registration_id(w, l, a): (w, l, a, v, s) for w, l, a, v, s in uow.ledger.versions()
+                registration_id(w, lid, a): (w, lid, a, v, s) for w, lid, a, v, s in uow.ledger.versions()
             }
             documents = list(self._documents.states())
             mongo_workshops = sorted({d[1] for d in documents} | set(self._documents.workshop_ids())
                                      | set(self._comments.workshop_ids()))
             existing = workshops.existing_ids(mongo_workshops)
             mongo_confirmed = Counter(d[1] for d in documents if d[4] == RegistrationStatus.CONFIRMED.value)
-            seats = workshops.seats_taken(list(mongo_confirmed))
+            seats_by_workshop = workshops.seats_taken(list(mongo_confirmed))
         self._compare_documents(scan, ledger, documents, existing)
         scan.orphan_workshops = set(mongo_workshops) - existing
         scan.findings += [Finding("orphan", f"MongoDB holds registrations, history or comments of workshop {w},"
                                             " which no longer exists") for w in sorted(scan.orphan_workshops)]
-        for wid in sorted(set(seats) | set(mongo_confirmed)):
-            if wid in existing or wid in seats:
-                if seats.get(wid, 0) != mongo_confirmed.get(wid, 0):
-                    scan.findings.append(Finding("mongo-seats", f"workshop {wid}: seats_taken is {seats.get(wid, 0)}"
+        for wid in sorted(set(seats_by_workshop) | set(mongo_confirmed)):
+            if wid in existing or wid in seats_by_workshop:
+                if seats_by_workshop.get(wid, 0) != mongo_confirmed.get(wid, 0):
+                    scan.findings.append(Finding("mongo-seats", f"workshop {wid}: seats_taken is "
+                                                                f"{seats_by_workshop.get(wid, 0)}"
                                                                 f" but MongoDB shows {mongo_confirmed.get(wid, 0)}"
                                                                 " confirmed registrations"))
         return scan
@@ -173,7 +174,7 @@ class DoctorService:
     def _compare_documents(scan: _Scan, ledger: dict[str, tuple[int, int, int, int, str]],
                            documents: list[tuple[str, int, int, int, str, int]], existing: set[int]) -> None:
         seen: set[str] = set()
-        current_attempt = {(w, l): a for w, l, a, _, _ in ledger.values()}
+        current_attempt = {(w, lid): a for w, lid, a, _, _ in ledger.values()}
         for doc_id, wid, lid, attempt, status, version in documents:
             seen.add(doc_id)
             if wid not in existing:

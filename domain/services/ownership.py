@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.errors import PermissionDenied
 from domain.models.users import Principal, Role
 from domain.services.access import require_role
-from domain.services.validation import parse_id
+from domain.validation import parse_id
 
 
 def user_id_value(value: object, field: str = "user_id") -> int:

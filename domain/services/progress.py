@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from domain import validation
 from domain.clock import Clock, Clocked, utc_now
 from domain.errors import Conflict, DatabaseUnavailable, NotFound
 from domain.models.badges import BadgeAward
@@ -21,7 +22,6 @@ from domain.models.users import Principal, Role
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document
 from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.badges import BadgeService

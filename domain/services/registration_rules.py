@@ -11,13 +11,13 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from domain import validation
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import COMMENT_MAX, Attendance, Registration, RegistrationStatus, Workshop
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services import validation
-from domain.services.validation import parse_id
 from domain.services.workshop_rules import already_registered, registration_refusal
+from domain.validation import parse_id
 
 
 def comment_body(value: object) -> str:

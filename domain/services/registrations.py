@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.infrastructure.exports import csv_bytes, export_target, write_export
@@ -36,7 +38,6 @@ from domain.models.workshops import (
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.registration_rules import (
@@ -52,7 +53,6 @@ from domain.services.registration_rules import (
     when,
     with_names,
 )
-from domain.services.validation import parse_id
 from domain.services.workshop_rules import (
     NOT_REGISTERED,
     STARTED_ASK_TRAINER,
@@ -65,6 +65,7 @@ from domain.services.workshop_rules import (
     require_manager,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
+from domain.validation import parse_id
 
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
 # A seat or a waitlist place is always decided within a few rounds; more means the
@@ -198,7 +199,7 @@ class RegistrationService(Clocked):
 
     # -- attendance and comments -------------------------------------------------------------
     def mark_attendance(self, principal: Principal, workshop_id: object,
-                        marks: Mapping[object, object]) -> Saved[AttendanceMarks]:
+                        marks: Mapping[Any, object]) -> Saved[AttendanceMarks]:
         """Mark several confirmed learners at once: {learner_id: present|late|excused|absent}; refused
         before the workshop is about to start (ATTENDANCE_OPENS_BEFORE_START)."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.ssh_keys import SshKey
 from domain.models.users import Principal, Role, User
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.security.ssh_keys import FIELD, parse_public_key
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 

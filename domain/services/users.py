@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import builtins
+
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.paging import Page, PageRequest
@@ -9,7 +12,6 @@ from domain.models.users import Principal, Role, User
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
 from domain.security.passwords import PasswordHasher, check_password_rules
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.forms import collect
@@ -35,7 +37,7 @@ class UserService:
         with self._uow() as uow:
             return uow.users.list(page, search=search, role=role)
 
-    def find_people(self, principal: Principal, role: Role, search: str = "", limit: int = 50) -> list[User]:
+    def find_people(self, principal: Principal, role: Role, search: str = "", limit: int = 50) -> builtins.list[User]:
         """Active users of one role, for pickers (staff only: learners never list others)."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="look up people")
         search = validation.text(search, "search", "Search", 0, 100) if search else ""

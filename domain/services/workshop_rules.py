@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain import validation
+
 # Re-exported: the workshop services import Clocked with their other rules from here.
 from domain.clock import Clocked as Clocked
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services import validation
 from domain.services.workshop_sync import Change
 
 PROMOTED_REASON = "promoted from the waitlist"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
+from domain.models.sync import SyncStatus
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
     CAPACITY_MAX,
@@ -21,7 +24,6 @@ from domain.models.workshops import (
     TITLE_MIN,
     CatalogEntry,
     Saved,
-    SyncStatus,
     Workshop,
     WorkshopInput,
     WorkshopQuery,
@@ -29,11 +31,9 @@ from domain.models.workshops import (
     WorkshopSort,
 )
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.forms import collect
-from domain.services.validation import parse_id
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
     Clocked,
@@ -45,6 +45,7 @@ from domain.services.workshop_rules import (
     optional_reason,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
+from domain.validation import parse_id
 
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
 START_HINT = "Start must be a date and time like 2026-12-01 14:00"
@@ -124,7 +125,7 @@ class WorkshopService(Clocked):
             entries.append(CatalogEntry(workshop, status, rank))
         return Page(entries, found.total, found.request)
 
-    def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> list[User]:
+    def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> builtins.list[User]:
         """Active trainers and admins, for the form's trainer picker."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")
         term = validation.text(search, "search", "Search", 0, 100) if search else ""

@@ -12,6 +12,8 @@ import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from domain.infrastructure.embedded import EmbeddedServers
 from tests.foundation.conftest import run_module
 
@@ -67,6 +69,7 @@ def _processes_mentioning(path: Path) -> set[int]:
     return pids
 
 
+@pytest.mark.servers
 def test_embedded_servers_start_once_are_reused_and_stop_without_orphans(tmp_path: Path) -> None:
     data_dir = tmp_path / "skillhub-data"
     try:

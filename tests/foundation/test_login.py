@@ -16,7 +16,7 @@ from domain.services.container import Services
 from domain.security import passwords
 from domain.security.fingerprint import derive_key, keyed_hash
 from domain.security.tokens import AUDIENCE, ISSUER
-from domain.services import validation
+from domain import validation
 from domain.services.auth import GENERIC_FAILURE
 from tests.conftest import NOW, TEST_PASSWORD, TEST_SECRET, make_user, with_clock
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -93,5 +94,5 @@ class ActivityRepository:
         ]
         return Page(items, total, page)
 
-    def actions(self) -> list[str]:
+    def actions(self) -> builtins.list[str]:
         return sorted(a for a in self.collection.distinct("action") if isinstance(a, str))

@@ -129,7 +129,7 @@ def prepare(layout: CollectionLayout, lines: Iterable[bytes], target: Path,
                 continue
             document = decode(line)
             data, _, paths = normalised(document, validator,
-                                        lambda: f"{layout.name} document {_shown_id(document)}")
+                                        lambda: f"{layout.name} document {_shown_id(document)}")  # noqa: B023 - called in this iteration
             out.write(data)
             count += 1
             changed += bool(paths)

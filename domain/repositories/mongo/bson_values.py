@@ -24,7 +24,7 @@ from domain.errors import ValidationError
 
 # The client's own codec options (tz_aware, default UUID handling), so a value that the
 # client could not send cannot pass here either. Dates beyond Python's range stay DatetimeMS.
-CODEC = CodecOptions(tz_aware=True, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
+CODEC: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
 
 BSON_ALIASES = frozenset({
     "double", "string", "object", "array", "binData", "undefined", "objectId", "bool", "date", "null", "regex",

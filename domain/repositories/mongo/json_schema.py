@@ -187,7 +187,7 @@ class Schema:
         for index, item in enumerate(value):
             schema = self.item_schema(index)
             if schema is False:
-                return _error(path, f"must have at most {len(self.items or [])} items")
+                return _error(path, f"must have at most {len(self.items) if isinstance(self.items, list) else 0} items")
             if isinstance(schema, Schema):
                 found = schema.error(item, f"{path}[{index}]")
                 if found:
@@ -227,8 +227,8 @@ class Schema:
                 value = converted
         if isinstance(value, dict):
             for name, item in value.items():
-                for schema in self.schemas_for(name)[:1]:
-                    value[name] = schema.normalise(item, _join(path, name), changed)
+                for held in self.schemas_for(name)[:1]:
+                    value[name] = held.normalise(item, _join(path, name), changed)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 schema = self.item_schema(index)

@@ -89,7 +89,7 @@ class _Repository(Generic[R]):
         found = uow._repositories.get(self._name)
         if found is None:
             found = uow._repositories[self._name] = self._make(uow.conn)
-        return found  # type: ignore[no-any-return]
+        return found
 
 
 class UnitOfWork:
