@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
@@ -39,7 +39,6 @@ from domain import validation
 from domain.clock import Clock, utc_now
 from domain.config import Settings
 from domain.errors import (
-    ArchiveError,
     PgToolError,
     RestoreCancelled,
     RestoreFailed,
@@ -64,7 +63,6 @@ from domain.repositories.mongo.archive import (
     CollectionArchive,
     CollectionLayout,
     PreparedCollection,
-    prepare,
 )
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
 from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
@@ -73,6 +71,7 @@ from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.backup_reports import BackupResult, ProgressCallback, RestoreReport, Steps
+from domain.services.restore_checks import archive_counts, prepare_documents, read_layouts
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +237,7 @@ class BackupService:
         except Exception as exc:
             storage = _storage_error(exc, "the restore failed")
             self._record(principal, RESTORE_ACTION, path.name, {
-                "outcome": "failed", "error": _error_line(storage or exc), **_archive_counts(path), **context})
+                "outcome": "failed", "error": _error_line(storage or exc), **archive_counts(path), **context})
             if storage is not None:
                 raise storage from None
             raise
@@ -266,8 +265,8 @@ class BackupService:
             steps.start("Verifying archive", path.stat().st_size)
             manifest = backup_archive.verify(path, extract_to=unpacked, on_bytes=steps.advance)
             steps.finish()
-            layouts = _read_layouts(manifest, unpacked)
-            prepared = _prepare_documents(manifest, layouts, unpacked, steps)
+            layouts = read_layouts(manifest, unpacked)
+            prepared = prepare_documents(manifest, layouts, unpacked, steps)
             tool = self._preflight(manifest)
             if confirm is not None and not confirm(manifest):
                 raise RestoreCancelled("Restore cancelled: nothing was changed.")
@@ -394,50 +393,3 @@ def _storage_error(exc: Exception, doing: str) -> StorageError | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         return StorageError(f"{doing}: {exc.filename}: {(exc.strerror or exc.__class__.__name__).lower()}")
     return None
-
-
-def _archive_counts(path: Path) -> dict[str, Any]:
-    """What the archive's manifest says, for the entry of a failed restore (nothing if it cannot be read)."""
-    try:
-        manifest = backup_archive.read_manifest(path)
-    except (SkillHubError, OSError):
-        return {}
-    return {"taken": manifest.created_at.isoformat(), "rows": manifest.total_rows,
-            "documents": manifest.total_documents}
-
-
-def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLayout]:
-    layouts: dict[str, CollectionLayout] = {}
-    for name, entry in manifest.collections.items():
-        try:
-            layouts[name] = CollectionLayout.from_json((unpacked / entry.layout).read_bytes())
-        except ValueError as exc:
-            raise ArchiveError(f"{entry.layout} is malformed ({str(exc)[:120]})") from None
-        if layouts[name].name != name:
-            raise ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
-    return layouts
-
-
-def _prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
-                       steps: Steps) -> dict[str, PreparedCollection]:
-    """Every collection's documents normalised and checked, before anything is changed."""
-    steps.start("Checking documents", manifest.total_documents)
-    prepared: dict[str, PreparedCollection] = {}
-    for name, entry in manifest.collections.items():
-        target = unpacked / f"{entry.data}.bson"
-        try:
-            prepared[name] = prepare(layouts[name], _lines(unpacked / entry.data), target,
-                                     on_batch=partial(steps.advance, stage=f"Checking documents: {name}"))
-        except ValidationError as exc:
-            raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
-        except ValueError as exc:
-            raise RestoreFailed(f"Restore refused, nothing was changed: a document of {name} cannot be read "
-                                f"({str(exc).splitlines()[0][:160]})") from None
-    steps.finish()
-    return prepared
-
-
-def _lines(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        yield from fh
-
