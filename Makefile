@@ -4,13 +4,23 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: run test install snapshots bench clean stop
+.PHONY: run test test-fast lint install snapshots bench clean stop
 
 run: $(STAMP)  ## open the TUI (starts databases, migrates, seeds demo data on first use)
 	$(BIN)/skillhub run
 
 test: $(STAMP)  ## the whole suite against real PostgreSQL and MongoDB wire servers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)  ## the tests that need no database server (rules, fakes, parsing), in seconds
+	$(BIN)/python -m pytest --fast $(PYTEST_ARGS)
+
+# ruff and mypy cover domain/, migrations/ and scripts/ (see pyproject.toml: tui/ joins them in the
+# step after issue 10); lint-imports checks the layers of domain/ and tui/ alike.
+lint: $(STAMP)  ## ruff, mypy (strict on domain/models and domain/services) and the import contracts
+	$(BIN)/ruff check domain migrations scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 install: $(STAMP)
 

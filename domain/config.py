@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from domain import validation
 from domain.errors import ConfigError, ValidationError
-from domain.services import validation
 
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "skillhub"
 MIN_SECRET_BYTES = 32

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from pathlib import Path
 
 
 class SkillHubError(Exception):
@@ -90,3 +91,37 @@ class DatabaseUnavailable(SkillHubError):
 
 class StorageError(SkillHubError):
     """A directory or file SkillHub needs cannot be created, read or written; the message names it and why."""
+
+
+class ExportTargetExists(Conflict):
+    """The export path exists; the screen asks to confirm, then calls again with overwrite=True."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} already exists: confirm to overwrite it.")
+        self.path = path
+
+
+# -- operations: embedded servers, PostgreSQL client tools, backups, data dumps ---------------
+
+class EmbeddedServerError(SkillHubError):
+    """An embedded server could not be started or stopped."""
+
+
+class PgToolError(SkillHubError):
+    """A PostgreSQL client program is missing, too old, or failed."""
+
+
+class ArchiveError(SkillHubError):
+    """The archive is missing, unreadable, truncated, tampered with, or not a SkillHub backup."""
+
+
+class RestoreCancelled(SkillHubError):
+    """The operator did not confirm the restore; nothing was changed."""
+
+
+class RestoreFailed(SkillHubError):
+    """A restore step failed after verification; the message says what state is left."""
+
+
+class DumpError(SkillHubError):
+    """A dump file is missing or malformed, or the databases are not empty for a load."""

@@ -20,7 +20,7 @@ def _url() -> str:
         return str(url)
     # Run as plain `alembic upgrade head`: resolve the URL the way `skillhub` does.
     from domain.config import load_settings
-    from domain.runtime.container import resolve_database_url
+    from domain.infrastructure.connections import resolve_database_url
 
     return resolve_database_url(load_settings())
 

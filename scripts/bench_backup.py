@@ -24,26 +24,26 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from domain.bootstrap import SkillHub, bootstrap
 from domain.config import load_settings
+from domain.devdata.scratch import scratch_skillhub
+from domain.devdata.seed import seed_demo
+from domain.infrastructure import pgtools
 from domain.models.users import SYSTEM
 from domain.repositories.mongo.archive import CollectionArchive
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.schema import users
 from domain.repositories.sql.search import search_keys
-from domain.runtime import pgtools
-from domain.runtime.container import Services, build_services
-from domain.runtime.scratch import scratch_services
-from domain.services.backup import human_size
-from domain.runtime.seed import seed_demo
+from domain.services.backup_reports import human_size
 
 BATCH = 5000
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench rows are not meant to log in
 
 
-def bulk_seed(services: Services, extra_users: int, documents: int) -> None:
+def bulk_seed(skillhub: SkillHub, extra_users: int, documents: int) -> None:
     """Synthetic volume: users rows in PostgreSQL, activity and login documents in MongoDB."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    with services.engine.begin() as conn:
+    with skillhub.resources.engine.begin() as conn:
         for first in range(0, extra_users, BATCH):
             conn.execute(insert(users), [
                 {"email": f"bench{i}@bench.example", "full_name": f"Bench Learner {i}", "password_hash": DUMMY_HASH,
@@ -52,13 +52,13 @@ def bulk_seed(services: Services, extra_users: int, documents: int) -> None:
             ])
     for first in range(0, documents, BATCH):
         span = range(first, min(documents, first + BATCH))
-        services.db["activity_logs"].insert_many([
+        skillhub.resources.db["activity_logs"].insert_many([
             {"_id": f"bench-{i}", "actor_id": i % 50, "actor_email": f"bench{i % 50}@bench.example",
              "action": "bench.event", "entity": "user", "entity_id": str(i % 997),
              "at": start + timedelta(seconds=i), "details": {"n": i, "note": "synthetic"}}
             for i in span
         ])
-        services.db["auth_events"].insert_many([
+        skillhub.resources.db["auth_events"].insert_many([
             {"email": f"bench{i % 50}@bench.example", "user_id": i % 50, "outcome": "success",
              "at": start + timedelta(seconds=i), "source": "bench"}
             for i in span
@@ -83,22 +83,22 @@ def size(path: Path) -> str:
 
 
 @contextmanager
-def seeded_scratch(users_extra: int, documents: int) -> Iterator[Services]:
-    with scratch_services() as services:
-        seed_demo(services)
-        bulk_seed(services, users_extra, documents)
-        yield services
+def seeded_scratch(users_extra: int, documents: int) -> Iterator[SkillHub]:
+    with scratch_skillhub() as skillhub:
+        seed_demo(skillhub)
+        bulk_seed(skillhub, users_extra, documents)
+        yield skillhub
 
 
-def bench(services: Services, repeat: int) -> None:
-    backups = services.backups
+def bench(skillhub: SkillHub, repeat: int) -> None:
+    backups = skillhub.services.backups
     assert backups is not None
-    connection = pgtools.Connection.from_url(services.endpoints.database_url)
-    with services.engine.connect() as conn:
+    connection = pgtools.Connection.from_url(skillhub.resources.endpoints.database_url)
+    with skillhub.resources.engine.connect() as conn:
         catalog = DatabaseCatalog(conn)
         server_version, number = catalog.server_version()
         rows = sum(catalog.row_counts().values())
-    mongo = CollectionArchive(services.db)
+    mongo = CollectionArchive(skillhub.resources.db)
     documents = sum(mongo.count(n) for n in mongo.collection_names())
     pg_dump = pgtools.find_tool("pg_dump", pgtools.server_major(number), server_version)
     pg_restore = pgtools.find_tool("pg_restore", pgtools.server_major(number), server_version)
@@ -115,7 +115,7 @@ def bench(services: Services, repeat: int) -> None:
                                                     connection, 10), repeat)
         pg_restore_times = timed(lambda: pgtools.restore(pg_restore, connection, plain, 10), repeat)
         dump_size = size(plain)
-    read_times, write_times = mongo_floor(services, repeat)
+    read_times, write_times = mongo_floor(skillhub, repeat)
     print(f"skillhub backup         {fmt(backup_times)}   archive {size(archive[-1])}")
     print(f"  plain pg_dump -Fc     {fmt(dump_times)}   dump    {dump_size}")
     print(f"  bare Mongo find all   {fmt(read_times)}")
@@ -128,20 +128,20 @@ def bench(services: Services, repeat: int) -> None:
     print(f"restore / (pg_restore + bare insert) = {statistics.median(restore_times) / floor_restore:.2f}x")
 
 
-def mongo_floor(services: Services, repeat: int) -> tuple[list[float], list[float]]:
+def mongo_floor(skillhub: SkillHub, repeat: int) -> tuple[list[float], list[float]]:
     """The bare MongoDB reads and writes a backup and a restore cannot avoid (no encoding, no files)."""
-    names = CollectionArchive(services.db).collection_names()
+    names = CollectionArchive(skillhub.resources.db).collection_names()
 
     def read_all() -> None:
         for name in names:
-            for _ in services.db[name].find({}).batch_size(1000):
+            for _ in skillhub.resources.db[name].find({}).batch_size(1000):
                 pass
 
-    documents = {name: list(services.db[name].find({})) for name in names}
+    documents = {name: list(skillhub.resources.db[name].find({})) for name in names}
 
     def write_all() -> None:
         for name, docs in documents.items():
-            target = services.db[f"{name}__bench_floor"]
+            target = skillhub.resources.db[f"{name}__bench_floor"]
             target.drop()
             for first in range(0, len(docs), 1000):
                 target.insert_many(docs[first:first + 1000])
@@ -161,14 +161,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.current:
         if not args.yes and input("This restores the configured databases several times; type 'yes': ") != "yes":
             return 1
-        services = build_services(load_settings())
+        skillhub = bootstrap(load_settings())
         try:
-            bench(services, args.repeat)
+            bench(skillhub, args.repeat)
         finally:
-            services.close()
+            skillhub.close()
         return 0
-    with seeded_scratch(args.users, args.documents) as services:
-        bench(services, args.repeat)
+    with seeded_scratch(args.users, args.documents) as skillhub:
+        bench(skillhub, args.repeat)
     return 0
 
 

@@ -31,7 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from domain.bootstrap import SkillHub, bootstrap  # noqa: E402
 from domain.config import Settings  # noqa: E402
+from domain.infrastructure.connections import Endpoints  # noqa: E402
+from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
+from domain.infrastructure.migrate import upgrade  # noqa: E402
 from domain.models.paging import PageRequest  # noqa: E402
 from domain.models.progress import Category, EventKind  # noqa: E402
 from domain.models.scores import Period  # noqa: E402
@@ -41,9 +45,6 @@ from domain.repositories.mongo.badges import epoch_ms  # noqa: E402
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document  # noqa: E402
 from domain.repositories.sql.schema import challenges, user_challenges, users, workshops  # noqa: E402
 from domain.repositories.sql.search import search_keys  # noqa: E402
-from domain.runtime.container import Endpoints, Services, build_services  # noqa: E402
-from domain.runtime.embedded import EmbeddedServers  # noqa: E402
-from domain.runtime.migrate import upgrade  # noqa: E402
 from domain.security.passwords import PasswordHasher  # noqa: E402
 
 BATCH = 10_000
@@ -55,10 +56,10 @@ def log(message: str) -> None:
 
 
 # -- seeding ----------------------------------------------------------------------------------
-def seed_postgres(services: Services, n_learners: int, n_challenges: int) -> tuple[list[int], list[tuple[int, str, int]]]:
+def seed_postgres(skillhub: SkillHub, n_learners: int, n_challenges: int) -> tuple[list[int], list[tuple[int, str, int]]]:
     password_hash = PasswordHasher(4).hash("benchmark password")
-    now = services.clock()
-    with services.engine.begin() as conn:
+    now = skillhub.resources.clock()
+    with skillhub.resources.engine.begin() as conn:
         conn.execute(insert(users), [
             {"email": f"learner{i:05d}@bench.example", "full_name": f"Learner {i:05d}", "password_hash": password_hash,
              "role": Role.LEARNER.value, "created_at": now, "updated_at": now,
@@ -107,12 +108,12 @@ def plan_learner(rng: random.Random, learner_id: int, catalogue: list[tuple[int,
     return rows, events
 
 
-def seed_progress(services: Services, learner_ids: list[int], catalogue: list[tuple[int, str, int]],
+def seed_progress(skillhub: SkillHub, learner_ids: list[int], catalogue: list[tuple[int, str, int]],
                   target_events: int, budget_s: float) -> tuple[int, int, int, float]:
     """Rows in PostgreSQL and history in MongoDB, learner by learner, until the target or the budget."""
     rng = random.Random(2026)
-    now = services.clock()
-    repo = ProgressEventRepository(services.db)
+    now = skillhub.resources.clock()
+    repo = ProgressEventRepository(skillhub.resources.db)
     pending_rows: list[dict[str, Any]] = []
     pending_events: list[tuple[str, dict[str, Any]]] = []
     n_rows = n_events = learners_done = generated = 0
@@ -129,7 +130,7 @@ def seed_progress(services: Services, learner_ids: list[int], catalogue: list[tu
             if n_events // 100_000 != (n_events - BATCH) // 100_000:
                 log(f"  {n_events:>9,} events in {time.perf_counter() - started:5.0f} s")
         if len(pending_rows) >= BATCH:
-            with services.engine.begin() as conn:
+            with skillhub.resources.engine.begin() as conn:
                 conn.execute(insert(user_challenges), pending_rows)
             n_rows += len(pending_rows)
             pending_rows = []
@@ -137,17 +138,17 @@ def seed_progress(services: Services, learner_ids: list[int], catalogue: list[tu
             break
     n_events += repo.put_many(pending_events)
     if pending_rows:
-        with services.engine.begin() as conn:
+        with skillhub.resources.engine.begin() as conn:
             conn.execute(insert(user_challenges), pending_rows)
         n_rows += len(pending_rows)
     return learners_done, n_rows, n_events, time.perf_counter() - started
 
 
-def seed_attendance(services: Services, learner_ids: list[int]) -> int:
+def seed_attendance(skillhub: SkillHub, learner_ids: list[int]) -> int:
     """299 workshops held over the last 20 weeks (PostgreSQL), 30 % of learners attending 1–5."""
     rng = random.Random(7)
-    now = services.clock()
-    with services.engine.begin() as conn:
+    now = skillhub.resources.clock()
+    with skillhub.resources.engine.begin() as conn:
         trainer_id = conn.execute(insert(users).returning(users.c.id), {
             "email": "trainer@bench.example", "full_name": "Bench Trainer", "password_hash": "x" * 60,
             "role": Role.TRAINER.value, "created_at": now, "updated_at": now,
@@ -164,12 +165,12 @@ def seed_attendance(services: Services, learner_ids: list[int]) -> int:
         for learner_id in learner_ids if rng.random() < 0.3 for w in rng.sample(workshop_ids, rng.randint(1, 5))
     ]
     for i in range(0, len(docs), BATCH):
-        services.db[REGISTRATIONS].insert_many(docs[i:i + BATCH])
+        skillhub.resources.db[REGISTRATIONS].insert_many(docs[i:i + BATCH])
     return len(docs)
 
 
-def seed_badges(services: Services) -> None:
-    assert services.badges is not None
+def seed_badges(skillhub: SkillHub) -> None:
+    assert skillhub.services.badges is not None
     for code, rule, threshold, category, bonus in (
         ("first-steps", "challenges_completed", 1, None, 10),
         ("energy-saver", "challenges_completed", 3, "energy", 25),
@@ -177,7 +178,7 @@ def seed_badges(services: Services) -> None:
         ("workshop-regular", "workshops_attended", 3, None, 20),
         ("steady-streak", "streak_days", 4, None, 30),
     ):
-        services.badges.apply(SYSTEM, code, code.replace("-", " ").title(), "", rule, threshold, category, bonus)
+        skillhub.services.badges.apply(SYSTEM, code, code.replace("-", " ").title(), "", rule, threshold, category, bonus)
 
 
 # -- the floor: the same queries, bare ----------------------------------------------------------
@@ -315,49 +316,49 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(database_url=urls.database_url, mongo_url=urls.mongo_url, mongo_db="skillhub_bench",
                             secret_key="x" * 64, token_ttl_minutes=60, bcrypt_rounds=10, data_dir=data_dir,
                             backup_dir=data_dir / "backups", backup_keep=1, connect_timeout_s=10.0)
-        services = build_services(settings, endpoints=endpoints)
-        upgrade(services.engine, services.db)
-        assert services.scores and services.leaderboard and services.badges
+        skillhub = bootstrap(settings, endpoints=endpoints)
+        upgrade(skillhub.resources.engine, skillhub.resources.db)
+        assert skillhub.services.scores and skillhub.services.leaderboard and skillhub.services.badges
 
         t0 = time.perf_counter()
-        learner_ids, catalogue = seed_postgres(services, args.learners, args.challenges)
-        seed_badges(services)
+        learner_ids, catalogue = seed_postgres(skillhub, args.learners, args.challenges)
+        seed_badges(skillhub)
         log(f"Seeded {len(learner_ids):,} learners and {len(catalogue)} challenges in {time.perf_counter() - t0:.1f} s")
         log(f"Loading progress (target {args.events:,} events, budget {args.mongo_budget:.0f} s) ...")
-        done, n_rows, n_events, load_s = seed_progress(services, learner_ids, catalogue, args.events, args.mongo_budget)
+        done, n_rows, n_events, load_s = seed_progress(skillhub, learner_ids, catalogue, args.events, args.mongo_budget)
         log(f"Seeded {n_rows:,} user_challenges rows and {n_events:,} progress_events for {done:,} learners "
             f"in {load_s:.0f} s ({n_events / load_s:,.0f} events/s)")
         t0 = time.perf_counter()
-        n_reg = seed_attendance(services, learner_ids)
+        n_reg = seed_attendance(skillhub, learner_ids)
         trainer = Principal(0, "bench@example.org", "Bench", Role.TRAINER, "bench")
-        n_awards = services.badges.evaluate_all(trainer)
+        n_awards = skillhub.services.badges.evaluate_all(trainer)
         log(f"Seeded {n_reg:,} registrations and {n_awards:,} badge awards (evaluate_all) in "
             f"{time.perf_counter() - t0:.1f} s")
 
         rng = random.Random(99)
         sample = rng.sample(learner_ids[:done], min(args.samples, done))
         now = datetime.now(UTC)
-        raw = services.engine.raw_connection()
-        db = services.db
+        raw = skillhub.resources.engine.raw_connection()
+        db = skillhub.resources.db
         viewer = lambda uid: Principal(uid, "", "", Role.LEARNER, "bench")  # noqa: E731
         log("")
         log(f"{'times in ms (30 / 15 runs)':<34} {'median':>8} {'p95':>8}   "
             f"{'floor':>8} {'p95':>8}   ratio")
         report("progress screen (user_progress)", timed_pair(
-            lambda uid: services.scores.user_progress(viewer(uid), uid),
+            lambda uid: skillhub.services.scores.user_progress(viewer(uid), uid),
             lambda uid: floor_progress(raw, db, uid, now), sample))
         report("leaderboard page, all time", timed_pair(
-            lambda uid: services.leaderboard.page(viewer(uid), PageRequest(1, 50)),
+            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50)),
             lambda uid: floor_leaderboard(raw, db, uid, now, None, None), sample[:15]))
         month = now - timedelta(days=30)
         report("leaderboard page, 30 days", timed_pair(
-            lambda uid: services.leaderboard.page(viewer(uid), PageRequest(1, 50), None, Period.LAST_30_DAYS),
+            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50), None, Period.LAST_30_DAYS),
             lambda uid: floor_leaderboard(raw, db, uid, now, None, month), sample[:15]))
         report("leaderboard page, energy, 30 days", timed_pair(
-            lambda uid: services.leaderboard.page(viewer(uid), PageRequest(1, 50), "energy", Period.LAST_30_DAYS),
+            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50), "energy", Period.LAST_30_DAYS),
             lambda uid: floor_leaderboard(raw, db, uid, now, "energy", month), sample[:15]))
         raw.close()
-        services.close()
+        skillhub.close()
     finally:
         servers.stop()
         if args.keep:

@@ -17,19 +17,20 @@ from __future__ import annotations
 import argparse
 import time
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import psycopg2
+from bench_workshops import report, timed
 from sqlalchemy import insert, text
 
-from bench_workshops import report, timed
+from domain.bootstrap import SkillHub
+from domain.devdata.scratch import scratch_skillhub
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import WorkshopQuery
 from domain.repositories.sql.schema import challenges, users, workshops
 from domain.repositories.sql.search import escape_like, search_key, search_keys
-from domain.runtime.container import Services
-from domain.runtime.scratch import scratch_services
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench accounts do not log in
 FIRST = ["Zoé", "Hélène", "Jürgen", "Σοφία", "Ивана", "Łukasz", "José", "Chloé", "Noé", "Émile", "Søren", "Çağla",
@@ -57,10 +58,10 @@ def _person(i: int, role: str) -> dict[str, Any]:
             **search_keys(email=email, full_name=name)}
 
 
-def seed(services: Services, rows: int) -> tuple[Principal, Principal, Principal, int]:
+def seed(skillhub: SkillHub, rows: int) -> tuple[Principal, Principal, Principal, int]:
     """Learners, trainers, workshops and challenges through bulk inserts with their search keys."""
-    now = services.clock()
-    with services.engine.begin() as conn:
+    now = skillhub.resources.clock()
+    with skillhub.resources.engine.begin() as conn:
         conn.execute(insert(users), [{**_person(0, "admin"), "role": "admin"}])
         conn.execute(insert(users), [_person(i, "trainer") for i in range(1, TRAINERS + 1)])
         for start in range(0, rows, BATCH):
@@ -82,7 +83,7 @@ def seed(services: Services, rows: int) -> tuple[Principal, Principal, Principal
             for i in range(rows // 10)
         ])
         open_workshop = conn.execute(text("SELECT max(id) FROM workshops WHERE starts_at > now()")).scalar_one()
-    with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with skillhub.resources.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     admin = Principal(1, "admin0@bench.example", "Bench Admin", Role.ADMIN)
     trainer = Principal(2, "trainer1@bench.example", "Bench Trainer", Role.TRAINER)
@@ -124,35 +125,35 @@ def explain(cur: Any, sql: str, params: dict[str, str]) -> list[str]:
     return [row[0] for row in cur.fetchall()]
 
 
-def bench(services: Services, who: tuple[Principal, Principal, Principal, int], runs: int) -> None:
+def bench(skillhub: SkillHub, who: tuple[Principal, Principal, Principal, int], runs: int) -> None:
     admin, trainer, learner, open_workshop = who
-    dsn = services.endpoints.database_url.replace("postgresql+psycopg2://", "postgresql://")
+    dsn = skillhub.resources.endpoints.database_url.replace("postgresql+psycopg2://", "postgresql://")
     raw = psycopg2.connect(dsn)
     raw.autocommit = True
     cur = raw.cursor()
     s = SEARCHES
     cases = [
-        (f"users screen, “{s['name']}”", lambda: services.users.list(admin, PAGE, search=s["name"]), "users", "name"),
+        (f"users screen, “{s['name']}”", lambda: skillhub.services.users.list(admin, PAGE, search=s["name"]), "users", "name"),
         (f"progress learner picker, “{s['name']}”",
-         lambda: services.users.find_people(trainer, Role.LEARNER, s["name"], 20), "learners", "name"),
+         lambda: skillhub.services.users.find_people(trainer, Role.LEARNER, s["name"], 20), "learners", "name"),
         (f"register picker, “{s['name']}”",
-         lambda: services.registrations.candidates(admin, open_workshop, s["name"], 20), "learners", "name"),
-        (f"trainer picker, “{s['trainer']}”", lambda: services.workshops.trainers(admin, s["trainer"]), "users",
+         lambda: skillhub.services.registrations.candidates(admin, open_workshop, s["name"], 20), "learners", "name"),
+        (f"trainer picker, “{s['trainer']}”", lambda: skillhub.services.workshops.trainers(admin, s["trainer"]), "users",
          "trainer"),
         (f"workshops by title, “{s['title']}”",
-         lambda: services.workshops.list(admin, WorkshopQuery(search=s["title"]), PAGE), "workshops", "title"),
+         lambda: skillhub.services.workshops.list(admin, WorkshopQuery(search=s["title"]), PAGE), "workshops", "title"),
         (f"workshops by title, “{s['greek']}”",
-         lambda: services.workshops.list(admin, WorkshopQuery(search=s["greek"]), PAGE), "workshops", "greek"),
+         lambda: skillhub.services.workshops.list(admin, WorkshopQuery(search=s["greek"]), PAGE), "workshops", "greek"),
         (f"workshops by trainer, “{s['trainer']}”",
-         lambda: services.workshops.list(admin, WorkshopQuery(search=s["trainer"]), PAGE), "workshops", "trainer"),
+         lambda: skillhub.services.workshops.list(admin, WorkshopQuery(search=s["trainer"]), PAGE), "workshops", "trainer"),
         (f"learner catalogue, “{s['title']}”",
-         lambda: services.workshops.catalog(learner, PAGE, s["title"]), "workshops", "title"),
+         lambda: skillhub.services.workshops.catalog(learner, PAGE, s["title"]), "workshops", "title"),
         (f"challenges, “{s['challenge']}”",
-         lambda: services.challenges.list(admin, PAGE, search=s["challenge"]), "challenges", "challenge"),
+         lambda: skillhub.services.challenges.list(admin, PAGE, search=s["challenge"]), "challenges", "challenge"),
     ]
     print(f"{'search (ms)':<44} {'median':>8} {'p95':>8}   {'floor':>8} {'fl.p95':>8}   ratio")
     for label, call, floor, term in cases:
-        report(label[:44], timed(call, runs), timed(lambda f=floor, t=term: bare(cur, f, s[t]), runs))
+        report(label[:44], timed(call, runs), timed(partial(bare, cur, floor, s[term]), runs))
     print("\nPlans of the bare queries (EXPLAIN ANALYZE; index lines and totals):")
     for floor, term in (("users", "name"), ("workshops", "title"), ("workshops", "greek"), ("workshops", "trainer"),
                         ("challenges", "challenge")):
@@ -174,12 +175,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000, help="learners and workshops to seed (default 100000)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement (default 30)")
     args = parser.parse_args()
-    with scratch_services() as services:
+    with scratch_skillhub() as skillhub:
         began = time.perf_counter()
-        who = seed(services, args.rows)
+        who = seed(skillhub, args.rows)
         print(f"Seeded {args.rows:,} learners, {TRAINERS} trainers, {args.rows:,} workshops and "
               f"{args.rows // 10:,} challenges in {time.perf_counter() - began:.1f} s; {args.runs} runs each.\n")
-        bench(services, who, args.runs)
+        bench(skillhub, who, args.runs)
 
 
 if __name__ == "__main__":

@@ -33,22 +33,22 @@ from pathlib import Path
 import asyncssh
 import bcrypt
 
+from domain.bootstrap import SkillHub
+from domain.devdata.scratch import scratch_skillhub
 from domain.models.users import SYSTEM, Role
-from domain.runtime.container import Services
-from domain.runtime.scratch import scratch_services
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench password 123"
 SESSIONS = 5
 
 
-def start_server(services: Services) -> tuple[subprocess.Popen[str], int]:
+def start_server(skillhub: SkillHub) -> tuple[subprocess.Popen[str], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SKILLHUB_", "DATABASE_", "MONGO_"))}
     env.update({
-        "SKILLHUB_ENV_FILE": os.devnull, "DATABASE_URL": services.endpoints.database_url,
-        "MONGO_URL": services.endpoints.mongo_url, "MONGO_DB": services.endpoints.mongo_db,
-        "SKILLHUB_SECRET_KEY": services.endpoints.secret_key, "SKILLHUB_DATA_DIR": str(services.settings.data_dir),
-        "SKILLHUB_BCRYPT_ROUNDS": str(services.settings.bcrypt_rounds),
+        "SKILLHUB_ENV_FILE": os.devnull, "DATABASE_URL": skillhub.resources.endpoints.database_url,
+        "MONGO_URL": skillhub.resources.endpoints.mongo_url, "MONGO_DB": skillhub.resources.endpoints.mongo_db,
+        "SKILLHUB_SECRET_KEY": skillhub.resources.endpoints.secret_key, "SKILLHUB_DATA_DIR": str(skillhub.resources.settings.data_dir),
+        "SKILLHUB_BCRYPT_ROUNDS": str(skillhub.resources.settings.bcrypt_rounds),
     })
     process = subprocess.Popen([sys.executable, "-m", "tui.cli", "ssh", "serve", "--port", "0"], cwd=ROOT, env=env,
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -108,7 +108,7 @@ async def five_sessions(port: int, people: list[tuple[str, str]], server_pid: in
     forks = [pid for pid in children_of(server_pid)
              if b"tui.ssh.forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()][0]
     connections, processes = [], []
-    for email, name in people:
+    for email, _name in people:
         conn = await asyncssh.connect("127.0.0.1", port, username=email, password=PASSWORD, known_hosts=None,
                                       client_keys=None, agent_path=None)
         process = await conn.create_process(term_type="xterm-256color", term_size=(100, 30), encoding=None)
@@ -187,16 +187,16 @@ def main() -> int:
     parser.add_argument("--logins", type=int, default=10, help="logins to time per method (default 10)")
     parser.add_argument("--rounds", type=int, default=12, help="bcrypt cost of the accounts (default 12)")
     args = parser.parse_args()
-    with scratch_services(bcrypt_rounds=args.rounds) as services:
+    with scratch_skillhub(bcrypt_rounds=args.rounds) as skillhub:
         people = []
         for n in range(SESSIONS):
-            user = services.users.create(SYSTEM, f"bench{n}@bench.example", f"Bench Person{n}", Role.LEARNER.value,
+            user = skillhub.services.users.create(SYSTEM, f"bench{n}@bench.example", f"Bench Person{n}", Role.LEARNER.value,
                                          PASSWORD)
             people.append((user.email, user.full_name))
         key = asyncssh.generate_private_key("ssh-ed25519")
-        owner = services.users.create(SYSTEM, "keyed@bench.example", "Keyed Person", Role.LEARNER.value, PASSWORD)
-        services.ssh_keys.add(SYSTEM, owner.id, key.export_public_key().decode())
-        process, port = start_server(services)
+        owner = skillhub.services.users.create(SYSTEM, "keyed@bench.example", "Keyed Person", Role.LEARNER.value, PASSWORD)
+        skillhub.services.ssh_keys.add(SYSTEM, owner.id, key.export_public_key().decode())
+        process, port = start_server(skillhub)
         try:
             asyncio.run(measure(port, people, (owner.email, owner.full_name), key, args.logins, process.pid,
                                 args.rounds))

@@ -24,14 +24,14 @@ import psycopg2
 from pymongo import ASCENDING, DESCENDING
 from sqlalchemy import text
 
+from domain.bootstrap import SkillHub
+from domain.devdata.scratch import scratch_skillhub
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
+from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
 from domain.repositories.mongo.counting import count
 from domain.repositories.sql import schema
 from domain.repositories.sql.search import refresh_search_keys, search_key
-from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopSort, registration_id
-from domain.runtime.container import Services
-from domain.runtime.scratch import scratch_services
 
 DUMMY_HASH = "$2b$04$" + "x" * 53  # never checked: bench accounts do not log in
 TRAINERS = 50
@@ -63,10 +63,10 @@ class World:
     floor_learners: list[int]
 
 
-def seed(services: Services, workshops: int, runs: int) -> World:
+def seed(skillhub: SkillHub, workshops: int, runs: int) -> World:
     """Bulk inserts straight into both databases (fast), shaped like the services' own rows."""
     spare = 2 * (runs + 5)
-    with services.engine.begin() as conn:
+    with skillhub.resources.engine.begin() as conn:
         # Search keys are left empty here and computed once every row is in (refresh_search_keys).
         conn.execute(text(
             "INSERT INTO users (email, full_name, password_hash, role, email_search, full_name_search) VALUES "
@@ -103,15 +103,15 @@ def seed(services: Services, workshops: int, runs: int) -> World:
         big, open_, floor, small = extra
         refresh_search_keys(conn, schema.users, ("email", "full_name"))
         refresh_search_keys(conn, schema.workshops, ("title",))
-        _seed_registrations(conn, services, big, LEARNERS)
-        _seed_registrations(conn, services, small, SMALL)
-    now = services.clock()
-    services.db["comments"].insert_many([
+        _seed_registrations(conn, skillhub, big, LEARNERS)
+        _seed_registrations(conn, skillhub, small, SMALL)
+    now = skillhub.resources.clock()
+    skillhub.resources.db["comments"].insert_many([
         {"_id": f"bench:{w}:{i}", "workshop_id": w, "author_id": 2, "author_name": "Trainer 01",
          "body": f"Note {i}: room, material and follow-up.", "at": now - timedelta(hours=i)}
         for w, n in ((big, 200), (small, 3)) for i in range(n)
     ])
-    with services.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+    with skillhub.resources.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE"))
     first_free = 52 + LEARNERS
     free = list(range(first_free, first_free + spare))
@@ -124,9 +124,9 @@ def seed(services: Services, workshops: int, runs: int) -> World:
     )
 
 
-def _seed_registrations(conn: Any, services: Services, workshop_id: int, count_: int) -> None:
+def _seed_registrations(conn: Any, skillhub: SkillHub, workshop_id: int, count_: int) -> None:
     """`count_` registrations of the first learners (first 500 confirmed, the rest waiting), in
-    the ledger and as MongoDB documents with one history event each, as the services write them."""
+    the ledger and as MongoDB documents with one history event each, as the skillhub write them."""
     seats = min(count_, BIG_CAPACITY)
     conn.execute(text(
         "INSERT INTO registration_ledger (workshop_id, learner_id, attempt, status, waitlist_position,"
@@ -153,8 +153,8 @@ def _seed_registrations(conn: Any, services: Services, workshop_id: int, count_:
                        "by": {"id": row.learner_id, "email": f"learner{row.learner_id - 51}@bench.example"},
                        "at": row.registered_at, "reason": None, "outbox_id": row.learner_id, "n": 0})
     for start in range(0, len(docs), BATCH):
-        services.db["registrations"].insert_many(docs[start:start + BATCH])
-        services.db["registration_events"].insert_many(events[start:start + BATCH])
+        skillhub.resources.db["registrations"].insert_many(docs[start:start + BATCH])
+        skillhub.resources.db["registration_events"].insert_many(events[start:start + BATCH])
 
 
 # -- the floor: the same queries, bare ---------------------------------------------------------
@@ -183,11 +183,11 @@ def bare_catalog(cur: Any, where: str, params: dict[str, Any], learner_id: int) 
     cur.fetchall()
 
 
-def bare_sheet(cur: Any, services: Services, workshop_id: int) -> None:
+def bare_sheet(cur: Any, skillhub: SkillHub, workshop_id: int) -> None:
     cur.execute(f"SELECT {LIST_COLUMNS} FROM workshops w JOIN users u ON u.id = w.trainer_id WHERE w.id = %s",
                 (workshop_id,))
     cur.fetchall()
-    registrations, events, comments = (services.db[n] for n in ("registrations", "registration_events", "comments"))
+    registrations, events, comments = (skillhub.resources.db[n] for n in ("registrations", "registration_events", "comments"))
     shown: list[dict[str, Any]] = []
     for status, order, size in (("confirmed", [("registered_at", ASCENDING), ("_id", ASCENDING)], SHEET_PAGE),
                                 ("waitlisted", [("waitlist_position", ASCENDING)], SHEET_PAGE),
@@ -206,9 +206,9 @@ def bare_sheet(cur: Any, services: Services, workshop_id: int) -> None:
     cur.fetchall()
 
 
-def bare_register(conn: Any, services: Services, workshop_id: int, learner_id: int) -> None:
+def bare_register(conn: Any, skillhub: SkillHub, workshop_id: int, learner_id: int) -> None:
     """The statements a registration cannot do without: seat, ledger row, outbox; then the documents."""
-    now = services.clock()
+    now = skillhub.resources.clock()
     with conn.cursor() as cur:
         cur.execute("UPDATE workshops SET seats_taken = seats_taken + 1, registrations_ever = registrations_ever + 1"
                     " WHERE id = %s AND status = 'scheduled' AND seats_taken < capacity AND waitlisted = 0"
@@ -220,10 +220,10 @@ def bare_register(conn: Any, services: Services, workshop_id: int, learner_id: i
         cur.fetchall()
     conn.commit()
     rid = registration_id(workshop_id, learner_id, 1)
-    services.db["registrations"].insert_one(
+    skillhub.resources.db["registrations"].insert_one(
         {"_id": rid, "workshop_id": workshop_id, "learner_id": learner_id, "attempt": 1, "status": "confirmed",
          "waitlist_position": None, "registered_at": now, "updated_at": now, "version": 1})
-    services.db["registration_events"].insert_one(
+    skillhub.resources.db["registration_events"].insert_one(
         {"_id": f"bench:{rid}", "registration_id": rid, "workshop_id": workshop_id, "learner_id": learner_id,
          "from_status": None, "to_status": "confirmed", "by": {"id": learner_id, "email": "x"}, "at": now,
          "reason": None, "outbox_id": 1, "n": 0})
@@ -252,15 +252,15 @@ def report(name: str, measured: list[float], floor: list[float]) -> None:
           f"{statistics.median(floor):8.2f} {p95(floor):8.2f}   {ratio:5.2f}x")
 
 
-def bench(services: Services, world: World, runs: int) -> None:
-    dsn = services.endpoints.database_url.replace("postgresql+psycopg2://", "postgresql://")
+def bench(skillhub: SkillHub, world: World, runs: int) -> None:
+    dsn = skillhub.resources.endpoints.database_url.replace("postgresql+psycopg2://", "postgresql://")
     raw = psycopg2.connect(dsn)
     raw.autocommit = True
     cur = raw.cursor()
-    registrations, workshops = services.registrations, services.workshops
+    registrations, workshops = skillhub.services.registrations, skillhub.services.workshops
     upcoming = "w.status = 'scheduled' AND w.starts_at >= %(now)s"
-    params = {"now": services.clock(), "p": f"%{search_key('kubernetes')}%"}
-    trainer_params = {"now": services.clock(), "p": f"%{search_key('trainer 07')}%"}
+    params = {"now": skillhub.resources.clock(), "p": f"%{search_key('kubernetes')}%"}
+    trainer_params = {"now": skillhub.resources.clock(), "p": f"%{search_key('trainer 07')}%"}
     print(f"{'data load (ms)':<38} {'median':>8} {'p95':>8}   {'floor':>8} {'fl.p95':>8}   ratio")
     report("workshops list, first page",
            timed(lambda: workshops.list(world.admin, WorkshopQuery(), PAGE), runs),
@@ -283,15 +283,15 @@ def bench(services: Services, world: World, runs: int) -> None:
            timed(lambda: bare_catalog(cur, upcoming, params, world.learner.user_id), runs))
     report("registrations screen, 5,000 regs",
            timed(lambda: registrations.sheet(world.trainer, world.big_workshop), runs),
-           timed(lambda: bare_sheet(cur, services, world.big_workshop), runs))
+           timed(lambda: bare_sheet(cur, skillhub, world.big_workshop), runs))
     report(f"registrations screen, {SMALL} regs",
            timed(lambda: registrations.sheet(world.trainer, world.small_workshop), runs),
-           timed(lambda: bare_sheet(cur, services, world.small_workshop), runs))
+           timed(lambda: bare_sheet(cur, skillhub, world.small_workshop), runs))
     learners = iter(world.free_learners)
     floor_learners = iter(world.floor_learners)
     measured = timed(lambda: registrations.register(world.admin, world.open_workshop, next(learners)), runs)
     floor_conn = psycopg2.connect(dsn)
-    floor = timed(lambda: bare_register(floor_conn, services, world.floor_workshop, next(floor_learners)), runs)
+    floor = timed(lambda: bare_register(floor_conn, skillhub, world.floor_workshop, next(floor_learners)), runs)
     report("one registration (PG + outbox + Mongo)", measured, floor)
     floor_conn.close()
     raw.close()
@@ -302,13 +302,13 @@ def main() -> None:
     parser.add_argument("--workshops", type=int, default=100_000, help="workshops to seed (default 100000)")
     parser.add_argument("--runs", type=int, default=30, help="timed runs per measurement (default 30)")
     args = parser.parse_args()
-    with scratch_services() as services:
+    with scratch_skillhub() as skillhub:
         began = time.perf_counter()
-        world = seed(services, args.workshops, args.runs)
+        world = seed(skillhub, args.workshops, args.runs)
         print(f"Seeded {args.workshops:,} workshops (+4 for the runs), {LEARNERS:,} registrations on workshop "
               f"{world.big_workshop} ({BIG_CAPACITY} confirmed, {LEARNERS - BIG_CAPACITY:,} waiting) "
               f"in {time.perf_counter() - began:.1f} s; {args.runs} runs each.\n")
-        bench(services, world, args.runs)
+        bench(skillhub, world, args.runs)
 
 
 if __name__ == "__main__":

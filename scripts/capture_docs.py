@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from domain.config import load_settings  # noqa: E402
-from domain.runtime.embedded import EmbeddedServers  # noqa: E402
+from domain.infrastructure.embedded import EmbeddedServers  # noqa: E402
 
 CAPTURES = ROOT / "docs" / "captures"
 SHOTS = ROOT / "docs" / "screenshots"
@@ -48,10 +48,10 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
     os.environ.update(env)
     from textual.worker import WorkerCancelled, WorkerFailed
 
-    from domain.runtime.container import build_services
+    from domain.bootstrap import bootstrap
     from tui.app import SkillHubApp
 
-    services = build_services(load_settings())
+    skillhub = bootstrap(load_settings())
     saved: list[Path] = []
 
     async def settle(app: SkillHubApp, pilot) -> None:  # noqa: ANN001 - Pilot
@@ -79,14 +79,14 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
                                                 ("leaderboard", ["4"])]),
     ]
     for email, _role, steps in walks:
-        app = SkillHubApp(services)
+        app = SkillHubApp(skillhub.services)
         async with app.run_test(size=(120, 36)) as pilot:
             await pilot.pause(0.3)
             if not saved:
                 await shoot(app, pilot, "login")
-            app.screen.query_one("#email").value = email  # type: ignore[attr-defined]
+            app.screen.query_one("#email").value = email
             password_field = app.screen.query_one("#password")
-            password_field.value = password  # type: ignore[attr-defined]
+            password_field.value = password
             password_field.focus()
             await pilot.press("enter")
             await settle(app, pilot)
@@ -97,7 +97,7 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
                 await shoot(app, pilot, name)
                 if name == "help":
                     await pilot.press("escape")
-    services.close()
+    skillhub.close()
     return saved
 
 

@@ -19,15 +19,36 @@ from sqlalchemy import text
 from domain.clock import fixed_clock
 from domain.config import Settings
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.container import Endpoints, Services, build_services, make_engine, make_mongo_client
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.logfile import LogSetup, configure_logging
-from domain.runtime.migrate import upgrade
+from domain.infrastructure.connections import Endpoints, make_engine, make_mongo_client
+from domain.services.container import Services
+from tests.harness import services_for
+from domain.infrastructure.embedded import EmbeddedServers
+from domain.infrastructure.logfile import LogSetup, configure_logging
+from domain.infrastructure.migrate import upgrade
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 TEST_PASSWORD = "correct horse battery"
 # The fixed "now" of every test that does not move time itself.
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+# Session fixtures that start or reach a database server: a test whose fixtures include one
+# is left out of the fast tier (`make test-fast`, `pytest --fast`).
+SERVER_FIXTURES = frozenset({"endpoints"})
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fast", action="store_true",
+                     help="only the tests that need no database server (the fast tier, `make test-fast`)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--fast"):
+        return
+    fast = [item for item in items
+            if not SERVER_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("servers") is None]
+    config.hook.pytest_deselected(items=[item for item in items if item not in fast])
+    items[:] = fast
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +115,7 @@ def wipe(services: Services) -> None:
 
 @pytest.fixture
 def services(settings: Settings, migrated: Endpoints) -> Iterator[Services]:
-    built = build_services(settings, clock=fixed_clock(NOW), endpoints=migrated)
+    built = services_for(settings, clock=fixed_clock(NOW), endpoints=migrated)
     wipe(built)
     yield built
     built.close()
@@ -130,4 +151,4 @@ def logs(tmp_path: Path) -> Iterator[LogSetup]:
 
 def with_clock(services: Services, at: datetime) -> Services:
     """The same services seen at another time (for expiry and lockout windows)."""
-    return build_services(replace(services.settings), clock=fixed_clock(at), endpoints=services.endpoints)
+    return services_for(replace(services.settings), clock=fixed_clock(at), endpoints=services.endpoints)

@@ -25,11 +25,11 @@ from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import Worker, WorkerState
 
-from domain.clock import Clock
+from domain.clock import Clock, utc_now
 from domain.errors import SkillHubError
 from domain.models.users import Principal
-from domain.runtime.container import Services
-from domain.runtime.logfile import current_log_path, log_unexpected
+from domain.services.container import Services
+from domain.infrastructure.logfile import current_log_path, log_unexpected
 from domain.services.auth import Session
 from tui.palette import NavigationCommands, PaletteCommand
 from tui.controllers.login import LoginController, ReauthController
@@ -79,7 +79,7 @@ class SkillHubApp(ReportsBugs, App[None]):
         self.services = services
         # The id of the error that stopped the app, if one did (the CLI prints it).
         self.crash_id: str | None = None
-        self.clock = clock or services.clock
+        self.clock = clock or utc_now
         # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
         self.cursor_blink = cursor_blink
         self.session = SessionKeeper(services.auth)

@@ -17,9 +17,9 @@ from collections.abc import Callable, Sequence
 from domain.config import Settings, load_settings
 from domain.errors import ConfigError, FormErrors, SkillHubError
 from domain.models.users import SYSTEM
-from domain.runtime.container import Services, build_services
-from domain.runtime.logfile import LogSetup, configure_logging, first_line, log_unexpected
-from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
+from domain.bootstrap import SkillHub, bootstrap
+from domain.infrastructure.logfile import LogSetup, configure_logging, first_line, log_unexpected
+from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from tui.commands import backup as backup_commands
 
 EXIT_ERROR = 1
@@ -33,37 +33,38 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"skillhub: {message} (see 'skillhub --help')\n")
 
 
-def _services(settings: Settings) -> Services:
-    services = build_services(settings)
-    services.check()
-    return services
+def _services(settings: Settings) -> SkillHub:
+    """The bootstrap of a command: servers started if embedded, both databases answering."""
+    skillhub = bootstrap(settings)
+    skillhub.check()
+    return skillhub
 
 
-def _prepare(settings: Settings, quiet: bool = False) -> Services:
+def _prepare(settings: Settings, quiet: bool = False) -> SkillHub:
     """Start servers if embedded, migrate, seed demo data on first use, replay the outbox."""
-    from domain.runtime.migrate import upgrade
-    from domain.runtime.seed import seed_demo
+    from domain.devdata.seed import seed_demo
+    from domain.infrastructure.migrate import upgrade
 
-    services = _services(settings)
-    report = upgrade(services.engine, services.db)
+    skillhub = _services(settings)
+    report = upgrade(skillhub.resources.engine, skillhub.resources.db)
     if report.changed and not quiet:
         for line in report.lines():
             print(line)
-    services.relay.relay()
-    credentials = seed_demo(services)
+    skillhub.services.relay.relay()
+    credentials = seed_demo(skillhub)
     if credentials is not None:
         print(credentials.banner())
-    return services
+    return skillhub
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    services = _prepare(settings)
+    skillhub = _prepare(settings)
     from tui.terminal import run_quietly
 
     try:
-        crash_id = run_quietly(services, args.logs)
+        crash_id = run_quietly(skillhub.services, args.logs)
     finally:
-        services.close()
+        skillhub.close()
     if crash_id is not None:
         print(f"skillhub: the TUI stopped on an unexpected error (error id {crash_id}, logged in {args.logs.path})",
               file=sys.stderr)
@@ -77,26 +78,20 @@ def cmd_prepare(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.migrate import upgrade
+    from domain.infrastructure.migrate import upgrade
 
-    services = _services(settings)
-    try:
-        for line in upgrade(services.engine, services.db).lines():
+    with _services(settings) as skillhub:
+        for line in upgrade(skillhub.resources.engine, skillhub.resources.db).lines():
             print(line)
-    finally:
-        services.close()
     return 0
 
 
 def cmd_db_current(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
 
-    services = _services(settings)
-    try:
-        current, head = current_revision(services.engine), head_revision()
+    with _services(settings) as skillhub:
+        current, head = current_revision(skillhub.resources.engine), head_revision()
         print(f"PostgreSQL revision: {current or 'none'} (head: {head})")
-    finally:
-        services.close()
     return 0 if current == head else EXIT_ERROR
 
 
@@ -112,11 +107,11 @@ def _read_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _require_schema(services: Services) -> None:
+def _require_schema(skillhub: SkillHub) -> None:
     """Refuse to work on a database whose schema `skillhub db upgrade` has not brought to head."""
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
 
-    current, head = current_revision(services.engine), head_revision()
+    current, head = current_revision(skillhub.resources.engine), head_revision()
     if current != head:
         raise SkillHubError(
             f"the PostgreSQL schema is at revision {current or 'none'}, not {head}: run 'skillhub db upgrade' first"
@@ -124,19 +119,16 @@ def _require_schema(services: Services) -> None:
 
 
 def cmd_user_create(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    try:
-        _require_schema(services)
+    with _services(settings) as skillhub:
+        _require_schema(skillhub)
         password = _read_password(args)
-        user = services.users.create(SYSTEM, args.email, args.name, args.role, password)
+        user = skillhub.services.users.create(SYSTEM, args.email, args.name, args.role, password)
         print(f"Created {user.role.value} {user.email} (id {user.id}).")
-    finally:
-        services.close()
     return 0
 
 
 def cmd_embedded(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.runtime.embedded import EmbeddedServers
+    from domain.infrastructure.embedded import EmbeddedServers
 
     servers = EmbeddedServers(settings.data_dir)
     if args.action == "start":
@@ -155,15 +147,12 @@ def cmd_embedded(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_outbox_replay(settings: Settings, args: argparse.Namespace) -> int:
-    services = _services(settings)
-    try:
-        result = services.relay.relay()
+    with _services(settings) as skillhub:
+        result = skillhub.services.relay.relay()
         print(f"Outbox: {result.applied} record(s) applied, {result.pending} pending.")
         if result.error:
             print(f"skillhub: {result.error}", file=sys.stderr)
             return EXIT_ERROR
-    finally:
-        services.close()
     return 0
 
 

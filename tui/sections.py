@@ -9,13 +9,13 @@ that receives the ShellContext and returns the screen (with its controller), e.g
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.screen import Screen
 
 from domain.clock import Clock
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tui.controllers.activity import ActivityController
 from tui.controllers.backups import BackupsController, VerifiedArchives
 from tui.controllers.catalog import CatalogController
@@ -56,6 +56,8 @@ class ShellContext:
     # check_action, never for authorisation (the services do that).
     last_known: Callable[[], Principal | None]
     clock: Clock
+    # Verification outcomes outlive one visit to the Backups screen: kept for the app's lifetime.
+    verified_archives: VerifiedArchives = field(default_factory=VerifiedArchives)
 
 
 ScreenFactory = Callable[[ShellContext], Screen[None]]
@@ -127,13 +129,8 @@ def activity_screen(context: ShellContext) -> Screen[None]:
     return ActivityScreen(ActivityController(context.services.activity, context.principal))
 
 
-# Verification outcomes outlive one visit to the screen: kept with the services, for the process.
-VERIFIED_ARCHIVES = "tui.backups.verified"
-
-
 def backups_screen(context: ShellContext) -> Screen[None]:
-    verified = context.services.extras.setdefault(VERIFIED_ARCHIVES, VerifiedArchives())
-    return BackupsScreen(BackupsController(context.services.backups, context.principal, verified))
+    return BackupsScreen(BackupsController(context.services.backups, context.principal, context.verified_archives))
 
 
 def progress_screen(context: ShellContext) -> Screen[None]:

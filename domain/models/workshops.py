@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from domain.models.sync import SyncStatus
+
 T = TypeVar("T")
 
 TITLE_MIN, TITLE_MAX = 3, 120
@@ -213,21 +215,6 @@ class Comment:
     author_name: str
     body: str
     at: datetime
-
-
-@dataclass(frozen=True)
-class SyncStatus:
-    """Whether the MongoDB side of a saved change is already applied."""
-
-    synced: bool
-    error: str | None = None
-
-    @property
-    def message(self) -> str:
-        if self.synced:
-            return ""
-        return ("Saved. MongoDB is unreachable, the change will be synced when it is back "
-                "(or run 'skillhub doctor --repair').")
 
 
 @dataclass(frozen=True)

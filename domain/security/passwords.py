@@ -7,7 +7,7 @@ from functools import cached_property
 import bcrypt
 
 from domain.errors import ValidationError
-from domain.services.validation import valid_text
+from domain.validation import valid_text
 
 MIN_PASSWORD_BYTES = 12
 # bcrypt reads only the first 72 bytes: a longer password would be silently truncated.
@@ -16,7 +16,8 @@ MAX_PASSWORD_BYTES = 72
 
 def check_password_rules(password: object) -> bytes:
     """Return the password as bytes or raise a ValidationError that says which rule broke."""
-    raw = valid_text(password, "password", "password").encode("utf-8")
+    text = valid_text(password, "password", "password")
+    raw = text.encode("utf-8")
     if len(raw) < MIN_PASSWORD_BYTES:
         raise ValidationError(f"password must be at least {MIN_PASSWORD_BYTES} bytes", field="password")
     if len(raw) > MAX_PASSWORD_BYTES:
@@ -24,7 +25,7 @@ def check_password_rules(password: object) -> bytes:
             f"password must be at most {MAX_PASSWORD_BYTES} bytes (bcrypt ignores anything longer)",
             field="password",
         )
-    if any(ord(ch) < 32 for ch in password):
+    if any(ord(ch) < 32 for ch in text):
         raise ValidationError("password must not contain control characters", field="password")
     return raw
 

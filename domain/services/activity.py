@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, Clocked, utc_now
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
 from domain.repositories.mongo.documents import validate
-from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services import validation
 from domain.services.access import require_role
 
 OUTBOX_KIND = "activity.record"
@@ -48,7 +49,7 @@ class ActivityService(Clocked):
         # Checked now, inside the change's transaction: a document MongoDB would refuse must
         # fail the change, not sit in the outbox blocking every later record.
         validate(entry, VALIDATOR)
-        return OutboxRepository(uow.conn).add(OUTBOX_KIND, entry)
+        return uow.outbox.add(OUTBOX_KIND, entry)
 
     def apply(self, record: OutboxRecord) -> None:
         """Outbox handler: write the log document under an id derived from the record."""
@@ -67,6 +68,6 @@ class ActivityService(Clocked):
         action = validation.text(action, "action", "Action", 0, 64) if action else ""
         return self._repo.list(page, actor=actor, action=action)
 
-    def actions(self, principal: Principal) -> list[str]:
+    def actions(self, principal: Principal) -> builtins.list[str]:
         require_role(principal, Role.ADMIN, doing="read the activity log")
         return self._repo.actions()

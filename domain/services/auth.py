@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import AuthenticationFailed, SessionEnd, SessionExpired, ValidationError
 from domain.models.users import Principal, User
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
-from domain.repositories.sql.ssh_keys import SshKeyRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.repositories.sql.users import Credentials, UserRepository
 from domain.security.fingerprint import keyed_hash
 from domain.security.passwords import PasswordHasher
 from domain.security.ssh_keys import fingerprint_of
 from domain.security.tokens import DecodedToken, TokenCodec
-from domain.services import validation
 
 GENERIC_FAILURE = "Login failed: check your email and password."
 REAUTH_SOURCE = "tui-reauth"
@@ -68,6 +67,10 @@ class AuthService:
         self._clock = clock
         self._audit_key = codec.derive_key("auth_events.email")
 
+    def warm_up(self) -> None:
+        """Pay the password hasher's first-call cost now, before the first login waits on it."""
+        self._hasher.warm_up()
+
     def login(self, email: object, password: object, source: str = "tui") -> Session:
         """Return a session or raise AuthenticationFailed with the same message whatever failed.
 
@@ -79,7 +82,7 @@ class AuthService:
         secret = password if validation.is_valid_text(password) else ""
         now = self._clock()
         with self._uow() as uow:
-            users = UserRepository(uow.conn)
+            users = uow.users
             creds = users.credentials(email_key, for_update=True) if email_key else None
             # Always one bcrypt check, against a dummy hash when there is no such user,
             # so timing does not tell which emails exist.
@@ -131,8 +134,8 @@ class AuthService:
     def _key_outcome(uow: UnitOfWork, email_key: str, key_blob: bytes, now: datetime,
                      for_update: bool = False) -> tuple[str, Credentials | None, int | None]:
         """("success" | "bad_credentials" | "locked" | "inactive", the account, the key's id)."""
-        creds = UserRepository(uow.conn).credentials(email_key, for_update=for_update) if email_key else None
-        key = SshKeyRepository(uow.conn).by_fingerprint(fingerprint_of(key_blob))
+        creds = uow.users.credentials(email_key, for_update=for_update) if email_key else None
+        key = uow.ssh_keys.by_fingerprint(fingerprint_of(key_blob))
         if creds is None or key is None or key.user_id != creds.user.id:
             return "bad_credentials", creds, None
         if creds.locked_until is not None and creds.locked_until > now:
@@ -157,7 +160,7 @@ class AuthService:
         with self._uow() as uow:
             outcome, creds, key_id = self._key_outcome(uow, email_key, bytes(key_blob), now, for_update=True)
             if outcome == "success" and key_id is not None:
-                SshKeyRepository(uow.conn).mark_used(key_id, now)
+                uow.ssh_keys.mark_used(key_id, now)
             uow.commit()
         self._record_attempt(email, creds.user if creds else None, outcome, now, source, method="publickey")
         if outcome != "success":
@@ -187,7 +190,7 @@ class AuthService:
         if self._denylist.is_revoked(decoded.jti, decoded.session_id):
             raise SessionExpired("You have been logged out. Please log in again.", SessionEnd.REVOKED)
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(decoded.user_id)
+            user = uow.users.get(decoded.user_id)
         if user is None or not user.is_active:
             raise SessionExpired("Your account is no longer active. Please contact an administrator.",
                                  SessionEnd.INACTIVE)
@@ -208,7 +211,7 @@ class AuthService:
         """
         previous = self._codec.decode_ended(ended_token)
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(previous.user_id)
+            user = uow.users.get(previous.user_id)
         if user is None or _login_key(email) != user.email:
             raise AuthenticationFailed(GENERIC_FAILURE)
         session = self.login(email, password, source=REAUTH_SOURCE)
@@ -224,7 +227,7 @@ class AuthService:
         now = self._clock()
         self._revoke(decoded, now)
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(decoded.user_id)
+            user = uow.users.get(decoded.user_id)
         self._events.add(user.email if user else "", decoded.user_id, "logout", now, source)
 
     def _revoke(self, decoded: DecodedToken, now: datetime) -> None:

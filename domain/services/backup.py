@@ -1,6 +1,6 @@
 """Backup, verification and restore of both databases (admins only, from the CLI or the TUI).
 
-A backup is one archive (see `domain.runtime.backup_archive`): a `pg_dump` of PostgreSQL
+A backup is one archive (see `domain.infrastructure.backup_archive`): a `pg_dump` of PostgreSQL
 taken from an exported snapshot, so the dump and the row counts of the manifest are one
 consistent instant; every MongoDB collection exported after it. The MongoDB export is not
 one instant: a change made while it runs may be in one collection and not another, and a
@@ -28,36 +28,50 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from alembic.runtime.migration import MigrationContext
-from pymongo.database import Database
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.errors import SkillHubError, StorageError, ValidationError
+from domain.errors import (
+    PgToolError,
+    RestoreCancelled,
+    RestoreFailed,
+    SkillHubError,
+    StorageError,
+    ValidationError,
+)
+from domain.infrastructure import archive_manifest, backup_archive
+from domain.infrastructure.archive_manifest import CollectionEntry, Manifest
+from domain.infrastructure.backup_archive import ArchiveInfo
+from domain.infrastructure.directories import (
+    BACKUP_DIR_SETTING,
+    directory_problem,
+    ensure_directory,
+)
+from domain.infrastructure.migrate import head_revision
+from domain.infrastructure.pgtools import PgTool
+from domain.infrastructure.postgres_backup import PostgresBackup
+from domain.models.sync import SyncStatus
 from domain.models.users import Principal, Role
-from domain.repositories.mongo.archive import CollectionArchive, CollectionLayout, PreparedCollection, prepare
+from domain.repositories.mongo.archive import (
+    CollectionArchive,
+    CollectionLayout,
+    PreparedCollection,
+)
 from domain.repositories.mongo.denylist import SPEC as DENYLIST_SPEC
 from domain.repositories.mongo.denylist import KeptRevocations, TokenDenyList
 from domain.repositories.mongo.guard import mongo_guard
-from domain.repositories.sql.catalog import DatabaseCatalog
-from domain.repositories.sql.outbox import OutboxRepository
-from domain.repositories.sql.unit_of_work import UnitOfWork, postgres_unavailable
-from domain.runtime import backup_archive, pgtools
-from domain.runtime.backup_archive import ArchiveInfo, CollectionEntry, Manifest
-from domain.runtime.directories import BACKUP_DIR_SETTING, directory_problem, ensure_directory
-from domain.runtime.migrate import current_revision, head_revision
-from domain.services import validation
+from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.outbox import OutboxRelay, RelayResult
+from domain.services.backup_reports import BackupResult, ProgressCallback, RestoreReport, Steps
+from domain.services.restore_checks import archive_counts, prepare_documents, read_layouts
 
 log = logging.getLogger(__name__)
 
@@ -68,150 +82,6 @@ ACTIVITY_ENTITY = "backup"
 
 # A drift check returns one line per disagreement between the databases (empty: in agreement).
 DriftCheck = Callable[[], list[str]]
-
-
-class RestoreCancelled(SkillHubError):
-    """The operator did not confirm the restore; nothing was changed."""
-
-
-class RestoreFailed(SkillHubError):
-    """A restore step failed after verification; the message says what state is left."""
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a long operation is: step `step` of `steps`, `done` of `total` units in it."""
-
-    step: int
-    steps: int
-    stage: str
-    done: int
-    total: int
-
-    @property
-    def fraction(self) -> float:
-        return 1.0 if self.total <= 0 else min(1.0, self.done / self.total)
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-class _Steps:
-    """Reports progress of numbered steps to an optional callback."""
-
-    def __init__(self, callback: ProgressCallback | None, steps: int) -> None:
-        self._callback = callback
-        self._steps = steps
-        self._step = 0
-        self._stage = ""
-        self._done = 0
-        self._total = 0
-
-    def start(self, stage: str, total: int) -> None:
-        self._step += 1
-        self._stage, self._done, self._total = stage, 0, max(0, total)
-        self._emit()
-
-    def advance(self, units: int, stage: str | None = None) -> None:
-        self._done += units
-        if stage is not None:
-            self._stage = stage
-        self._emit()
-
-    def finish(self) -> None:
-        self._done = self._total
-        self._emit()
-
-    def _emit(self) -> None:
-        if self._callback is not None:
-            self._callback(Progress(self._step, self._steps, self._stage, self._done, self._total))
-
-
-@dataclass(frozen=True)
-class _PostgresDump:
-    """What the PostgreSQL step of a backup produced and saw."""
-
-    member: str
-    tables: dict[str, int]
-    revision: str | None
-    server_version: str
-    server_version_num: int
-    tool_version: str
-
-
-@dataclass(frozen=True)
-class BackupResult:
-    """A finished backup: the archive, its manifest, and the old archives retention removed."""
-
-    path: Path
-    size: int
-    manifest: Manifest
-    removed: list[Path]
-    seconds: float
-    notes: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        m = self.manifest
-        out = [
-            f"Backup written: {self.path} ({human_size(self.size)}, {self.seconds:.1f} s)",
-            f"  PostgreSQL {m.postgres_version}: {len(m.tables)} tables, {m.total_rows} rows "
-            f"(Alembic revision {m.alembic_revision or 'none'})",
-            f"  MongoDB {m.mongo_version}: {len(m.collections)} collections, {m.total_documents} documents",
-        ]
-        if self.removed:
-            out.append(f"  Retention removed {len(self.removed)} old archive(s): " + ", ".join(p.name for p in self.removed))
-        out += [f"  Note: {note}" for note in self.notes]
-        return out
-
-
-@dataclass(frozen=True)
-class RestoreReport:
-    """What a restore did and what the checks after it found."""
-
-    archive: Path
-    manifest: Manifest
-    mismatches: list[str]
-    notes: list[str]
-    revision: str | None
-    head: str | None
-    drift: list[str]
-    seconds: float
-    dropped_collections: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.mismatches
-
-    def lines(self) -> list[str]:
-        m = self.manifest
-        out = [
-            f"Restored {self.archive.name} (taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC) in {self.seconds:.1f} s",
-            f"  PostgreSQL: {len(m.tables)} tables, {m.total_rows} rows",
-            f"  MongoDB: {len(m.collections)} collections, {m.total_documents} documents",
-        ]
-        if self.dropped_collections:
-            out.append("  Dropped collections absent from the archive: " + ", ".join(self.dropped_collections))
-        out.append(
-            "  Counts: all match the manifest" if not self.mismatches
-            else f"  Counts: {len(self.mismatches)} mismatch(es): " + "; ".join(self.mismatches)
-        )
-        if self.revision == self.head:
-            out.append(f"  Schema: Alembic revision {self.revision} (head)")
-        else:
-            out.append(f"  Schema: Alembic revision {self.revision or 'none'}, code head {self.head}: "
-                       "run 'skillhub db upgrade'")
-        out.append("  Drift check: databases agree" if not self.drift else "  Drift check: " + "; ".join(self.drift))
-        out += [f"  Note: {note}" for note in self.notes]
-        return out
-
-
-def human_size(size: float) -> str:
-    """1536 → '1.5 KiB'."""
-    for unit in ("bytes", "KiB", "MiB"):
-        if size < 1024:
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} GiB"
 
 
 def skillhub_version() -> str:
@@ -232,7 +102,7 @@ def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Mani
     """Check an archive against its manifest (no database needed: the CLI calls it before any connection)."""
     path = archive_path(path)
     backup_archive.check_readable(path)
-    steps = _Steps(progress, 1)
+    steps = Steps(progress, 1)
     steps.start("Verifying archive", path.stat().st_size)
     manifest = backup_archive.verify(path, on_bytes=steps.advance)
     steps.finish()
@@ -242,15 +112,15 @@ def verify_archive(path: Path, progress: ProgressCallback | None = None) -> Mani
 class BackupService:
     """Create, verify, list and restore backup archives of PostgreSQL and MongoDB."""
 
-    def __init__(self, settings: Settings, database_url: str, engine: Engine, db: Database,
-                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now,
+    def __init__(self, settings: Settings, postgres: PostgresBackup, mongo: CollectionArchive, denylist: TokenDenyList,
+                 activity: ActivityService, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now,
                  drift_check: DriftCheck | None = None) -> None:
         self._settings = settings
-        self._connection = pgtools.Connection.from_url(database_url)
-        self._engine = engine
-        self._db = db
+        self._postgres = postgres
+        self._mongo = mongo
+        self._denylist = denylist
         self._activity = activity
-        self._relay = relay
+        self._uow = uow_factory
         self._clock = clock
         self.drift_check = drift_check
 
@@ -289,8 +159,8 @@ class BackupService:
 
     def _create(self, progress: ProgressCallback | None) -> BackupResult:
         started = time.monotonic()
-        steps = _Steps(progress, 4)
-        mongo = CollectionArchive(self._db)
+        steps = Steps(progress, 4)
+        mongo = self._mongo
         created_at = self._clock()
         ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-staging-", dir=self.directory) as scratch:
@@ -298,7 +168,7 @@ class BackupService:
             (staging / "postgres").mkdir()
             (staging / "mongo").mkdir()
             steps.start("PostgreSQL dump", 1)
-            pg = self._dump_postgres(staging)
+            pg = self._postgres.dump(staging)
             steps.finish()
             names = mongo.collection_names()
             steps.start("MongoDB export", sum(mongo.estimated_count(n) for n in names))
@@ -306,16 +176,16 @@ class BackupService:
             for name in names:
                 collections[name] = self._export_collection(mongo, name, staging, steps)
             steps.finish()
-            files = {pg.member: backup_archive.digest(staging / pg.member)}
+            files = {pg.member: archive_manifest.digest(staging / pg.member)}
             for entry in collections.values():
-                files[entry.data] = backup_archive.digest(staging / entry.data)
-                files[entry.layout] = backup_archive.digest(staging / entry.layout)
+                files[entry.data] = archive_manifest.digest(staging / entry.data)
+                files[entry.layout] = archive_manifest.digest(staging / entry.layout)
             manifest = Manifest(
                 created_at=created_at, skillhub_version=skillhub_version(), alembic_revision=pg.revision,
                 postgres_version=pg.server_version, postgres_version_num=pg.server_version_num,
-                pg_dump_version=pg.tool_version, postgres_database=self._connection.database,
+                pg_dump_version=pg.tool_version, postgres_database=self._postgres.database,
                 postgres_dump=pg.member, tables=pg.tables,
-                mongo_version=mongo.server_version(), mongo_database=self._db.name, collections=collections,
+                mongo_version=mongo.server_version(), mongo_database=mongo.database_name, collections=collections,
                 files=files,
             )
             steps.start("Packing archive", sum(f.size for f in files.values()))
@@ -326,33 +196,9 @@ class BackupService:
         steps.finish()
         return BackupResult(path, path.stat().st_size, manifest, removed, time.monotonic() - started)
 
-    def _dump_postgres(self, staging: Path) -> _PostgresDump:
-        try:
-            with self._engine.connect() as conn:
-                catalog = DatabaseCatalog(conn)
-                with conn.begin():
-                    # The snapshot is exported first, so the counts, the revision and pg_dump
-                    # all see the same committed state, whatever runs meanwhile.
-                    snapshot = catalog.begin_snapshot()
-                    server_version, version_num = catalog.server_version()
-                    tool = pgtools.find_tool("pg_dump", pgtools.server_major(version_num), server_version)
-                    dump = _PostgresDump(
-                        member=backup_archive.dump_member(self._connection.database),
-                        tables=catalog.row_counts(),
-                        revision=MigrationContext.configure(conn).get_current_revision(),
-                        server_version=server_version,
-                        server_version_num=version_num,
-                        tool_version=tool.version,
-                    )
-                    pgtools.dump(tool, self._connection, staging / dump.member, snapshot,
-                                 self._settings.connect_timeout_s)
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
-        return dump
-
     @staticmethod
-    def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: _Steps) -> CollectionEntry:
-        data, layout = backup_archive.data_member(name), backup_archive.layout_member(name)
+    def _export_collection(mongo: CollectionArchive, name: str, staging: Path, steps: Steps) -> CollectionEntry:
+        data, layout = archive_manifest.data_member(name), archive_manifest.layout_member(name)
         (staging / layout).write_text(mongo.layout(name).to_json() + "\n", encoding="utf-8")
         with open(staging / data, "wb") as out:
             documents = mongo.export(name, out, on_batch=lambda n: steps.advance(n, f"MongoDB export: {name}"))
@@ -391,7 +237,7 @@ class BackupService:
         except Exception as exc:
             storage = _storage_error(exc, "the restore failed")
             self._record(principal, RESTORE_ACTION, path.name, {
-                "outcome": "failed", "error": _error_line(storage or exc), **_archive_counts(path), **context})
+                "outcome": "failed", "error": _error_line(storage or exc), **archive_counts(path), **context})
             if storage is not None:
                 raise storage from None
             raise
@@ -402,7 +248,7 @@ class BackupService:
             **({"mismatches": len(report.mismatches)} if report.mismatches else {}), **context})
         if isinstance(recorded, str):
             return replace(report, notes=[*report.notes, recorded])
-        if recorded.applied != 1 or recorded.error is not None:
+        if recorded.applied != 1 or not recorded.synced:
             # Relaying the entry replayed outbox records the archive held pending, or stopped at
             # one: the drift check is done again, on what is there now.
             return replace(report, drift=self._drift())
@@ -411,7 +257,7 @@ class BackupService:
     def _restore(self, path: Path, confirm: Callable[[Manifest], bool] | None,
                  progress: ProgressCallback | None) -> RestoreReport:
         started = time.monotonic()
-        steps = _Steps(progress, 5)
+        steps = Steps(progress, 5)
         ensure_directory(self.directory, BACKUP_DIR_SETTING)
         with tempfile.TemporaryDirectory(prefix=".skillhub-restore-", dir=self.directory) as scratch:
             unpacked = Path(scratch)
@@ -419,15 +265,15 @@ class BackupService:
             steps.start("Verifying archive", path.stat().st_size)
             manifest = backup_archive.verify(path, extract_to=unpacked, on_bytes=steps.advance)
             steps.finish()
-            layouts = _read_layouts(manifest, unpacked)
-            prepared = _prepare_documents(manifest, layouts, unpacked, steps)
+            layouts = read_layouts(manifest, unpacked)
+            prepared = prepare_documents(manifest, layouts, unpacked, steps)
             tool = self._preflight(manifest)
             if confirm is not None and not confirm(manifest):
                 raise RestoreCancelled("Restore cancelled: nothing was changed.")
             # A restore must never bring a logged-out session back to life: revocations made
             # after the backup are carried over into the restored deny-list. Read (and checked)
             # before anything changes, so one that cannot be written back stops the restore here.
-            denylist = TokenDenyList(self._db)
+            denylist = self._denylist
             with mongo_guard():
                 try:
                     revocations = denylist.entries()
@@ -435,8 +281,8 @@ class BackupService:
                     raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
             steps.start("PostgreSQL restore", 1)
             try:
-                pgtools.restore(tool, self._connection, unpacked / manifest.postgres_dump, self._settings.connect_timeout_s)
-            except pgtools.PgToolError as exc:
+                self._postgres.restore(tool, unpacked / manifest.postgres_dump)
+            except PgToolError as exc:
                 raise RestoreFailed(f"PostgreSQL restore failed, nothing was changed (one transaction): {exc.message}") from None
             steps.finish()
             steps.start("MongoDB restore", manifest.total_documents)
@@ -448,26 +294,20 @@ class BackupService:
         steps.finish()
         return report
 
-    def _preflight(self, manifest: Manifest) -> pgtools.PgTool:
+    def _preflight(self, manifest: Manifest) -> PgTool:
         """Everything that can refuse the restore, checked before anything is changed."""
-        try:
-            with self._engine.connect() as conn:
-                server_version, version_num = DatabaseCatalog(conn).server_version()
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
-        with mongo_guard():
-            self._db.client.admin.command("ping")
-        needed = max(pgtools.server_major(version_num), manifest.pg_dump_major)
-        return pgtools.find_tool("pg_restore", needed, server_version)
+        server = self._postgres.server_version()
+        self._mongo.ping()
+        return self._postgres.restore_tool(server, manifest.pg_dump_major)
 
     def _restore_mongo(self, manifest: Manifest, layouts: dict[str, CollectionLayout],
-                       prepared: dict[str, PreparedCollection], steps: _Steps) -> list[str]:
-        mongo = CollectionArchive(self._db)
+                       prepared: dict[str, PreparedCollection], steps: Steps) -> list[str]:
+        mongo = self._mongo
         try:
             dropped = mongo.drop_others(manifest.collections)
             for name in manifest.collections:
                 mongo.replace(layouts[name], prepared[name].documents_iter(),
-                              on_batch=lambda n, name=name: steps.advance(n, f"MongoDB restore: {name}"))
+                              on_batch=partial(steps.advance, stage=f"MongoDB restore: {name}"))
         except SkillHubError as exc:
             raise RestoreFailed(f"PostgreSQL was restored but MongoDB failed: {exc.message} "
                                 "(run the restore again once MongoDB is back)") from None
@@ -478,18 +318,14 @@ class BackupService:
                prepared: dict[str, PreparedCollection] | None = None) -> RestoreReport:
         mismatches: list[str] = []
         notes: list[str] = []
-        try:
-            with self._engine.connect() as conn:
-                counts = DatabaseCatalog(conn).row_counts()
-        except OperationalError as exc:
-            raise postgres_unavailable(exc) from None
+        counts = self._postgres.row_counts()
         for table, rows in manifest.tables.items():
             if counts.get(table) != rows:
                 mismatches.append(f"table {table}: {counts.get(table, 'missing')} rows, archive {rows}")
         extra = sorted(set(counts) - set(manifest.tables))
         if extra:
             notes.append("tables not in the archive were left as they are: " + ", ".join(extra))
-        mongo = CollectionArchive(self._db)
+        mongo = self._mongo
         if kept.sessions:
             notes.append(f"kept {kept.sessions} session revocation(s) made after the backup")
         normalised = {name: p.normalised for name, p in (prepared or {}).items() if p.normalised}
@@ -509,9 +345,10 @@ class BackupService:
             present = mongo.index_patterns(name)
             mismatches += [f"index {name}.{ix.get('name', '?')} missing" for ix in layouts[name].indexes
                            if tuple(k for k, _ in ix["key"]) not in present]
-        if manifest.mongo_database != self._db.name:
-            notes.append(f"the archive came from MongoDB database {manifest.mongo_database}, restored into {self._db.name}")
-        return RestoreReport(path, manifest, mismatches, notes, current_revision(self._engine), head_revision(),
+        if manifest.mongo_database != mongo.database_name:
+            notes.append(f"the archive came from MongoDB database {manifest.mongo_database}, "
+                         f"restored into {mongo.database_name}")
+        return RestoreReport(path, manifest, mismatches, notes, self._postgres.revision(), head_revision(),
                              self._drift(), seconds, dropped)
 
     def _drift(self) -> list[str]:
@@ -520,26 +357,24 @@ class BackupService:
                 return self.drift_check()
             except SkillHubError as exc:
                 return [f"the drift check could not run: {exc.message}"]
-        try:
-            with self._engine.connect() as conn:
-                pending = OutboxRepository(conn).pending_count()
-        except DBAPIError:
+        pending = self._postgres.pending_outbox()
+        if pending is None:
             return ["the outbox table could not be read"]
         if pending:
             return [f"{pending} outbox record(s) pending: run 'skillhub outbox replay' (or 'skillhub doctor --repair')"]
         return []
 
     # -- the activity log ----------------------------------------------------------------------
-    def _record(self, principal: Principal, action: str, archive: str, details: dict[str, Any]) -> RelayResult | str:
-        """Log a backup or a restore: the relay's result, or a note to report when the entry could not be written.
+    def _record(self, principal: Principal, action: str, archive: str, details: dict[str, Any]) -> SyncStatus | str:
+        """Log a backup or a restore: how its relay went, or a note to report when the entry could not be written.
 
         The entry goes through the outbox, relayed at once: a MongoDB outage only delays it.
         A failure to write it (PostgreSQL down) must not hide how the operation itself went."""
         try:
-            with UnitOfWork(self._engine) as uow:
-                outbox_id = self._activity.record(uow, principal, action, ACTIVITY_ENTITY, archive, details)
+            with self._uow() as uow:
+                self._activity.record(uow, principal, action, ACTIVITY_ENTITY, archive, details)
                 uow.commit()
-            return self._relay.relay([outbox_id])
+            return uow.sync
         except Exception as exc:  # noqa: BLE001 - see the docstring; the log file has the details
             log.warning("the activity-log entry of %s %s could not be written", action, archive, exc_info=True)
             return f"the activity-log entry could not be written: {_error_line(exc)}"
@@ -558,50 +393,3 @@ def _storage_error(exc: Exception, doing: str) -> StorageError | None:
     if isinstance(exc, OSError) and exc.filename is not None:
         return StorageError(f"{doing}: {exc.filename}: {(exc.strerror or exc.__class__.__name__).lower()}")
     return None
-
-
-def _archive_counts(path: Path) -> dict[str, Any]:
-    """What the archive's manifest says, for the entry of a failed restore (nothing if it cannot be read)."""
-    try:
-        manifest = backup_archive.read_manifest(path)
-    except (SkillHubError, OSError):
-        return {}
-    return {"taken": manifest.created_at.isoformat(), "rows": manifest.total_rows,
-            "documents": manifest.total_documents}
-
-
-def _read_layouts(manifest: Manifest, unpacked: Path) -> dict[str, CollectionLayout]:
-    layouts: dict[str, CollectionLayout] = {}
-    for name, entry in manifest.collections.items():
-        try:
-            layouts[name] = CollectionLayout.from_json((unpacked / entry.layout).read_bytes())
-        except ValueError as exc:
-            raise backup_archive.ArchiveError(f"{entry.layout} is malformed ({str(exc)[:120]})") from None
-        if layouts[name].name != name:
-            raise backup_archive.ArchiveError(f"{entry.layout} describes {layouts[name].name!r}, not {name!r}")
-    return layouts
-
-
-def _prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], unpacked: Path,
-                       steps: _Steps) -> dict[str, PreparedCollection]:
-    """Every collection's documents normalised and checked, before anything is changed."""
-    steps.start("Checking documents", manifest.total_documents)
-    prepared: dict[str, PreparedCollection] = {}
-    for name, entry in manifest.collections.items():
-        target = unpacked / f"{entry.data}.bson"
-        try:
-            prepared[name] = prepare(layouts[name], _lines(unpacked / entry.data), target,
-                                     on_batch=lambda n, name=name: steps.advance(n, f"Checking documents: {name}"))
-        except ValidationError as exc:
-            raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
-        except ValueError as exc:
-            raise RestoreFailed(f"Restore refused, nothing was changed: a document of {name} cannot be read "
-                                f"({str(exc).splitlines()[0][:160]})") from None
-    steps.finish()
-    return prepared
-
-
-def _lines(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        yield from fh
-

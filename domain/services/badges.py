@@ -13,24 +13,18 @@ validity applies to awards made from then on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.errors import Conflict, NotFound
 from domain.models.badges import (
-    BONUS_MAX,
-    CODE_PATTERN,
-    THRESHOLD_MAX,
-    VALIDITY_MAX_DAYS,
     AwardState,
     BadgeAward,
     BadgeDefinition,
     BadgeDraft,
     BadgePreview,
-    BadgeRule,
     ChangeEffect,
     HeldBadge,
     LearnerFigures,
@@ -38,85 +32,19 @@ from domain.models.badges import (
     RuleType,
     streak_days,
 )
-from domain.models.progress import REASON_MAX, REASON_MIN, Category
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository, award_id
 from domain.repositories.mongo.progress_events import ProgressEventRepository
-from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.forms import choice, collect, flag, optional_choice
-from domain.services.outbox import OutboxRelay
+from domain.services.badge_rules import auto_award_number, award_reason, badge_code, parse_badge_form, reopenable
+from domain.services.forms import collect
 from domain.services.ownership import require_self_or_staff, user_id_value
 from domain.services.scores import ScoreCalculator, held_badges
 
 STAFF = (Role.ADMIN, Role.TRAINER)
-THRESHOLD = validation.WholeNumber("threshold", "Threshold", 1, THRESHOLD_MAX)
-BONUS_POINTS = validation.WholeNumber("bonus_points", "Bonus points", 0, BONUS_MAX)
-VALIDITY_DAYS = validation.WholeNumber("validity_days", "Validity (days)", 1, VALIDITY_MAX_DAYS)
-
-
-def parse_badge_form(name: object, description: object, rule_type: object, threshold: object,
-                     category: object = None, bonus_points: object = 0, validity_days: object = None,
-                     active: object = True) -> BadgeDraft:
-    """Validate a badge form; FormErrors lists every wrong field at once."""
-    values = collect({
-        "name": lambda: validation.text(name, "name", "Name", 3, 80),
-        "description": lambda: validation.text("" if description is None else description, "description",
-                                               "Description", 0, 500, multiline=True),
-        "rule_type": lambda: choice(rule_type, RuleType, "rule_type", "Rule"),
-        "threshold": lambda: THRESHOLD.parse(threshold),
-        "category": lambda: optional_choice(category, Category, "category", "Category"),
-        "bonus_points": lambda: BONUS_POINTS.parse(bonus_points),
-        "validity_days": lambda: None if _blank(validity_days) else VALIDITY_DAYS.parse(validity_days),
-        "active": lambda: flag(active, "active", "Active"),
-    })
-    if values["category"] is not None and values["rule_type"] is not RuleType.CHALLENGES_COMPLETED:
-        raise FormErrors({"category": "Only a 'challenges completed' rule can be limited to a category"})
-    rule = BadgeRule(values["rule_type"], values["threshold"], values["category"])
-    return BadgeDraft(values["name"], values["description"], rule, values["bonus_points"], values["validity_days"],
-                      values["active"])
-
-
-def _blank(value: object) -> bool:
-    """An optional number left empty: None, or text of spaces only (trimmed like any number)."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def badge_code(value: object) -> str:
-    if not isinstance(value, str) or not re.fullmatch(CODE_PATTERN, value.strip()):
-        raise ValidationError("Code must be 2–40 lowercase letters, digits or dashes (e.g. energy-saver)",
-                              field="code")
-    return value.strip()
-
-
-def _reason(value: object) -> str:
-    return validation.text(value, "reason", "Reason", REASON_MIN, REASON_MAX)
-
-
-def reopenable(awards: list[BadgeAward], now: datetime) -> BadgeAward | None:
-    """The award to give back instead of a new one: the learner's latest award of the badge,
-    if a rule change closed it and it would still be valid now."""
-    latest = max(awards, key=lambda a: (a.awarded_at, a.id), default=None)
-    if latest is None or not latest.closed_by_rule_change:
-        return None
-    return latest if latest.expires_at is None or latest.expires_at > now else None
-
-
-def auto_award_number(awards: list[BadgeAward], now: datetime) -> int | None:
-    """The number of the next automatic award of one badge to one learner, or None if the
-    rules may not award it: already held, expired, or revoked by staff."""
-    for award in awards:
-        state = award.state(now)
-        if state is AwardState.ACTIVE or state is AwardState.EXPIRED:
-            return None
-        if state is AwardState.REVOKED and not award.revoked_by_rule:
-            return None
-    return len(awards) + 1
 
 
 @dataclass(frozen=True)
@@ -148,7 +76,7 @@ class BadgeService:
 
     def __init__(self, uow_factory: UnitOfWorkFactory, badges: BadgeRepository, awards: AwardRepository,
                  events: ProgressEventRepository, attendance: AttendanceRepository, calculator: ScoreCalculator,
-                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._badges = badges
         self._awards = awards
@@ -156,7 +84,6 @@ class BadgeService:
         self._attendance = attendance
         self._calculator = calculator
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     # -- catalogue -------------------------------------------------------------------------
@@ -215,29 +142,18 @@ class BadgeService:
         return plan.preview
 
     def _parse(self, code: object, *form: object) -> tuple[str, BadgeDraft]:
-        errors: dict[str, str] = {}
-        key = ""
-        try:
-            key = badge_code(code)
-        except ValidationError as exc:
-            errors["code"] = exc.message
-        try:
-            draft = parse_badge_form(*form)
-        except FormErrors as exc:
-            errors.update(exc.errors)
-        if errors:
-            raise FormErrors(errors)
-        return key, draft
+        values = collect({"code": lambda: badge_code(code), "draft": lambda: parse_badge_form(*form)})
+        return values["code"], values["draft"]
 
     def _plan(self, code: str, draft: BadgeDraft, now: datetime) -> _Plan:
         before = self._badges.get(code)
         after = BadgeDefinition(code, draft.name, draft.description, draft.rule, draft.bonus_points,
                                 draft.validity_days, draft.active, before.version + 1 if before else 1, now)
         with self._uow() as uow:
-            learners = ProgressRepository(uow.conn).active_learners()
+            learners = uow.progress.active_learners()
         by_user: dict[int, list[BadgeAward]] = {}
-        for award in self._awards.for_badge(code):
-            by_user.setdefault(award.user_id, []).append(award)
+        for made in self._awards.for_badge(code):
+            by_user.setdefault(made.user_id, []).append(made)
         held = {uid: a for uid, awards in by_user.items() for a in awards if a.state(now) is AwardState.ACTIVE}
         rule_changed = before is not None and before.rule != after.rule
         figures = self._figures(None, {draft.rule.type}) if after.active or rule_changed else {}
@@ -273,7 +189,7 @@ class BadgeService:
         """Rule figures of some learners (all when None): one query per source the rules need."""
         wanted = set(types)
         with self._uow() as uow:
-            counts = ProgressRepository(uow.conn).category_counts(user_ids)
+            counts = uow.progress.category_counts(user_ids)
         attended = self._attendance.attended_counts(user_ids) if RuleType.WORKSHOPS_ATTENDED in wanted else {}
         days = self._events.active_days(user_ids) if RuleType.STREAK_DAYS in wanted else {}
         ids = set(user_ids) if user_ids is not None else set(counts) | set(attended) | set(days)
@@ -364,7 +280,7 @@ class BadgeService:
         if not badges:
             return 0
         with self._uow() as uow:
-            learners = ProgressRepository(uow.conn).active_learners()
+            learners = uow.progress.active_learners()
         figures = self._figures(None, {b.rule.type for b in badges})
         awards: list[tuple[BadgeAward, int]] = []
         for badge in badges:
@@ -397,7 +313,7 @@ class BadgeService:
         """Award a badge by hand (staff), whatever its rule says; the reason is kept."""
         require_role(principal, *STAFF, doing="award badges")
         values = collect({"code": lambda: badge_code(code), "learner_id": lambda: user_id_value(learner_id, "learner_id"),
-                          "reason": lambda: _reason(reason)})
+                          "reason": lambda: award_reason(reason)})
         badge = self._badges.get(values["code"])
         if badge is None:
             raise NotFound(f"No badge with the code {code}.")
@@ -421,7 +337,7 @@ class BadgeService:
         """Revoke a learner's held badge (staff); it stops counting at once and is not re-awarded automatically."""
         require_role(principal, *STAFF, doing="revoke badges")
         values = collect({"code": lambda: badge_code(code), "learner_id": lambda: user_id_value(learner_id, "learner_id"),
-                          "reason": lambda: _reason(reason)})
+                          "reason": lambda: award_reason(reason)})
         now = self._clock()
         held = [a for a in self._awards.for_user(learner_id)
                 if a.badge_code == values["code"] and a.state(now) is AwardState.ACTIVE]
@@ -435,13 +351,12 @@ class BadgeService:
 
     def _learner_name(self, learner_id: int) -> str:
         with self._uow() as uow:
-            user = UserRepository(uow.conn).get(learner_id)
+            user = uow.users.get(learner_id)
         if user is None or user.role is not Role.LEARNER or not user.is_active:
             raise NotFound(f"No active learner with id {learner_id}.")
         return user.full_name
 
     def _log(self, actor: Principal, action: str, entity_id: str, **details: object) -> None:
         with self._uow() as uow:
-            outbox_id = self._activity.record(uow, actor, action, "badge", entity_id, dict(details))
-            uow.after_commit(lambda: self._relay.relay([outbox_id]))
+            self._activity.record(uow, actor, action, "badge", entity_id, dict(details))
             uow.commit()

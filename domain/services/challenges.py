@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.errors import Conflict, FormErrors, NotFound
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import (
     CO2_MAX,
@@ -21,13 +22,10 @@ from domain.models.progress import (
     Difficulty,
 )
 from domain.models.users import Principal, Role
-from domain.repositories.sql.challenges import ChallengeRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.forms import choice, collect, decimal_amount, flag, optional_choice
-from domain.services.outbox import OutboxRelay
 
 STAFF = (Role.ADMIN, Role.TRAINER)
 POINTS = validation.WholeNumber("points", "Points", POINTS_MIN, POINTS_MAX)
@@ -75,16 +73,13 @@ def _given(value: object) -> bool:
 class ChallengeService:
     """List, create, edit, activate and deactivate challenges."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, relay: OutboxRelay,
-                 clock: Clock = utc_now) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     def _log(self, uow: UnitOfWork, actor: Principal, action: str, challenge_id: int, **details: object) -> None:
-        outbox_id = self._activity.record(uow, actor, action, "challenge", challenge_id, dict(details))
-        uow.after_commit(lambda: self._relay.relay([outbox_id]))
+        self._activity.record(uow, actor, action, "challenge", challenge_id, dict(details))
 
     def list(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
              active: bool | None = None, search: str = "") -> Page[Challenge]:
@@ -95,12 +90,12 @@ class ChallengeService:
         if principal.role is Role.LEARNER:
             active = True
         with self._uow() as uow:
-            return ChallengeRepository(uow.conn).list(page, category=wanted, active=active, search=search)
+            return uow.challenges.list(page, category=wanted, active=active, search=search)
 
     def get(self, principal: Principal, challenge_id: int) -> Challenge:
         require_role(principal, *Role, doing="see challenges")
         with self._uow() as uow:
-            challenge = ChallengeRepository(uow.conn).get(_id(challenge_id))
+            challenge = uow.challenges.get(_id(challenge_id))
         if challenge is None or (principal.role is Role.LEARNER and not challenge.is_active):
             raise NotFound(f"No challenge with id {challenge_id}.")
         return challenge
@@ -112,7 +107,7 @@ class ChallengeService:
         draft = parse_challenge_form(title, description, category, points, difficulty, co2_kg, co2_source, is_active)
         with self._uow() as uow:
             try:
-                challenge = ChallengeRepository(uow.conn).add(
+                challenge = uow.challenges.add(
                     draft, principal.user_id if principal.user_id > 0 else None, self._clock())
             except Conflict as exc:
                 raise FormErrors({"title": exc.message}) from None
@@ -128,7 +123,7 @@ class ChallengeService:
         require_role(principal, *STAFF, doing="edit challenges")
         draft = parse_challenge_form(title, description, category, points, difficulty, co2_kg, co2_source, is_active)
         with self._uow() as uow:
-            repo = ChallengeRepository(uow.conn)
+            repo = uow.challenges
             try:
                 challenge = repo.update(_id(challenge_id), draft, self._clock())
             except Conflict as exc:
@@ -144,7 +139,7 @@ class ChallengeService:
         require_role(principal, *STAFF, doing="activate or deactivate challenges")
         flag(active, "active", "Active")
         with self._uow() as uow:
-            repo = ChallengeRepository(uow.conn)
+            repo = uow.challenges
             current = repo.get(_id(challenge_id))
             if current is None:
                 raise NotFound(f"No challenge with id {challenge_id}.")
@@ -158,6 +153,4 @@ class ChallengeService:
 
 
 def _id(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("challenge id must be a positive whole number", field="challenge_id")
-    return value
+    return validation.parse_id(value, "challenge_id", "Challenge id", typed=True)

@@ -11,20 +11,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any
-
-from pymongo.database import Database
 
 from domain.clock import Clock, utc_now
+from domain.models.sync import SyncStatus
 from domain.models.users import SYSTEM, Principal
 from domain.models.workshops import RegistrationStatus, registration_id
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
-from domain.repositories.mongo.schema import init_mongo, missing_indexes
-from domain.repositories.sql.outbox import OutboxRepository
-from domain.repositories.sql.registrations import RegistrationLedger
+from domain.repositories.mongo.schema import MongoSchema
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services.activity import ActivityService
 from domain.services.outbox import OutboxRelay
 from domain.services.workshop_rules import fill_free_seats
@@ -93,14 +88,14 @@ class DoctorService:
     """Check and repair agreement between PostgreSQL and MongoDB for workshops."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, relay: OutboxRelay, sync: WorkshopSync,
-                 documents: RegistrationDocuments, comments: CommentRepository, db: Database[Any],
+                 documents: RegistrationDocuments, comments: CommentRepository, schema: MongoSchema,
                  activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._relay = relay
         self._sync = sync
         self._documents = documents
         self._comments = comments
-        self._db = db
+        self._schema = schema
         self._activity = activity
         self._clock = clock
 
@@ -113,7 +108,7 @@ class DoctorService:
         first = self._scan()
         actions: list[str] = []
         if first.missing_indexes:
-            actions += init_mongo(self._db)
+            actions += self._schema.init()
         replay = self._relay.relay()
         if replay.applied or first.pending_outbox:
             actions.append(f"replayed the outbox: {replay.applied} record(s) applied, {replay.pending} pending")
@@ -129,10 +124,10 @@ class DoctorService:
     # -- the scan ------------------------------------------------------------------------------
     def _scan(self) -> _Scan:
         scan = _Scan()
-        scan.missing_indexes = missing_indexes(self._db)
+        scan.missing_indexes = self._schema.missing_indexes()
         scan.findings += [Finding("index", f"MongoDB index missing: {name}") for name in scan.missing_indexes]
         with self._uow() as uow:
-            outbox = OutboxRepository(uow.conn)
+            outbox = uow.outbox
             scan.pending_outbox = outbox.pending_count()
             for record_id, kind, attempts, error in outbox.pending_summary(SHOWN_PER_KIND):
                 detail = f", last error: {error}" if error else ""
@@ -140,7 +135,7 @@ class DoctorService:
                                                        f" after {attempts} attempt(s){detail}"))
             if scan.pending_outbox > SHOWN_PER_KIND:
                 scan.findings.append(Finding("outbox", f"{scan.pending_outbox} outbox records pending in all"))
-            workshops = WorkshopRepository(uow.conn)
+            workshops = uow.workshops
             for wid, capacity, seats, confirmed, waitlisted, waiting in workshops.counter_drift():
                 scan.counter_workshops.add(wid)
                 if seats != confirmed:
@@ -154,22 +149,23 @@ class DoctorService:
                 scan.queue_workshops.add(wid)
                 scan.findings.append(Finding("waitlist", f"workshop {wid}: a seat is free while learners wait"))
             ledger = {
-                registration_id(w, l, a): (w, l, a, v, s) for w, l, a, v, s in RegistrationLedger(uow.conn).versions()
+                registration_id(w, lid, a): (w, lid, a, v, s) for w, lid, a, v, s in uow.ledger.versions()
             }
             documents = list(self._documents.states())
             mongo_workshops = sorted({d[1] for d in documents} | set(self._documents.workshop_ids())
                                      | set(self._comments.workshop_ids()))
             existing = workshops.existing_ids(mongo_workshops)
             mongo_confirmed = Counter(d[1] for d in documents if d[4] == RegistrationStatus.CONFIRMED.value)
-            seats = workshops.seats_taken(list(mongo_confirmed))
+            seats_by_workshop = workshops.seats_taken(list(mongo_confirmed))
         self._compare_documents(scan, ledger, documents, existing)
         scan.orphan_workshops = set(mongo_workshops) - existing
         scan.findings += [Finding("orphan", f"MongoDB holds registrations, history or comments of workshop {w},"
                                             " which no longer exists") for w in sorted(scan.orphan_workshops)]
-        for wid in sorted(set(seats) | set(mongo_confirmed)):
-            if wid in existing or wid in seats:
-                if seats.get(wid, 0) != mongo_confirmed.get(wid, 0):
-                    scan.findings.append(Finding("mongo-seats", f"workshop {wid}: seats_taken is {seats.get(wid, 0)}"
+        for wid in sorted(set(seats_by_workshop) | set(mongo_confirmed)):
+            if wid in existing or wid in seats_by_workshop:
+                if seats_by_workshop.get(wid, 0) != mongo_confirmed.get(wid, 0):
+                    scan.findings.append(Finding("mongo-seats", f"workshop {wid}: seats_taken is "
+                                                                f"{seats_by_workshop.get(wid, 0)}"
                                                                 f" but MongoDB shows {mongo_confirmed.get(wid, 0)}"
                                                                 " confirmed registrations"))
         return scan
@@ -178,7 +174,7 @@ class DoctorService:
     def _compare_documents(scan: _Scan, ledger: dict[str, tuple[int, int, int, int, str]],
                            documents: list[tuple[str, int, int, int, str, int]], existing: set[int]) -> None:
         seen: set[str] = set()
-        current_attempt = {(w, l): a for w, l, a, _, _ in ledger.values()}
+        current_attempt = {(w, lid): a for w, lid, a, _, _ in ledger.values()}
         for doc_id, wid, lid, attempt, status, version in documents:
             seen.add(doc_id)
             if wid not in existing:
@@ -210,24 +206,22 @@ class DoctorService:
         for wid in workshop_ids:
             now = self._clock()
             with self._uow() as uow:
-                workshops = WorkshopRepository(uow.conn)
+                workshops = uow.workshops
                 workshop = workshops.get(wid, lock=True)
                 if workshop is None:
                     continue
-                confirmed, waiting = RegistrationLedger(uow.conn).recount(wid)
+                confirmed, waiting = uow.ledger.recount(wid)
                 if confirmed > workshop.capacity:
                     actions.append(f"workshop {wid}: {confirmed} confirmed for {workshop.capacity} seats; "
                                    "raise the capacity or cancel registrations, then run the repair again")
                     continue
                 workshops.set_counters(wid, confirmed, waiting, now)
                 promoted = fill_free_seats(uow, wid, now)
-                ids = [self._activity.record(uow, actor, "doctor.repair", "workshop", wid,
-                                             {"seats_taken": confirmed, "waitlisted": waiting,
-                                              "promoted": len(promoted)})]
+                self._activity.record(uow, actor, "doctor.repair", "workshop", wid,
+                                      {"seats_taken": confirmed, "waitlisted": waiting, "promoted": len(promoted)})
                 if promoted:
-                    ids.append(self._sync.queue_changes(uow, actor, now, promoted))
+                    self._sync.queue_changes(uow, actor, now, promoted)
                 uow.commit()
-            self._sync.flush(ids)
             line = f"workshop {wid}: counters set to {confirmed} confirmed, {waiting} waiting"
             actions.append(line + (f"; promoted {len(promoted)} from the waitlist" if promoted else ""))
         return actions
@@ -235,14 +229,16 @@ class DoctorService:
     def _reproject(self, actor: Principal, keys: list[tuple[int, int]], retire: list[str], forget: list[str],
                    orphans: list[int]) -> list[str]:
         actions: list[str] = []
-        ids: list[int] = []
+        # The MongoDB side of the last chunk relayed: it replays whatever earlier chunks left pending.
+        status: SyncStatus | None = None
         now = self._clock()
         for start in range(0, len(keys), CHUNK):
             with self._uow() as uow:
                 # A new version makes the projection win over whatever MongoDB holds.
-                rows = RegistrationLedger(uow.conn).touch(keys[start:start + CHUNK], now)
-                ids.append(self._sync.queue_changes(uow, actor, now, [Change(r, status_changed=False) for r in rows]))
+                rows = uow.ledger.touch(keys[start:start + CHUNK], now)
+                self._sync.queue_changes(uow, actor, now, [Change(r, status_changed=False) for r in rows])
                 uow.commit()
+            status = uow.sync
         if keys:
             actions.append(f"re-projected {len(keys)} registration(s) from PostgreSQL to MongoDB")
         retired = [
@@ -252,21 +248,21 @@ class DoctorService:
         ]
         with self._uow() as uow:
             if retired:
-                ids.append(self._sync.queue_changes(uow, actor, now, retired))
+                self._sync.queue_changes(uow, actor, now, retired)
                 actions.append(f"marked {len(retired)} superseded attempt(s) cancelled")
             if forget:
-                ids.append(self._sync.queue_forget(uow, forget))
+                self._sync.queue_forget(uow, forget)
                 actions.append(f"removed {len(forget)} registration document(s) unknown to PostgreSQL")
             if orphans:
-                ids.append(self._sync.queue_purge(uow, orphans))
+                self._sync.queue_purge(uow, orphans)
                 actions.append(f"removed MongoDB data of {len(orphans)} deleted workshop(s)")
             if retired or forget or orphans:
-                ids.append(self._activity.record(uow, actor, "doctor.repair", "registrations", "mongo",
-                                                 {"retired": len(retired), "forgotten": len(forget),
-                                                  "orphan_workshops": len(orphans)}))
+                self._activity.record(uow, actor, "doctor.repair", "registrations", "mongo",
+                                      {"retired": len(retired), "forgotten": len(forget),
+                                       "orphan_workshops": len(orphans)})
             uow.commit()
-        if ids:
-            status = self._sync.flush(ids)
-            if not status.synced:
-                actions.append(f"stopped: {status.error}")
+        if retired or forget or orphans:
+            status = uow.sync
+        if status is not None and not status.synced:
+            actions.append(f"stopped: {status.error}")
         return actions

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from domain.errors import FormErrors, ValidationError
+from domain.errors import FormErrors, SkillHubError, ValidationError
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -16,8 +16,12 @@ E = TypeVar("E", bound=enum.Enum)
 _DECIMAL_RE = re.compile(r"([+-]?)([0-9]+)(?:[.,]([0-9]+))?")
 
 
-def collect(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
-    """Run each field's check; raise FormErrors naming every failing field, else return the values."""
+def collect(checks: dict[str, Callable[[], Any]],
+            refusals: tuple[type[SkillHubError], ...] = ()) -> dict[str, Any]:
+    """Run each field's check; raise FormErrors naming every failing field, else return the values.
+
+    The one form-error collector: a check's ValidationError is shown under its own field (or the
+    check's), a FormErrors under each of its fields, and any of `refusals` under the check's field."""
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field, check in checks.items():
@@ -27,6 +31,8 @@ def collect(checks: dict[str, Callable[[], Any]]) -> dict[str, Any]:
             errors.update(exc.errors)
         except ValidationError as exc:
             errors[exc.field or field] = exc.message
+        except refusals as exc:
+            errors[field] = exc.message
     if errors:
         raise FormErrors(errors)
     return values

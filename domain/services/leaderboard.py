@@ -27,8 +27,6 @@ from domain.models.paging import PageRequest
 from domain.models.progress import Category
 from domain.models.scores import LeaderboardPage, LeaderboardRow, Period, ScoreBreakdown
 from domain.models.users import Principal, Role
-from domain.repositories.sql.preferences import PreferenceRepository
-from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.forms import choice, flag, optional_choice
@@ -74,8 +72,8 @@ class LeaderboardService:
         now = self._clock()
         since = window.since(now)
         with self._uow() as uow:
-            ranked = ProgressRepository(uow.conn).ranking(wanted, since)
-            hide = PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
+            ranked = uow.progress.ranking(wanted, since)
+            hide = uow.preferences.leaderboard_hide_names(principal.user_id)
         bonuses, attended = self._calculator.mongo_parts(None, wanted, since)
         scored = []
         for learner in ranked:
@@ -101,13 +99,13 @@ class LeaderboardService:
         """Whether this user asked to see other learners anonymously."""
         require_role(principal, *Role, doing="read preferences")
         with self._uow() as uow:
-            return PreferenceRepository(uow.conn).leaderboard_hide_names(principal.user_id)
+            return uow.preferences.leaderboard_hide_names(principal.user_id)
 
     def set_hide_names(self, principal: Principal, hide: bool) -> bool:
         """Remember the privacy switch for this user; returns the stored value."""
         require_role(principal, *Role, doing="change preferences")
         flag(hide, "hide_names", "Hide names")
         with self._uow() as uow:
-            PreferenceRepository(uow.conn).set_leaderboard_hide_names(principal.user_id, hide, self._clock())
+            uow.preferences.set_leaderboard_hide_names(principal.user_id, hide, self._clock())
             uow.commit()
         return hide

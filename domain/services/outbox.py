@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from domain.clock import Clock, utc_now
 from domain.errors import DatabaseUnavailable
-from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.models.sync import SyncStatus
+from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,18 @@ class OutboxRelay:
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
 
+    def settle(self, outbox_ids: list[int]) -> SyncStatus:
+        """Apply just-committed records now; an outage leaves them pending and says so.
+
+        The unit of work calls it after each commit that added outbox records (its one
+        after-commit relay path, see `UnitOfWork`)."""
+        result = self.relay(outbox_ids)
+        if result.error is None and result.pending and any(attempts for _, _, attempts, _ in self.pending()):
+            # MongoDB answers again and records an earlier outage left behind are waiting:
+            # catch up now rather than at the next start-up.
+            self.relay()
+        return SyncStatus(result.error is None, result.error, applied=result.applied)
+
     def relay(self, only_ids: list[int] | None = None) -> RelayResult:
         """Apply pending records (all, or just `only_ids`); never raises for an outage.
 
@@ -55,7 +68,7 @@ class OutboxRelay:
             with self._uow() as uow:
                 # An older record left pending (by an outage) must not be overtaken by a newer
                 # one: replay everything in order instead of just `only_ids`.
-                if OutboxRepository(uow.conn).has_pending_before(min(own)):
+                if uow.outbox.has_pending_before(min(own)):
                     only_ids = None
         while error is None:
             count, error, done = self._apply_batch(only_ids, wait=False)
@@ -68,7 +81,7 @@ class OutboxRelay:
             count, error, _ = self._apply_batch(own, wait=True)
             applied += count
         with self._uow() as uow:
-            pending = OutboxRepository(uow.conn).pending_count()
+            pending = uow.outbox.pending_count()
         return RelayResult(applied, pending, error)
 
     def _apply_batch(self, only_ids: list[int] | None, wait: bool) -> tuple[int, str | None, bool]:
@@ -76,7 +89,7 @@ class OutboxRelay:
         applied = 0
         error: str | None = None
         with self._uow() as uow:
-            repo = OutboxRepository(uow.conn)
+            repo = uow.outbox
             batch = repo.claim_pending(BATCH, only_ids, wait=wait)
             for record in batch:
                 handler = self._handlers.get(record.kind)
@@ -102,5 +115,5 @@ class OutboxRelay:
 
     def pending(self) -> list[tuple[int, str, int, str | None]]:
         with self._uow() as uow:
-            return OutboxRepository(uow.conn).pending_summary()
+            return uow.outbox.pending_summary()
 

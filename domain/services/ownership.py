@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from domain.errors import PermissionDenied, ValidationError
+from domain.errors import PermissionDenied
 from domain.models.users import Principal, Role
 from domain.services.access import require_role
+from domain.validation import parse_id
 
 
 def user_id_value(value: object, field: str = "user_id") -> int:
-    """A user id as given by a screen: a positive whole number."""
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValidationError("user id must be a positive whole number", field=field)
-    return value
+    """A user id as given by a screen or a command (see `validation.parse_id`)."""
+    return parse_id(value, field, "User id", typed=True)
 
 
 def require_self_or_staff(principal: Principal, user_id: object, what: str) -> int:

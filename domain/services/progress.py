@@ -12,22 +12,19 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from domain import validation
 from domain.clock import Clock, Clocked, utc_now
-from domain.errors import Conflict, DatabaseUnavailable, NotFound, ValidationError
+from domain.errors import Conflict, DatabaseUnavailable, NotFound
 from domain.models.badges import BadgeAward
 from domain.models.progress import REASON_MAX, REASON_MIN, Challenge, ChallengeProgress, EventKind, ProgressStatus
+from domain.models.sync import SyncStatus
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document
-from domain.repositories.sql.challenges import ChallengeRepository
-from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
-from domain.repositories.sql.progress import ProgressRepository
+from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.badges import BadgeService
-from domain.services.outbox import OutboxRelay
 from domain.services.ownership import user_id_value
 
 OUTBOX_KIND = "progress.event"
@@ -111,12 +108,11 @@ class ProgressService(Clocked):
     """Start, update and complete challenges (learners), record and reset progress (staff)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, events: ProgressEventRepository, badges: BadgeService,
-                 activity: ActivityService, relay: OutboxRelay, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._events = events
         self._badges = badges
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     # -- learners ---------------------------------------------------------------------------
@@ -150,17 +146,16 @@ class ProgressService(Clocked):
     # -- the one write path -------------------------------------------------------------------
     def _change(self, principal: Principal, learner_id: int, challenge_id: object, action: Action, percent: int,
                 reason: str | None = None) -> ProgressOutcome:
-        if not isinstance(challenge_id, int) or isinstance(challenge_id, bool) or challenge_id < 1:
-            raise ValidationError("challenge id must be a positive whole number", field="challenge_id")
+        challenge_id = validation.parse_id(challenge_id, "challenge_id", "Challenge id", typed=True)
         now = self._clock()
         with self._uow() as uow:
             self._require_learner(uow, learner_id)
-            challenge = ChallengeRepository(uow.conn).get(challenge_id, lock=True)
+            challenge = uow.challenges.get(challenge_id, lock=True)
             if challenge is None:
                 raise NotFound(f"No challenge with id {challenge_id}.")
             if not challenge.is_active and action is not Action.RESET:
                 raise Conflict("This challenge is not active: no progress can be recorded on it.")
-            rows = ProgressRepository(uow.conn)
+            rows = uow.progress
             current = rows.get(learner_id, challenge_id, for_update=True)
             step = plan_step(action, current, challenge, percent, now)
             if current is None and not rows.insert_started(learner_id, challenge_id, 0, now):
@@ -169,11 +164,11 @@ class ProgressService(Clocked):
                       step.points_awarded, now)
             document = event_document(learner_id, challenge_id, step.kind, step.percent, step.event_points,
                                       principal.user_id, now, reason, challenge.category)
-            outbox_ids = [OutboxRepository(uow.conn).add(OUTBOX_KIND, document)]
+            step_id = event_id(uow.outbox.add(OUTBOX_KIND, document))
             if principal.user_id != learner_id:
-                outbox_ids.append(self._activity.record(
+                self._activity.record(
                     uow, principal, f"progress.{action.value}", "user_challenge", f"{learner_id}:{challenge_id}",
-                    {"percent": step.percent, "reason": reason or ""}))
+                    {"percent": step.percent, "reason": reason or ""})
             uow.commit()
         progress = replace(
             current, status=step.status, percent=step.percent, started_at=step.started_at,
@@ -182,12 +177,11 @@ class ProgressService(Clocked):
             learner_id, challenge.id, challenge.title, challenge.category, challenge.points, step.status,
             step.percent, step.started_at, step.completed_at, step.points_awarded, now,
         )
-        return self._after_commit(progress, step.kind, outbox_ids)
+        return self._after_commit(progress, step.kind, step_id, uow.sync)
 
-    def _after_commit(self, progress: ChallengeProgress, kind: EventKind, outbox_ids: list[int]) -> ProgressOutcome:
-        step_id = event_id(outbox_ids[0])
-        result = self._relay.relay(outbox_ids)
-        if result.error is not None:
+    def _after_commit(self, progress: ChallengeProgress, kind: EventKind, step_id: str,
+                      sync: SyncStatus) -> ProgressOutcome:
+        if not sync.synced:
             return ProgressOutcome(progress, kind, step_id, False, [], SYNC_WARNING)
         try:
             new_badges = self._badges.awards_triggered_by(step_id)
@@ -199,7 +193,7 @@ class ProgressService(Clocked):
 
     @staticmethod
     def _require_learner(uow: UnitOfWork, learner_id: int) -> None:
-        user = UserRepository(uow.conn).get(learner_id)
+        user = uow.users.get(learner_id)
         if user is None or user.role is not Role.LEARNER:
             raise NotFound(f"No learner with id {learner_id}.")
         if not user.is_active:

@@ -28,11 +28,8 @@ from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import AttendanceRepository
 from domain.repositories.mongo.badges import AwardRepository, BadgeRepository
 from domain.repositories.mongo.progress_events import ProgressEventRepository
-from domain.repositories.sql.challenges import ChallengeRepository
-from domain.repositories.sql.progress import CompletedTotals, ProgressRepository
+from domain.repositories.sql.progress import CompletedTotals
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
-from domain.repositories.sql.workshops import WorkshopRepository
 from domain.services.ownership import require_self_or_staff
 
 DEFAULT_TIMELINE_PAGE = PageRequest(1, 20)
@@ -62,7 +59,7 @@ class ScoreCalculator:
         held_in: list[int] | None = None
         if since is not None:
             with self._uow() as uow:
-                held_in = WorkshopRepository(uow.conn).started_between(since, now)
+                held_in = uow.workshops.started_between(since, now)
         return bonuses, self._attendance.attended_counts(user_ids, held_in)
 
     def attended_workshops(self, user_id: int) -> list[int]:
@@ -74,7 +71,7 @@ class ScoreCalculator:
         if not user_ids:
             return {}
         with self._uow() as uow:
-            totals = ProgressRepository(uow.conn).completed_totals(user_ids)
+            totals = uow.progress.completed_totals(user_ids)
         return self.combine(user_ids, totals)
 
     def combine(self, user_ids: list[int], totals: dict[int, CompletedTotals]) -> dict[int, ScoreBreakdown]:
@@ -138,16 +135,16 @@ class ScoreService:
         events = self._events.page_for_user(target, timeline_page)
         attended_ids = self._calculator.attended_workshops(target)
         with self._uow() as uow:
-            users = UserRepository(uow.conn)
+            users = uow.users
             learner = users.get(target)
             if learner is None or learner.role is not Role.LEARNER:
                 raise NotFound(f"No learner with id {target}.")
-            progress = ProgressRepository(uow.conn)
+            progress = uow.progress
             challenges = progress.for_user(target)
             totals = progress.completed_totals([target])
             weekly_challenge_points = progress.weekly_points(target, first_week)
-            attended = WorkshopRepository(uow.conn).get_many(attended_ids)
-            titles = {c.id: c.title for c in ChallengeRepository(uow.conn).get_many(
+            attended = uow.workshops.get_many(attended_ids)
+            titles = {c.id: c.title for c in uow.challenges.get_many(
                 {e.challenge_id for e in events.items}).values()}
             actors = users.get_many([e.by for e in events.items if e.by != target])
         score = self._calculator.combine([target], totals)[target]

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import re
 
+from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.ssh_keys import SshKey
 from domain.models.users import Principal, Role, User
-from domain.repositories.sql.ssh_keys import SshKeyRepository
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
 from domain.security.ssh_keys import FIELD, parse_public_key
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.outbox import OutboxRelay
 
 MAX_KEYS_PER_USER = 20
 FINGERPRINT = re.compile(r"^SHA256:[A-Za-z0-9+/]{43}$")
@@ -35,11 +32,9 @@ def parse_fingerprint(raw: object) -> str:
 class SshKeyService:
     """List, add and remove the SSH public keys of an account."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, relay: OutboxRelay,
-                 clock: Clock = utc_now) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     @staticmethod
@@ -48,14 +43,11 @@ class SshKeyService:
             require_role(principal, Role.ADMIN, doing="manage other people's SSH keys")
 
     def _log(self, uow: UnitOfWork, actor: Principal, action: str, user_id: int, **details: object) -> None:
-        outbox_id = self._activity.record(uow, actor, action, "user", user_id, dict(details))
-        uow.after_commit(lambda: self._relay.relay([outbox_id]))
+        self._activity.record(uow, actor, action, "user", user_id, dict(details))
 
     @staticmethod
     def _owner(uow: UnitOfWork, user_id: object) -> User:
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError("user id must be a whole number", field="user_id")
-        user = UserRepository(uow.conn).get(user_id)
+        user = uow.users.get(validation.parse_id(user_id, "user_id", "User id", typed=True))
         if user is None:
             raise NotFound(f"No user with id {user_id}.")
         return user
@@ -64,7 +56,7 @@ class SshKeyService:
         """The account whose keys the command line names by email (yours, or anyone's for an admin)."""
         key = validation.email_lookup_key(validation.valid_text(email, "email", "Email"))
         with self._uow() as uow:
-            user = UserRepository(uow.conn).by_email(key) if key else None
+            user = uow.users.by_email(key) if key else None
         if user is None or (principal.user_id != user.id and not principal.is_admin):
             raise NotFound(f"No user with the email {str(email).strip()[:254]}.")
         return user
@@ -73,7 +65,7 @@ class SshKeyService:
         self._may_manage(principal, user_id)
         with self._uow() as uow:
             self._owner(uow, user_id)
-            return SshKeyRepository(uow.conn).of_user(user_id)
+            return uow.ssh_keys.of_user(user_id)
 
     def add(self, principal: Principal, user_id: int, text: object) -> SshKey:
         """Register the key of one .pub line; refuse weak, damaged, private or already registered keys."""
@@ -81,7 +73,7 @@ class SshKeyService:
         key = parse_public_key(validation.valid_text(text, FIELD, "The key") if isinstance(text, str) else text)
         with self._uow() as uow:
             owner = self._owner(uow, user_id)
-            repo = SshKeyRepository(uow.conn)
+            repo = uow.ssh_keys
             existing = repo.by_fingerprint(key.fingerprint)
             if existing is not None:
                 # Only an admin learns that the key belongs to someone else.
@@ -101,7 +93,7 @@ class SshKeyService:
         wanted = parse_fingerprint(fingerprint)
         with self._uow() as uow:
             owner = self._owner(uow, user_id)
-            removed = SshKeyRepository(uow.conn).remove(owner.id, wanted)
+            removed = uow.ssh_keys.remove(owner.id, wanted)
             if removed is None:
                 raise NotFound(f"{owner.email} has no key {wanted}.")
             self._log(uow, principal, "ssh_key.remove", owner.id, email=owner.email, fingerprint=removed.fingerprint,

@@ -2,75 +2,67 @@
 
 from __future__ import annotations
 
+import builtins
+
+from domain import validation
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, NotFound, ValidationError
+from domain.errors import Conflict, NotFound, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.repositories.sql.users import UserRepository
 from domain.security.passwords import PasswordHasher, check_password_rules
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
-from domain.services.outbox import OutboxRelay
+from domain.services.forms import collect
 
 
 class UserService:
     """List, create, change role, deactivate and reset passwords of users."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, hasher: PasswordHasher, activity: ActivityService,
-                 relay: OutboxRelay, clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now) -> None:
         self._uow = uow_factory
         self._hasher = hasher
         self._activity = activity
-        self._relay = relay
         self._clock = clock
 
     def _log(self, uow: UnitOfWork, actor: Principal, action: str, user_id: int, **details: object) -> None:
-        outbox_id = self._activity.record(uow, actor, action, "user", user_id, dict(details))
-        uow.after_commit(lambda: self._relay.relay([outbox_id]))
+        self._activity.record(uow, actor, action, "user", user_id, dict(details))
 
     def list(self, principal: Principal, page: PageRequest, search: str = "", role: Role | None = None) -> Page[User]:
         require_role(principal, Role.ADMIN, doing="manage users")
         search = validation.text(search, "search", "Search", 0, 100) if search else ""
         role = Role.parse(role) if role is not None else None
         with self._uow() as uow:
-            return UserRepository(uow.conn).list(page, search=search, role=role)
+            return uow.users.list(page, search=search, role=role)
 
-    def find_people(self, principal: Principal, role: Role, search: str = "", limit: int = 50) -> list[User]:
+    def find_people(self, principal: Principal, role: Role, search: str = "", limit: int = 50) -> builtins.list[User]:
         """Active users of one role, for pickers (staff only: learners never list others)."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="look up people")
         search = validation.text(search, "search", "Search", 0, 100) if search else ""
         role = Role.parse(role)
         with self._uow() as uow:
-            return UserRepository(uow.conn).list(PageRequest(1, limit), search=search, role=role, active_only=True).items
+            return uow.users.list(PageRequest(1, limit), search=search, role=role, active_only=True).items
 
     def get(self, principal: Principal, user_id: int) -> User:
         if principal.user_id != user_id:
             require_role(principal, Role.ADMIN, Role.TRAINER, doing="see other users")
         with self._uow() as uow:
-            return self._existing(UserRepository(uow.conn), user_id)
+            return self._existing(uow.users, user_id)
 
     def create(self, principal: Principal, email: object, full_name: object, role: object, password: object) -> User:
         require_role(principal, Role.ADMIN, doing="create users")
-        errors: dict[str, str] = {}
-        values: dict[str, object] = {}
-        for field, check in (
-            ("email", lambda: validation.email(email)),
-            ("full_name", lambda: validation.text(full_name, "full_name", "Name", 1, 120)),
-            ("role", lambda: Role.parse(role)),
-            ("password", lambda: check_password_rules(password)),
-        ):
-            try:
-                values[field] = check()
-            except ValidationError as exc:
-                errors[field] = exc.message
-        if errors:
-            raise FormErrors(errors)
+        values = collect({
+            "email": lambda: validation.email(email),
+            "full_name": lambda: validation.text(full_name, "full_name", "Name", 1, 120),
+            "role": lambda: Role.parse(role),
+            "password": lambda: check_password_rules(password),
+        })
         assert isinstance(password, str)
         password_hash = self._hasher.hash(password)
         with self._uow() as uow:
-            user = UserRepository(uow.conn).add(
+            user = uow.users.add(
                 str(values["email"]), str(values["full_name"]), password_hash, Role(values["role"]), self._clock()
             )
             self._log(uow, principal, "user.create", user.id, email=user.email, role=user.role.value)
@@ -81,7 +73,7 @@ class UserService:
         require_role(principal, Role.ADMIN, doing="change roles")
         new_role = Role.parse(role)
         with self._uow() as uow:
-            repo = UserRepository(uow.conn)
+            repo = uow.users
             user = self._existing(repo, user_id)
             if user.role is new_role:
                 return user
@@ -100,7 +92,7 @@ class UserService:
         if user_id == principal.user_id and not active:
             raise Conflict("You cannot deactivate your own account.")
         with self._uow() as uow:
-            repo = UserRepository(uow.conn)
+            repo = uow.users
             user = self._existing(repo, user_id)
             if user.is_active == active:
                 return user
@@ -118,7 +110,7 @@ class UserService:
         assert isinstance(password, str)
         password_hash = self._hasher.hash(password)
         with self._uow() as uow:
-            repo = UserRepository(uow.conn)
+            repo = uow.users
             self._existing(repo, user_id)
             repo.update(user_id, self._clock(), password_hash=password_hash)
             repo.clear_failures(user_id)
@@ -127,9 +119,7 @@ class UserService:
 
     @staticmethod
     def _existing(repo: UserRepository, user_id: int) -> User:
-        if not isinstance(user_id, int) or isinstance(user_id, bool):
-            raise ValidationError("user id must be a whole number", field="user_id")
-        user = repo.get(user_id)
+        user = repo.get(validation.parse_id(user_id, "user_id", "User id", typed=True))
         if user is None:
             raise NotFound(f"No user with id {user_id}.")
         return user

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain import validation
+
 # Re-exported: the workshop services import Clocked with their other rules from here.
 from domain.clock import Clocked as Clocked
 from domain.errors import NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
-from domain.repositories.sql.registrations import RegistrationLedger
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.repositories.sql.workshops import WorkshopRepository
-from domain.services import validation
 from domain.services.workshop_sync import Change
 
-MAX_ID = 2**63 - 1
 PROMOTED_REASON = "promoted from the waitlist"
-
-
-def parse_id(value: object, field: str, label: str) -> int:
-    """A database id from a service argument or a form (digit string); refuses anything else."""
-    return validation.integer(value, field, label, 1, MAX_ID)
 
 
 def may_manage(principal: Principal, workshop: Workshop) -> bool:
@@ -100,7 +93,7 @@ def require_manager(principal: Principal, workshop: Workshop, doing: str) -> Non
 
 
 def load_workshop(uow: UnitOfWork, workshop_id: int, lock: bool = False) -> Workshop:
-    workshop = WorkshopRepository(uow.conn).get(workshop_id, lock=lock)
+    workshop = uow.workshops.get(workshop_id, lock=lock)
     if workshop is None:
         raise NotFound(f"No workshop with id {workshop_id}.")
     return workshop
@@ -128,7 +121,7 @@ def fill_free_seats(uow: UnitOfWork, workshop_id: int, now: datetime) -> list[Ch
 
     The caller holds the workshop's row lock; each promotion takes its seat with the same
     conditional UPDATE as a registration, so capacity is never exceeded."""
-    ledger, workshops = RegistrationLedger(uow.conn), WorkshopRepository(uow.conn)
+    ledger, workshops = uow.ledger, uow.workshops
     changes: list[Change] = []
     while (first := ledger.first_waitlisted(workshop_id)) is not None:
         if not workshops.promote_seat(workshop_id, now):

@@ -15,12 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from domain.models.users import Principal
-from domain.models.workshops import Comment, Registration, RegistrationStatus, SyncStatus
+from domain.models.workshops import Comment, Registration, RegistrationStatus
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments, registration_document
-from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
+from domain.repositories.sql.outbox import OutboxRecord
 from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services.outbox import OutboxRelay
 
 REGISTRATIONS_KIND = "registrations.sync"
 COMMENT_KIND = "comments.add"
@@ -41,10 +40,9 @@ class Change:
 class WorkshopSync:
     """Queue the MongoDB side of workshop changes (outbox) and apply it (relay handlers)."""
 
-    def __init__(self, registrations: RegistrationDocuments, comments: CommentRepository, relay: OutboxRelay) -> None:
+    def __init__(self, registrations: RegistrationDocuments, comments: CommentRepository) -> None:
         self._registrations = registrations
         self._comments = comments
-        self._relay = relay
         # Called with the learners whose attendance a record carries, after it is applied
         # (the badges module re-checks "workshops attended" rules). Listeners must be
         # idempotent: a replayed record calls them again.
@@ -77,27 +75,18 @@ class WorkshopSync:
             for c in changes
             if c.status_changed
         ]
-        return OutboxRepository(uow.conn).add(REGISTRATIONS_KIND, {"documents": documents, "events": events})
+        return uow.outbox.add(REGISTRATIONS_KIND, {"documents": documents, "events": events})
 
     def queue_comment(self, uow: UnitOfWork, workshop_id: int, author: Principal, body: str, at: datetime) -> int:
         payload = {"workshop_id": workshop_id, "author_id": author.user_id, "author_name": author.full_name[:120],
                    "body": body, "at": at}
-        return OutboxRepository(uow.conn).add(COMMENT_KIND, payload)
+        return uow.outbox.add(COMMENT_KIND, payload)
 
     def queue_purge(self, uow: UnitOfWork, workshop_ids: list[int]) -> int:
-        return OutboxRepository(uow.conn).add(PURGE_KIND, {"workshop_ids": sorted(workshop_ids)})
+        return uow.outbox.add(PURGE_KIND, {"workshop_ids": sorted(workshop_ids)})
 
     def queue_forget(self, uow: UnitOfWork, registration_ids: list[str]) -> int:
-        return OutboxRepository(uow.conn).add(FORGET_KIND, {"registration_ids": sorted(registration_ids)})
-
-    def flush(self, outbox_ids: list[int]) -> SyncStatus:
-        """Apply just-committed records now; an outage leaves them pending and says so."""
-        result = self._relay.relay(outbox_ids)
-        if result.error is None and result.pending and any(attempts for _, _, attempts, _ in self._relay.pending()):
-            # MongoDB answers again and records an earlier outage left behind are waiting:
-            # catch up now rather than at the next start-up.
-            self._relay.relay()
-        return SyncStatus(result.error is None, result.error)
+        return uow.outbox.add(FORGET_KIND, {"registration_ids": sorted(registration_ids)})
 
     # -- apply, from the relay -------------------------------------------------------------
     def apply_registrations(self, record: OutboxRecord) -> None:

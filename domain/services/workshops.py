@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from datetime import UTC, datetime
 from typing import Any
 
+from domain import validation
 from domain.clock import Clock, utc_now
-from domain.errors import Conflict, FormErrors, PermissionDenied, ValidationError
+from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
+from domain.models.sync import SyncStatus
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import (
     CAPACITY_MAX,
@@ -21,20 +24,16 @@ from domain.models.workshops import (
     TITLE_MIN,
     CatalogEntry,
     Saved,
-    SyncStatus,
     Workshop,
     WorkshopInput,
     WorkshopQuery,
     WorkshopScope,
     WorkshopSort,
 )
-from domain.repositories.sql.registrations import RegistrationLedger
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from domain.repositories.sql.users import UserRepository
-from domain.repositories.sql.workshops import WorkshopRepository
-from domain.services import validation
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.forms import collect
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
     Clocked,
@@ -44,9 +43,9 @@ from domain.services.workshop_rules import (
     load_managed,
     load_workshop,
     optional_reason,
-    parse_id,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
+from domain.validation import parse_id
 
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
 START_HINT = "Start must be a date and time like 2026-12-01 14:00"
@@ -109,7 +108,7 @@ class WorkshopService(Clocked):
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")
         query = self._checked_query(query)
         with self._uow() as uow:
-            return WorkshopRepository(uow.conn).list(query, page, self._clock(), principal.user_id)
+            return uow.workshops.list(query, page, self._clock(), principal.user_id)
 
     def catalog(self, principal: Principal, page: PageRequest, search: object = "",
                 only_with_seats: bool = False) -> Page[CatalogEntry]:
@@ -117,21 +116,21 @@ class WorkshopService(Clocked):
         require_role(principal, *Role, doing="see workshops")
         query = self._checked_query(WorkshopQuery(WorkshopScope.UPCOMING, search, WorkshopSort.DATE))  # type: ignore[arg-type]
         with self._uow() as uow:
-            found = WorkshopRepository(uow.conn).list(query, page, self._clock(), principal.user_id,
+            found = uow.workshops.list(query, page, self._clock(), principal.user_id,
                                                       only_with_seats=bool(only_with_seats))
-            mine = RegistrationLedger(uow.conn).status_for_learner(principal.user_id, [w.id for w in found.items])
+            mine = uow.ledger.status_for_learner(principal.user_id, [w.id for w in found.items])
         entries = []
         for workshop in found.items:
             status, rank = mine.get(workshop.id, (None, None))
             entries.append(CatalogEntry(workshop, status, rank))
         return Page(entries, found.total, found.request)
 
-    def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> list[User]:
+    def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> builtins.list[User]:
         """Active trainers and admins, for the form's trainer picker."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")
         term = validation.text(search, "search", "Search", 0, 100) if search else ""
         with self._uow() as uow:
-            repo = UserRepository(uow.conn)
+            repo = uow.users
             people = [u for role in TRAINER_ROLES
                       for u in repo.list(PageRequest(1, limit), search=term, role=role, active_only=True).items]
         return sorted(people, key=lambda u: (u.full_name.lower(), u.id))[:limit]
@@ -151,12 +150,11 @@ class WorkshopService(Clocked):
         now = self._clock()
         with self._uow() as uow:
             values = self._validated(uow, principal, data, now, current=None)
-            workshop_id = WorkshopRepository(uow.conn).add(values, now)
-            outbox_id = self._activity.record(uow, principal, "workshop.create", "workshop", workshop_id,
-                                              {"title": values["title"], "starts_at": values["starts_at"].isoformat()})
+            workshop_id = uow.workshops.add(values, now)
+            self._activity.record(uow, principal, "workshop.create", "workshop", workshop_id,
+                                  {"title": values["title"], "starts_at": values["starts_at"].isoformat()})
             workshop = load_workshop(uow, workshop_id)
             uow.commit()
-        self._sync.flush([outbox_id])
         return workshop
 
     def edit(self, principal: Principal, workshop_id: object, data: WorkshopInput) -> Saved[Workshop]:
@@ -172,15 +170,15 @@ class WorkshopService(Clocked):
             changed = {k: v for k, v in values.items() if getattr(current, k) != v}
             if not changed:
                 return Saved(current, SyncStatus(True))
-            WorkshopRepository(uow.conn).update(wid, now, **changed)
+            uow.workshops.update(wid, now, **changed)
             promotions = fill_free_seats(uow, wid, now) if values["capacity"] > current.capacity else []
-            ids = [self._activity.record(uow, principal, "workshop.edit", "workshop", wid,
-                                         {"fields": ", ".join(sorted(changed)), "promoted": len(promotions)})]
+            self._activity.record(uow, principal, "workshop.edit", "workshop", wid,
+                                  {"fields": ", ".join(sorted(changed)), "promoted": len(promotions)})
             if promotions:
-                ids.append(self._sync.queue_changes(uow, principal, now, promotions))
+                self._sync.queue_changes(uow, principal, now, promotions)
             workshop = load_workshop(uow, wid)
             uow.commit()
-        return Saved(workshop, self._sync.flush(ids))
+        return Saved(workshop, uow.sync)
 
     def cancel(self, principal: Principal, workshop_id: object, reason: object) -> Saved[Workshop]:
         """Cancel a workshop: every registration becomes cancelled with the same reason."""
@@ -193,39 +191,33 @@ class WorkshopService(Clocked):
             refusal = cancel_refusal(workshop, now)
             if refusal:
                 raise Conflict(refusal)
-            WorkshopRepository(uow.conn).cancel(wid, why, now)
-            cancelled = RegistrationLedger(uow.conn).cancel_all_active(wid, why, now)
-            ids = [self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
-                                         {"reason": why, "registrations_cancelled": len(cancelled)})]
+            uow.workshops.cancel(wid, why, now)
+            cancelled = uow.ledger.cancel_all_active(wid, why, now)
+            self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
+                                  {"reason": why, "registrations_cancelled": len(cancelled)})
             if cancelled:
-                changes = [Change(r, before, reason=why) for before, r in cancelled]
-                ids.append(self._sync.queue_changes(uow, principal, now, changes))
+                self._sync.queue_changes(uow, principal, now, [Change(r, before, reason=why) for before, r in cancelled])
             workshop = load_workshop(uow, wid)
             uow.commit()
-        return Saved(workshop, self._sync.flush(ids))
+        return Saved(workshop, uow.sync)
 
     def delete(self, principal: Principal, workshop_id: object) -> None:
         """Delete a workshop nobody ever registered to (otherwise cancel it)."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
         with self._uow() as uow:
             workshop = load_managed(uow, principal, wid, "delete workshops", lock=True)
-            if not WorkshopRepository(uow.conn).delete_unregistered(wid):
+            if not uow.workshops.delete_unregistered(wid):
                 raise Conflict(HAS_REGISTRATIONS)
-            ids = [
-                self._activity.record(uow, principal, "workshop.delete", "workshop", wid, {"title": workshop.title}),
-                self._sync.queue_purge(uow, [wid]),
-            ]
+            self._activity.record(uow, principal, "workshop.delete", "workshop", wid, {"title": workshop.title})
+            self._sync.queue_purge(uow, [wid])
             uow.commit()
-        self._sync.flush(ids)
 
     # -- helpers -------------------------------------------------------------------------
     def _validated(self, uow: UnitOfWork, principal: Principal, data: WorkshopInput, now: datetime,
                    current: Workshop | None) -> dict[str, Any]:
         if not isinstance(data, WorkshopInput):
             raise ValidationError("workshop data must be a WorkshopInput")
-        errors: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        checks = {
+        return collect({
             "title": lambda: validation.text(data.title, "title", "Title", TITLE_MIN, TITLE_MAX),
             "description": lambda: _optional_text(data.description, "description", "Description", DESCRIPTION_MAX,
                                                   multiline=True),
@@ -233,18 +225,16 @@ class WorkshopService(Clocked):
             "trainer_id": lambda: self._trainer(uow, principal, data.trainer_id, current),
             "starts_at": lambda: self._start(data.starts_at, now, current),
             "duration_minutes": lambda: DURATION.parse(data.duration_minutes),
-            "capacity": lambda: CAPACITY.parse(data.capacity),
-        }
-        for field, check in checks.items():
-            try:
-                values[field] = check()
-            except (ValidationError, PermissionDenied) as exc:
-                errors[field] = exc.message
-        if current is not None and "capacity" in values and values["capacity"] < current.seats_taken:
-            errors["capacity"] = f"Capacity cannot go below the {current.seats_taken} seats already taken"
-        if errors:
-            raise FormErrors(errors)
-        return values
+            "capacity": lambda: self._capacity(data.capacity, current),
+        }, refusals=(PermissionDenied,))
+
+    @staticmethod
+    def _capacity(value: object, current: Workshop | None) -> int:
+        capacity = CAPACITY.parse(value)
+        if current is not None and capacity < current.seats_taken:
+            raise ValidationError(f"Capacity cannot go below the {current.seats_taken} seats already taken",
+                                  field="capacity")
+        return capacity
 
     @staticmethod
     def _start(value: object, now: datetime, current: Workshop | None) -> datetime:
@@ -269,7 +259,7 @@ class WorkshopService(Clocked):
                 raise PermissionDenied("Only an admin can hand a workshop to another trainer")
         if current is not None and trainer_id == current.trainer_id:
             return trainer_id
-        user = UserRepository(uow.conn).get(trainer_id)
+        user = uow.users.get(trainer_id)
         if user is None or not user.is_active or user.role not in TRAINER_ROLES:
             raise ValidationError("The trainer must be an active trainer or admin", field="trainer_id")
         return trainer_id

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import ProgrammingError
 
-from domain.runtime.container import Endpoints, make_engine
+from domain.infrastructure.connections import Endpoints, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 

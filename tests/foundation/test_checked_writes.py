@@ -17,7 +17,7 @@ from domain.repositories.mongo.badges import AwardRepository
 from domain.repositories.mongo.denylist import TokenDenyList
 from domain.repositories.mongo.progress_events import ProgressEventRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments, registration_document
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW
 from tests.foundation.document_cases import CASES, validator_for
 

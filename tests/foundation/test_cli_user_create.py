@@ -12,8 +12,8 @@ from sqlalchemy import Engine, inspect
 
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Role
-from domain.runtime.container import Services
-from domain.runtime.migrate import head_revision
+from domain.services.container import Services
+from domain.infrastructure.migrate import head_revision
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import closed_port, run_module
 from tui import cli

@@ -21,7 +21,8 @@ from domain.repositories.mongo.documents import (
     validate,
     validate_update,
 )
-from domain.repositories.mongo.schema import CollectionSpec, all_collections
+from domain.repositories.mongo.schema import all_collections
+from domain.repositories.mongo.specs import CollectionSpec
 from tests.foundation.document_cases import CASES, validator_for
 
 

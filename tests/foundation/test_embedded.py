@@ -12,7 +12,9 @@ import stat
 import subprocess
 from pathlib import Path
 
-from domain.runtime.embedded import EmbeddedServers
+import pytest
+
+from domain.infrastructure.embedded import EmbeddedServers
 from tests.foundation.conftest import run_module
 
 STATUS_LINE = re.compile(r"^(?P<name>.+?): running, pid (?P<pid>\d+), 127\.0\.0\.1:(?P<port>\d+)  \(data: .+\)$")
@@ -67,6 +69,7 @@ def _processes_mentioning(path: Path) -> set[int]:
     return pids
 
 
+@pytest.mark.servers
 def test_embedded_servers_start_once_are_reused_and_stop_without_orphans(tmp_path: Path) -> None:
     data_dir = tmp_path / "skillhub-data"
     try:

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import AuthenticationFailed
 from domain.models.users import Principal
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, TEST_PASSWORD, with_clock
 
 WRONG = "not the password"

@@ -15,7 +15,7 @@ import pytest
 
 from domain.config import load_settings
 from domain.errors import StorageError
-from domain.runtime.logfile import (
+from domain.infrastructure.logfile import (
     LOG_NAME,
     LogSetup,
     SharedRotatingFileHandler,
@@ -53,7 +53,7 @@ def test_directory_and_file_are_created_private_whatever_the_umask(tmp_path: Pat
 def test_a_log_dir_that_cannot_be_created_is_one_line_naming_it(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    # Like every directory a setting names (see domain/runtime/directories.py): exit 1, not 2.
+    # Like every directory a setting names (see domain/infrastructure/directories.py): exit 1, not 2.
     with pytest.raises(StorageError, match="SKILLHUB_LOG_DIR .*a-file/logs cannot be created: .*a-file is a file"):
         configure_logging(blocker / "logs")
 

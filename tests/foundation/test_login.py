@@ -12,11 +12,11 @@ from domain.errors import AuthenticationFailed, ValidationError
 from domain.models.users import SYSTEM, Principal, Role
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.sql.users import UserRepository
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security import passwords
 from domain.security.fingerprint import derive_key, keyed_hash
 from domain.security.tokens import AUDIENCE, ISSUER
-from domain.services import validation
+from domain import validation
 from domain.services.auth import GENERIC_FAILURE
 from tests.conftest import NOW, TEST_PASSWORD, TEST_SECRET, make_user, with_clock
 

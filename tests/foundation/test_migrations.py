@@ -13,8 +13,8 @@ from sqlalchemy import Engine, inspect, text
 
 from domain.repositories.mongo.schema import all_collections, init_mongo, missing_indexes
 from domain.repositories.sql.schema import metadata
-from domain.runtime.container import Endpoints, make_mongo_client
-from domain.runtime.migrate import alembic_config, current_revision, head_revision, upgrade
+from domain.infrastructure.connections import Endpoints, make_mongo_client
+from domain.infrastructure.migrate import alembic_config, current_revision, head_revision, upgrade
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module
 

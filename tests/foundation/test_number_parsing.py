@@ -11,7 +11,7 @@ import pytest
 from domain.config import load_settings
 from domain.errors import ConfigError, ValidationError
 from domain.models.paging import PageRequest
-from domain.services import validation
+from domain import validation
 from domain.services.forms import decimal_amount
 
 CAPACITY = validation.WholeNumber("capacity", "Capacity", 1, 500)

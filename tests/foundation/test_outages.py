@@ -11,7 +11,8 @@ import pytest
 from domain.errors import DatabaseUnavailable
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from tests.harness import services_for
 from tests.conftest import TEST_PASSWORD
 from tests.foundation.conftest import closed_port
 
@@ -30,7 +31,7 @@ def broken(services: Services) -> Iterator[Break]:
             if which == "PostgreSQL"
             else replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{port}/?directConnection=true")
         )
-        svc = build_services(replace(services.settings, connect_timeout_s=0.5), clock=services.clock,
+        svc = services_for(replace(services.settings, connect_timeout_s=0.5), clock=services.clock,
                              endpoints=endpoints)
         built.append(svc)
         return svc

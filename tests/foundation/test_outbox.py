@@ -13,7 +13,8 @@ from domain.errors import ValidationError
 from domain.models.users import Principal
 from domain.repositories.sql.outbox import OutboxRecord
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from tests.harness import services_for
 from tests.conftest import NOW
 from tests.foundation.conftest import closed_port
 
@@ -25,7 +26,7 @@ def mongo_down(services: Services) -> Iterator[Services]:
     """The same PostgreSQL, but MongoDB at a port nobody listens on."""
     endpoints = replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true")
     settings = replace(services.settings, connect_timeout_s=0.5)
-    broken = build_services(settings, clock=services.clock, endpoints=endpoints)
+    broken = services_for(settings, clock=services.clock, endpoints=endpoints)
     yield broken
     broken.close()
 

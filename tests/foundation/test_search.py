@@ -14,8 +14,8 @@ from domain.models.workshops import WorkshopInput, WorkshopQuery
 from domain.repositories.sql.schema import challenges, users, workshops
 from domain.repositories.sql.search import contains, search_key
 from domain.repositories.sql.workshops import search_condition
-from domain.runtime.container import Services
-from domain.runtime.migrate import alembic_config
+from domain.services.container import Services
+from domain.infrastructure.migrate import alembic_config
 from tests.conftest import NOW, make_user
 
 

@@ -13,8 +13,9 @@ import pytest
 
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Role
-from domain.runtime.container import Services, build_services
-from domain.runtime.seed import DEMO_PEOPLE, seed_demo
+from domain.services.container import Services
+from tests.harness import services_for
+from domain.devdata.seed import DEMO_PEOPLE, seed_demo
 from tests.conftest import make_user, wipe
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,14 +24,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def demo_services(services: Services, tmp_path: Path) -> Iterator[Services]:
     """The test services with a data directory of their own for the credentials file."""
-    built = build_services(replace(services.settings, data_dir=tmp_path), clock=services.clock,
+    built = services_for(replace(services.settings, data_dir=tmp_path), clock=services.clock,
                            endpoints=services.endpoints)
     yield built
     built.close()
 
 
 def test_seed_creates_the_demo_people_with_one_random_password_kept_private(demo_services: Services) -> None:
-    credentials = seed_demo(demo_services)
+    credentials = seed_demo(demo_services.skillhub)
     assert credentials is not None
     assert len(credentials.password) >= 16 and re.fullmatch(r"[A-Za-z0-9_-]+", credentials.password)
 
@@ -49,31 +50,31 @@ def test_seed_creates_the_demo_people_with_one_random_password_kept_private(demo
 
 
 def test_each_seeding_draws_a_new_password(demo_services: Services) -> None:
-    first = seed_demo(demo_services)
+    first = seed_demo(demo_services.skillhub)
     wipe(demo_services)
-    second = seed_demo(demo_services)
+    second = seed_demo(demo_services.skillhub)
     assert first is not None and second is not None
     assert first.password != second.password
 
 
 def test_seed_does_nothing_when_a_user_exists(demo_services: Services) -> None:
     make_user(demo_services, "someone@example.org", Role.LEARNER)
-    assert seed_demo(demo_services) is None
+    assert seed_demo(demo_services.skillhub) is None
     assert demo_services.users.list(SYSTEM, PageRequest()).total == 1
     assert not (demo_services.settings.data_dir / "demo-credentials.txt").exists()
 
 
 def test_second_seeding_keeps_the_first_password_and_file(demo_services: Services) -> None:
-    first = seed_demo(demo_services)
+    first = seed_demo(demo_services.skillhub)
     assert first is not None
     content = first.file.read_text()
-    assert seed_demo(demo_services) is None
+    assert seed_demo(demo_services.skillhub) is None
     assert first.file.read_text() == content
     assert demo_services.users.list(SYSTEM, PageRequest(1, 100)).total == len(DEMO_PEOPLE)
 
 
 def test_seed_without_the_data_dumps_plays_the_demo_steps_instead(demo_services: Services, tmp_path: Path) -> None:
-    credentials = seed_demo(demo_services, source=tmp_path / "no-dumps-here")
+    credentials = seed_demo(demo_services.skillhub, source=tmp_path / "no-dumps-here")
     assert credentials is not None
     assert demo_services.users.list(SYSTEM, PageRequest(1, 100)).total == len(DEMO_PEOPLE)
     assert demo_services.auth.login(credentials.emails[0], credentials.password).principal.role is Role.ADMIN
@@ -109,9 +110,9 @@ def test_no_code_path_passes_a_fixed_password() -> None:
 def test_fixed_password_scanner_sees_the_call_forms(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "seed_demo(services, 'hunter2hunter2')\n"
+        "seed_demo(services.skillhub, 'hunter2hunter2')\n"
         "services.users.create(SYSTEM, 'a@b.c', 'A', 'admin', 'hunter2hunter2')\n"
         "services.users.reset_password(SYSTEM, 1, password='hunter2hunter2')\n"
-        "seed_demo(services)\n"
+        "seed_demo(services.skillhub)\n"
     )
     assert _literal_passwords(sample) == ["sample.py:1", "sample.py:2", "sample.py:3"]

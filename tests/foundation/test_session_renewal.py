@@ -15,7 +15,7 @@ from domain.errors import AuthenticationFailed, ConfigError, SessionEnd, Session
 from domain.models.users import Principal
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security.tokens import AUDIENCE, ISSUER, TokenCodec
 from domain.services.auth import GENERIC_FAILURE, REAUTH_SOURCE, AuthService, Session
 from tests.conftest import TEST_PASSWORD, TEST_SECRET

@@ -29,7 +29,7 @@ from domain.errors import AuthenticationFailed, FormErrors, SessionExpired, Skil
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import WorkshopInput, WorkshopQuery
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, TEST_PASSWORD, TEST_SECRET
 from tests.foundation.conftest import run_module
 

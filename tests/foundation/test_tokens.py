@@ -13,7 +13,7 @@ import pytest
 from domain.clock import fixed_clock, utc_now
 from domain.errors import ConfigError, SessionEnd, SessionExpired
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security.tokens import AUDIENCE, ISSUER, LEEWAY_S, REQUIRED_CLAIMS, TokenCodec
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from domain.errors import AuthenticationFailed, Conflict, FormErrors, NotFound, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 
 NEW_PASSWORD = "a completely new one"

@@ -8,8 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
+from domain.infrastructure.connections import Endpoints
+
+from domain.services.container import Services
+
+from tests.harness import services_for
+from domain.infrastructure.embedded import EmbeddedServers
+from domain.bootstrap import backup_service
 from domain.services.backup import BackupService
 from tests.ops.helpers import drop_probe, seed, ticking_clock
 
@@ -17,8 +22,7 @@ from tests.ops.helpers import drop_probe, seed, ticking_clock
 @pytest.fixture
 def backups(services: Services, tmp_path: Path) -> BackupService:
     settings = replace(services.settings, backup_dir=tmp_path / "backups", backup_keep=3)
-    return BackupService(settings, services.endpoints.database_url, services.engine, services.db, services.activity,
-                         services.relay, clock=ticking_clock())
+    return backup_service(services.resources, services.activity, settings, clock=ticking_clock())
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ def fresh(services: Services, tmp_path_factory: pytest.TempPathFactory) -> Itera
                            data_dir=data_dir, backup_dir=data_dir / "backups")
         endpoints = Endpoints(urls.database_url, urls.mongo_url, services.endpoints.mongo_db,
                               services.endpoints.secret_key, embedded=True)
-        built = build_services(settings, clock=services.clock, endpoints=endpoints)
+        built = services_for(settings, clock=services.clock, endpoints=endpoints)
         try:
             yield built
         finally:

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from domain.models.users import Role
 from domain.repositories.mongo.archive import encode
 from domain.repositories.sql.catalog import DatabaseCatalog
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 
 # A table and a collection that no SkillHub module declares: the backup must cover

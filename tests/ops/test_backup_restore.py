@@ -13,24 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import DatabaseUnavailable, PermissionDenied, StorageError
+from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, PgToolError, RestoreCancelled, RestoreFailed, StorageError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal
 from domain.repositories.mongo.archive import CollectionArchive, decode
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
-from domain.runtime import backup_archive, pgtools
-from domain.runtime.backup_archive import ArchiveError, archives, read_manifest
-from domain.runtime.container import Services
-from domain.runtime.migrate import current_revision, head_revision
-from domain.services.backup import (
-    BACKUP_ACTION,
-    RESTORE_ACTION,
-    BackupService,
-    Progress,
-    RestoreCancelled,
-    RestoreFailed,
-)
+from domain.infrastructure import backup_archive, pgtools
+from domain.infrastructure.backup_archive import archives, read_manifest
+from domain.services.container import Services
+from domain.infrastructure.migrate import current_revision, head_revision
+from domain.bootstrap import backup_service
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
+from domain.services.backup_reports import Progress
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive, take_entries
 
@@ -113,9 +108,7 @@ def test_retention_keeps_exactly_the_newest_archives(services: Services, backups
 
 def test_two_backups_in_the_same_second_get_distinct_names(services: Services, tmp_path: Path) -> None:
     settings = replace(services.settings, backup_dir=tmp_path, backup_keep=1)
-    same_second = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
-                                services.activity, services.relay,
-                                clock=services.clock)
+    same_second = backup_service(services.resources, services.activity, settings, clock=services.clock)
 
     first = same_second.create(SYSTEM)
     second = same_second.create(SYSTEM)
@@ -261,7 +254,7 @@ def test_pg_dump_gets_the_password_from_the_environment_never_the_command_line(
 
 
 def test_a_client_older_than_the_server_is_refused_with_a_clear_message() -> None:
-    with pytest.raises(pgtools.PgToolError) as error:
+    with pytest.raises(PgToolError) as error:
         pgtools.find_tool("pg_dump", 99, "99.0")
 
     assert "pg_dump 99 or newer is needed for PostgreSQL 99.0" in error.value.message
@@ -365,8 +358,7 @@ def test_a_backup_that_fails_is_logged_with_its_error_line(services: Services, a
     blocker.write_text("in the way")
     directory = blocker / "backups"
     settings = replace(services.settings, backup_dir=directory)
-    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
-                            services.activity, services.relay)
+    backups = backup_service(services.resources, services.activity, settings)
     expected = f"SKILLHUB_BACKUP_DIR {directory} cannot be created: {blocker} is a file, not a directory"
 
     with pytest.raises(StorageError) as failed:

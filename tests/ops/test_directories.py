@@ -10,8 +10,8 @@ import pytest
 
 from domain.errors import StorageError
 from domain.models.users import SYSTEM
-from domain.runtime.container import Services
-from domain.runtime.directories import directory_problem, ensure_directory
+from domain.services.container import Services
+from domain.infrastructure.directories import directory_problem, ensure_directory
 from domain.services.backup import BACKUP_ACTION
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module

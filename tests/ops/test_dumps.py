@@ -27,20 +27,21 @@ from domain.repositories.sql import schema
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.dumps import DumpTables, insert_statements, inserted_columns
 from domain.repositories.sql.search import search_key
-from domain.runtime import pgtools
-from domain.runtime.container import Services, build_services
-from domain.runtime.dumps import (
+from domain.infrastructure import pgtools
+from domain.services.container import Services
+from tests.harness import services_for
+from domain.errors import DumpError
+from domain.devdata.dumps import (
     DEMO_CLOCK,
     DUMP_FILES,
     LOCKED_PASSWORD_HASH,
     SQL_DUMPS,
-    DumpError,
     demo_shift,
-    export_dumps,
     load_dumps,
 )
-from domain.runtime.migrate import ROOT, alembic_config, current_revision, head_revision
-from domain.runtime.seed import generate_demo, seed_demo
+from domain.infrastructure.migrate import ROOT, alembic_config, current_revision, head_revision
+from domain.devdata.export import export_dumps
+from domain.devdata.seed import generate_demo, seed_demo
 from tests.conftest import NOW, TEST_SECRET, make_user, wipe, with_clock
 from tests.foundation.conftest import run_module, scratch_database  # noqa: F401 - a fixture used below
 
@@ -141,7 +142,7 @@ def test_dumps_load_command_fills_fresh_servers_whose_combined_views_show_the_de
     assert view.score.total == view.score.challenge_points + view.score.badge_points \
         + 10 * view.score.workshops_attended > 0
     # … the very views the demo steps give when played live at the same time.
-    generate_demo(services)
+    generate_demo(services.skillhub)
     assert view == services.scores.user_progress(SYSTEM, learner.user_id)
     assert sheet == services.registrations.sheet(SYSTEM, sheet.workshop.id)
 
@@ -157,16 +158,16 @@ def test_first_run_seeding_gives_the_data_set_the_demo_steps_make_that_day(servi
     later = NOW + timedelta(days=10)
     live_services = with_clock(services, later)
     try:
-        generate_demo(live_services)
+        generate_demo(live_services.skillhub)
         live = _contents(live_services)
     finally:
         live_services.close()
     wipe(services)
     # Three hours into the day: the dumps move by whole days, their "now" stays in the past.
-    seeding = build_services(replace(services.settings, data_dir=tmp_path), clock=fixed_clock(later + timedelta(hours=3)),
+    seeding = services_for(replace(services.settings, data_dir=tmp_path), clock=fixed_clock(later + timedelta(hours=3)),
                              endpoints=services.endpoints)
     try:
-        credentials = seed_demo(seeding)
+        credentials = seed_demo(seeding.skillhub)
         seeded = _contents(seeding)
         assert credentials is not None
         assert _login(seeding, "admin@skillhub.demo", credentials.password).email == "admin@skillhub.demo"
@@ -235,7 +236,7 @@ def test_load_refuses_databases_that_hold_data_and_changes_nothing(services: Ser
     before = _contents(services)
 
     with pytest.raises(DumpError, match=r"^the databases are not empty \(.*\): dumps load only into empty databases$"):
-        load_dumps(services, DATA)
+        load_dumps(services.skillhub, DATA)
 
     assert _contents(services) == before
 
@@ -248,7 +249,7 @@ def test_load_refuses_a_document_that_breaks_its_validator_before_writing_anythi
     path.write_text(path.read_text().replace('"percent": 50,', '"percent": "half",', 1))
 
     with pytest.raises(DumpError, match=r"mongo\.json: progress_events document 'progress:\d+': percent must be"):
-        load_dumps(services, tmp_path)
+        load_dumps(services.skillhub, tmp_path)
 
     assert DumpCollections(services.db).counts().get("progress_events", 0) == 0
     with services.uow() as uow:
@@ -257,7 +258,7 @@ def test_load_refuses_a_document_that_breaks_its_validator_before_writing_anythi
 
 def test_load_names_a_missing_file(services: Services, tmp_path: Path) -> None:
     with pytest.raises(DumpError, match=r"^no .*skillhub_workshops\.sql: run 'skillhub dumps export' or pass --from DIR$"):
-        load_dumps(services, tmp_path)
+        load_dumps(services.skillhub, tmp_path)
 
 
 def test_sql_text_of_awkward_values_reads_back_the_same(services: Services) -> None:
@@ -344,7 +345,7 @@ def _instants_of_changes(services: Services) -> dict[str, Any]:
 
 
 def test_every_activity_entry_of_the_dumps_carries_the_instant_of_its_change(services: Services) -> None:
-    load_dumps(services, DATA)
+    load_dumps(services.skillhub, DATA)
     instant_of = _instants_of_changes(services)
     entries = list(services.db["activity_logs"].find({}))
 

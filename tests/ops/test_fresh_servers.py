@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from domain.models.users import SYSTEM
 from domain.repositories.mongo.schema import missing_indexes
-from domain.runtime.container import Services
-from domain.runtime.migrate import current_revision, head_revision
+from domain.services.container import Services
+from domain.infrastructure.migrate import current_revision, head_revision
 from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import fingerprint, take_entries

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bson import SON
 
 from domain.repositories.mongo.archive import CollectionLayout, merge_layout
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 SPEC = CollectionSpec(
     "things",

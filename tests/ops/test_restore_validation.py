@@ -26,10 +26,11 @@ from domain.repositories.mongo.archive import decode, encode
 from domain.repositories.mongo.badges import AWARD_VALIDATOR, AwardRepository
 from domain.repositories.mongo.denylist import VALIDATOR as DENYLIST_VALIDATOR
 from domain.repositories.mongo.documents import validate
-from domain.runtime.container import Services
-from domain.runtime.dumps import DUMP_FILES, DumpError, load_dumps
-from domain.runtime.migrate import ROOT
-from domain.services.backup import BackupService, RestoreFailed
+from domain.services.container import Services
+from domain.devdata.dumps import DUMP_FILES, load_dumps
+from domain.errors import DumpError, RestoreFailed
+from domain.infrastructure.migrate import ROOT
+from domain.services.backup import BackupService
 from tests.conftest import NOW
 from tests.ops.helpers import fingerprint, mutate, rewrite_archive, take_entries
 
@@ -195,7 +196,7 @@ def test_a_dump_whose_moved_dates_break_a_validator_is_refused_before_anything_i
 ) -> None:
     for name in DUMP_FILES:
         shutil.copy(ROOT / "data" / name, tmp_path / name)
-    from domain.runtime import dumps
+    from domain.devdata import dumps
 
     real_shift = dumps.shift_dates
 
@@ -209,7 +210,7 @@ def test_a_dump_whose_moved_dates_break_a_validator_is_refused_before_anything_i
 
     with pytest.raises(DumpError, match=r"once its dates are moved, progress_events document '.*': at must be of type "
                                         r"date, not string$"):
-        load_dumps(services, tmp_path, as_of=NOW + timedelta(days=30))
+        load_dumps(services.skillhub, tmp_path, as_of=NOW + timedelta(days=30))
 
     assert all(services.db[name].count_documents({}) == 0 for name in services.db.list_collection_names())
     with services.engine.connect() as conn:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from domain.models.users import SYSTEM
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.services.backup import RESTORE_ACTION
 from tests.conftest import TEST_SECRET
 from tests.ops.helpers import fingerprint, mutate, take_entries

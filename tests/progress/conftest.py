@@ -15,7 +15,7 @@ from domain.models.progress import Challenge
 from domain.models.workshops import WorkshopInput
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.attendance import REGISTRATIONS
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import make_user
 
 _titles = itertools.count(1)

@@ -9,7 +9,7 @@ import pytest
 
 from domain.models.users import Principal, Role
 from domain.models.workshops import WorkshopInput
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user, with_clock
 
 

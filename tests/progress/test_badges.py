@@ -10,7 +10,7 @@ import pytest
 from domain.clock import fixed_clock
 from domain.errors import Conflict, FormErrors, NotFound, PermissionDenied, ValidationError
 from domain.models.badges import AwardState
-from domain.runtime.container import build_services
+from tests.harness import services_for
 from tests.conftest import NOW
 from tests.progress.conftest import at, attend
 
@@ -198,7 +198,7 @@ def test_twenty_concurrent_completions_award_a_badge_once(settings, services, le
     for challenge in challenges:
         services.progress.start(learner, challenge.id)
     # Each thread has its own engine and MongoDB client, like separate processes.
-    workers = [build_services(settings, clock=fixed_clock(NOW), endpoints=services.endpoints) for _ in range(20)]
+    workers = [services_for(settings, clock=fixed_clock(NOW), endpoints=services.endpoints) for _ in range(20)]
     barrier = threading.Barrier(20)
     outcomes, errors = [], []
 

@@ -6,11 +6,11 @@ from collections import Counter
 
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM
-from domain.runtime.seed import seed_demo
+from domain.devdata.seed import seed_demo
 
 
 def test_demo_seeds_challenges_badges_progress_and_awards(services):
-    assert seed_demo(services, password="demo password long enough") is not None
+    assert seed_demo(services.skillhub, password="demo password long enough") is not None
     assert services.challenges.list(SYSTEM, PageRequest(1, 50)).total == 11
     assert {b.rule.type.value for b in services.badges.list_badges(SYSTEM)} == {
         "challenges_completed", "points", "workshops_attended", "streak_days"}

@@ -13,7 +13,7 @@ from domain.clock import fixed_clock
 from domain.errors import ValidationError
 from domain.models.paging import PageRequest
 from domain.models.scores import Period
-from domain.runtime.container import build_services
+from tests.harness import services_for
 from domain.services.leaderboard import competition_ranks
 from tests.conftest import NOW
 from tests.progress.conftest import at, attend
@@ -150,7 +150,7 @@ class _MongoCommands(monitoring.CommandListener):
 def test_a_page_costs_one_grouped_query_per_database_whatever_the_number_of_learners(settings, services, board):
     listener = _MongoCommands()
     monitoring.register(listener)
-    counted = build_services(settings, clock=fixed_clock(NOW), endpoints=services.endpoints)
+    counted = services_for(settings, clock=fixed_clock(NOW), endpoints=services.endpoints)
     statements: list[str] = []
     event.listen(counted.engine, "before_cursor_execute",
                  lambda conn, cursor, statement, *args: statements.append(statement))

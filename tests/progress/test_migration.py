@@ -9,7 +9,7 @@ from sqlalchemy import inspect
 
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.schema import metadata
-from domain.runtime.migrate import alembic_config
+from domain.infrastructure.migrate import alembic_config
 
 TABLES = {"challenges", "user_challenges", "user_preferences"}
 

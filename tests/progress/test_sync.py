@@ -13,7 +13,7 @@ from domain.errors import DatabaseUnavailable
 from domain.models.progress import ProgressStatus
 from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.schema import outbox
-from domain.runtime.container import build_services
+from tests.harness import services_for
 from domain.services.progress import OUTBOX_KIND
 from tests.conftest import NOW
 
@@ -39,7 +39,7 @@ def mongo_down(services):
     """The same services, but with MongoDB unreachable (a closed port, short timeout)."""
     endpoints = replace(services.endpoints, mongo_url="mongodb://127.0.0.1:9/?directConnection=true")
     settings = replace(services.settings, connect_timeout_s=0.5)
-    broken = build_services(settings, clock=fixed_clock(NOW + timedelta(hours=1)), endpoints=endpoints)
+    broken = services_for(settings, clock=fixed_clock(NOW + timedelta(hours=1)), endpoints=endpoints)
     yield broken
     broken.close()
 

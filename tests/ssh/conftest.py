@@ -24,7 +24,8 @@ import pytest
 
 from domain.config import Settings
 from domain.models.users import SYSTEM, Role
-from domain.runtime.container import Endpoints, build_services
+from domain.infrastructure.connections import Endpoints
+from tests.harness import services_for
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,7 +104,7 @@ def start_server(endpoints: Endpoints, data_dir: Path, **extra: str) -> SshServe
 @pytest.fixture(scope="module")
 def ssh_server(settings: Settings, migrated: Endpoints, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SshServer]:
     """One server for a module's tests (each test's `services` fixture empties the data, not the server)."""
-    services = build_services(settings, endpoints=migrated)
+    services = services_for(settings, endpoints=migrated)
     try:
         # An empty database at start-up would be seeded with the demo data, as `skillhub run` does.
         if services.users.list(SYSTEM, _first_page()).total == 0:

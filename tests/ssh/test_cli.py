@@ -6,7 +6,8 @@ import stat
 from pathlib import Path
 
 from domain.models.users import Principal
-from domain.runtime.container import Endpoints, Services
+from domain.infrastructure.connections import Endpoints
+from domain.services.container import Services
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module
 from tests.ssh.keys import key_pair, pub_line

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.users import SYSTEM, Principal
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security.ssh_keys import fingerprint_of, parse_public_key
 from domain.services.ssh_keys import MAX_KEYS_PER_USER
 from tests.conftest import TEST_PASSWORD

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from domain.models.users import Principal
-from domain.runtime.container import Endpoints, Services
+from domain.infrastructure.connections import Endpoints
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD
 from tests.ssh.conftest import (
     SCREEN_TIMEOUT_S,

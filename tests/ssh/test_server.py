@@ -15,7 +15,7 @@ import asyncssh
 import pytest
 
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD, make_user
 from tests.ssh.conftest import (
     MAX_SESSIONS_PER_USER,

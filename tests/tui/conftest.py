@@ -13,8 +13,8 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from domain.clock import fixed_clock
-from domain.runtime.logfile import FILE_ONLY
-from domain.runtime.container import Services
+from domain.infrastructure.logfile import FILE_ONLY
+from domain.services.container import Services
 from tests.conftest import NOW, TEST_PASSWORD
 from tui.app import SkillHubApp
 

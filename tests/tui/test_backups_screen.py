@@ -20,12 +20,15 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, ProgressBar, Select, Static
 
 from domain.clock import Clock, fixed_clock
-from domain.errors import DatabaseUnavailable, PermissionDenied, ValidationError
+from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
-from domain.runtime.backup_archive import ArchiveError
-from domain.runtime.container import Services, make_engine
-from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService, Progress
+from domain.infrastructure.connections import make_engine
+from domain.services.container import Services
+from domain.bootstrap import backup_service
+from domain.repositories.sql.unit_of_work import UnitOfWork
+from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
+from domain.services.backup_reports import Progress
 from tests.conftest import NOW, TEST_PASSWORD, make_user
 from tests.ops.helpers import ticking_clock
 from tests.tui.conftest import build_app, log_in, settle
@@ -56,8 +59,7 @@ SNAPSHOT_BACKUP_DIR = Path(tempfile.gettempdir()) / "skillhub-backups-screen-sna
 def use_backups(services: Services, directory: Path, clock: Clock) -> BackupService:
     """Point the services' backups at `directory` (the session's shared one would accumulate archives)."""
     settings = replace(services.settings, backup_dir=directory, backup_keep=7)
-    backups = BackupService(settings, services.endpoints.database_url, services.engine, services.db,
-                            services.activity, services.relay, clock=clock)
+    backups = backup_service(services.resources, services.activity, settings, clock=clock)
     services.backups = backups
     return backups
 
@@ -318,7 +320,9 @@ async def test_unreachable_postgresql_during_a_backup_is_named(
     dead_url = f"postgresql+psycopg2://skillhub@127.0.0.1:{port}/skillhub"
     dead = make_engine(dead_url, 1)
     settings = replace(services.settings, backup_dir=tmp_path / "backups", connect_timeout_s=1)
-    services.backups = BackupService(settings, dead_url, dead, services.db, services.activity, services.relay)
+    unreachable = replace(services.resources, engine=dead, endpoints=replace(services.endpoints, database_url=dead_url),
+                          uow_factory=lambda: UnitOfWork(dead, services.relay.settle))
+    services.backups = backup_service(unreachable, services.activity, settings)
     try:
         async with app.run_test(size=SIZE) as pilot:
             screen = await open_backups(pilot)

@@ -9,7 +9,7 @@ import pytest
 
 from domain.errors import AuthenticationFailed, FormErrors, PermissionDenied, SessionExpired
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD, make_user
 from tui.controllers.activity import ActivityController, describe
 from tui.controllers.home import HomeController

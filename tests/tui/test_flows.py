@@ -18,7 +18,9 @@ from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
-from domain.runtime.container import Endpoints, Services, build_services
+from domain.infrastructure.connections import Endpoints
+from domain.services.container import Services
+from tests.harness import services_for
 from domain.security.tokens import TokenCodec
 from domain.services.auth import GENERIC_FAILURE, AuthService
 from tests.conftest import NOW, TEST_PASSWORD, TEST_SECRET, make_user
@@ -233,7 +235,7 @@ async def test_logout_revokes_the_token_and_shows_login(app: SkillHubApp, servic
 
 async def test_unreachable_mongodb_is_named_with_its_hint_within_seconds(settings: Settings, migrated: Endpoints,
                                                                         services: Services, admin: Principal) -> None:
-    broken = build_services(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
+    broken = services_for(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
                             endpoints=replace(migrated, mongo_url=f"mongodb://127.0.0.1:{closed_port()}/"))
     app = build_app(broken)
     try:
@@ -255,7 +257,7 @@ async def test_unreachable_mongodb_is_named_with_its_hint_within_seconds(setting
 async def test_unreachable_postgresql_is_named_with_its_hint(settings: Settings, migrated: Endpoints,
                                                             services: Services) -> None:
     dead_pg = f"postgresql+psycopg2://skillhub@127.0.0.1:{closed_port()}/skillhub"
-    broken = build_services(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
+    broken = services_for(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
                             endpoints=replace(migrated, database_url=dead_pg))
     app = build_app(broken)
     try:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Select, SelectionList
 from domain.models.progress import Challenge
 from domain.models.users import Principal, Role
 from domain.models.workshops import Workshop, WorkshopInput
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user
 from tests.ops.helpers import ticking_clock
 from tests.tui.conftest import build_app, log_in, settle

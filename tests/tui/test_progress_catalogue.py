@@ -7,7 +7,7 @@ from textual.widgets import Select
 
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.tui.conftest import build_app, log_in, settle
 from tests.tui.progress_helpers import notifications, rows, text_of
 from tui.screens.badge_form import BadgeFormDialog

@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import FormErrors, PermissionDenied, ValidationError
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import make_user
 from tui.controllers.badges import BadgeForm, BadgesController
 from tui.controllers.challenges import ChallengeForm, ChallengesController

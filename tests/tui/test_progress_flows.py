@@ -14,7 +14,9 @@ from domain.config import Settings
 from domain.errors import PermissionDenied
 from domain.models.progress import Challenge
 from domain.models.users import Principal, Role
-from domain.runtime.container import Endpoints, Services, build_services
+from domain.infrastructure.connections import Endpoints
+from domain.services.container import Services
+from tests.harness import services_for
 from domain.services.progress import SYNC_WARNING
 from tests.conftest import NOW, make_user
 from tests.tui.conftest import build_app, log_in, settle
@@ -288,7 +290,7 @@ async def test_completion_while_mongodb_is_down_is_saved_and_the_learner_is_told
         sock.bind(("127.0.0.1", 0))
         closed = sock.getsockname()[1]
     # Only the progress write path loses MongoDB: login and the screen itself still read it.
-    broken = build_services(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
+    broken = services_for(replace(settings, connect_timeout_s=0.5), clock=fixed_clock(NOW),
                             endpoints=replace(migrated, mongo_url=f"mongodb://127.0.0.1:{closed}/"))
     app = build_app(replace(services, progress=broken.progress))
     try:

@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from domain.clock import fixed_clock
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user, with_clock
 from tests.tui.conftest import build_app, log_in, settle
 

@@ -9,7 +9,7 @@ from textual.widgets import Input, Static
 
 from domain.clock import fixed_clock
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.services.workshop_rules import (
     ALREADY_TOOK_PLACE,
     CLOSED_CANCELLED,

@@ -11,7 +11,7 @@ from domain.clock import fixed_clock, utc_now
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.auth_events import AuthEventRepository
 from domain.repositories.mongo.denylist import TokenDenyList
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.security.tokens import TokenCodec
 from domain.services.auth import GENERIC_FAILURE, REAUTH_SOURCE, AuthService, Session
 from tests.conftest import TEST_PASSWORD, TEST_SECRET

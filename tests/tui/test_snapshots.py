@@ -9,7 +9,7 @@ from textual.pilot import Pilot
 
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import make_user
 from tests.tui.conftest import build_app, log_in, settle
 

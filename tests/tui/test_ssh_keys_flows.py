@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from domain.models.users import Principal
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD
 from tests.ssh.keys import key_pair, pub_line
 from tests.tui.conftest import log_in, settle
@@ -27,7 +27,7 @@ def _rows(app: SkillHubApp) -> list[list[str]]:
 
 async def test_app_given_a_session_opens_on_home_and_logout_ends_it(services: Services, learner: Principal) -> None:
     session = services.auth.login(learner.email, TEST_PASSWORD, source="ssh")
-    app = SkillHubApp(services, session=session, cursor_blink=False)
+    app = SkillHubApp(services, session=session, clock=services.clock, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
@@ -44,7 +44,7 @@ async def test_app_given_a_session_opens_on_home_and_logout_ends_it(services: Se
 
 async def test_a_learner_adds_and_removes_their_own_key_from_home(services: Services, learner: Principal) -> None:
     key = key_pair()
-    app = SkillHubApp(services, cursor_blink=False)
+    app = SkillHubApp(services, clock=services.clock, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, learner.email)
         await pilot.press("k")
@@ -79,7 +79,7 @@ async def test_a_learner_adds_and_removes_their_own_key_from_home(services: Serv
 async def test_an_admin_opens_a_users_keys_from_the_users_screen(services: Services, admin: Principal,
                                                                learner: Principal) -> None:
     services.ssh_keys.add(learner, learner.user_id, pub_line(key_pair()).replace("tester@laptop", "[/] laptop"))
-    app = SkillHubApp(services, cursor_blink=False)
+    app = SkillHubApp(services, clock=services.clock, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, admin.email)
         await pilot.press("5")

@@ -8,8 +8,8 @@ import pytest
 from textual.widgets import Static
 
 from domain.models.users import Principal
-from domain.runtime.container import Services
-from domain.runtime.logfile import LogSetup
+from domain.services.container import Services
+from domain.infrastructure.logfile import LogSetup
 from tests.tui.conftest import build_app, log_in, settle
 from tui.app import SkillHubApp
 from tui.controllers.users import UsersController

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from domain.clock import fixed_clock
-from domain.errors import FormErrors, PermissionDenied
+from domain.errors import ExportTargetExists, FormErrors, PermissionDenied
 from domain.models.users import Principal, Role
 from domain.models.workshops import Attendance, WorkshopScope, WorkshopSort
-from domain.runtime.container import Services
-from domain.services.registrations import ExportTargetExists
+from domain.services.container import Services
 from tests.conftest import NOW, make_user
 from tests.tui.workshops_data import learners, register, schedule
 from tui.controllers.catalog import CatalogController

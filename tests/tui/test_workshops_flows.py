@@ -16,7 +16,8 @@ from domain.config import Settings
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import Attendance, RegistrationStatus, WorkshopQuery, WorkshopScope
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from tests.harness import services_for
 from tests.conftest import NOW, make_user
 from tests.tui.conftest import build_app, log_in, settle
 from tests.tui.test_flows import closed_port, notifications, table_rows, text_of
@@ -357,7 +358,7 @@ async def test_registering_during_a_mongodb_outage_keeps_the_seat_and_warns(
     # The same PostgreSQL, but nobody answers on MongoDB's port for the registration services;
     # logging in still works (it has its own, healthy, services).
     nobody = f"mongodb://127.0.0.1:{closed_port()}/?directConnection=true"
-    down = build_services(replace(settings, connect_timeout_s=0.3), clock=fixed_clock(NOW),
+    down = services_for(replace(settings, connect_timeout_s=0.3), clock=fixed_clock(NOW),
                           endpoints=replace(services.endpoints, mongo_url=nobody))
     app = build_app(replace(services, workshops=down.workshops, registrations=down.registrations))
     try:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from domain.models.users import Principal, Role
 from domain.models.workshops import Workshop, WorkshopInput
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user
 
 LEARNER_NAMES = ["Lea Dubois", "Lucas Thomas", "Chloe Robert", "Nathan Richard", "Emma Petit", "Hugo Durand"]

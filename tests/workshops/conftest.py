@@ -10,7 +10,7 @@ import pytest
 from domain.clock import fixed_clock
 from domain.models.users import Principal, Role
 from domain.models.workshops import Workshop, WorkshopInput
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.services.registrations import RegistrationService
 from tests.conftest import NOW, make_user
 

@@ -10,7 +10,7 @@ from domain.errors import FormErrors, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import WorkshopQuery
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.workshops.conftest import MakeLearners, Schedule, workshop_input
 
 SQL_INJECTION = "'; DROP TABLE workshops; --"

@@ -15,7 +15,8 @@ from domain.clock import fixed_clock
 from domain.config import Settings
 from domain.models.users import Principal
 from domain.models.workshops import RegistrationOutcome, RegistrationStatus
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from tests.harness import services_for
 from tests.conftest import NOW
 from tests.workshops.conftest import MakeLearners, Schedule
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def fleet(services: Services, settings: Settings) -> Iterator[list[Services]]:
     """One set of services per simulated person: its own engine pool and MongoDB client."""
-    built = [build_services(settings, clock=fixed_clock(NOW), endpoints=services.endpoints) for _ in range(LEARNERS)]
+    built = [services_for(settings, clock=fixed_clock(NOW), endpoints=services.endpoints) for _ in range(LEARNERS)]
     yield built
     for each in built:
         each.close()

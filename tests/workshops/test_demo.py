@@ -7,14 +7,14 @@ from collections import Counter
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM
 from domain.models.workshops import WorkshopQuery, WorkshopScope, WorkshopStatus
-from domain.runtime.container import Services
-from domain.runtime.seed import seed_demo
-from domain.runtime.workshops_demo import DEMO_WORKSHOPS
+from domain.services.container import Services
+from domain.devdata.seed import seed_demo
+from domain.devdata.workshops_demo import DEMO_WORKSHOPS
 from tests.conftest import TEST_PASSWORD
 
 
 def test_demo_creates_past_upcoming_full_and_cancelled_workshops(services: Services) -> None:
-    assert seed_demo(services, TEST_PASSWORD) is not None
+    assert seed_demo(services.skillhub, TEST_PASSWORD) is not None
     listed = {
         scope: services.workshops.list(SYSTEM, WorkshopQuery(scope), PageRequest()).items
         for scope in (WorkshopScope.UPCOMING, WorkshopScope.PAST, WorkshopScope.CANCELLED)

@@ -11,7 +11,7 @@ from domain.errors import Conflict, PermissionDenied
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import Workshop, WorkshopQuery
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.workshops.conftest import MakeLearners, Schedule, once_started, workshop_input
 
 StaffCall = Callable[[Services, Principal, Workshop, Principal, Path], object]

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from domain.errors import Conflict, NotFound, ValidationError
+from domain.errors import Conflict, ExportTargetExists, NotFound, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, Attendance, RegistrationStatus
-from domain.runtime.container import Services
-from domain.services.registrations import ExportTargetExists
+from domain.services.container import Services
 from tests.conftest import make_user, with_clock
 from tests.workshops.conftest import MakeLearners, Schedule, at, once_started
 

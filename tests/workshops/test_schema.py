@@ -13,8 +13,8 @@ from domain.models.users import Principal
 from domain.models.workshops import Registration, RegistrationStatus
 from domain.repositories.mongo.registrations import registration_document
 from domain.repositories.mongo.schema import missing_indexes
-from domain.runtime.container import Services
-from domain.runtime.migrate import alembic_config, current_revision
+from domain.services.container import Services
+from domain.infrastructure.migrate import alembic_config, current_revision
 from tests.conftest import NOW
 from tests.workshops.conftest import Schedule
 

@@ -19,7 +19,8 @@ from domain.models.users import Principal
 from domain.models.workshops import RegistrationStatus
 from domain.repositories.sql.outbox import OutboxRecord, _from_json
 from domain.repositories.sql.schema import outbox
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from tests.harness import services_for
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.services.workshop_sync import REGISTRATIONS_KIND, WorkshopSync
@@ -40,7 +41,7 @@ def _closed_port() -> int:
 def mongo_down(services: Services, settings: Settings) -> Iterator[Services]:
     """The same PostgreSQL, but a MongoDB nobody answers on (as during an outage)."""
     endpoints = replace(services.endpoints, mongo_url=f"mongodb://127.0.0.1:{_closed_port()}/?directConnection=true")
-    down = build_services(replace(settings, connect_timeout_s=0.3), clock=fixed_clock(NOW), endpoints=endpoints)
+    down = services_for(replace(settings, connect_timeout_s=0.3), clock=fixed_clock(NOW), endpoints=endpoints)
     yield down
     down.close()
 
@@ -117,7 +118,7 @@ def test_replays_are_idempotent_and_order_proof(services: Services, learner: Pri
     services.registrations.register(learner, workshop.id)
     services.registrations.cancel(learner, workshop.id, reason="Changed my mind")
     registered, cancelled = _registration_records(services)
-    sync = WorkshopSync(RegistrationDocuments(services.db), CommentRepository(services.db), services.relay)
+    sync = WorkshopSync(RegistrationDocuments(services.db), CommentRepository(services.db))
     apply = sync.handlers()[REGISTRATIONS_KIND]  # called as the relay would, in any order, any number of times
     for _ in range(3):
         apply(cancelled)

@@ -10,7 +10,7 @@ from domain.errors import Conflict, FormErrors, NotFound, ValidationError
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import RegistrationStatus, WorkshopQuery, WorkshopScope, WorkshopSort, WorkshopStatus
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.conftest import NOW, make_user, with_clock
 from tests.workshops.conftest import NEXT_WEEK, MakeLearners, Schedule, at, workshop_input
 

@@ -17,16 +17,11 @@ from typing import TextIO
 
 from domain.config import Settings
 from domain.models.users import SYSTEM
-from domain.runtime.backup_archive import ArchiveError, Manifest
-from domain.runtime.container import Services, build_services
-from domain.services.backup import (
-    BackupService,
-    Progress,
-    RestoreCancelled,
-    archive_path,
-    human_size,
-    verify_archive,
-)
+from domain.infrastructure.archive_manifest import Manifest
+from domain.errors import ArchiveError, RestoreCancelled
+from domain.bootstrap import SkillHub, bootstrap
+from domain.services.backup import BackupService, archive_path, verify_archive
+from domain.services.backup_reports import Progress, human_size
 
 EXIT_ERROR = 1
 BAR_WIDTH = 24
@@ -72,11 +67,10 @@ def os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def _services(settings: Settings) -> tuple[Services, BackupService]:
-    services = build_services(settings)
-    services.check()
-    assert services.backups is not None
-    return services, services.backups
+def _services(settings: Settings) -> tuple[SkillHub, BackupService]:
+    skillhub = bootstrap(settings)
+    skillhub.check()
+    return skillhub, skillhub.services.backups
 
 
 def _locate(settings: Settings, archive: Path) -> Path:
@@ -107,7 +101,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         manifest = verify_archive(path, TextProgress(enabled=not args.quiet and sys.stderr.isatty()))
         print(f"OK {path.name}: {len(manifest.files) + 1} files match the manifest ({_summary(manifest)})")
         return 0
-    services, backups = _services(settings)
+    skillhub, backups = _services(settings)
     try:
         if args.list:
             infos = backups.archives(SYSTEM)
@@ -121,16 +115,16 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
         for line in result.lines():
             print(line)
     finally:
-        services.close()
+        skillhub.close()
     return 0
 
 
-def _confirm(archive: Path, services: Services) -> Callable[[Manifest], bool]:
+def _confirm(archive: Path, mongo_database: str) -> Callable[[Manifest], bool]:
     def ask(manifest: Manifest) -> bool:
         print(f"{archive.name}: {_summary(manifest)}", file=sys.stderr)
         print(
             f"This REPLACES all data in PostgreSQL database {manifest.postgres_database!r} and MongoDB database "
-            f"{services.db.name!r}. Type the archive name ({archive.name}) to go on: ",
+            f"{mongo_database!r}. Type the archive name ({archive.name}) to go on: ",
             end="", file=sys.stderr, flush=True,
         )
         answer = sys.stdin.readline()
@@ -146,9 +140,9 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     if not path.is_file():
         # Said before any server is started or reached.
         raise ArchiveError(f"no backup archive at {path}")
-    services, backups = _services(settings)
+    skillhub, backups = _services(settings)
     try:
-        confirm = None if args.yes else _confirm(path, services)
+        confirm = None if args.yes else _confirm(path, skillhub.resources.db.name)
         try:
             report = backups.restore(SYSTEM, path, confirm=confirm, progress=TextProgress(enabled=not args.quiet),
                                      os_user=os_user())
@@ -159,7 +153,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
             print(line)
         return 0 if report.ok else EXIT_ERROR
     finally:
-        services.close()
+        skillhub.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -25,12 +25,13 @@ def _print_findings(title: str, report: DoctorReport) -> None:
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     """Report drift; with --repair, replay the outbox, fix what is left and report again."""
-    from domain.runtime.migrate import current_revision, head_revision
+    from domain.infrastructure.migrate import current_revision, head_revision
     from tui.cli import _services
 
-    services = _services(settings)
+    skillhub = _services(settings)
+    services = skillhub.services
     try:
-        current, head = current_revision(services.engine), head_revision()
+        current, head = current_revision(skillhub.resources.engine), head_revision()
         if current != head:
             print(f"PostgreSQL schema is at {current or 'nothing'}, not {head}: run 'skillhub db upgrade' first.")
             return EXIT_DRIFT
@@ -47,7 +48,7 @@ def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
         _print_findings("After repair", result.after)
         return 0 if result.after.clean else EXIT_DRIFT
     finally:
-        services.close()
+        skillhub.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,7 +1,7 @@
 """`skillhub dumps export [--out DIR]` and `skillhub dumps load [--from DIR]`.
 
-CLI glue only: the work is in `domain.runtime.dumps` (files, export, load) and
-`domain.runtime.seed` (the accounts' new password and the credentials file).
+CLI glue only: the work is in `domain.devdata.dumps` (files, load), `domain.devdata.export` and
+`domain.devdata.seed` (the accounts' new password and the credentials file).
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from pathlib import Path
 
 from domain.config import Settings
 from domain.repositories.mongo.dumps import DumpCollections
-from domain.runtime.container import build_services
-from domain.runtime.dumps import default_dumps_dir, ensure_empty, export_dumps, read_dumps
+from domain.bootstrap import bootstrap
+from domain.devdata.dumps import default_dumps_dir, ensure_empty, read_dumps
+from domain.devdata.export import export_dumps
 from tui.commands.doctor import _print_findings
 
 EXIT_DRIFT = 1
@@ -28,19 +29,20 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
     """Load the four dumps into empty databases, then give the accounts a new password and check for drift."""
-    from domain.runtime.migrate import upgrade
-    from domain.runtime.seed import install_demo
+    from domain.infrastructure.migrate import upgrade
+    from domain.devdata.seed import install_demo
 
     source: Path = args.source or default_dumps_dir()
-    services = build_services(settings)
+    skillhub = bootstrap(settings)
+    services, resources = skillhub.services, skillhub.resources
     try:
-        services.check()
+        skillhub.check()
         # Everything that can refuse is checked before the migrations touch the databases.
-        read_dumps(source, DumpCollections(services.db))
-        ensure_empty(services)
-        for line in upgrade(services.engine, services.db).lines():
+        read_dumps(source, DumpCollections(resources.db))
+        ensure_empty(skillhub)
+        for line in upgrade(resources.engine, resources.db).lines():
             print(line)
-        credentials, report = install_demo(services, source)
+        credentials, report = install_demo(skillhub, source)
         for line in report.lines():
             print(line)
         print(credentials.banner())
@@ -48,7 +50,7 @@ def cmd_load(settings: Settings, args: argparse.Namespace) -> int:
         _print_findings("Doctor", drift)
         return 0 if drift.clean else EXIT_DRIFT
     finally:
-        services.close()
+        skillhub.close()
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 from domain.config import Settings
 from domain.errors import ConfigError, SkillHubError
 from domain.models.users import SYSTEM, User
-from domain.runtime.container import Services, build_services
+from domain.services.container import Services
+from domain.bootstrap import SkillHub, bootstrap
 from domain.security.ssh_keys import MAX_KEY_TEXT
 
 if TYPE_CHECKING:
@@ -40,10 +41,10 @@ def _port(raw: str) -> int:
     return value
 
 
-def _services(settings: Settings) -> Services:
-    services = build_services(settings)
-    services.check()
-    return services
+def _services(settings: Settings) -> SkillHub:
+    skillhub = bootstrap(settings)
+    skillhub.check()
+    return skillhub
 
 
 def cmd_fingerprint(settings: Settings, args: argparse.Namespace) -> int:
@@ -62,12 +63,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from tui.ssh.server import Limits
 
     key = load_or_create_host_key(settings.data_dir)
-    services = _prepare(settings, quiet=True)
+    skillhub = _prepare(settings, quiet=True)
     try:
-        return asyncio.run(_serve(services, key, args.host, args.port, Limits.from_settings(settings),
+        return asyncio.run(_serve(skillhub.services, key, args.host, args.port, Limits.from_settings(settings),
                                   host_key_fingerprint(key)))
     finally:
-        services.close()
+        skillhub.close()
 
 
 async def _serve(services: Services, key: asyncssh.SSHKey, host: str, port: int, limits: Limits,
@@ -129,11 +130,9 @@ def _read_key_text(source: str) -> str:
 
 def _with_owner(settings: Settings, email: str, act: Callable[[Services, User], None]) -> int:
     """Run `act` on the account `email` names (the shell acts as SYSTEM, like `skillhub user create`)."""
-    services = _services(settings)
-    try:
+    with _services(settings) as skillhub:
+        services = skillhub.services
         act(services, services.ssh_keys.owner_by_email(SYSTEM, email))
-    finally:
-        services.close()
     return 0
 
 

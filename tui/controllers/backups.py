@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 
-from domain.errors import StorageError, ValidationError
-from domain.runtime.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveError, ArchiveInfo, Manifest
-from domain.services.backup import BackupService, Progress, human_size
+from domain.errors import ArchiveError, StorageError, ValidationError
+from domain.infrastructure.archive_manifest import Manifest
+from domain.infrastructure.backup_archive import ARCHIVE_NAME, TIME_FORMAT, ArchiveInfo
+from domain.services.backup import BackupService
+from domain.services.backup_reports import Progress, human_size
 from tui.controllers.session import PrincipalSource
 
 log = logging.getLogger("skillhub.tui")

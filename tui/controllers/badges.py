@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from domain.errors import FormErrors
 from domain.models.badges import BadgeDefinition, BadgePreview, ChangeEffect, PreviewLine, RuleType
-from domain.services.badges import BONUS_POINTS, THRESHOLD, VALIDITY_DAYS, BadgeService
+from domain.services.badge_rules import BONUS_POINTS, THRESHOLD, VALIDITY_DAYS
+from domain.services.badges import BadgeService
 from tui.controllers.choices import Choice, shorten
 from tui.controllers.session import PrincipalSource
 

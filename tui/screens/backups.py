@@ -14,8 +14,7 @@ from textual.content import Content
 from textual.widgets import DataTable, Header, ProgressBar, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from domain.errors import SkillHubError
-from domain.runtime.backup_archive import ArchiveError
+from domain.errors import ArchiveError, SkillHubError
 from tui.controllers.backups import (
     COLUMNS,
     NO_ARCHIVE,

@@ -29,7 +29,7 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
-from domain.runtime.logfile import log_unexpected
+from domain.infrastructure.logfile import log_unexpected
 from tui.messages import DatabaseDown, SessionEnded, UnexpectedError
 from tui.text import notify_literal
 

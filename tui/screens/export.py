@@ -8,8 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from domain.errors import SkillHubError
-from domain.services.registrations import ExportTargetExists
+from domain.errors import ExportTargetExists, SkillHubError
 from tui.controllers.registrations import ExportDone, RegistrationsController
 from tui.screens.base import ShellDialog, deliver
 from tui.screens.confirm import ConfirmDialog

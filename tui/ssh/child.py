@@ -22,8 +22,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.models.users import Principal, Role
-from domain.runtime.container import build_services
-from domain.runtime.logfile import LogSetup
+from domain.bootstrap import bootstrap
+from domain.infrastructure.logfile import LogSetup
 from domain.services.auth import Session
 
 log = logging.getLogger("skillhub.ssh")
@@ -124,8 +124,9 @@ def run_session(request: dict[str, Any], slave_fd: int, session_fd: int, context
     _set_environment(str(request.get("term") or ""), dict(request.get("env") or {}))
     session = decode_session(raw)
     del raw
-    services = build_services(context["settings"], endpoints=context["endpoints"], pool_size=POOL_SIZE,
-                              max_overflow=MAX_OVERFLOW)
+    skillhub = bootstrap(context["settings"], endpoints=context["endpoints"], pool_size=POOL_SIZE,
+                         max_overflow=MAX_OVERFLOW)
+    services = skillhub.services
     from tui.app import SkillHubApp
     from tui.terminal import quiet_terminal
 
@@ -156,7 +157,7 @@ def run_session(request: dict[str, Any], slave_fd: int, session_fd: int, context
                 services.auth.logout(token, source="ssh")
             except Exception:  # noqa: BLE001 - a database outage must not keep the process alive
                 log.warning("could not revoke a session token of %s", session.principal.email, exc_info=True)
-        services.close()
+        skillhub.close()
         with contextlib.suppress(OSError, ValueError):
             sys.stderr.flush()
             sys.stdout.flush()

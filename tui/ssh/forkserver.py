@@ -232,7 +232,7 @@ def preload() -> dict[str, Any]:
     import tui.ssh.child  # noqa: F401
     import tui.terminal  # noqa: F401
     from domain.config import load_settings
-    from domain.runtime.container import resolve_endpoints
+    from domain.infrastructure.connections import resolve_endpoints
 
     settings = load_settings()
     endpoints = resolve_endpoints(settings, start_embedded=False)
@@ -250,7 +250,7 @@ def serve(control_fd: int) -> int:
     try:
         context = preload()
         # Into the log file, like every skillhub process; warnings also to the server's stderr.
-        from domain.runtime.logfile import configure_logging
+        from domain.infrastructure.logfile import configure_logging
 
         context["logs"] = configure_logging(context["settings"].logs_dir, terminal=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - told to the server, which prints it as one line

@@ -26,7 +26,7 @@ import asyncssh
 
 from domain.config import Settings
 from domain.errors import AuthenticationFailed, SkillHubError
-from domain.runtime.container import Services
+from domain.services.container import Services
 from domain.services.auth import Session
 from tui.ssh.child import encode_session
 from tui.ssh.forkserver import Child, ForkServer
@@ -447,7 +447,7 @@ async def start_server(services: Services, host_key: asyncssh.SSHKey, host: str,
                        limits: Limits) -> RunningServer:
     """Start the fork server, then listen."""
     # Made before the first login (a thread: ~0.25 s of bcrypt), so that even the first unknown email costs one check.
-    await asyncio.to_thread(services.hasher.warm_up)
+    await asyncio.to_thread(services.auth.warm_up)
     forks = await ForkServer.start()
     gate = Gate(services, forks, limits)
     try:

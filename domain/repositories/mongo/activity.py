@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from pymongo.database import Database
 from domain.models.paging import Page, PageRequest
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
@@ -93,5 +94,5 @@ class ActivityRepository:
         ]
         return Page(items, total, page)
 
-    def actions(self) -> list[str]:
+    def actions(self) -> builtins.list[str]:
         return sorted(a for a in self.collection.distinct("action") if isinstance(a, str))

@@ -28,9 +28,14 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
 from domain.errors import ValidationError
-from domain.repositories.mongo.documents import UnsupportedSchema, compile_validator, normalised
-from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec, all_collections, existing_index_patterns
+from domain.repositories.mongo.documents import (
+    UnsupportedSchema,
+    compile_validator,
+    normalised,
+)
+from domain.repositories.mongo.guard import guarded, mongo_guard
+from domain.repositories.mongo.schema import all_collections, existing_index_patterns
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 JSON_OPTIONS = json_util.CANONICAL_JSON_OPTIONS
 # The data dumps (`skillhub dumps`) are read by people and by mongoimport: relaxed mode.
@@ -124,7 +129,7 @@ def prepare(layout: CollectionLayout, lines: Iterable[bytes], target: Path,
                 continue
             document = decode(line)
             data, _, paths = normalised(document, validator,
-                                        lambda: f"{layout.name} document {_shown_id(document)}")
+                                        lambda: f"{layout.name} document {_shown_id(document)}")  # noqa: B023 - called in this iteration
             out.write(data)
             count += 1
             changed += bool(paths)
@@ -183,6 +188,15 @@ class CollectionArchive:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._specs = {spec.name: spec for spec in all_collections()}
+
+    @property
+    def database_name(self) -> str:
+        return str(self.db.name)
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable unless the server answers."""
+        with mongo_guard():
+            self.db.client.admin.command("ping")
 
     def server_version(self) -> str:
         return str(self.db.client.admin.command("buildInfo").get("version", "unknown"))

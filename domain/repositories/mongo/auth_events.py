@@ -15,7 +15,7 @@ from pymongo.database import Database
 
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 OUTCOMES = ["success", "bad_credentials", "locked", "inactive", "logout"]
 

@@ -36,7 +36,7 @@ from domain.models.badges import (
 from domain.models.progress import Category
 from domain.repositories.mongo.documents import validate, validate_update
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 _CATEGORIES: list[str | None] = [c.value for c in Category]
 

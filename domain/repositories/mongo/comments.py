@@ -12,7 +12,7 @@ from domain.models.workshops import COMMENT_MAX, Comment
 from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {

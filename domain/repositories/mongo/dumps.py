@@ -18,6 +18,7 @@ from bson.codec_options import CodecOptions
 from pymongo import ReplaceOne
 from pymongo.database import Database
 
+from domain.errors import ValidationError
 from domain.repositories.mongo.archive import (
     RELAXED_JSON_OPTIONS,
     RELAXED_READ_OPTIONS,
@@ -25,7 +26,6 @@ from domain.repositories.mongo.archive import (
     decode,
     encode,
 )
-from domain.errors import ValidationError
 from domain.repositories.mongo.badges import FOREVER_MS
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded

@@ -19,7 +19,7 @@ from domain.models.paging import Page, PageRequest
 from domain.models.progress import STREAK_KINDS, Category, EventKind, ProgressEvent
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {

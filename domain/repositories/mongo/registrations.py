@@ -30,7 +30,7 @@ from domain.models.workshops import (
 from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
-from domain.repositories.mongo.schema import CollectionSpec, IndexSpec
+from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
 
 STATUSES = [s.value for s in RegistrationStatus]
 MARKS = [a.value for a in Attendance]

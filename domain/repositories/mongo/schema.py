@@ -1,51 +1,25 @@
 """MongoDB collections, validators and indexes — the init code, idempotent.
 
-Each module declares its collections as `CollectionSpec`s next to its repository and
-lists them in `ALL_COLLECTIONS`; `init_mongo` creates what is missing and changes
-nothing the second time. Index names are ours; nx-27017 names indexes its own way,
+Each repository module declares its collections as `CollectionSpec`s (`specs.py`) next to
+its queries; this registry gathers them (`all_collections`), and `init_mongo` creates what
+is missing and changes nothing the second time. Index names are ours; nx-27017 names indexes its own way,
 so checks compare key patterns, not names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo.database import Database
 from pymongo.errors import CollectionInvalid, OperationFailure
 
-from domain.repositories.mongo.documents import compile_validator
+from domain.repositories.mongo import activity, auth_events, badges, comments, denylist, progress_events, registrations
 from domain.repositories.mongo.guard import mongo_guard
-
-
-@dataclass(frozen=True)
-class IndexSpec:
-    keys: list[tuple[str, int]]
-    name: str
-    unique: bool = False
-    expire_after_seconds: int | None = None
-
-    def key_pattern(self) -> tuple[str, ...]:
-        return tuple(k for k, _ in self.keys)
-
-
-@dataclass(frozen=True)
-class CollectionSpec:
-    name: str
-    validator: dict[str, Any]
-    indexes: list[IndexSpec] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        # A keyword the domain check does not implement is refused here, at import, rather
-        # than ignored on every write while MongoDB 7 enforces it.
-        compile_validator(self.validator)
+from domain.repositories.mongo.specs import CollectionSpec
 
 
 def all_collections() -> list[CollectionSpec]:
     """Every collection SkillHub owns, gathered from the repositories that own them."""
-    from domain.repositories.mongo import activity, auth_events, denylist
-    from domain.repositories.mongo import badges, comments, progress_events, registrations
-
     return [
         activity.SPEC, auth_events.SPEC, denylist.SPEC,
         registrations.SPEC, registrations.EVENTS_SPEC, comments.SPEC,  # workshops
@@ -95,3 +69,16 @@ def missing_indexes(db: Database) -> list[str]:
             missing += [f"{spec.name}.{ix.name}" for ix in spec.indexes if ix.key_pattern() not in patterns]
     return missing
 
+
+
+class MongoSchema:
+    """The init code and the index check bound to one database (what `doctor` needs of them)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def init(self) -> list[str]:
+        return init_mongo(self._db)
+
+    def missing_indexes(self) -> list[str]:
+        return missing_indexes(self._db)

@@ -39,9 +39,9 @@ def _clean(ddl: str) -> str:
 
 def table_ddl(table: Table) -> list[str]:
     """CREATE TABLE and CREATE INDEX statements of `table`, each IF NOT EXISTS, indexes by name."""
-    statements = [_clean(CreateTable(table, if_not_exists=True).compile(dialect=_DIALECT))]
+    statements = [_clean(str(CreateTable(table, if_not_exists=True).compile(dialect=_DIALECT)))]
     for index in sorted(table.indexes, key=lambda ix: str(ix.name)):
-        statements.append(_clean(CreateIndex(index, if_not_exists=True).compile(dialect=_DIALECT)))
+        statements.append(_clean(str(CreateIndex(index, if_not_exists=True).compile(dialect=_DIALECT))))
     return statements
 
 

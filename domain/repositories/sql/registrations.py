@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Label, func, insert, select, tuple_, update
+from sqlalchemy import Connection, Insert, Label, Update, func, insert, select, tuple_, update
 
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import Attendance, Registration, RegistrationStatus
@@ -65,6 +65,7 @@ class RegistrationLedger:
         """Insert the first attempt, or start the next one after a cancelled attempt."""
         values = dict(status=status.value, waitlist_position=waitlist_position, registered_at=now, updated_at=now,
                       cancel_reason=None, attendance=None, attendance_at=None, attendance_by=None)
+        stmt: Insert | Update
         if previous is None:
             stmt = insert(registration_ledger).values(workshop_id=workshop_id, learner_id=learner_id, attempt=1,
                                                       version=1, **values)
@@ -104,7 +105,7 @@ class RegistrationLedger:
     def cancel_all_active(self, workshop_id: int, reason: str, now: datetime
                           ) -> list[tuple[RegistrationStatus, Registration]]:
         """Cancel every confirmed or waiting registration; return (status before, row after)."""
-        before: dict[int, str] = dict(self.conn.execute(  # type: ignore[arg-type]
+        before: dict[int, str] = dict(self.conn.execute(
             select(_L.learner_id, _L.status).where(_L.workshop_id == workshop_id, _L.status != CANCELLED)
         ).all())
         rows = self.conn.execute(

@@ -7,7 +7,6 @@ repositories, so there is no session state to reason about.
 
 from __future__ import annotations
 
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -29,6 +28,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

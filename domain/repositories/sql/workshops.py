@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 from typing import Any
 
@@ -189,7 +190,7 @@ class WorkshopRepository:
         rows = self.conn.execute(self._ordered(stmt, query).limit(page.size).offset(page.offset)).all()
         return Page([_workshop(r) for r in rows], total, page)
 
-    def started_between(self, since: datetime, until: datetime) -> list[int]:
+    def started_between(self, since: datetime, until: datetime) -> builtins.list[int]:
         """Ids of the scheduled workshops that started in [since, until): their attendance
         counts in a leaderboard period (index `ix_workshops_status_starts`)."""
         return list(self.conn.execute(
@@ -197,7 +198,7 @@ class WorkshopRepository:
         ).scalars())
 
     # -- doctor ---------------------------------------------------------------------------
-    def counter_drift(self) -> list[tuple[int, int, int, int, int, int]]:
+    def counter_drift(self) -> builtins.list[tuple[int, int, int, int, int, int]]:
         """Workshops whose counters differ from the ledger:
         (id, capacity, seats_taken, confirmed, waitlisted, waiting)."""
         L = registration_ledger.c
@@ -219,14 +220,14 @@ class WorkshopRepository:
         ).all()
         return [(r.id, r.capacity, r.seats_taken, r.confirmed, r.waitlisted, r.waiting) for r in rows]
 
-    def seats_taken(self, workshop_ids: list[int]) -> dict[int, int]:
+    def seats_taken(self, workshop_ids: builtins.list[int]) -> dict[int, int]:
         """seats_taken of these workshops and of every workshop with a seat taken."""
         rows = self.conn.execute(
             select(_W.id, _W.seats_taken).where(or_(_W.seats_taken > 0, _W.id.in_(set(workshop_ids))))
         ).all()
         return {r.id: r.seats_taken for r in rows}
 
-    def free_seats_with_queue(self) -> list[int]:
+    def free_seats_with_queue(self) -> builtins.list[int]:
         """Scheduled workshops with a free seat while someone waits (promotion was missed)."""
         return list(self.conn.execute(
             select(_W.id).where(and_(_W.status == SCHEDULED, _W.seats_taken < _W.capacity, _W.waitlisted > 0))

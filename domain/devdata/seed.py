@@ -1,10 +1,11 @@
 """Demo data for a first `make run` against an empty database.
 
-The demo data set is the committed data dumps (`data/`, see `domain.runtime.dumps`):
+The demo data set is the committed data dumps (`data/`, see `domain.devdata.dumps`):
 a first run loads them with their dates moved to today and gives every account one new
 random password, shown once. `skillhub dumps export` writes those dumps by playing
-`generate_demo` (the demo people, then each module's `demo_steps` through the services)
-on servers of its own, under a fixed clock.
+`generate_demo` (the demo people, then each module's demo step through the services)
+on servers of its own, under a fixed clock. The entry points call `seed_demo` on first use
+(`skillhub run` / `prepare`, the SSH server's preparation); production wiring never does.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from domain.bootstrap import SkillHub
+from domain.devdata.dumps import DUMP_FILES, LoadReport, default_dumps_dir, load_dumps
+from domain.devdata.progress_demo import seed_progress_demo
+from domain.devdata.workshops_demo import seed_workshops
+from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from domain.models.users import SYSTEM, Role
-from domain.repositories.sql.users import UserRepository
-from domain.runtime.container import Services
-from domain.runtime.directories import DATA_DIR_SETTING, ensure_directory
-from domain.runtime.dumps import DUMP_FILES, LoadReport, default_dumps_dir, load_dumps
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +58,13 @@ class DemoCredentials:
         )
 
 
-def database_is_empty(services: Services) -> bool:
-    with services.uow() as uow:
-        return UserRepository(uow.conn).count() == 0
+# Each module's demo step, played after the demo people are created.
+DEMO_STEPS = (seed_workshops, seed_progress_demo)
+
+
+def database_is_empty(skillhub: SkillHub) -> bool:
+    with skillhub.resources.uow() as uow:
+        return uow.users.count() == 0
 
 
 def new_password() -> str:
@@ -66,45 +72,45 @@ def new_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def generate_demo(services: Services, password: str | None = None) -> list[str]:
+def generate_demo(skillhub: SkillHub, password: str | None = None) -> list[str]:
     """Create the demo people and play the modules' demo steps through the services; their emails."""
     # Without a password given, nobody is meant to log in: the export replaces every hash.
     password = password or new_password()
     emails = []
     for email, name, role in DEMO_PEOPLE:
-        services.users.create(SYSTEM, email, name, role.value, password)
+        skillhub.services.users.create(SYSTEM, email, name, role.value, password)
         emails.append(email)
-    for step in services.extras.get("demo_steps", []):
-        step(services)
+    for step in DEMO_STEPS:
+        step(skillhub)
     return emails
 
 
-def seed_demo(services: Services, password: str | None = None, source: Path | None = None) -> DemoCredentials | None:
+def seed_demo(skillhub: SkillHub, password: str | None = None, source: Path | None = None) -> DemoCredentials | None:
     """Load the demo data set if there is no user at all, dated around today; the one-time credentials."""
-    if not database_is_empty(services):
+    if not database_is_empty(skillhub):
         return None
     password = password or new_password()
     source = source or default_dumps_dir()
     if not all((source / name).is_file() for name in DUMP_FILES):
         # An installed copy without the source tree's data/: the same data set, played live.
         log.info("no data dumps in %s: generating the demo data", source)
-        return write_credentials(services, password, generate_demo(services, password))
-    credentials, _ = install_demo(services, source, password, require_empty=False, as_of=services.clock())
+        return write_credentials(skillhub, password, generate_demo(skillhub, password))
+    credentials, _ = install_demo(skillhub, source, password, require_empty=False, as_of=skillhub.resources.clock())
     return credentials
 
 
-def install_demo(services: Services, source: Path, password: str | None = None, *, require_empty: bool = True,
+def install_demo(skillhub: SkillHub, source: Path, password: str | None = None, *, require_empty: bool = True,
                  as_of: datetime | None = None) -> tuple[DemoCredentials, LoadReport]:
     """Load the dumps of `source`, give their accounts one new random password, write the credentials file."""
     password = password or new_password()
-    report = load_dumps(services, source, require_empty=require_empty, as_of=as_of,
-                        password_hash=services.hasher.hash(password))
-    return write_credentials(services, password, [email for _, email in report.accounts]), report
+    report = load_dumps(skillhub, source, require_empty=require_empty, as_of=as_of,
+                        password_hash=skillhub.resources.hasher.hash(password))
+    return write_credentials(skillhub, password, [email for _, email in report.accounts]), report
 
 
-def write_credentials(services: Services, password: str, emails: list[str]) -> DemoCredentials:
+def write_credentials(skillhub: SkillHub, password: str, emails: list[str]) -> DemoCredentials:
     """Keep the one-time password and the accounts in SKILLHUB_DATA_DIR/demo-credentials.txt (0600)."""
-    path = ensure_directory(services.settings.data_dir, DATA_DIR_SETTING) / "demo-credentials.txt"
+    path = ensure_directory(skillhub.resources.settings.data_dir, DATA_DIR_SETTING) / "demo-credentials.txt"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(f"password: {password}\n" + "".join(f"{e}\n" for e in emails))

@@ -20,7 +20,6 @@ PostgreSQL empty and a second attempt overwrites the same documents.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,25 +27,27 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from domain.clock import fixed_clock
-from domain.config import Settings
-from domain.errors import SkillHubError, ValidationError
-from domain.repositories.mongo.dumps import DumpCollections, parse_dump, render_dump, shift_dates
+from domain.bootstrap import SkillHub
+from domain.errors import DumpError, ValidationError
+from domain.infrastructure.migrate import ROOT
+from domain.repositories.mongo.dumps import (
+    DumpCollections,
+    parse_dump,
+    render_dump,
+    shift_dates,
+)
 from domain.repositories.sql import schema
 from domain.repositories.sql.dumps import (
     BEGIN,
     COMMIT,
     DumpTables,
     identity_column,
-    inserted_columns,
     insert_statements,
+    inserted_columns,
     script_body,
     sequence_statement,
     table_ddl,
 )
-from domain.runtime.container import Services
-from domain.runtime.scratch import scratch_services
-from domain.runtime.migrate import ROOT
 
 # The "now" of the demo data set in the dumps: every date in them is counted from it.
 DEMO_CLOCK = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -54,12 +55,7 @@ DEMO_CLOCK = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 # matches it, so the accounts of the dumps cannot log in until they are given a password.
 LOCKED_PASSWORD_HASH = "$2b$12$4kuy1VD7CxqPk004uRNOHOV5xLMg.5/HotctTKth0KJ0SZopzqiKi"
 SQL_HEADER = "-- SkillHub data dump:"
-# The hash is not kept, so the export's servers need not spend time on it.
-_EXPORT_BCRYPT_ROUNDS = 4
 
-
-class DumpError(SkillHubError):
-    """A dump file is missing or malformed, or the databases are not empty for a load."""
 
 
 @dataclass(frozen=True)
@@ -137,43 +133,14 @@ def demo_shift(now: datetime, demo_clock: datetime = DEMO_CLOCK) -> timedelta:
 
 # -- export -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ExportReport:
-    """The files written and what each holds."""
-
-    files: dict[Path, str]
-
-    def lines(self) -> list[str]:
-        return [f"Wrote {path} ({summary})" for path, summary in self.files.items()]
-
-
-def export_dumps(settings: Settings, out_dir: Path) -> ExportReport:
-    """Play the demo on a scratch pair of embedded servers under DEMO_CLOCK and write the four files."""
-    from domain.runtime.seed import generate_demo
-
-    with scratch_services(clock=fixed_clock(DEMO_CLOCK), mongo_db=settings.mongo_db,
-                          bcrypt_rounds=_EXPORT_BCRYPT_ROUNDS) as services:
-        generate_demo(services)
-        rendered = render_dumps(services)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[Path, str] = {}
-    for name, (content, summary) in rendered.items():
-        target = out_dir / name
-        partial = out_dir / f"{name}.tmp"
-        partial.write_text(content, encoding="utf-8")
-        os.replace(partial, target)
-        written[target] = summary
-    return ExportReport(written)
-
-
-def render_dumps(services: Services) -> dict[str, tuple[str, str]]:
-    """{file name: (content, summary)} of the four dumps, from the databases of `services`."""
-    pending = services.relay.pending()
+def render_dumps(skillhub: SkillHub) -> dict[str, tuple[str, str]]:
+    """{file name: (content, summary)} of the four dumps, from the databases of `skillhub`."""
+    pending = skillhub.services.relay.pending()
     if pending:
         raise DumpError(f"{len(pending)} outbox record(s) are not applied in MongoDB: the dumps would disagree")
-    docs = DumpCollections(services.db)
+    docs = DumpCollections(skillhub.resources.db)
     rendered: dict[str, tuple[str, str]] = {}
-    with services.engine.connect() as conn:
+    with skillhub.resources.engine.connect() as conn:
         tables = DumpTables(conn)
         _check_coverage(tables.row_counts(), docs)
         for sql in SQL_DUMPS:
@@ -348,32 +315,32 @@ def read_dumps(source: Path, docs: DumpCollections) -> DumpSet:
     return DumpSet(source, tuple(scripts), documents, demo_clock)
 
 
-def ensure_empty(services: Services) -> None:
+def ensure_empty(skillhub: SkillHub) -> None:
     """DumpError naming what the databases hold, unless every table and collection is empty."""
-    with services.uow() as uow:
-        rows = DumpTables(uow.conn).row_counts()
+    with skillhub.resources.uow() as uow:
+        rows = uow.dump_tables.row_counts()
     held = [f"{name.removeprefix('public.')} {count} rows" for name, count in rows.items() if count]
-    held += [f"{name} {count} documents" for name, count in DumpCollections(services.db).counts().items() if count]
+    held += [f"{name} {count} documents" for name, count in DumpCollections(skillhub.resources.db).counts().items() if count]
     if held:
         shown = ", ".join(held[:3]) + (f" and {len(held) - 3} more" if len(held) > 3 else "")
         raise DumpError(f"the databases are not empty ({shown}): dumps load only into empty databases")
 
 
-def load_dumps(services: Services, source: Path, *, require_empty: bool = True, as_of: datetime | None = None,
+def load_dumps(skillhub: SkillHub, source: Path, *, require_empty: bool = True, as_of: datetime | None = None,
                password_hash: str | None = None) -> LoadReport:
     """Load the four dumps of `source` into databases whose schema is at head.
 
     `as_of` moves every date by whole days so the demo's "now" becomes that day;
     `password_hash` replaces the locked hash of the dumped accounts.
     """
-    docs = DumpCollections(services.db)
+    docs = DumpCollections(skillhub.resources.db)
     dumps = read_dumps(source, docs)
     if require_empty:
-        ensure_empty(services)
+        ensure_empty(skillhub)
     shift = demo_shift(as_of, dumps.demo_clock) if as_of is not None else timedelta(0)
     dumped_tables = list(dict.fromkeys(t for d in SQL_DUMPS for t in d.tables))
-    with services.uow() as uow:
-        tables = DumpTables(uow.conn)
+    with skillhub.resources.uow() as uow:
+        tables = uow.dump_tables
         for body in dumps.scripts:
             tables.run_script(body)
         if shift:

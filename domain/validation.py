@@ -132,6 +132,20 @@ def integer(value: object, field: str, label: str, lo: int, hi: int) -> int:
     return value
 
 
+# PostgreSQL's bigint: the largest id a row can have.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object, field: str, label: str, *, typed: bool = False) -> int:
+    """A database id (a whole number from 1): the one id parser.
+
+    Given as an int or as the digits a form holds; with `typed`, only an int (the argument of
+    a service method that no form fills from text)."""
+    if typed and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValidationError(f"{label} must be a whole number", field=field)
+    return integer(value, field, label, 1, MAX_ID)
+
+
 @dataclass(frozen=True)
 class WholeNumber:
     """A whole-number field (its form name, label and range), parsed one way by the service

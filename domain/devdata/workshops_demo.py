@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from domain.bootstrap import SkillHub
 from domain.clock import fixed_clock
 from domain.models.paging import PageRequest
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import Attendance, WorkshopInput
-from domain.repositories.sql.users import UserRepository
-
-if TYPE_CHECKING:
-    from domain.runtime.container import Services
+from domain.services.container import Services
 
 P, L, E, A = Attendance.PRESENT, Attendance.LATE, Attendance.EXCUSED, Attendance.ABSENT
 
@@ -71,15 +68,16 @@ def _principal(user: User) -> Principal:
     return Principal(user.id, user.email, user.full_name, user.role, "demo")
 
 
-def seed_workshops(services: Services) -> None:
+def seed_workshops(skillhub: SkillHub) -> None:
     """Create the demo workshops (a demo step: runs once, on an empty database)."""
-    with services.uow() as uow:
-        people = UserRepository(uow.conn)
+    services = skillhub.services
+    with skillhub.resources.uow() as uow:
+        people = uow.users
         trainers = people.list(PageRequest(1, 10), role=Role.TRAINER, active_only=True).items
         learners = people.list(PageRequest(1, 100), role=Role.LEARNER, active_only=True).items
     if not trainers or len(learners) < 12:
         return
-    now = services.clock().replace(minute=0, second=0, microsecond=0)
+    now = skillhub.resources.clock().replace(minute=0, second=0, microsecond=0)
     for demo in DEMO_WORKSHOPS:
         trainer = _principal(trainers[demo.trainer % len(trainers)])
         starts_at = (now + timedelta(days=demo.days)).replace(hour=demo.hour)

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from domain.errors import StorageError
-from domain.runtime.directories import LOG_DIR_SETTING, ensure_directory
+from domain.infrastructure.directories import LOG_DIR_SETTING, ensure_directory
 
 LOG_NAME = "skillhub.log"
 MAX_BYTES = 5 * 1024 * 1024

@@ -8,14 +8,10 @@ every fresh install.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
+from domain.bootstrap import SkillHub
 from domain.clock import fixed_clock
 from domain.models.users import SYSTEM, Principal, Role
-from domain.repositories.sql.progress import ProgressRepository
-
-if TYPE_CHECKING:
-    from domain.runtime.container import Services
 
 # title, category, points, difficulty, kg CO2, source, active
 DEMO_CHALLENGES: list[tuple[str, str, int, str, str | None, str | None, bool]] = [
@@ -44,18 +40,18 @@ DEMO_BADGES: list[tuple[str, str, str, str, int, str | None, int, int | None]] =
 DAYS_BACK = 80
 
 
-def _learners(services: Services) -> list[Principal]:
-    with services.uow() as uow:
-        learners = ProgressRepository(uow.conn).active_learners()
+def _learners(skillhub: SkillHub) -> list[Principal]:
+    with skillhub.resources.uow() as uow:
+        learners = uow.progress.active_learners()
     return [
         Principal(user_id, "", name, Role.LEARNER, "demo")
         for user_id, name in sorted(learners.items())
     ]
 
 
-def seed_progress_demo(services: Services) -> None:
+def seed_progress_demo(skillhub: SkillHub) -> None:
     """Create the demo challenges and badges, then play each demo learner's steps day by day."""
-    assert services.challenges and services.badges and services.progress
+    services, clock = skillhub.services, skillhub.resources.clock
     challenge_ids = [
         services.challenges.create(SYSTEM, title, f"Demo challenge: {title.lower()}.", category, points, difficulty,
                                    co2, source, active).id
@@ -64,8 +60,8 @@ def seed_progress_demo(services: Services) -> None:
     for code, name, description, rule, threshold, category, bonus, validity in DEMO_BADGES:
         services.badges.apply(SYSTEM, code, name, description, rule, threshold, category, bonus, validity)
 
-    today = services.clock().replace(hour=10, minute=0, second=0, microsecond=0)
-    learners = _learners(services)
+    today = clock().replace(hour=10, minute=0, second=0, microsecond=0)
+    learners = _learners(skillhub)
     active_ids = challenge_ids[:10]
     steps: list[tuple[datetime, Principal, int, int]] = []
     for i, learner in enumerate(learners):
@@ -84,7 +80,7 @@ def seed_progress_demo(services: Services) -> None:
         for d in range(6):
             steps.append((today - timedelta(days=12 - d), first, streak_challenge, 0 if d == 0 else 15 * d))
     for day, learner, challenge_id, percent in sorted(steps, key=lambda s: (s[0], s[1].user_id, s[2])):
-        if day > services.clock():
+        if day > clock():
             continue
         progress = services.progress.with_clock(fixed_clock(day))
         if percent == 0:

@@ -12,17 +12,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from domain.bootstrap import SkillHub, bootstrap
 from domain.clock import Clock, utc_now
 from domain.config import Settings
-from domain.runtime.container import Endpoints, Services, build_services
-from domain.runtime.embedded import EmbeddedServers
-from domain.runtime.migrate import upgrade
+from domain.infrastructure.connections import Endpoints
+from domain.infrastructure.embedded import EmbeddedServers
+from domain.infrastructure.migrate import upgrade
 
 
 @contextmanager
-def scratch_services(clock: Clock = utc_now, mongo_db: str = "skillhub", bcrypt_rounds: int = 10,
-                     backup_keep: int = 1000, keep_dir: bool = False) -> Iterator[Services]:
-    """Start embedded servers in a temporary directory, migrate them, yield their services."""
+def scratch_skillhub(clock: Clock = utc_now, mongo_db: str = "skillhub", bcrypt_rounds: int = 10,
+                     backup_keep: int = 1000, keep_dir: bool = False) -> Iterator[SkillHub]:
+    """Start embedded servers in a temporary directory, migrate them, yield their bootstrap."""
     data_dir = Path(tempfile.mkdtemp(prefix="skillhub-scratch-"))
     servers = EmbeddedServers(data_dir)
     try:
@@ -34,12 +35,9 @@ def scratch_services(clock: Clock = utc_now, mongo_db: str = "skillhub", bcrypt_
             backup_keep=backup_keep, connect_timeout_s=10.0,
         )
         endpoints = Endpoints(urls.database_url, urls.mongo_url, mongo_db, secret, embedded=True)
-        services = build_services(settings, clock=clock, endpoints=endpoints)
-        try:
-            upgrade(services.engine, services.db)
-            yield services
-        finally:
-            services.close()
+        with bootstrap(settings, clock=clock, endpoints=endpoints) as skillhub:
+            upgrade(skillhub.resources.engine, skillhub.resources.db)
+            yield skillhub
     finally:
         servers.stop()
         if not keep_dir:
