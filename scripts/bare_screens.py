@@ -100,24 +100,24 @@ def build(node: Node) -> Widget:
     return maker(cls, props, node, kw)
 
 
-def _static(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("text", ""), markup=False, **kw)  # type: ignore[call-arg]
+def _static(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("text", ""), markup=False, **kw)
 
 
-def _button(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("label", ""), variant=props.get("variant", "default"),  # type: ignore[call-arg]
+def _button(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("label", ""), variant=props.get("variant", "default"),
                compact=props.get("compact", False), **kw)
 
 
-def _input(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("value", ""), placeholder=props.get("placeholder", ""),  # type: ignore[call-arg]
+def _input(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("value", ""), placeholder=props.get("placeholder", ""),
                password=props.get("password", False), compact=props.get("compact", False), **kw)
 
 
-def _select(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+def _select(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
     options = [(prompt, index) for index, prompt in enumerate(props.get("options", []))]
     value = props.get("value")
-    return cls(options, value=value if value is not None else Select.NULL,  # type: ignore[call-arg]
+    return cls(options, value=value if value is not None else Select.NULL,
                allow_blank=value is None, compact=props.get("compact", False), **kw)
 
 
@@ -134,66 +134,66 @@ class _Table(DataTable[str]):
         self.add_rows(self._props.get("rows", []))
 
 
-def _table(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+def _table(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
     return _Table(props, **kw)
 
 
-def _options(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(*props.get("options", []), markup=False, **kw)  # type: ignore[call-arg]
+def _options(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(*props.get("options", []), markup=False, **kw)
 
 
-def _selection(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(*[(prompt, index) for index, prompt in enumerate(props.get("options", []))], **kw)  # type: ignore[call-arg]
+def _selection(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(*[(prompt, index) for index, prompt in enumerate(props.get("options", []))], **kw)
 
 
-def _textarea(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("text", ""), **kw)  # type: ignore[call-arg]
+def _textarea(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("text", ""), **kw)
 
 
-def _sparkline(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("data", []), **kw)  # type: ignore[call-arg]
+def _sparkline(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("data", []), **kw)
 
 
-def _progress(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    bar = cls(total=props.get("total"), show_eta=False, **kw)  # type: ignore[call-arg]
-    bar.progress = props.get("progress", 0)  # type: ignore[attr-defined]
+def _progress(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    bar = cls(total=props.get("total"), show_eta=False, **kw)
+    bar.progress = props.get("progress", 0)
     return bar
 
 
-def _toggle(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("label", ""), props.get("value", False), **kw)  # type: ignore[call-arg]
+def _toggle(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("label", ""), props.get("value", False), **kw)
 
 
-def _switch(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("value", False), **kw)  # type: ignore[call-arg]
+def _switch(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("value", False), **kw)
 
 
-def _radioset(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(*[build(child) for child in node.get("children", [])], **kw)  # type: ignore[arg-type]
+def _radioset(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(*[build(child) for child in node.get("children", [])], **kw)
 
 
-def _tabbed(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    tabbed = cls(initial=props.get("active") or "", **kw)  # type: ignore[call-arg]
+def _tabbed(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    tabbed = cls(initial=props.get("active") or "", **kw)
     for child in node.get("children", []):
         # What `with TabbedContent(): yield TabPane(...)` does.
         tabbed.compose_add_child(build(child))
     return tabbed
 
 
-def _tabpane(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(props.get("title", ""), *[build(child) for child in node.get("children", [])], **kw)  # type: ignore[call-arg]
+def _tabpane(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(props.get("title", ""), *[build(child) for child in node.get("children", [])], **kw)
 
 
-def _header(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(show_clock=props.get("show_clock", False), **kw)  # type: ignore[call-arg]
+def _header(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(show_clock=props.get("show_clock", False), **kw)
 
 
-def _footer(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
-    return cls(show_command_palette=props.get("show_command_palette", True),  # type: ignore[call-arg]
+def _footer(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+    return cls(show_command_palette=props.get("show_command_palette", True),
                compact=props.get("compact", False), **kw)
 
 
-def _plain(cls: type[Widget], props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
+def _plain(cls: Any, props: dict[str, Any], node: Node, kw: dict[str, Any]) -> Widget:
     return cls(**kw)
 
 

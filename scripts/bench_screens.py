@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.bench_startup import BIN, ROOT, _ESCAPES, _env, _quit, _rss_kib, _skillhub, open_pty  # noqa: E402
+# Run as a script: its own folder is on sys.path, with the start-up benchmark's pty helpers.
+from bench_startup import _ESCAPES, BIN, ROOT, _env, _quit, _rss_kib, _skillhub, open_pty
 
 # (account, [(key, action, label)]): "section" pops to Home then pushes, "push" pushes, "home" pops to Home.
 ADMIN_STEPS = [("2", "section", "Workshops"), ("enter", "push", "Registrations"), ("3", "section", "Progress (staff)"),
@@ -200,13 +199,13 @@ async def capture(data_dir: Path, email: str, password: str, steps: list[tuple[s
     os.environ["SKILLHUB_ENV_FILE"] = os.devnull
     from textual.widgets import Input
 
+    from domain.bootstrap import bootstrap
     from domain.config import load_settings
-    from domain.runtime.container import build_services
     from tui.app import SkillHubApp
 
-    services = build_services(load_settings(), start_embedded=False)
+    skillhub = bootstrap(load_settings(), start_embedded=False)
     try:
-        app = SkillHubApp(services)
+        app = SkillHubApp(skillhub.services)
         async with app.run_test(size=size) as pilot:
             await _settle(pilot)
             app.screen.query_one("#email", Input).value = email
@@ -229,7 +228,7 @@ async def capture(data_dir: Path, email: str, password: str, steps: list[tuple[s
             captured[1]["marker"] = _marker(captured[1], captured[-1])
             return {"app_title": app.title, "app_sub_title": app.sub_title, "css": _css(app), "steps": captured}
     finally:
-        services.close()
+        skillhub.close()
 
 
 @dataclass
