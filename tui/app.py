@@ -96,8 +96,11 @@ class SkillHubApp(ReportsBugs, App[None]):
         self.farewell: str | None = None
 
     def on_mount(self) -> None:
-        # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file.
-        self.begin_capture_print(self)
+        # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file. Only
+        # when there is one: without it, logging's last resort would print the record to
+        # stderr, which would be captured again, without end.
+        if current_log_path() is not None:
+            self.begin_capture_print(self)
         if self._given_session is not None:
             self.session.begin(self._given_session)
             principal = self._given_session.principal
