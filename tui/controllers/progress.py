@@ -23,7 +23,7 @@ from domain.services.progress import PERCENT, ProgressOutcome, ProgressService
 from domain.services.scores import ScoreService
 from domain.services.users import UserService
 from tui.controllers.choices import Choice, shorten
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 TIMELINE_PAGE_SIZE = 20
@@ -206,9 +206,9 @@ class ProgressController:
     def view(self, timeline_page: int = 1) -> ProgressView:
         who = self._principal()
         learner_id = self._learner_id if self._learner_id is not None else who.user_id
-        view = self._scores.user_progress(who, learner_id, PageRequest(timeline_page, self._page_size))
-        if not view.timeline.items and timeline_page > view.timeline.pages:
-            view = self._scores.user_progress(who, learner_id, PageRequest(view.timeline.pages, self._page_size))
+        view = fetch_page(lambda request: self._scores.user_progress(who, learner_id, request), timeline_page,
+                          self._page_size, rows=lambda fetched: fetched.timeline.items,
+                          counted=lambda fetched: fetched.timeline)
         learner = view.learner
         completed = sum(1 for c in view.challenges if c.status is ProgressStatus.COMPLETED)
         held = sum(1 for b in view.badges if b.state is AwardState.ACTIVE)

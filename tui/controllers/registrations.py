@@ -26,7 +26,7 @@ from domain.models.workshops import (
 )
 from domain.services.registrations import RegistrationService
 from domain.services.workshop_rules import attendance_refusal, registration_refusal
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, page_count
 from tui.controllers.session import PrincipalSource
 from tui.controllers.workshops import clip, when
 
@@ -289,7 +289,7 @@ class RegistrationsController:
         totals = _totals(found)
         size = self._page_size
         # A list may have shrunk since its page was chosen: show its last page instead.
-        last = {view: max(1, -(-totals[view] // size)) for view in SheetView}
+        last = {view: page_count(totals[view], size) for view in SheetView}
         if any(numbers[view] > last[view] for view in SheetView):
             numbers = {view: min(numbers[view], last[view]) for view in SheetView}
             found = self._fetch(who, numbers)
