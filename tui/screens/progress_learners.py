@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from domain.models.users import Principal
+from tui.controllers.choices import chosen_id
 from tui.controllers.progress import LearnerFinder
 from tui.screens.base import ShellScreen
 from tui.widgets.search_picker import SearchPicker
@@ -58,7 +59,7 @@ class LearnerPickerScreen(ShellScreen):
 
     @on(SearchPicker.Picked)
     def _picked(self, event: SearchPicker.Picked) -> None:
-        self.app.push_screen(self.open_learner(int(event.choice.value)))
+        self.app.push_screen(self.open_learner(chosen_id(event.choice.value, "learner_id", "Pick a learner.")))
 
     def action_challenges(self) -> None:
         self.app.push_screen(self.open_challenges())
