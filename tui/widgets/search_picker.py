@@ -11,14 +11,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from domain.errors import SkillHubError
 from tui.controllers.choices import Choice
-from tui.screens.base import deliver, route_error
+from tui.screens.base import RoutesWorkerErrors, deliver
 
 
-class SearchPicker(Widget):
+class SearchPicker(RoutesWorkerErrors, Widget):
     """Type to narrow, enter to search, pick with the arrows and enter; posts `Picked`."""
 
     DEFAULT_CSS = """
@@ -95,9 +94,5 @@ class SearchPicker(Widget):
         if choice is not None:
             self.post_message(self.Picked(self, choice))
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self._show_error, event.worker)
-
-    def _show_error(self, error: SkillHubError) -> None:
+    def show_error(self, error: SkillHubError) -> None:
         self.query_one(".search-picker--status", Static).update(error.message)
