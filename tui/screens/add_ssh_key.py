@@ -10,12 +10,12 @@ from textual.widgets import Button, Input, Static
 
 from domain.security.ssh_keys import ACCEPTED_LABEL, MAX_KEY_TEXT
 from tui.controllers.ssh_keys import SshKeyRow, SshKeysController
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
 
 
-class AddSshKeyDialog(FormDialog[SshKeyRow | None]):
+class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow | None]):
     """Dismissed with the new key's row, or None when cancelled."""
 
     BINDINGS = [

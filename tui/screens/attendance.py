@@ -9,14 +9,14 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from domain.errors import SkillHubError
 from domain.models.workshops import Attendance
 from tui.controllers.registrations import AttendanceChoice, Outcome, RegistrationsController
-from tui.screens.base import ShellDialog, deliver
+from tui.screens.base import deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal
 
 
-class AttendanceDialog(ShellDialog[Outcome | None]):
+class AttendanceDialog(FormDialog[Outcome | None]):
     """Tick learners (space), choose the mark, save with ctrl+s; dismissed with the outcome."""
 
     BINDINGS = [
@@ -24,6 +24,8 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
         Binding("ctrl+a", "toggle_all", "All / none"),
         Binding("escape", "cancel", "Cancel"),
     ]
+    SUBMIT_BUTTON = "attendance-save"
+    ERROR_LINE = "attendance-error"
 
     def __init__(self, controller: RegistrationsController) -> None:
         super().__init__()
@@ -75,21 +77,15 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
     @on(Button.Pressed, "#attendance-save")
     def action_save(self) -> None:
         chosen = list(self.query_one("#attendance-learners", SelectionList).selected)
-        error = self.query_one("#attendance-error", Static)
         if not chosen:
-            error.update("Tick at least one learner (space).")
+            self.show_field_errors({"attendance": "Tick at least one learner (space)."})
             return
-        error.update("")
-        self.query_one("#attendance-save", Button).disabled = True
+        self.sending()
         self.save(chosen, self.mark)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="attendance-save")
     def save(self, learner_ids: list[int], mark: Attendance) -> None:
         deliver(self, self.dismiss, self.controller.mark_attendance(learner_ids, mark))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#attendance-save", Button).disabled = False
-        self.query_one("#attendance-error", Static).update(error.message)
 
     @on(Button.Pressed, "#attendance-cancel")
     def action_cancel(self) -> None:

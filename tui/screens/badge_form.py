@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, Select, Static, Switch
 
 from tui.controllers.badges import NUMBER_CHECKS, RULE_CHOICES, BadgeForm, BadgesController, PreviewView
 from tui.controllers.challenges import CATEGORY_CHOICES
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -19,7 +19,7 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 
 
-class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
+class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView] | None]):
     """Dismissed with the typed form and its preview, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"
@@ -76,7 +76,7 @@ class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
 
     @on(Button.Pressed, "#badge-preview")
     def action_preview(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+        values = self.field_values(TEXT_FIELDS)
         form = BadgeForm(**values, active=self.query_one("#badge-active", Switch).value,
                          existing=self.initial.existing)
         self.sending()

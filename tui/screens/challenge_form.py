@@ -16,7 +16,7 @@ from tui.controllers.challenges import (
     ChallengesController,
     check_points,
 )
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -25,7 +25,7 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
 
 
-class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
+class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow | None]):
     """Dismissed with the saved challenge's row, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"
@@ -78,7 +78,7 @@ class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
 
     @on(Button.Pressed, "#challenge-save")
     def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+        values = self.field_values(TEXT_FIELDS)
         form = ChallengeForm(
             title=values["title"], description=values["description"], category=values["category"],
             points=values["points"], difficulty=values["difficulty"], co2_kg=values["co2_kg"],

@@ -12,19 +12,21 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
-from domain.errors import SkillHubError
 from domain.models.workshops import COMMENT_MAX
 from tui.controllers.registrations import CommentRow, Outcome, RegistrationsController
-from tui.screens.base import ShellDialog, deliver
+from tui.screens.base import deliver
+from tui.screens.form_dialog import FormDialog
 
 
-class CommentDialog(ShellDialog[Outcome | None]):
+class CommentDialog(FormDialog[Outcome | None]):
     """Dismissed with the outcome once the comment is saved, or None when cancelled."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
+    SUBMIT_BUTTON = "comment-save"
+    ERROR_LINE = "comment-error"
 
     def __init__(self, controller: RegistrationsController, workshop_title: str) -> None:
         super().__init__()
@@ -54,17 +56,12 @@ class CommentDialog(ShellDialog[Outcome | None]):
 
     @on(Button.Pressed, "#comment-save")
     def action_save(self) -> None:
-        self.query_one("#comment-error", Static).update("")
-        self.query_one("#comment-save", Button).disabled = True
+        self.sending()
         self.save(self.query_one("#comment-body", TextArea).text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="comment-save")
     def save(self, body: str) -> None:
         deliver(self, self.dismiss, self.controller.add_comment(body))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#comment-save", Button).disabled = False
-        self.query_one("#comment-error", Static).update(error.message)
 
     @on(Button.Pressed, "#comment-cancel")
     def action_cancel(self) -> None:

@@ -8,17 +8,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.widgets.form_field import FormField
 
 FIELDS = ("email", "full_name", "role", "password")
 
 
-class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
+class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow | None]):
     """Dismissed with the new user's row, or None when cancelled."""
 
     BINDINGS = [
@@ -27,6 +27,8 @@ class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "new-password"
+    SUBMIT_BUTTON = "create-user-save"
+    ERROR_LINE = "create-user-error"
 
     def __init__(self, controller: UsersController) -> None:
         super().__init__()
@@ -51,9 +53,8 @@ class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
 
     @on(Button.Pressed, "#create-user-save")
     def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in FIELDS}
-        self._show_errors({})
-        self.query_one("#create-user-save", Button).disabled = True
+        values = self.field_values(FIELDS)
+        self.sending()
         self.create(values)
 
     def submit(self) -> None:
@@ -67,15 +68,3 @@ class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
     def create(self, values: dict[str, str]) -> None:
         row = self.controller.create(values["email"], values["full_name"], values["role"], values["password"])
         deliver(self, self.dismiss, row)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#create-user-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self.query_one("#create-user-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#create-user-error", Static))

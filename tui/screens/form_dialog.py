@@ -1,24 +1,31 @@
-"""What the progress module's form dialogs share: sending the form, and errors shown where they belong."""
+"""What every SkillHub form dialog shares: sending the form, and each error shown where it belongs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from textual.widgets import Button, Static
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
-from tui.screens.base import ResultType, ShellDialog, SubmitsOnEnter
+from tui.screens.base import ResultType, ShellDialog
 from tui.widgets.form_field import FormField, show_form_errors
 
 
-class FormDialog(SubmitsOnEnter, ShellDialog[ResultType]):
-    """A dialog of FormFields: each error of the service lands under its field, the rest on one line.
+class FormDialog(ShellDialog[ResultType]):
+    """A dialog that sends what was typed or chosen to a service, dismissed with the result.
 
-    Subclasses name their submit button and their general error line, call `sending()` before
-    starting the worker that submits, and put ENTER_IN_FORM in their BINDINGS."""
+    Each error of the service lands under its FormField, the rest on the form's error line.
+    Subclasses name their submit button and their error line, and call `sending()` before
+    starting the worker that submits. A form of text fields also mixes in SubmitsOnEnter
+    (tui/screens/base.py), so that enter moves to the next field and sends from the last."""
 
     SUBMIT_BUTTON: ClassVar[str]
     ERROR_LINE: ClassVar[str]
+
+    def field_values(self, fields: Iterable[str]) -> dict[str, str]:
+        """What the FormFields named `fields` hold, as text (see FormField.value)."""
+        return {field: self.query_one(f"#field-{field}", FormField).value for field in fields}
 
     def sending(self) -> None:
         """Clear the last errors and disable the submit button until the worker answers."""
@@ -37,4 +44,5 @@ class FormDialog(SubmitsOnEnter, ShellDialog[ResultType]):
             self.query_one(f"#{self.ERROR_LINE}", Static).update(error.message)
 
     def show_field_errors(self, errors: dict[str, str]) -> None:
+        """Each of `errors` under its field (the others on the error line); no error clears them all."""
         show_form_errors(list(self.query(FormField)), errors, self.query_one(f"#{self.ERROR_LINE}", Static))

@@ -8,13 +8,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
-from domain.errors import FormErrors, SkillHubError
 from tui.controllers.users import UsersController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
 
 
-class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
+class ResetPasswordDialog(SubmitsOnEnter, FormDialog[bool]):
     """Dismissed with True once the password is changed, False when cancelled."""
 
     BINDINGS = [
@@ -23,6 +23,8 @@ class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "reset-password-2"
+    SUBMIT_BUTTON = "reset-password-save"
+    ERROR_LINE = "reset-password-error"
 
     def __init__(self, controller: UsersController, user_id: int, user_label: str) -> None:
         super().__init__()
@@ -43,11 +45,9 @@ class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
 
     @on(Button.Pressed, "#reset-password-save")
     def action_save(self) -> None:
-        password = self.query_one("#field-password", FormField).value
-        repeat = self.query_one("#field-repeat", FormField).value
-        self._show_errors({})
-        self.query_one("#reset-password-save", Button).disabled = True
-        self.save(password, repeat)
+        values = self.field_values(("password", "repeat"))
+        self.sending()
+        self.save(values["password"], values["repeat"])
 
     def submit(self) -> None:
         self.action_save()
@@ -60,13 +60,3 @@ class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
     def save(self, password: str, repeat: str) -> None:
         self.controller.reset_password(self.user_id, password, repeat)
         deliver(self, self.dismiss, True)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#reset-password-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        else:
-            self.query_one("#reset-password-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#reset-password-error", Static))

@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -45,7 +45,7 @@ class StepForm:
     submit_label: str = "Save"
 
 
-class StepDialog(FormDialog[StepResult | None]):
+class StepDialog(SubmitsOnEnter, FormDialog[StepResult | None]):
     """Dismissed with the step's result, or None when cancelled."""
 
     CSS_PATH = "../styles/progress.tcss"

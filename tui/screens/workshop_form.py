@@ -8,16 +8,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Select, Static
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
 from tui.controllers.workshops import FORM_FIELDS, NUMBER_CHECKS, WorkshopForm, WorkshopSaved, WorkshopsController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
 
-class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
+class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved | None]):
     """Dismissed with the saved workshop, or None when cancelled."""
 
     BINDINGS = [
@@ -26,6 +26,8 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "workshop-description"
+    SUBMIT_BUTTON = "workshop-save"
+    ERROR_LINE = "workshop-form-error"
 
     def __init__(self, controller: WorkshopsController, form: WorkshopForm) -> None:
         super().__init__()
@@ -69,9 +71,8 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
 
     @on(Button.Pressed, "#workshop-save")
     def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in FORM_FIELDS}
-        self._show_errors({})
-        self.query_one("#workshop-save", Button).disabled = True
+        values = self.field_values(FORM_FIELDS)
+        self.sending()
         self.save(values)
 
     def submit(self) -> None:
@@ -89,16 +90,4 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
         else:
             saved = self.controller.edit(workshop_id, values)
         deliver(self, self.dismiss, saved)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#workshop-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FORM_FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self.query_one("#workshop-form-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#workshop-form-error", Static))
 
