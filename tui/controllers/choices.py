@@ -14,6 +14,19 @@ class Choice:
 
     value: str
     label: str
+    # Said after the label, e.g. "already registered".
+    note: str = ""
+    # Why it cannot be picked (a picker shows it greyed and says this); None when it can.
+    refusal: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.refusal is None
+
+    @property
+    def text(self) -> str:
+        """The label, and the note in brackets after it when there is one."""
+        return f"{self.label}  ({self.note})" if self.note else self.label
 
 
 def chosen_id(value: str, field: str, missing: str) -> int:

@@ -18,7 +18,7 @@ from tui.widgets.search_picker import SearchPicker
 from tui.widgets.shell_footer import ShellFooter
 
 
-class LearnerPickerScreen(ShellScreen):
+class ProgressLearnersScreen(ShellScreen):
     """Staff's way into Progress: a learner list, and the keys to the challenge and badge catalogues."""
 
     TITLE = "Progress"

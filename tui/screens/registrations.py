@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
 
 from domain.errors import NotFound, PermissionDenied, SkillHubError
+from tui.controllers.choices import Choice, chosen_id
 from tui.controllers.registrations import (
     CANCEL_NEEDS_A_REGISTRATION,
     COLUMNS,
@@ -27,7 +28,6 @@ from tui.controllers.registrations import (
     TAB_TITLES,
     CommentRow,
     ExportDone,
-    LearnerOption,
     Outcome,
     RegistrationRow,
     RegistrationsController,
@@ -40,9 +40,9 @@ from tui.screens.base import ShellScreen, deliver
 from tui.screens.comment import CommentDialog, CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
-from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
+from tui.screens.register_learner import RegisterLearnerDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
@@ -292,11 +292,12 @@ class RegistrationsScreen(ShellScreen):
         if self.sheet is None:
             return
 
-        def chosen(option: LearnerOption | None) -> None:
-            if option is not None:
-                self.apply_change(lambda: self.controller.register(option.learner_id))
+        def chosen(learner: Choice | None) -> None:
+            if learner is not None:
+                learner_id = chosen_id(learner.value, "learner_id", "Pick a learner.")
+                self.apply_change(lambda: self.controller.register(learner_id))
 
-        self.app.push_screen(LearnerPickerDialog(self.controller, self.sheet.heading.title), chosen)
+        self.app.push_screen(RegisterLearnerDialog(self.controller, self.sheet.heading.title), chosen)
 
     def action_cancel_registration(self) -> None:
         registration = self.selected_registration
