@@ -62,7 +62,6 @@ class BackupsScreen(ShellScreen):
     """The archive table, the selected archive's details, and a progress bar while an operation runs."""
 
     TITLE = "Backups"
-    CSS_PATH = "../styles/backups.tcss"
     AUTO_FOCUS = "#backups-table"
 
     BINDINGS = [

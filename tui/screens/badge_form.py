@@ -22,7 +22,6 @@ TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "categor
 class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView] | None]):
     """Dismissed with the typed form and its preview, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("ctrl+s", "preview", "Preview"),
         Binding("escape", "cancel", "Cancel"),

@@ -22,7 +22,6 @@ class BadgesScreen(ShellScreen):
     """Every badge definition (a few dozen at most, so one table without pages)."""
 
     TITLE = "Badges"
-    CSS_PATH = "../styles/progress.tcss"
     AUTO_FOCUS = "#badges-table"
 
     BINDINGS = [

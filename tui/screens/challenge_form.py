@@ -28,7 +28,6 @@ TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_
 class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow | None]):
     """Dismissed with the saved challenge's row, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),

@@ -18,7 +18,6 @@ from tui.widgets.search_picker import SearchPicker
 class PickerDialog(ShellDialog[Choice | None]):
     """Dismissed with the picked choice, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("slash", "search", "Search", show=False),

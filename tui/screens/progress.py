@@ -49,7 +49,6 @@ class ProgressScreen(PagedListScreen):
     """The progress of one learner; `[` and `]` page through their timeline."""
 
     TITLE = "Progress"
-    CSS_PATH = "../styles/progress.tcss"
     TABLE_ID = "progress-timeline"
     PAGE_LABEL_ID = "progress-timeline-page"
     PAGE_GROUP = "progress-view"

@@ -22,7 +22,6 @@ class ProgressLearnersScreen(ShellScreen):
     """Staff's way into Progress: a learner list, and the keys to the challenge and badge catalogues."""
 
     TITLE = "Progress"
-    CSS_PATH = "../styles/progress.tcss"
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="learners-search"),

@@ -48,7 +48,6 @@ class StepForm:
 class StepDialog(SubmitsOnEnter, FormDialog[StepResult | None]):
     """Dismissed with the step's result, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("escape", "cancel", "Cancel"),
