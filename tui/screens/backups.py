@@ -36,7 +36,7 @@ from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 
 class Summarised(Protocol):
@@ -111,12 +111,7 @@ class BackupsScreen(ShellScreen):
         keep = self._select_after_load or (self.selected.name if self.selected else None)
         self._select_after_load = None
         self.view = view
-        table = self.table
-        fill_table(table, [((*row.cells[:-1], Text(row.verification.value, style=VERIFIED_STYLES[row.verification])),
-                            row.name) for row in view.rows])
-        index = view.index_of(keep)
-        if index is not None:
-            table.move_cursor(row=index)
+        fill_table(self.table, [(_archive_cells(row), row.name) for row in view.rows], select=keep)
         self.query_one("#backups-where", Static).update(view.where)
         self.query_one("#backups-count", Static).update(view.label)
         self._show_detail()
@@ -125,10 +120,7 @@ class BackupsScreen(ShellScreen):
     @property
     def selected(self) -> ArchiveRow | None:
         """The archive under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+        return row_at_cursor(self.table, self.view.rows) if self.view is not None else None
 
     @on(DataTable.RowHighlighted, "#backups-table")
     def _row_changed(self) -> None:
@@ -262,3 +254,8 @@ class BackupsScreen(ShellScreen):
         # The list reloads only once the report is closed: loading checks the session again,
         # and an admin who is not in the archive is sent to the login screen.
         self.app.push_screen(RestoreReportDialog(outcome), lambda _: self.load())
+
+
+def _archive_cells(row: ArchiveRow) -> tuple[str | Text, ...]:
+    """The row's cells, its verification in the colour of its outcome."""
+    return (*row.cells[:-1], Text(row.verification.value, style=VERIFIED_STYLES[row.verification]))

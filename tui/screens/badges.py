@@ -15,7 +15,7 @@ from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 
 class BadgesScreen(ShellScreen):
@@ -61,18 +61,14 @@ class BadgesScreen(ShellScreen):
         keep = self._keep_cursor_on or (self.selected.code if self.selected else None)
         self.rows = rows
         self._loaded = True
-        fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows])
-        codes = [row.code for row in rows]
-        if keep in codes:
-            self.table.move_cursor(row=codes.index(keep))
+        fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows], select=keep)
         self._keep_cursor_on = None
         self._show_detail()
         self.refresh_bindings()
 
     @property
     def selected(self) -> BadgeRow | None:
-        index = self.table.cursor_row
-        return self.rows[index] if 0 <= index < len(self.rows) else None
+        return row_at_cursor(self.table, self.rows)
 
     @on(DataTable.RowHighlighted, "#badges-table")
     def _show_detail(self) -> None:

@@ -45,7 +45,7 @@ from tui.screens.reason import ReasonDialog
 from tui.screens.register_learner import RegisterLearnerDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 VIEWS = list(SheetView)
 # The screen's own actions: all greyed until the sheet has loaded (and for good after a refusal).
@@ -187,9 +187,7 @@ class RegistrationsScreen(ShellScreen):
     def _selected_row(self) -> RegistrationRow | CommentRow | None:
         if self.sheet is None:
             return None
-        rows = self.sheet.rows(self.view)
-        index = self.table(self.view).cursor_row
-        return rows[index] if 0 <= index < len(rows) else None
+        return row_at_cursor(self.table(self.view), self.sheet.rows(self.view))
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:
