@@ -30,7 +30,7 @@ from tui.controllers.backups import (
     VerifyOutcome,
     one_at_a_time,
 )
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
@@ -58,7 +58,7 @@ VERIFIED_STYLES = {
 }
 
 
-class BackupsScreen(ShellScreen):
+class BackupsScreen(GreysRefusedActions, ShellScreen):
     """The archive table, the selected archive's details, and a progress bar while an operation runs."""
 
     TITLE = "Backups"
@@ -143,11 +143,7 @@ class BackupsScreen(ShellScreen):
             lines.append(Content.styled(row.alert, "$text-error"))
         detail.update(Content("\n").join(lines))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         if action not in ("backup", "verify", "restore"):
             return None
         if self.running is not None:

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from tui.controllers.badges import COLUMNS, NO_BADGE, BadgeForm, BadgeRow, BadgesController, PreviewView
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
@@ -18,7 +18,7 @@ from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
 
-class BadgesScreen(ShellScreen):
+class BadgesScreen(GreysRefusedActions, ShellScreen):
     """Every badge definition (a few dozen at most, so one table without pages)."""
 
     TITLE = "Badges"
@@ -76,11 +76,7 @@ class BadgesScreen(ShellScreen):
         self.query_one("#badges-detail", Static).update(row.detail if row else NO_BADGE)
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         if action == "edit_badge" and self.selected is None:
             return STILL_LOADING if not self._loaded else NO_BADGE
         return None

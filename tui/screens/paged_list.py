@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen
 from tui.widgets.tables import fill_table, row_at_cursor
 
@@ -31,7 +31,7 @@ PAGE_BINDINGS = [
 RowT = TypeVar("RowT", bound=ListRow)
 
 
-class PagedListScreen(ShellScreen, Generic[RowT]):
+class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
     """Paging keys, the "page 2 of 40" label, the selected row and the search field of a list screen.
 
     Subclasses name their table and page label, and implement `fetch(number)` as a
@@ -133,7 +133,7 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_filter":
             return isinstance(self.focused, Input)
-        return allowed_unless(self.why_not(action, parameters))
+        return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         """Why the key bound to `action` does nothing now (tui/refusals.py); subclasses add their actions."""

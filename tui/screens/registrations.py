@@ -34,7 +34,7 @@ from tui.controllers.registrations import (
     RegistrationsSheet,
     SheetView,
 )
-from tui.refusals import allowed_unless
+from tui.refusals import GreysRefusedActions
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.comment import CommentDialog, CommentReader
@@ -53,7 +53,7 @@ SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "com
                            "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
-class RegistrationsScreen(ShellScreen):
+class RegistrationsScreen(GreysRefusedActions, ShellScreen):
     """The registrations sheet of one workshop, with every registration action."""
 
     TITLE = "Registrations"
@@ -244,11 +244,7 @@ class RegistrationsScreen(ShellScreen):
         if comment is not None:
             self.app.push_screen(CommentReader(comment))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         sheet = self.sheet
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.

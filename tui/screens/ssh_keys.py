@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from tui.controllers.ssh_keys import COLUMNS, NO_KEY_TO_REMOVE, SshKeyRow, SshKeysController, SshKeysView
-from tui.refusals import allowed_unless
+from tui.refusals import GreysRefusedActions
 from tui.screens.add_ssh_key import AddSshKeyDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.confirm import ConfirmDialog
@@ -18,7 +18,7 @@ from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
 
-class SshKeysScreen(ShellScreen):
+class SshKeysScreen(GreysRefusedActions, ShellScreen):
     """One account's keys (at most 20, so no paging): add with `a`, remove the selected one with `x`."""
 
     TITLE = "SSH keys"
@@ -73,9 +73,6 @@ class SshKeysScreen(ShellScreen):
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:
         self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action == "remove_key" and self.selected is None:
