@@ -30,7 +30,8 @@ from tui.controllers.registrations import COMMENT_PREVIEW, NAME_CELL, REASON_CEL
 from tui.controllers.workshops import TITLE_CELL, TRAINER_CELL, clip, when
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.catalog import CatalogScreen
-from tui.screens.comment import CommentDialog, CommentReader
+from tui.screens.comment import CommentDialog
+from tui.screens.comment_reader import CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.create_user import CreateUserDialog
 from tui.screens.export import ExportDialog

@@ -1,4 +1,4 @@
-"""Write a staff comment (up to 10,000 characters), or read one whole.
+"""Write a staff comment (up to 10,000 characters).
 
 A TextArea shows text exactly as typed: `[bold]` or `{"$ne": ""}` appear verbatim.
 """
@@ -9,11 +9,10 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static, TextArea
 
 from domain.models.workshops import COMMENT_MAX
-from tui.controllers.registrations import CommentRow, Outcome, RegistrationsController
+from tui.controllers.registrations import Outcome, RegistrationsController
 from tui.screens.base import deliver
 from tui.screens.form_dialog import FormDialog
 
@@ -65,29 +64,4 @@ class CommentDialog(FormDialog[Outcome | None]):
 
     @on(Button.Pressed, "#comment-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class CommentReader(ModalScreen[None]):
-    """One comment, whole, in a read-only text area that scrolls."""
-
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("backspace", "close", "Close", show=False),
-    ]
-
-    def __init__(self, comment: CommentRow) -> None:
-        super().__init__()
-        self.comment = comment
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="comment-reader"):
-            yield Static(f"{self.comment.author} · {self.comment.at} UTC", classes="dialog-title", markup=False)
-            yield TextArea(self.comment.body, id="comment-text", read_only=True, soft_wrap=True, compact=True)
-            yield Static("arrows scroll · escape closes", classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#comment-text", TextArea).focus()
-
-    def action_close(self) -> None:
         self.dismiss(None)

@@ -37,7 +37,8 @@ from tui.controllers.registrations import (
 from tui.refusals import GreysRefusedActions
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.base import ShellScreen, deliver
-from tui.screens.comment import CommentDialog, CommentReader
+from tui.screens.comment import CommentDialog
+from tui.screens.comment_reader import CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
 from tui.screens.paged_list import PAGES
