@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,16 +15,17 @@ from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
 
 
-class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow | None]):
+class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow]):
     """Dismissed with the new key's row, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Add"),
+        Binding("ctrl+s", "submit", "Add"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "ssh-key-text"
     SUBMIT_BUTTON = "ssh-key-save"
+    CANCEL_BUTTON = "ssh-key-cancel"
     ERROR_LINE = "ssh-key-error"
 
     def __init__(self, controller: SshKeysController, owner: str) -> None:
@@ -48,17 +49,9 @@ class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow | None]):
     def on_mount(self) -> None:
         self.query_one("#ssh-key-text", Input).focus()
 
-    @on(Button.Pressed, "#ssh-key-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         self.sending()
         self.add(self.query_one("#ssh-key-text", Input).value)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#ssh-key-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-ssh-key")
     def add(self, text: str) -> None:

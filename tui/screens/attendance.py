@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -16,15 +16,16 @@ from tui.screens.form_dialog import FormDialog
 from tui.text import literal
 
 
-class AttendanceDialog(FormDialog[Outcome | None]):
+class AttendanceDialog(FormDialog[Outcome]):
     """Tick learners (space), choose the mark, save with ctrl+s; dismissed with the outcome."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("ctrl+a", "toggle_all", "All / none"),
         Binding("escape", "cancel", "Cancel"),
     ]
     SUBMIT_BUTTON = "attendance-save"
+    CANCEL_BUTTON = "attendance-cancel"
     ERROR_LINE = "attendance-error"
 
     def __init__(self, controller: RegistrationsController) -> None:
@@ -74,8 +75,7 @@ class AttendanceDialog(FormDialog[Outcome | None]):
         else:
             learners.select_all()
 
-    @on(Button.Pressed, "#attendance-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         chosen = list(self.query_one("#attendance-learners", SelectionList).selected)
         if not chosen:
             self.show_field_errors({"attendance": "Tick at least one learner (space)."})
@@ -86,7 +86,3 @@ class AttendanceDialog(FormDialog[Outcome | None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="attendance-save")
     def save(self, learner_ids: list[int], mark: Attendance) -> None:
         deliver(self, self.dismiss, self.controller.mark_attendance(learner_ids, mark))
-
-    @on(Button.Pressed, "#attendance-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

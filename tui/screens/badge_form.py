@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -19,16 +19,17 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 
 
-class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView] | None]):
+class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView]]):
     """Dismissed with the typed form and its preview, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "preview", "Preview"),
+        Binding("ctrl+s", "submit", "Preview"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "badge-validity"
     SUBMIT_BUTTON = "badge-preview"
+    CANCEL_BUTTON = "badge-cancel"
     ERROR_LINE = "badge-error"
 
     def __init__(self, controller: BadgesController, form: BadgeForm) -> None:
@@ -73,20 +74,12 @@ class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView] |
     def on_mount(self) -> None:
         self.query_one("#badge-name" if self.initial.existing else "#badge-code", Input).focus()
 
-    @on(Button.Pressed, "#badge-preview")
-    def action_preview(self) -> None:
+    def submit(self) -> None:
         values = self.field_values(TEXT_FIELDS)
         form = BadgeForm(**values, active=self.query_one("#badge-active", Switch).value,
                          existing=self.initial.existing)
         self.sending()
         self.preview(form)
-
-    def submit(self) -> None:
-        self.action_preview()
-
-    @on(Button.Pressed, "#badge-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="badge-preview")
     def preview(self, form: BadgeForm) -> None:

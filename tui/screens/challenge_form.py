@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -25,16 +25,17 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
 
 
-class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow | None]):
+class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow]):
     """Dismissed with the saved challenge's row, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "challenge-co2-source"
     SUBMIT_BUTTON = "challenge-save"
+    CANCEL_BUTTON = "challenge-cancel"
     ERROR_LINE = "challenge-error"
 
     def __init__(self, controller: ChallengesController, challenge_id: int | None, form: ChallengeForm) -> None:
@@ -75,8 +76,7 @@ class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow | None]):
     def on_mount(self) -> None:
         self.query_one("#challenge-title", Input).focus()
 
-    @on(Button.Pressed, "#challenge-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         values = self.field_values(TEXT_FIELDS)
         form = ChallengeForm(
             title=values["title"], description=values["description"], category=values["category"],
@@ -85,13 +85,6 @@ class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow | None]):
         )
         self.sending()
         self.save(form)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#challenge-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="challenge-save")
     def save(self, form: ChallengeForm) -> None:

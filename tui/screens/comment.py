@@ -17,14 +17,15 @@ from tui.screens.base import deliver
 from tui.screens.form_dialog import FormDialog
 
 
-class CommentDialog(FormDialog[Outcome | None]):
+class CommentDialog(FormDialog[Outcome]):
     """Dismissed with the outcome once the comment is saved, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
     SUBMIT_BUTTON = "comment-save"
+    CANCEL_BUTTON = "comment-cancel"
     ERROR_LINE = "comment-error"
 
     def __init__(self, controller: RegistrationsController, workshop_title: str) -> None:
@@ -53,15 +54,10 @@ class CommentDialog(FormDialog[Outcome | None]):
         counter.update(f"{length:,} / {COMMENT_MAX:,} characters")
         counter.set_class(length > COMMENT_MAX, "-over")
 
-    @on(Button.Pressed, "#comment-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         self.sending()
         self.save(self.query_one("#comment-body", TextArea).text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="comment-save")
     def save(self, body: str) -> None:
         deliver(self, self.dismiss, self.controller.add_comment(body))
-
-    @on(Button.Pressed, "#comment-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,16 +18,17 @@ from tui.widgets.form_field import FormField
 FIELDS = ("email", "full_name", "role", "password")
 
 
-class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow | None]):
+class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow]):
     """Dismissed with the new user's row, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Create"),
+        Binding("ctrl+s", "submit", "Create"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "new-password"
     SUBMIT_BUTTON = "create-user-save"
+    CANCEL_BUTTON = "create-user-cancel"
     ERROR_LINE = "create-user-error"
 
     def __init__(self, controller: UsersController) -> None:
@@ -51,18 +52,10 @@ class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow | None]):
                 yield Button("Create (ctrl+s)", id="create-user-save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="create-user-cancel", compact=True)
 
-    @on(Button.Pressed, "#create-user-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         values = self.field_values(FIELDS)
         self.sending()
         self.create(values)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#create-user-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create-user")
     def create(self, values: dict[str, str]) -> None:

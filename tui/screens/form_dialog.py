@@ -1,9 +1,9 @@
-"""What every SkillHub form dialog shares: sending the form, and each error shown where it belongs."""
+"""What every SkillHub form dialog shares: sending the form, cancelling it, and each error shown where it belongs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import ClassVar, Generic
 
 from textual.widgets import Button, Static
 
@@ -12,16 +12,35 @@ from tui.screens.base import ResultType, ShellDialog
 from tui.widgets.form_field import FormField, show_form_errors
 
 
-class FormDialog(ShellDialog[ResultType]):
-    """A dialog that sends what was typed or chosen to a service, dismissed with the result.
+class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
+    """A dialog that sends what was typed or chosen to a service: dismissed with the result, or None when cancelled.
 
-    Each error of the service lands under its FormField, the rest on the form's error line.
-    Subclasses name their submit button and their error line, and call `sending()` before
-    starting the worker that submits. A form of text fields also mixes in SubmitsOnEnter
-    (tui/screens/base.py), so that enter moves to the next field and sends from the last."""
+    Subclasses name their submit and cancel buttons and their error line, bind their keys
+    to the actions `submit` and `cancel`, and implement `submit()`: read the form, call
+    `sending()`, start the worker that sends it. Each error of the service lands under its
+    FormField, the rest on the error line. A form of text fields also mixes in
+    SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
+    """
 
     SUBMIT_BUTTON: ClassVar[str]
+    CANCEL_BUTTON: ClassVar[str]
     ERROR_LINE: ClassVar[str]
+
+    def submit(self) -> None:
+        """Send the form (the submit button, its key, or enter in the last field)."""
+        raise NotImplementedError
+
+    def action_submit(self) -> None:
+        self.submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == self.SUBMIT_BUTTON:
+            self.submit()
+        elif event.button.id == self.CANCEL_BUTTON:
+            self.action_cancel()
 
     def field_values(self, fields: Iterable[str]) -> dict[str, str]:
         """What the FormFields named `fields` hold, as text (see FormField.value)."""

@@ -8,7 +8,7 @@ says so in place of the lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -188,7 +188,8 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
     def _selected_row(self) -> RegistrationRow | CommentRow | None:
         if self.sheet is None:
             return None
-        return row_at_cursor(self.table(self.view), self.sheet.rows(self.view))
+        rows: Sequence[RegistrationRow | CommentRow] = self.sheet.rows(self.view)
+        return row_at_cursor(self.table(self.view), rows)
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:

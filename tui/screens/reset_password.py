@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,15 +15,16 @@ from tui.widgets.form_field import FormField
 
 
 class ResetPasswordDialog(SubmitsOnEnter, FormDialog[bool]):
-    """Dismissed with True once the password is changed, False when cancelled."""
+    """Dismissed with True once the password is changed, None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "reset-password-2"
     SUBMIT_BUTTON = "reset-password-save"
+    CANCEL_BUTTON = "reset-password-cancel"
     ERROR_LINE = "reset-password-error"
 
     def __init__(self, controller: UsersController, user_id: int, user_label: str) -> None:
@@ -43,18 +44,10 @@ class ResetPasswordDialog(SubmitsOnEnter, FormDialog[bool]):
                 yield Button("Save (ctrl+s)", id="reset-password-save", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="reset-password-cancel", compact=True)
 
-    @on(Button.Pressed, "#reset-password-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         values = self.field_values(("password", "repeat"))
         self.sending()
         self.save(values["password"], values["repeat"])
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#reset-password-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reset-password")
     def save(self, password: str, repeat: str) -> None:

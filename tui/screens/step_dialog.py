@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -45,16 +45,17 @@ class StepForm:
     submit_label: str = "Save"
 
 
-class StepDialog(SubmitsOnEnter, FormDialog[StepResult | None]):
+class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
     """Dismissed with the step's result, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "step-value"
     SUBMIT_BUTTON = "step-save"
+    CANCEL_BUTTON = "step-cancel"
     ERROR_LINE = "step-error"
 
     def __init__(self, spec: StepForm) -> None:
@@ -94,8 +95,7 @@ class StepDialog(SubmitsOnEnter, FormDialog[StepResult | None]):
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected
 
-    @on(Button.Pressed, "#step-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         choice = ""
         if self.spec.choices is not None:
             choice = self.query_one(f"#field-{self.spec.choice_field}", FormField).value
@@ -104,13 +104,6 @@ class StepDialog(SubmitsOnEnter, FormDialog[StepResult | None]):
                 return
         self.sending()
         self.run_step(choice, self.query_one("#step-value", Input).value)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#step-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step-submit")
     def run_step(self, choice: str, value: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -17,16 +17,17 @@ from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
 
-class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved | None]):
+class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved]):
     """Dismissed with the saved workshop, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "workshop-description"
     SUBMIT_BUTTON = "workshop-save"
+    CANCEL_BUTTON = "workshop-cancel"
     ERROR_LINE = "workshop-form-error"
 
     def __init__(self, controller: WorkshopsController, form: WorkshopForm) -> None:
@@ -69,18 +70,10 @@ class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved | None]):
     def on_mount(self) -> None:
         self.query_one("#workshop-title", Input).focus()
 
-    @on(Button.Pressed, "#workshop-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         values = self.field_values(FORM_FIELDS)
         self.sending()
         self.save(values)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#workshop-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshop-form")
     def save(self, values: dict[str, str]) -> None:
@@ -90,4 +83,3 @@ class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved | None]):
         else:
             saved = self.controller.edit(workshop_id, values)
         deliver(self, self.dismiss, saved)
-
