@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Static
 
 from domain.security.ssh_keys import ACCEPTED_LABEL, MAX_KEY_TEXT
 from tui.controllers.ssh_keys import SshKeyRow, SshKeysController
@@ -41,10 +41,8 @@ class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow]):
             yield FormField("Public key", "public_key",
                             Input(id="ssh-key-text", placeholder="ssh-ed25519 AAAA… you@laptop",
                                   max_length=MAX_KEY_TEXT, compact=True))
-            yield Static("", id="ssh-key-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Add (ctrl+s)", id="ssh-key-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="ssh-key-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Add")
 
     def on_mount(self) -> None:
         self.query_one("#ssh-key-text", Input).focus()

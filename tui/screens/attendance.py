@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, RadioButton, RadioSet, SelectionList, Static
+from textual.containers import Vertical
+from textual.widgets import RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from domain.models.workshops import Attendance
@@ -40,11 +40,9 @@ class AttendanceDialog(FormDialog[Outcome]):
             with RadioSet(id="attendance-mark", compact=True):
                 for index, mark in enumerate(Attendance):
                     yield RadioButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
-            yield Static("", id="attendance-error", classes="dialog-error", markup=False)
+            yield self.error_line()
             yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="attendance-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="attendance-cancel", compact=True)
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#attendance-learners", SelectionList).focus()

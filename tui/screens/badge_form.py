@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select, Static, Switch
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Select, Static, Switch
 
 from tui.controllers.badges import NUMBER_CHECKS, RULE_CHOICES, BadgeForm, BadgesController, PreviewView
 from tui.controllers.challenges import CATEGORY_CHOICES
@@ -66,10 +66,8 @@ class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView]])
                                                                              placeholder="blank: never expires",
                                                                              compact=True))
             yield FormField("Active", "active", Switch(form.active, id="badge-active", animate=False))
-            yield Static("", id="badge-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Preview (ctrl+s)", id="badge-preview", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="badge-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Preview")
 
     def on_mount(self) -> None:
         self.query_one("#badge-name" if self.initial.existing else "#badge-code", Input).focus()

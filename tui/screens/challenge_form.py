@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select, Static, Switch, TextArea
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Select, Static, Switch, TextArea
 
 from tui.controllers.challenges import (
     CATEGORY_CHOICES,
@@ -68,10 +68,8 @@ class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow]):
                                                              placeholder="where the estimate comes from",
                                                              compact=True))
             yield FormField("Active", "is_active", Switch(form.is_active, id="challenge-active", animate=False))
-            yield Static("", id="challenge-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="challenge-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="challenge-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#challenge-title", Input).focus()

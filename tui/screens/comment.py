@@ -8,8 +8,8 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Static, TextArea
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
 
 from domain.models.workshops import COMMENT_MAX
 from tui.controllers.registrations import Outcome, RegistrationsController
@@ -39,10 +39,8 @@ class CommentDialog(FormDialog[Outcome]):
             yield TextArea(id="comment-body", soft_wrap=True, compact=True,
                            placeholder="Seen by trainers and admins only. Line breaks are kept.")
             yield Static(f"0 / {COMMENT_MAX:,} characters", id="comment-count", classes="hint", markup=False)
-            yield Static("", id="comment-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="comment-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="comment-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#comment-body", TextArea).focus()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
 
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
@@ -47,10 +47,8 @@ class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow]):
             )
             yield FormField("Password", "password",
                             Input(id="new-password", password=True, placeholder="12 to 72 bytes", compact=True))
-            yield Static("", id="create-user-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Create (ctrl+s)", id="create-user-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="create-user-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Create")
 
     def submit(self) -> None:
         values = self.field_values(FIELDS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, Generic
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
@@ -15,9 +17,10 @@ from tui.widgets.form_field import FormField, show_form_errors
 class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     """A dialog that sends what was typed or chosen to a service: dismissed with the result, or None when cancelled.
 
-    Subclasses name their submit and cancel buttons and their error line, bind their keys
-    to the actions `submit` and `cancel`, and implement `submit()`: read the form, call
-    `sending()`, start the worker that sends it. Each error of the service lands under its
+    Subclasses name their submit and cancel buttons and their error line (and compose them
+    with `error_line()` and `buttons()`), bind their keys to the actions `submit` and
+    `cancel`, and implement `submit()`: read the form, call `sending()`, start the worker
+    that sends it. Each error of the service lands under its
     FormField, the rest on the error line. A form of text fields also mixes in
     SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
     """
@@ -25,6 +28,16 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     SUBMIT_BUTTON: ClassVar[str]
     CANCEL_BUTTON: ClassVar[str]
     ERROR_LINE: ClassVar[str]
+
+    def error_line(self) -> Static:
+        """The line for the errors that belong to no field."""
+        return Static("", id=self.ERROR_LINE, classes="dialog-error", markup=False)
+
+    def buttons(self, submit_label: str) -> ComposeResult:
+        """The submit button (ctrl+s) and the cancel button (esc), at the right under the form."""
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(f"{submit_label} (ctrl+s)", id=self.SUBMIT_BUTTON, variant="primary", compact=True)
+            yield Button("Cancel (esc)", id=self.CANCEL_BUTTON, compact=True)
 
     def submit(self) -> None:
         """Send the form (the submit button, its key, or enter in the last field)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Static
 
 from tui.controllers.users import UsersController
 from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
@@ -39,10 +39,8 @@ class ResetPasswordDialog(SubmitsOnEnter, FormDialog[bool]):
             yield FormField("Password", "password",
                             Input(id="reset-password-1", password=True, placeholder="12 to 72 bytes", compact=True))
             yield FormField("Repeat", "repeat", Input(id="reset-password-2", password=True, compact=True))
-            yield Static("", id="reset-password-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="reset-password-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="reset-password-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def submit(self) -> None:
         values = self.field_values(("password", "repeat"))

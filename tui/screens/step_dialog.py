@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
 
 from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
@@ -73,10 +73,8 @@ class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
             value = (checked_input("", form.check, id="step-value", placeholder=form.value_placeholder, compact=True)
                      if form.check else Input(id="step-value", placeholder=form.value_placeholder, compact=True))
             yield FormField(form.value_label, form.value_field, value)
-            yield Static("", id="step-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{form.submit_label} (ctrl+s)", id="step-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="step-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons(form.submit_label)
 
     def on_mount(self) -> None:
         if self.spec.choices is not None:

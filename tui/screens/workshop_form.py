@@ -5,8 +5,8 @@ from __future__ import annotations
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static
 
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
 from tui.controllers.workshops import FORM_FIELDS, NUMBER_CHECKS, WorkshopForm, WorkshopSaved, WorkshopsController
@@ -62,10 +62,8 @@ class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved]):
                 yield FormField("Description", "description",
                                 Input(values["description"], id="workshop-description", max_length=DESCRIPTION_MAX,
                                       placeholder="optional", compact=True))
-            yield Static("", id="workshop-form-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="workshop-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="workshop-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#workshop-title", Input).focus()
