@@ -57,7 +57,10 @@ class SkillHubApp(ReportsBugs, App[None]):
     """SkillHub's terminal back-office; `SkillHubApp(services).run()`."""
 
     TITLE = "SkillHub"
-    CSS_PATH = ["styles/shell.tcss", "styles/forms.tcss", "styles/lists.tcss", "styles/workshops.tcss"]
+    # The app's whole styling, loaded once: a stylesheet per area in tui/styles/, each in
+    # commented sections. Screens and dialogs bring no CSS of their own; only the reusable
+    # widgets of tui/widgets/ carry theirs (DEFAULT_CSS).
+    CSS_PATH = [f"styles/{area}.tcss" for area in ("shell", "forms", "lists", "workshops", "progress", "backups")]
     # Only SkillHub's own commands: navigation first, not Textual's theme or screenshot tools.
     COMMANDS = {NavigationCommands}
 

@@ -35,6 +35,17 @@ def allowed_unless(reason: str | None) -> bool | None:
     return None if reason else True
 
 
+class GreysRefusedActions:
+    """Mixin for screens: an action that `why_not` gives a reason for is greyed (and says it when pressed)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return allowed_unless(self.why_not(action, parameters))
+
+    def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        """Why the key bound to `action` does nothing now, in one line; None when it works."""
+        return None
+
+
 def reason_for(node: DOMNode, action: str, parameters: tuple[object, ...]) -> str | None:
     """What `node` says about `action` being greyed, if it says anything."""
     return node.why_not(action, parameters) if isinstance(node, ExplainsRefusals) else None

@@ -36,7 +36,7 @@ from tui.screens.badges import BadgesScreen
 from tui.screens.challenges import ChallengesScreen
 from tui.screens.home import HomeScreen
 from tui.screens.leaderboard import LeaderboardScreen
-from tui.screens.progress_learners import LearnerPickerScreen
+from tui.screens.progress_learners import ProgressLearnersScreen
 from tui.screens.not_available import NotAvailableScreen
 from tui.screens.progress import ProgressScreen
 from tui.screens.ssh_keys import SshKeysScreen
@@ -144,7 +144,7 @@ def progress_screen(context: ShellContext) -> Screen[None]:
 
     if viewer is not None and viewer.role is Role.LEARNER:
         return progress_of(None)
-    return LearnerPickerScreen(
+    return ProgressLearnersScreen(
         LearnerFinder(services.users, context.principal), context.last_known, open_learner=progress_of,
         open_challenges=lambda: ChallengesScreen(ChallengesController(services.challenges, context.principal)),
         open_badges=lambda: BadgesScreen(BadgesController(services.badges, context.principal)),

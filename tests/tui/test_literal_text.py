@@ -30,14 +30,15 @@ from tui.controllers.registrations import COMMENT_PREVIEW, NAME_CELL, REASON_CEL
 from tui.controllers.workshops import TITLE_CELL, TRAINER_CELL, clip, when
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.catalog import CatalogScreen
-from tui.screens.comment import CommentDialog, CommentReader
+from tui.screens.comment import CommentDialog
+from tui.screens.comment_reader import CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.create_user import CreateUserDialog
 from tui.screens.export import ExportDialog
-from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.picker import PickerDialog
 from tui.screens.progress import ProgressScreen
 from tui.screens.reason import ReasonDialog
+from tui.screens.register_learner import RegisterLearnerDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.step_dialog import StepDialog
 from tui.screens.workshop_form import WorkshopFormDialog
@@ -303,7 +304,7 @@ async def test_staff_see_every_workshop_registration_and_comment_as_written(serv
                      hostile("Workshop place"), clip(hostile("Learner"), NAME_CELL),
                      f"History of {hostile('Learner')}")
         await press(pilot, "r")
-        assert isinstance(app.screen, LearnerPickerDialog)
+        assert isinstance(app.screen, RegisterLearnerDialog)
         assert_shown(app, f"Register a learner for {world.main.title}",
                      f"{hostile('Learner')} <learner@example.org> (already registered)")
         app.screen.query_one("#picker-search", Input).value = "fourth"

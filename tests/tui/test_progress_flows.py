@@ -23,7 +23,7 @@ from tests.tui.conftest import build_app, log_in, settle
 from tests.tui.progress_helpers import notifications, rows, text_of
 from tui.controllers.progress import ProgressController
 from tui.screens.confirm import ConfirmDialog
-from tui.screens.progress_learners import LearnerPickerScreen
+from tui.screens.progress_learners import ProgressLearnersScreen
 from tui.screens.picker import PickerDialog
 from tui.screens.progress import ProgressScreen
 from tui.screens.step_dialog import StepDialog
@@ -159,7 +159,7 @@ async def test_trainer_picks_a_learner_records_progress_then_resets_it_with_a_re
     app = build_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await open_progress(pilot, "trainer@example.org")
-        assert isinstance(app.screen, LearnerPickerScreen)
+        assert isinstance(app.screen, ProgressLearnersScreen)
         learners = app.screen.query_one(OptionList)
         assert [str(learners.get_option_at_index(i).prompt) for i in range(learners.option_count)] == [
             "Lea Learner <learner@example.org>"]

@@ -25,7 +25,7 @@ from tui.app import SkillHubApp
 from tui.refusals import reason_for, refused_key
 from tui.screens.catalog import CatalogScreen
 from tui.screens.help import HelpScreen
-from tui.screens.learner_picker import LearnerPickerDialog
+from tui.screens.register_learner import RegisterLearnerDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshops import WorkshopsScreen
 
@@ -180,7 +180,7 @@ async def test_enter_on_a_single_match_in_the_register_picker_registers_it_or_sa
         assert isinstance(app.screen, RegistrationsScreen)
         await press(pilot, "r")
         picker = app.screen
-        assert isinstance(picker, LearnerPickerDialog)
+        assert isinstance(picker, RegisterLearnerDialog)
         await press(pilot, *"dubois")
         await press(pilot, "enter")
         assert app.screen is picker

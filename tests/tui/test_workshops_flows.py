@@ -29,8 +29,8 @@ from tui.screens.catalog import CatalogScreen
 from tui.screens.comment import CommentDialog
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
-from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.reason import ReasonDialog
+from tui.screens.register_learner import RegisterLearnerDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshop_form import WorkshopFormDialog
 from tui.screens.workshops import WorkshopsScreen
@@ -52,7 +52,7 @@ async def pick_learner(pilot: Pilot[None], search: str) -> None:
     """r, type the search, go down to the first choice, enter."""
     await pilot.press("r")
     await settle(pilot)
-    assert isinstance(pilot.app.screen, LearnerPickerDialog)
+    assert isinstance(pilot.app.screen, RegisterLearnerDialog)
     await pilot.press(*search)
     await settle(pilot)
     await pilot.press("down", "enter")

@@ -125,10 +125,6 @@ class ArchiveList:
     def where(self) -> str:
         return f"Archives in {self.directory}"
 
-    def index_of(self, name: str | None) -> int | None:
-        names = [row.name for row in self.rows]
-        return names.index(name) if name in names else None
-
 
 @dataclass(frozen=True)
 class ProgressView:

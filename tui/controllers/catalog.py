@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.clock import Clock
-from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import CatalogEntry, MyRegistration, RegistrationStatus, Workshop
 from domain.services.registrations import RegistrationService
 from domain.services.workshop_rules import already_registered, own_cancel_refusal, registration_refusal
 from domain.services.workshops import WorkshopService
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.registrations import Outcome
 from tui.controllers.session import PrincipalSource
 from tui.controllers.workshops import PAGE_SIZE, TRAINER_CELL, clip, when
@@ -116,9 +115,8 @@ class CatalogController:
     def catalog(self, number: int, search: str = "", only_with_seats: bool = False) -> CatalogPage:
         """Upcoming workshops, soonest first, with the learner's status in each."""
         who, term = self._principal(), search.strip()
-        found = self._workshops.catalog(who, PageRequest(number, self._page_size), term, only_with_seats)
-        if not found.items and number > found.pages:
-            found = self._workshops.catalog(who, PageRequest(found.pages, self._page_size), term, only_with_seats)
+        found = fetch_page(lambda request: self._workshops.catalog(who, request, term, only_with_seats), number,
+                           self._page_size)
         if term:
             empty = f"No upcoming workshop matches “{clip(term, 40)}”."
         else:
@@ -130,9 +128,8 @@ class CatalogController:
     def mine(self, number: int) -> CatalogPage:
         """The learner's own registrations, newest first: each workshop once, in its current state."""
         who = self._principal()
-        found = self._registrations.my_registrations(who, PageRequest(number, self._page_size))
-        if not found.items and number > found.pages:
-            found = self._registrations.my_registrations(who, PageRequest(found.pages, self._page_size))
+        found = fetch_page(lambda request: self._registrations.my_registrations(who, request), number,
+                           self._page_size)
         now = self._clock()
         rows = tuple(MyRegistrationRow.of(m, who, now) for m in found.items)
         return CatalogPage(rows, PageInfo.of(found, "registration"),

@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import ValidationError
-from domain.models.paging import PageRequest
 from domain.models.progress import Category, Challenge, Difficulty
 from domain.services.challenges import POINTS, ChallengeService
 from tui.controllers.choices import Choice, shorten
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 PAGE_SIZE = 50
@@ -89,10 +88,7 @@ class ChallengesController:
     def page(self, number: int, search: str = "", category: str = "", active: str = "") -> ChallengesPage:
         who = self._principal()
         filters = {"category": category or None, "active": _active_filter(active), "search": search.strip()}
-        result = self._challenges.list(who, PageRequest(number, self._page_size), **filters)
-        # The list may have shrunk since the page number was chosen: show its last page instead.
-        if not result.items and number > result.pages:
-            result = self._challenges.list(who, PageRequest(result.pages, self._page_size), **filters)
+        result = fetch_page(lambda request: self._challenges.list(who, request, **filters), number, self._page_size)
         return ChallengesPage(tuple(ChallengeRow.of(c) for c in result.items), PageInfo.of(result, "challenge"))
 
     def form(self, challenge_id: int) -> ChallengeForm:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.models.paging import PageRequest
 from domain.models.progress import Category
 from domain.models.scores import LeaderboardPage, LeaderboardRow, Period
 from domain.services.leaderboard import TIE_BREAK, LeaderboardService
 from tui.controllers.choices import Choice, shorten
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 PAGE_SIZE = 50
@@ -59,13 +58,6 @@ class LeaderboardView:
     period: str
 
 
-def _page_info(page: LeaderboardPage) -> PageInfo:
-    number, pages = page.request.number, page.pages
-    learners = "learner" if page.total == 1 else "learners"
-    return PageInfo(number, pages, page.total, number < pages, number > 1,
-                    f"Page {number} of {pages} · {page.total} {learners}")
-
-
 def _viewer_line(page: LeaderboardPage) -> str:
     viewer = page.viewer
     if viewer is None:
@@ -92,12 +84,11 @@ class LeaderboardController:
 
     def page(self, number: int, category: str = "", period: str = Period.ALL_TIME.value) -> LeaderboardView:
         who = self._principal()
-        result = self._leaderboard.page(who, PageRequest(number, self._page_size), category or None, period)
-        if not result.rows and number > result.pages:
-            result = self._leaderboard.page(who, PageRequest(result.pages, self._page_size), category or None, period)
+        result = fetch_page(lambda request: self._leaderboard.page(who, request, category or None, period), number,
+                            self._page_size, rows=lambda page: page.rows)
         rows = tuple(RankLine.of(r) for r in result.rows)
         return LeaderboardView(
-            rows=rows, info=_page_info(result), viewer_line=_viewer_line(result),
+            rows=rows, info=PageInfo.of(result, "learner"), viewer_line=_viewer_line(result),
             viewer_on_page=any(r.is_viewer for r in rows), hide_names=result.hide_names,
             category=result.category.value if result.category else "", period=result.period.value,
         )

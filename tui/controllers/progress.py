@@ -22,8 +22,8 @@ from domain.services.challenges import ChallengeService
 from domain.services.progress import PERCENT, ProgressOutcome, ProgressService
 from domain.services.scores import ScoreService
 from domain.services.users import UserService
-from tui.controllers.choices import Choice, shorten
-from tui.controllers.paging import PageInfo
+from tui.controllers.choices import Choice, chosen_id, shorten
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 TIMELINE_PAGE_SIZE = 20
@@ -206,9 +206,9 @@ class ProgressController:
     def view(self, timeline_page: int = 1) -> ProgressView:
         who = self._principal()
         learner_id = self._learner_id if self._learner_id is not None else who.user_id
-        view = self._scores.user_progress(who, learner_id, PageRequest(timeline_page, self._page_size))
-        if not view.timeline.items and timeline_page > view.timeline.pages:
-            view = self._scores.user_progress(who, learner_id, PageRequest(view.timeline.pages, self._page_size))
+        view = fetch_page(lambda request: self._scores.user_progress(who, learner_id, request), timeline_page,
+                          self._page_size, rows=lambda fetched: fetched.timeline.items,
+                          counted=lambda fetched: fetched.timeline)
         learner = view.learner
         completed = sum(1 for c in view.challenges if c.status is ProgressStatus.COMPLETED)
         held = sum(1 for b in view.badges if b.state is AwardState.ACTIVE)
@@ -226,8 +226,8 @@ class ProgressController:
 
     def startable(self, search: str = "", exclude: Iterable[int] = ()) -> tuple[Choice, ...]:
         """Active challenges matching `search`, without those in `exclude` (already taken)."""
-        taken = set(exclude)
-        return tuple(c for c in self.challenge_choices(search) if int(c.value) not in taken)
+        taken = {str(challenge_id) for challenge_id in exclude}
+        return tuple(c for c in self.challenge_choices(search) if c.value not in taken)
 
     def challenge_choices(self, search: str = "") -> tuple[Choice, ...]:
         """Active challenges matching `search`, sorted by title."""
@@ -312,10 +312,7 @@ class ProgressController:
 
 
 def _challenge_id(value: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationError("Pick a challenge.", field="challenge_id") from None
+    return chosen_id(value, "challenge_id", "Pick a challenge.")
 
 
 def _progress_message(outcome: ProgressOutcome) -> str:
@@ -334,5 +331,6 @@ def _timeline_cells(entry: TimelineEntry) -> tuple[str, ...]:
         points = f"-{entry.points}" if entry.points else ""
     else:
         points = f"+{entry.points}" if entry.points else ""
-    return (entry.at.strftime("%Y-%m-%d"), STEP_LABELS[entry.kind], shorten(entry.challenge_title, TIMELINE_TITLE_CHARS),
-            str(entry.percent), points, shorten(entry.by_name, 14), entry.reason or "")
+    return (entry.at.strftime("%Y-%m-%d"), STEP_LABELS[entry.kind],
+            shorten(entry.challenge_title, TIMELINE_TITLE_CHARS), str(entry.percent), points,
+            shorten(entry.by_name, 14), entry.reason or "")

@@ -8,7 +8,7 @@ one `RegistrationService.sheet` call; the service refuses anyone who does not ma
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -26,7 +26,8 @@ from domain.models.workshops import (
 )
 from domain.services.registrations import RegistrationService
 from domain.services.workshop_rules import attendance_refusal, registration_refusal
-from tui.controllers.paging import PageInfo
+from tui.controllers.choices import Choice
+from tui.controllers.paging import PageInfo, page_count
 from tui.controllers.session import PrincipalSource
 from tui.controllers.workshops import clip, when
 
@@ -152,23 +153,15 @@ class RegistrationsSheet:
         return self.pages[view].total
 
 
-@dataclass(frozen=True)
-class LearnerOption:
-    """A learner the register picker offers; those already registered are shown but not offered."""
-
-    learner_id: int
-    label: str
-    note: str
-    available: bool
-
-    @property
-    def refusal(self) -> str | None:
-        """Why this learner cannot be registered; None when they can."""
-        return None if self.available else f"{self.label} is {self.note}."
-
-
 NO_CANDIDATE = "No active learner matches."
 NONE_AVAILABLE = "Everyone shown is already registered or waiting: type another name."
+
+
+def candidates_status(options: Sequence[Choice]) -> str:
+    """What the register picker says under the learners it shows (see SearchPicker's status)."""
+    if not any(option.available for option in options):
+        return NONE_AVAILABLE
+    return f"{len(options)} learners shown; type more to narrow." if len(options) >= PICKER_LIMIT else ""
 
 
 @dataclass(frozen=True)
@@ -289,7 +282,7 @@ class RegistrationsController:
         totals = _totals(found)
         size = self._page_size
         # A list may have shrunk since its page was chosen: show its last page instead.
-        last = {view: max(1, -(-totals[view] // size)) for view in SheetView}
+        last = {view: page_count(totals[view], size) for view in SheetView}
         if any(numbers[view] > last[view] for view in SheetView):
             numbers = {view: min(numbers[view], last[view]) for view in SheetView}
             found = self._fetch(who, numbers)
@@ -332,15 +325,16 @@ class RegistrationsController:
         )
 
     # -- dialogs' data ------------------------------------------------------------------------
-    def candidates(self, search: str = "") -> tuple[LearnerOption, ...]:
-        """Learners matching `search` for the register picker."""
+    def candidates(self, search: str = "") -> tuple[Choice, ...]:
+        """Learners matching `search` for the register picker; those registered already are shown, with why not."""
         found = self._registrations.candidates(self._principal(), self.workshop_id, search.strip(), PICKER_LIMIT)
         options = []
         for choice in found:
+            label = f"{choice.full_name} <{choice.email}>"
             active = choice.status is not None and choice.status.active
             note = {RegistrationStatus.CONFIRMED: "already registered",
                     RegistrationStatus.WAITLISTED: "already on the waitlist"}.get(choice.status, "") if active else ""
-            options.append(LearnerOption(choice.learner_id, f"{choice.full_name} <{choice.email}>", note, not active))
+            options.append(Choice(str(choice.learner_id), label, note, f"{label} is {note}." if active else None))
         return tuple(options)
 
     def attendance_choices(self) -> tuple[AttendanceChoice, ...]:

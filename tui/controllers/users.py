@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import Conflict, FormErrors, ValidationError
-from domain.models.paging import PageRequest
 from domain.models.users import Role, User
 from domain.services.users import UserService
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 PAGE_SIZE = 50
@@ -64,10 +63,7 @@ class UsersController:
     def page(self, number: int, search: str = "") -> UsersPage:
         search = search.strip()
         who = self._principal()
-        result = self._users.list(who, PageRequest(number, self._page_size), search=search)
-        # The list may have shrunk since the page number was chosen: show its last page instead.
-        if not result.items and number > result.pages:
-            result = self._users.list(who, PageRequest(result.pages, self._page_size), search=search)
+        result = fetch_page(lambda request: self._users.list(who, request, search=search), number, self._page_size)
         return UsersPage(tuple(UserRow.of(u) for u in result.items), PageInfo.of(result, "user"), search)
 
     def create(self, email: str, full_name: str, role: str, password: str) -> UserRow:

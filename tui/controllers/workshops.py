@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.clock import Clock
-from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import Workshop, WorkshopInput, WorkshopQuery, WorkshopScope, WorkshopSort
 from domain.services.workshop_rules import (
@@ -18,7 +17,7 @@ from domain.services.workshop_rules import (
     may_manage,
 )
 from domain.services.workshops import CAPACITY, DURATION, WorkshopService
-from tui.controllers.paging import PageInfo
+from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
 
 PAGE_SIZE = 50
@@ -177,10 +176,7 @@ class WorkshopsController:
              sort: WorkshopSort = WorkshopSort.DATE) -> WorkshopsPage:
         query = WorkshopQuery(scope, search.strip(), sort)
         who = self._principal()
-        result = self._workshops.list(who, query, PageRequest(number, self._page_size))
-        # The list may have shrunk since the page number was chosen: show its last page instead.
-        if not result.items and number > result.pages:
-            result = self._workshops.list(who, query, PageRequest(result.pages, self._page_size))
+        result = fetch_page(lambda request: self._workshops.list(who, query, request), number, self._page_size)
         now = self._clock()
         rows = tuple(WorkshopRow.of(w, who, now) for w in result.items)
         empty = f"No workshop matches “{clip(query.search, 40)}”." if query.search else EMPTY_MESSAGES[scope]

@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Static
 
 from domain.security.ssh_keys import ACCEPTED_LABEL, MAX_KEY_TEXT
 from tui.controllers.ssh_keys import SshKeyRow, SshKeysController
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.widgets.form_field import FormField
 
 
-class AddSshKeyDialog(FormDialog[SshKeyRow | None]):
+class AddSshKeyDialog(SubmitsOnEnter, FormDialog[SshKeyRow]):
     """Dismissed with the new key's row, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Add"),
+        Binding("ctrl+s", "submit", "Add"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "ssh-key-text"
     SUBMIT_BUTTON = "ssh-key-save"
+    CANCEL_BUTTON = "ssh-key-cancel"
     ERROR_LINE = "ssh-key-error"
 
     def __init__(self, controller: SshKeysController, owner: str) -> None:
@@ -40,25 +41,15 @@ class AddSshKeyDialog(FormDialog[SshKeyRow | None]):
             yield FormField("Public key", "public_key",
                             Input(id="ssh-key-text", placeholder="ssh-ed25519 AAAA… you@laptop",
                                   max_length=MAX_KEY_TEXT, compact=True))
-            yield Static("", id="ssh-key-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Add (ctrl+s)", id="ssh-key-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="ssh-key-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Add")
 
     def on_mount(self) -> None:
         self.query_one("#ssh-key-text", Input).focus()
 
-    @on(Button.Pressed, "#ssh-key-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         self.sending()
         self.add(self.query_one("#ssh-key-text", Input).value)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#ssh-key-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="add-ssh-key")
     def add(self, text: str) -> None:

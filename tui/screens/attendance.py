@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, RadioButton, RadioSet, SelectionList, Static
+from textual.containers import Vertical
+from textual.widgets import RadioButton, RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from domain.errors import SkillHubError
 from domain.models.workshops import Attendance
 from tui.controllers.registrations import AttendanceChoice, Outcome, RegistrationsController
-from tui.screens.base import ShellDialog, deliver
+from tui.screens.base import deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal
 
 
-class AttendanceDialog(ShellDialog[Outcome | None]):
+class AttendanceDialog(FormDialog[Outcome]):
     """Tick learners (space), choose the mark, save with ctrl+s; dismissed with the outcome."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("ctrl+a", "toggle_all", "All / none"),
         Binding("escape", "cancel", "Cancel"),
     ]
+    SUBMIT_BUTTON = "attendance-save"
+    CANCEL_BUTTON = "attendance-cancel"
+    ERROR_LINE = "attendance-error"
 
     def __init__(self, controller: RegistrationsController) -> None:
         super().__init__()
@@ -37,11 +40,9 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
             with RadioSet(id="attendance-mark", compact=True):
                 for index, mark in enumerate(Attendance):
                     yield RadioButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
-            yield Static("", id="attendance-error", classes="dialog-error", markup=False)
+            yield self.error_line()
             yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="attendance-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="attendance-cancel", compact=True)
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#attendance-learners", SelectionList).focus()
@@ -72,25 +73,14 @@ class AttendanceDialog(ShellDialog[Outcome | None]):
         else:
             learners.select_all()
 
-    @on(Button.Pressed, "#attendance-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         chosen = list(self.query_one("#attendance-learners", SelectionList).selected)
-        error = self.query_one("#attendance-error", Static)
         if not chosen:
-            error.update("Tick at least one learner (space).")
+            self.show_field_errors({"attendance": "Tick at least one learner (space)."})
             return
-        error.update("")
-        self.query_one("#attendance-save", Button).disabled = True
+        self.sending()
         self.save(chosen, self.mark)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="attendance-save")
     def save(self, learner_ids: list[int], mark: Attendance) -> None:
         deliver(self, self.dismiss, self.controller.mark_attendance(learner_ids, mark))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#attendance-save", Button).disabled = False
-        self.query_one("#attendance-error", Static).update(error.message)
-
-    @on(Button.Pressed, "#attendance-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)

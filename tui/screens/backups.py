@@ -29,13 +29,13 @@ from tui.controllers.backups import (
     VerifyOutcome,
     one_at_a_time,
 )
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 
 class Summarised(Protocol):
@@ -57,11 +57,10 @@ VERIFIED_STYLES = {
 }
 
 
-class BackupsScreen(ShellScreen):
+class BackupsScreen(GreysRefusedActions, ShellScreen):
     """The archive table, the selected archive's details, and a progress bar while an operation runs."""
 
     TITLE = "Backups"
-    CSS_PATH = "../styles/backups.tcss"
     AUTO_FOCUS = "#backups-table"
 
     BINDINGS = [
@@ -111,12 +110,7 @@ class BackupsScreen(ShellScreen):
         keep = self._select_after_load or (self.selected.name if self.selected else None)
         self._select_after_load = None
         self.view = view
-        table = self.table
-        fill_table(table, [((*row.cells[:-1], Text(row.verification.value, style=VERIFIED_STYLES[row.verification])),
-                            row.name) for row in view.rows])
-        index = view.index_of(keep)
-        if index is not None:
-            table.move_cursor(row=index)
+        fill_table(self.table, [(_archive_cells(row), row.name) for row in view.rows], select=keep)
         self.query_one("#backups-where", Static).update(view.where)
         self.query_one("#backups-count", Static).update(view.label)
         self._show_detail()
@@ -125,10 +119,7 @@ class BackupsScreen(ShellScreen):
     @property
     def selected(self) -> ArchiveRow | None:
         """The archive under the table's cursor."""
-        if self.view is None or not self.view.rows:
-            return None
-        index = self.table.cursor_row
-        return self.view.rows[index] if 0 <= index < len(self.view.rows) else None
+        return row_at_cursor(self.table, self.view.rows) if self.view is not None else None
 
     @on(DataTable.RowHighlighted, "#backups-table")
     def _row_changed(self) -> None:
@@ -151,11 +142,7 @@ class BackupsScreen(ShellScreen):
             lines.append(Content.styled(row.alert, "$text-error"))
         detail.update(Content("\n").join(lines))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         if action not in ("backup", "verify", "restore"):
             return None
         if self.running is not None:
@@ -262,3 +249,8 @@ class BackupsScreen(ShellScreen):
         # The list reloads only once the report is closed: loading checks the session again,
         # and an admin who is not in the archive is sent to the login screen.
         self.app.push_screen(RestoreReportDialog(outcome), lambda _: self.load())
+
+
+def _archive_cells(row: ArchiveRow) -> tuple[str | Text, ...]:
+    """The row's cells, its verification in the colour of its outcome."""
+    return (*row.cells[:-1], Text(row.verification.value, style=VERIFIED_STYLES[row.verification]))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select, Static, Switch
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Select, Static, Switch
 
 from tui.controllers.badges import NUMBER_CHECKS, RULE_CHOICES, BadgeForm, BadgesController, PreviewView
 from tui.controllers.challenges import CATEGORY_CHOICES
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -19,17 +19,17 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("code", "name", "description", "rule_type", "threshold", "category", "bonus_points", "validity_days")
 
 
-class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
+class BadgeFormDialog(SubmitsOnEnter, FormDialog[tuple[BadgeForm, PreviewView]]):
     """Dismissed with the typed form and its preview, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "preview", "Preview"),
+        Binding("ctrl+s", "submit", "Preview"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "badge-validity"
     SUBMIT_BUTTON = "badge-preview"
+    CANCEL_BUTTON = "badge-cancel"
     ERROR_LINE = "badge-error"
 
     def __init__(self, controller: BadgesController, form: BadgeForm) -> None:
@@ -66,28 +66,18 @@ class BadgeFormDialog(FormDialog[tuple[BadgeForm, PreviewView] | None]):
                                                                              placeholder="blank: never expires",
                                                                              compact=True))
             yield FormField("Active", "active", Switch(form.active, id="badge-active", animate=False))
-            yield Static("", id="badge-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Preview (ctrl+s)", id="badge-preview", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="badge-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Preview")
 
     def on_mount(self) -> None:
         self.query_one("#badge-name" if self.initial.existing else "#badge-code", Input).focus()
 
-    @on(Button.Pressed, "#badge-preview")
-    def action_preview(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+    def submit(self) -> None:
+        values = self.field_values(TEXT_FIELDS)
         form = BadgeForm(**values, active=self.query_one("#badge-active", Switch).value,
                          existing=self.initial.existing)
         self.sending()
         self.preview(form)
-
-    def submit(self) -> None:
-        self.action_preview()
-
-    @on(Button.Pressed, "#badge-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="badge-preview")
     def preview(self, form: BadgeForm) -> None:

@@ -20,7 +20,6 @@ EFFECT_STYLES = {ChangeEffect.GAINS: "green", ChangeEffect.LOSES: "red", ChangeE
 class BadgePreviewDialog(ModalScreen[bool | None]):
     """Dismissed with True to apply, False to go back to the form, None to drop the change."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("y", "answer(True)", "Apply"),
         Binding("b", "answer(False)", "Back to the form"),

@@ -9,20 +9,19 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from tui.controllers.badges import COLUMNS, NO_BADGE, BadgeForm, BadgeRow, BadgesController, PreviewView
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 
-class BadgesScreen(ShellScreen):
+class BadgesScreen(GreysRefusedActions, ShellScreen):
     """Every badge definition (a few dozen at most, so one table without pages)."""
 
     TITLE = "Badges"
-    CSS_PATH = "../styles/progress.tcss"
     AUTO_FOCUS = "#badges-table"
 
     BINDINGS = [
@@ -62,18 +61,14 @@ class BadgesScreen(ShellScreen):
         keep = self._keep_cursor_on or (self.selected.code if self.selected else None)
         self.rows = rows
         self._loaded = True
-        fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows])
-        codes = [row.code for row in rows]
-        if keep in codes:
-            self.table.move_cursor(row=codes.index(keep))
+        fill_table(self.table, [([Text(cell) for cell in row.cells], row.code) for row in rows], select=keep)
         self._keep_cursor_on = None
         self._show_detail()
         self.refresh_bindings()
 
     @property
     def selected(self) -> BadgeRow | None:
-        index = self.table.cursor_row
-        return self.rows[index] if 0 <= index < len(self.rows) else None
+        return row_at_cursor(self.table, self.rows)
 
     @on(DataTable.RowHighlighted, "#badges-table")
     def _show_detail(self) -> None:
@@ -81,11 +76,7 @@ class BadgesScreen(ShellScreen):
         self.query_one("#badges-detail", Static).update(row.detail if row else NO_BADGE)
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         if action == "edit_badge" and self.selected is None:
             return STILL_LOADING if not self._loaded else NO_BADGE
         return None

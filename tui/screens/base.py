@@ -124,26 +124,27 @@ class ReportsBugs:
             report_unexpected(self, error, f"handling {type(message).__name__}")
 
 
-class ShellScreen(ReportsBugs, Screen[None]):
-    """Base of full screens: routes worker errors; `show_error` defaults to a notification."""
+class RoutesWorkerErrors:
+    """Mixin for whatever runs thread workers (screens, dialogs, widgets): a worker's error goes
+    through `route_error`, and the SkillHubErrors it leaves to this node reach `show_error`."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
+            assert isinstance(self, DOMNode)
             route_error(self, event.worker.error, self.show_error, event.worker)
 
     def show_error(self, error: SkillHubError) -> None:
+        """Say what went wrong; by default a notification (forms and pickers say it in place)."""
+        assert isinstance(self, DOMNode)
         notify_literal(self, error.message, severity="error")
 
 
-class ShellDialog(ReportsBugs, ModalScreen[ResultType]):
-    """Base of dialogs: routes worker errors like ShellScreen does."""
+class ShellScreen(ReportsBugs, RoutesWorkerErrors, Screen[None]):
+    """Base of full screens: bugs reported, worker errors routed (`show_error` defaults to a notification)."""
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self.show_error, event.worker)
 
-    def show_error(self, error: SkillHubError) -> None:
-        notify_literal(self, error.message, severity="error")
+class ShellDialog(ReportsBugs, RoutesWorkerErrors, ModalScreen[ResultType]):
+    """Base of dialogs (`ModalScreen[T]` dismissed with a T): bugs reported, worker errors routed as on screens."""
 
 
 # A priority binding, so the focus moves before the next typed key is delivered: with

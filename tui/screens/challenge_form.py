@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Input, Select, Static, Switch, TextArea
+from textual.containers import VerticalScroll
+from textual.widgets import Input, Select, Static, Switch, TextArea
 
 from tui.controllers.challenges import (
     CATEGORY_CHOICES,
@@ -16,7 +16,7 @@ from tui.controllers.challenges import (
     ChallengesController,
     check_points,
 )
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -25,17 +25,17 @@ from tui.widgets.rule_validator import checked_input
 TEXT_FIELDS = ("title", "description", "category", "points", "difficulty", "co2_kg", "co2_source")
 
 
-class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
+class ChallengeFormDialog(SubmitsOnEnter, FormDialog[ChallengeRow]):
     """Dismissed with the saved challenge's row, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "challenge-co2-source"
     SUBMIT_BUTTON = "challenge-save"
+    CANCEL_BUTTON = "challenge-cancel"
     ERROR_LINE = "challenge-error"
 
     def __init__(self, controller: ChallengesController, challenge_id: int | None, form: ChallengeForm) -> None:
@@ -68,17 +68,14 @@ class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
                                                              placeholder="where the estimate comes from",
                                                              compact=True))
             yield FormField("Active", "is_active", Switch(form.is_active, id="challenge-active", animate=False))
-            yield Static("", id="challenge-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="challenge-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="challenge-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#challenge-title", Input).focus()
 
-    @on(Button.Pressed, "#challenge-save")
-    def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in TEXT_FIELDS}
+    def submit(self) -> None:
+        values = self.field_values(TEXT_FIELDS)
         form = ChallengeForm(
             title=values["title"], description=values["description"], category=values["category"],
             points=values["points"], difficulty=values["difficulty"], co2_kg=values["co2_kg"],
@@ -86,13 +83,6 @@ class ChallengeFormDialog(FormDialog[ChallengeRow | None]):
         )
         self.sending()
         self.save(form)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#challenge-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="challenge-save")
     def save(self, form: ChallengeForm) -> None:

@@ -31,7 +31,6 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
     """The challenge table; every change goes through the controller, then the page reloads."""
 
     TITLE = "Challenges"
-    CSS_PATH = "../styles/progress.tcss"
     TABLE_ID = "challenges-table"
     PAGE_LABEL_ID = "challenges-page"
     PAGE_GROUP = "challenges-page"

@@ -1,4 +1,4 @@
-"""Write a staff comment (up to 10,000 characters), or read one whole.
+"""Write a staff comment (up to 10,000 characters).
 
 A TextArea shows text exactly as typed: `[bold]` or `{"$ne": ""}` appear verbatim.
 """
@@ -8,23 +8,25 @@ from __future__ import annotations
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Button, Static, TextArea
+from textual.containers import Vertical
+from textual.widgets import Static, TextArea
 
-from domain.errors import SkillHubError
 from domain.models.workshops import COMMENT_MAX
-from tui.controllers.registrations import CommentRow, Outcome, RegistrationsController
-from tui.screens.base import ShellDialog, deliver
+from tui.controllers.registrations import Outcome, RegistrationsController
+from tui.screens.base import deliver
+from tui.screens.form_dialog import FormDialog
 
 
-class CommentDialog(ShellDialog[Outcome | None]):
+class CommentDialog(FormDialog[Outcome]):
     """Dismissed with the outcome once the comment is saved, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
     ]
+    SUBMIT_BUTTON = "comment-save"
+    CANCEL_BUTTON = "comment-cancel"
+    ERROR_LINE = "comment-error"
 
     def __init__(self, controller: RegistrationsController, workshop_title: str) -> None:
         super().__init__()
@@ -37,10 +39,8 @@ class CommentDialog(ShellDialog[Outcome | None]):
             yield TextArea(id="comment-body", soft_wrap=True, compact=True,
                            placeholder="Seen by trainers and admins only. Line breaks are kept.")
             yield Static(f"0 / {COMMENT_MAX:,} characters", id="comment-count", classes="hint", markup=False)
-            yield Static("", id="comment-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="comment-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="comment-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#comment-body", TextArea).focus()
@@ -52,45 +52,10 @@ class CommentDialog(ShellDialog[Outcome | None]):
         counter.update(f"{length:,} / {COMMENT_MAX:,} characters")
         counter.set_class(length > COMMENT_MAX, "-over")
 
-    @on(Button.Pressed, "#comment-save")
-    def action_save(self) -> None:
-        self.query_one("#comment-error", Static).update("")
-        self.query_one("#comment-save", Button).disabled = True
+    def submit(self) -> None:
+        self.sending()
         self.save(self.query_one("#comment-body", TextArea).text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="comment-save")
     def save(self, body: str) -> None:
         deliver(self, self.dismiss, self.controller.add_comment(body))
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#comment-save", Button).disabled = False
-        self.query_one("#comment-error", Static).update(error.message)
-
-    @on(Button.Pressed, "#comment-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class CommentReader(ModalScreen[None]):
-    """One comment, whole, in a read-only text area that scrolls."""
-
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("backspace", "close", "Close", show=False),
-    ]
-
-    def __init__(self, comment: CommentRow) -> None:
-        super().__init__()
-        self.comment = comment
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="comment-reader"):
-            yield Static(f"{self.comment.author} · {self.comment.at} UTC", classes="dialog-title", markup=False)
-            yield TextArea(self.comment.body, id="comment-text", read_only=True, soft_wrap=True, compact=True)
-            yield Static("arrows scroll · escape closes", classes="hint", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one("#comment-text", TextArea).focus()
-
-    def action_close(self) -> None:
-        self.dismiss(None)

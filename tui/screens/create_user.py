@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.users import Role
 from tui.controllers.users import UserRow, UsersController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.widgets.form_field import FormField
 
 FIELDS = ("email", "full_name", "role", "password")
 
 
-class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
+class CreateUserDialog(SubmitsOnEnter, FormDialog[UserRow]):
     """Dismissed with the new user's row, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Create"),
+        Binding("ctrl+s", "submit", "Create"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "new-password"
+    SUBMIT_BUTTON = "create-user-save"
+    CANCEL_BUTTON = "create-user-cancel"
+    ERROR_LINE = "create-user-error"
 
     def __init__(self, controller: UsersController) -> None:
         super().__init__()
@@ -44,38 +47,15 @@ class CreateUserDialog(SubmitsOnEnter, ShellDialog[UserRow | None]):
             )
             yield FormField("Password", "password",
                             Input(id="new-password", password=True, placeholder="12 to 72 bytes", compact=True))
-            yield Static("", id="create-user-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Create (ctrl+s)", id="create-user-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="create-user-cancel", compact=True)
-
-    @on(Button.Pressed, "#create-user-save")
-    def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in FIELDS}
-        self._show_errors({})
-        self.query_one("#create-user-save", Button).disabled = True
-        self.create(values)
+            yield self.error_line()
+            yield from self.buttons("Create")
 
     def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#create-user-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        values = self.field_values(FIELDS)
+        self.sending()
+        self.create(values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="create-user")
     def create(self, values: dict[str, str]) -> None:
         row = self.controller.create(values["email"], values["full_name"], values["role"], values["password"])
         deliver(self, self.dismiss, row)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#create-user-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self.query_one("#create-user-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#create-user-error", Static))

@@ -1,24 +1,63 @@
-"""What the progress module's form dialogs share: sending the form, and errors shown where they belong."""
+"""What every SkillHub form dialog shares: sending the form, cancelling it, and each error shown where it belongs."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable
+from typing import ClassVar, Generic
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
-from tui.screens.base import ResultType, ShellDialog, SubmitsOnEnter
+from tui.screens.base import ResultType, ShellDialog
 from tui.widgets.form_field import FormField, show_form_errors
 
 
-class FormDialog(SubmitsOnEnter, ShellDialog[ResultType]):
-    """A dialog of FormFields: each error of the service lands under its field, the rest on one line.
+class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
+    """A dialog that sends what was typed or chosen to a service: dismissed with the result, or None when cancelled.
 
-    Subclasses name their submit button and their general error line, call `sending()` before
-    starting the worker that submits, and put ENTER_IN_FORM in their BINDINGS."""
+    Subclasses name their submit and cancel buttons and their error line (and compose them
+    with `error_line()` and `buttons()`), bind their keys to the actions `submit` and
+    `cancel`, and implement `submit()`: read the form, call `sending()`, start the worker
+    that sends it. Each error of the service lands under its
+    FormField, the rest on the error line. A form of text fields also mixes in
+    SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
+    """
 
     SUBMIT_BUTTON: ClassVar[str]
+    CANCEL_BUTTON: ClassVar[str]
     ERROR_LINE: ClassVar[str]
+
+    def error_line(self) -> Static:
+        """The line for the errors that belong to no field."""
+        return Static("", id=self.ERROR_LINE, classes="dialog-error", markup=False)
+
+    def buttons(self, submit_label: str) -> ComposeResult:
+        """The submit button (ctrl+s) and the cancel button (esc), at the right under the form."""
+        with Horizontal(classes="dialog-buttons"):
+            yield Button(f"{submit_label} (ctrl+s)", id=self.SUBMIT_BUTTON, variant="primary", compact=True)
+            yield Button("Cancel (esc)", id=self.CANCEL_BUTTON, compact=True)
+
+    def submit(self) -> None:
+        """Send the form (the submit button, its key, or enter in the last field)."""
+        raise NotImplementedError
+
+    def action_submit(self) -> None:
+        self.submit()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == self.SUBMIT_BUTTON:
+            self.submit()
+        elif event.button.id == self.CANCEL_BUTTON:
+            self.action_cancel()
+
+    def field_values(self, fields: Iterable[str]) -> dict[str, str]:
+        """What the FormFields named `fields` hold, as text (see FormField.value)."""
+        return {field: self.query_one(f"#field-{field}", FormField).value for field in fields}
 
     def sending(self) -> None:
         """Clear the last errors and disable the submit button until the worker answers."""
@@ -37,4 +76,5 @@ class FormDialog(SubmitsOnEnter, ShellDialog[ResultType]):
             self.query_one(f"#{self.ERROR_LINE}", Static).update(error.message)
 
     def show_field_errors(self, errors: dict[str, str]) -> None:
+        """Each of `errors` under its field (the others on the error line); no error clears them all."""
         show_form_errors(list(self.query(FormField)), errors, self.query_one(f"#{self.ERROR_LINE}", Static))

@@ -37,7 +37,6 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     """The ranking a page at a time; `h` hides other learners' names and is remembered."""
 
     TITLE = "Leaderboard"
-    CSS_PATH = "../styles/progress.tcss"
     TABLE_ID = "leaderboard-table"
     PAGE_LABEL_ID = "leaderboard-page"
     PAGE_GROUP = "leaderboard-page"

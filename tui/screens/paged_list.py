@@ -12,9 +12,9 @@ from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
-from tui.refusals import STILL_LOADING, allowed_unless
+from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 PAGES = Binding.Group("Page", compact=True)
 
@@ -31,7 +31,7 @@ PAGE_BINDINGS = [
 RowT = TypeVar("RowT", bound=ListRow)
 
 
-class PagedListScreen(ShellScreen, Generic[RowT]):
+class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
     """Paging keys, the "page 2 of 40" label, the selected row and the search field of a list screen.
 
     Subclasses name their table and page label, and implement `fetch(number)` as a
@@ -82,10 +82,8 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
         selected = self._keep_cursor_on if self._keep_cursor_on is not None else self._selected_key()
         self._keep_cursor_on = None
         self.rows = rows
-        fill_table(self.table, ((self.cell_texts(row), str(row.key)) for row in rows))
-        keys = [row.key for row in rows]
-        if selected in keys:
-            self.table.move_cursor(row=keys.index(selected))
+        fill_table(self.table, ((self.cell_texts(row), str(row.key)) for row in rows),
+                   select=None if selected is None else str(selected))
         self.page_loaded(info)
 
     def cell_texts(self, row: RowT) -> Sequence[Text]:
@@ -95,8 +93,7 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
     @property
     def selected(self) -> RowT | None:
         """The row under the table's cursor."""
-        index = self.table.cursor_row
-        return self.rows[index] if 0 <= index < len(self.rows) else None
+        return row_at_cursor(self.table, self.rows)
 
     def _selected_key(self) -> int | None:
         row = self.selected
@@ -136,7 +133,7 @@ class PagedListScreen(ShellScreen, Generic[RowT]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_filter":
             return isinstance(self.focused, Input)
-        return allowed_unless(self.why_not(action, parameters))
+        return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         """Why the key bound to `action` does nothing now (tui/refusals.py); subclasses add their actions."""

@@ -1,4 +1,4 @@
-"""A dialog to pick one choice from a searchable list (e.g. the challenge to start)."""
+"""A dialog to pick one choice from a searchable list (e.g. the challenge to start), on the one SearchPicker."""
 
 from __future__ import annotations
 
@@ -18,7 +18,6 @@ from tui.widgets.search_picker import SearchPicker
 class PickerDialog(ShellDialog[Choice | None]):
     """Dismissed with the picked choice, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
         Binding("escape", "cancel", "Cancel"),
         Binding("slash", "search", "Search", show=False),
@@ -32,10 +31,10 @@ class PickerDialog(ShellDialog[Choice | None]):
         self.empty = empty
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="picker"):
+        with Vertical(classes="dialog", id="choice-picker"):
             yield Static(self.dialog_title, classes="dialog-title", markup=False)
             yield Static(self.hint, classes="picker-hint", markup=False)
-            yield SearchPicker(self.load, "/ search by title, enter", self.empty, id="picker-list")
+            yield SearchPicker(self.load, "/ search by title, enter", self.empty, id="choices")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="picker-cancel", compact=True)
 

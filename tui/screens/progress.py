@@ -36,7 +36,7 @@ from tui.screens.picker import PickerDialog
 from tui.screens.step_dialog import StepDialog, StepForm
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 from tui.widgets.weekly_chart import WeeklyChart
 
 LEARNER_ACTIONS = frozenset({"start", "update", "complete"})
@@ -49,7 +49,6 @@ class ProgressScreen(PagedListScreen):
     """The progress of one learner; `[` and `]` page through their timeline."""
 
     TITLE = "Progress"
-    CSS_PATH = "../styles/progress.tcss"
     TABLE_ID = "progress-timeline"
     PAGE_LABEL_ID = "progress-timeline-page"
     PAGE_GROUP = "progress-view"
@@ -116,11 +115,9 @@ class ProgressScreen(PagedListScreen):
         self.query_one("#progress-score-total", Static).update(Text(f"Score {view.score.total}", style="bold"))
         self.query_one("#progress-score-parts", Static).update(_score_parts(view))
         self.query_one("#progress-badges", Static).update(_badges(view))
-        table = self.challenges_table
-        fill_table(table, ((_challenge_cells(line), str(line.challenge_id)) for line in view.challenges))
-        ids = [line.challenge_id for line in view.challenges]
-        if keep is not None and keep.challenge_id in ids:
-            table.move_cursor(row=ids.index(keep.challenge_id))
+        fill_table(self.challenges_table,
+                   ((_challenge_cells(line), str(line.challenge_id)) for line in view.challenges),
+                   select=None if keep is None else str(keep.challenge_id))
         fill_table(self.table, [([Text(cell) for cell in cells], None) for cells in view.timeline])
         self.page_loaded(view.timeline_info)
 
@@ -129,10 +126,7 @@ class ProgressScreen(PagedListScreen):
     @property
     def selected_challenge(self) -> ChallengeLine | None:
         """The challenge under the challenges table's cursor."""
-        if self.view is None or not self.view.challenges:
-            return None
-        index = self.challenges_table.cursor_row
-        return self.view.challenges[index] if 0 <= index < len(self.view.challenges) else None
+        return row_at_cursor(self.challenges_table, self.view.challenges) if self.view is not None else None
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:

@@ -11,17 +11,17 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 
 from domain.models.users import Principal
+from tui.controllers.choices import chosen_id
 from tui.controllers.progress import LearnerFinder
 from tui.screens.base import ShellScreen
 from tui.widgets.search_picker import SearchPicker
 from tui.widgets.shell_footer import ShellFooter
 
 
-class LearnerPickerScreen(ShellScreen):
+class ProgressLearnersScreen(ShellScreen):
     """Staff's way into Progress: a learner list, and the keys to the challenge and badge catalogues."""
 
     TITLE = "Progress"
-    CSS_PATH = "../styles/progress.tcss"
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="learners-search"),
@@ -58,7 +58,7 @@ class LearnerPickerScreen(ShellScreen):
 
     @on(SearchPicker.Picked)
     def _picked(self, event: SearchPicker.Picked) -> None:
-        self.app.push_screen(self.open_learner(int(event.choice.value)))
+        self.app.push_screen(self.open_learner(chosen_id(event.choice.value, "learner_id", "Pick a learner.")))
 
     def action_challenges(self) -> None:
         self.app.push_screen(self.open_challenges())

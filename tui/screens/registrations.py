@@ -8,7 +8,7 @@ says so in place of the lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
 
 from domain.errors import NotFound, PermissionDenied, SkillHubError
+from tui.controllers.choices import Choice, chosen_id
 from tui.controllers.registrations import (
     CANCEL_NEEDS_A_REGISTRATION,
     COLUMNS,
@@ -27,25 +28,25 @@ from tui.controllers.registrations import (
     TAB_TITLES,
     CommentRow,
     ExportDone,
-    LearnerOption,
     Outcome,
     RegistrationRow,
     RegistrationsController,
     RegistrationsSheet,
     SheetView,
 )
-from tui.refusals import allowed_unless
+from tui.refusals import GreysRefusedActions
 from tui.screens.attendance import AttendanceDialog
 from tui.screens.base import ShellScreen, deliver
-from tui.screens.comment import CommentDialog, CommentReader
+from tui.screens.comment import CommentDialog
+from tui.screens.comment_reader import CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
-from tui.screens.learner_picker import LearnerPickerDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
+from tui.screens.register_learner import RegisterLearnerDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 VIEWS = list(SheetView)
 # The screen's own actions: all greyed until the sheet has loaded (and for good after a refusal).
@@ -53,7 +54,7 @@ SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "com
                            "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
-class RegistrationsScreen(ShellScreen):
+class RegistrationsScreen(GreysRefusedActions, ShellScreen):
     """The registrations sheet of one workshop, with every registration action."""
 
     TITLE = "Registrations"
@@ -187,9 +188,8 @@ class RegistrationsScreen(ShellScreen):
     def _selected_row(self) -> RegistrationRow | CommentRow | None:
         if self.sheet is None:
             return None
-        rows = self.sheet.rows(self.view)
-        index = self.table(self.view).cursor_row
-        return rows[index] if 0 <= index < len(rows) else None
+        rows: Sequence[RegistrationRow | CommentRow] = self.sheet.rows(self.view)
+        return row_at_cursor(self.table(self.view), rows)
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:
@@ -246,11 +246,7 @@ class RegistrationsScreen(ShellScreen):
         if comment is not None:
             self.app.push_screen(CommentReader(comment))
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
-
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        """Why the key bound to `action` does nothing now (tui/refusals.py)."""
         sheet = self.sheet
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.
@@ -292,11 +288,12 @@ class RegistrationsScreen(ShellScreen):
         if self.sheet is None:
             return
 
-        def chosen(option: LearnerOption | None) -> None:
-            if option is not None:
-                self.apply_change(lambda: self.controller.register(option.learner_id))
+        def chosen(learner: Choice | None) -> None:
+            if learner is not None:
+                learner_id = chosen_id(learner.value, "learner_id", "Pick a learner.")
+                self.apply_change(lambda: self.controller.register(learner_id))
 
-        self.app.push_screen(LearnerPickerDialog(self.controller, self.sheet.heading.title), chosen)
+        self.app.push_screen(RegisterLearnerDialog(self.controller, self.sheet.heading.title), chosen)
 
     def action_cancel_registration(self) -> None:
         registration = self.selected_registration

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Static
 
-from domain.errors import FormErrors, SkillHubError
 from tui.controllers.users import UsersController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
+from tui.widgets.form_field import FormField
 
 
-class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
-    """Dismissed with True once the password is changed, False when cancelled."""
+class ResetPasswordDialog(SubmitsOnEnter, FormDialog[bool]):
+    """Dismissed with True once the password is changed, None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "reset-password-2"
+    SUBMIT_BUTTON = "reset-password-save"
+    CANCEL_BUTTON = "reset-password-cancel"
+    ERROR_LINE = "reset-password-error"
 
     def __init__(self, controller: UsersController, user_id: int, user_label: str) -> None:
         super().__init__()
@@ -36,37 +39,15 @@ class ResetPasswordDialog(SubmitsOnEnter, ShellDialog[bool]):
             yield FormField("Password", "password",
                             Input(id="reset-password-1", password=True, placeholder="12 to 72 bytes", compact=True))
             yield FormField("Repeat", "repeat", Input(id="reset-password-2", password=True, compact=True))
-            yield Static("", id="reset-password-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="reset-password-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="reset-password-cancel", compact=True)
-
-    @on(Button.Pressed, "#reset-password-save")
-    def action_save(self) -> None:
-        password = self.query_one("#field-password", FormField).value
-        repeat = self.query_one("#field-repeat", FormField).value
-        self._show_errors({})
-        self.query_one("#reset-password-save", Button).disabled = True
-        self.save(password, repeat)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#reset-password-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
+        values = self.field_values(("password", "repeat"))
+        self.sending()
+        self.save(values["password"], values["repeat"])
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="reset-password")
     def save(self, password: str, repeat: str) -> None:
         self.controller.reset_password(self.user_id, password, repeat)
         deliver(self, self.dismiss, True)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#reset-password-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        else:
-            self.query_one("#reset-password-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#reset-password-error", Static))

@@ -9,16 +9,16 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Header, Static
 
 from tui.controllers.ssh_keys import COLUMNS, NO_KEY_TO_REMOVE, SshKeyRow, SshKeysController, SshKeysView
-from tui.refusals import allowed_unless
+from tui.refusals import GreysRefusedActions
 from tui.screens.add_ssh_key import AddSshKeyDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.text import notify_literal
 from tui.widgets.shell_footer import ShellFooter
-from tui.widgets.tables import fill_table
+from tui.widgets.tables import fill_table, row_at_cursor
 
 
-class SshKeysScreen(ShellScreen):
+class SshKeysScreen(GreysRefusedActions, ShellScreen):
     """One account's keys (at most 20, so no paging): add with `a`, remove the selected one with `x`."""
 
     TITLE = "SSH keys"
@@ -59,10 +59,8 @@ class SshKeysScreen(ShellScreen):
         self.rows = view.rows
         count = f"{len(view.rows)} key" + ("" if len(view.rows) == 1 else "s")
         self.query_one("#ssh-keys-owner", Static).update(f"{view.owner} · {count}")
-        fill_table(self.table, (([Text(cell) for cell in row.cells], str(row.key)) for row in view.rows))
-        keys = [row.key for row in view.rows]
-        if select_key in keys:
-            self.table.move_cursor(row=keys.index(select_key))
+        fill_table(self.table, (([Text(cell) for cell in row.cells], str(row.key)) for row in view.rows),
+                   select=None if select_key is None else str(select_key))
         hint = ("Any of these keys logs in over SSH with no password asked." if view.rows
                 else "No key yet: press a and paste the line of a .pub file.")
         self.query_one("#ssh-keys-hint", Static).update(hint)
@@ -70,15 +68,11 @@ class SshKeysScreen(ShellScreen):
 
     @property
     def selected(self) -> SshKeyRow | None:
-        index = self.table.cursor_row
-        return self.rows[index] if 0 <= index < len(self.rows) else None
+        return row_at_cursor(self.table, self.rows)
 
     @on(DataTable.RowHighlighted)
     def _row_changed(self) -> None:
         self.refresh_bindings()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return allowed_unless(self.why_not(action, parameters))
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         if action == "remove_key" and self.selected is None:

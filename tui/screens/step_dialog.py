@@ -10,15 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
 
 from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
-from tui.screens.base import ENTER_IN_FORM, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -45,17 +45,17 @@ class StepForm:
     submit_label: str = "Save"
 
 
-class StepDialog(FormDialog[StepResult | None]):
+class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
     """Dismissed with the step's result, or None when cancelled."""
 
-    CSS_PATH = "../styles/progress.tcss"
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "step-value"
     SUBMIT_BUTTON = "step-save"
+    CANCEL_BUTTON = "step-cancel"
     ERROR_LINE = "step-error"
 
     def __init__(self, spec: StepForm) -> None:
@@ -73,10 +73,8 @@ class StepDialog(FormDialog[StepResult | None]):
             value = (checked_input("", form.check, id="step-value", placeholder=form.value_placeholder, compact=True)
                      if form.check else Input(id="step-value", placeholder=form.value_placeholder, compact=True))
             yield FormField(form.value_label, form.value_field, value)
-            yield Static("", id="step-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{form.submit_label} (ctrl+s)", id="step-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="step-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons(form.submit_label)
 
     def on_mount(self) -> None:
         if self.spec.choices is not None:
@@ -95,8 +93,7 @@ class StepDialog(FormDialog[StepResult | None]):
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected
 
-    @on(Button.Pressed, "#step-save")
-    def action_save(self) -> None:
+    def submit(self) -> None:
         choice = ""
         if self.spec.choices is not None:
             choice = self.query_one(f"#field-{self.spec.choice_field}", FormField).value
@@ -105,13 +102,6 @@ class StepDialog(FormDialog[StepResult | None]):
                 return
         self.sending()
         self.run_step(choice, self.query_one("#step-value", Input).value)
-
-    def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#step-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step-submit")
     def run_step(self, choice: str, value: str) -> None:

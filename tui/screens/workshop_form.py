@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Select, Static
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, Select, Static
 
-from domain.errors import FormErrors, SkillHubError, ValidationError
 from domain.models.workshops import DESCRIPTION_MAX, PLACE_MAX, TITLE_MAX
 from tui.controllers.workshops import FORM_FIELDS, NUMBER_CHECKS, WorkshopForm, WorkshopSaved, WorkshopsController
-from tui.screens.base import ENTER_IN_FORM, ShellDialog, SubmitsOnEnter, deliver
+from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
-from tui.widgets.form_field import FormField, show_form_errors
+from tui.widgets.form_field import FormField
 from tui.widgets.rule_validator import checked_input
 
 
-class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
+class WorkshopFormDialog(SubmitsOnEnter, FormDialog[WorkshopSaved]):
     """Dismissed with the saved workshop, or None when cancelled."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+s", "submit", "Save"),
         Binding("escape", "cancel", "Cancel"),
         ENTER_IN_FORM,
     ]
     SUBMIT_FIELD = "workshop-description"
+    SUBMIT_BUTTON = "workshop-save"
+    CANCEL_BUTTON = "workshop-cancel"
+    ERROR_LINE = "workshop-form-error"
 
     def __init__(self, controller: WorkshopsController, form: WorkshopForm) -> None:
         super().__init__()
@@ -59,27 +62,16 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
                 yield FormField("Description", "description",
                                 Input(values["description"], id="workshop-description", max_length=DESCRIPTION_MAX,
                                       placeholder="optional", compact=True))
-            yield Static("", id="workshop-form-error", classes="dialog-error", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="workshop-save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="workshop-cancel", compact=True)
+            yield self.error_line()
+            yield from self.buttons("Save")
 
     def on_mount(self) -> None:
         self.query_one("#workshop-title", Input).focus()
 
-    @on(Button.Pressed, "#workshop-save")
-    def action_save(self) -> None:
-        values = {field: self.query_one(f"#field-{field}", FormField).value for field in FORM_FIELDS}
-        self._show_errors({})
-        self.query_one("#workshop-save", Button).disabled = True
-        self.save(values)
-
     def submit(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#workshop-cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        values = self.field_values(FORM_FIELDS)
+        self.sending()
+        self.save(values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshop-form")
     def save(self, values: dict[str, str]) -> None:
@@ -89,16 +81,3 @@ class WorkshopFormDialog(SubmitsOnEnter, ShellDialog[WorkshopSaved | None]):
         else:
             saved = self.controller.edit(workshop_id, values)
         deliver(self, self.dismiss, saved)
-
-    def show_error(self, error: SkillHubError) -> None:
-        self.query_one("#workshop-save", Button).disabled = False
-        if isinstance(error, FormErrors):
-            self._show_errors(error.errors)
-        elif isinstance(error, ValidationError) and error.field in FORM_FIELDS:
-            self._show_errors({error.field: error.message})
-        else:
-            self.query_one("#workshop-form-error", Static).update(error.message)
-
-    def _show_errors(self, errors: dict[str, str]) -> None:
-        show_form_errors(list(self.query(FormField)), errors, self.query_one("#workshop-form-error", Static))
-

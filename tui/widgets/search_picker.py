@@ -1,25 +1,39 @@
-"""A search field over a list of choices that a callable loads in a thread worker."""
+"""SkillHub's one picker: a search field over the choices a callable loads in a thread worker."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import Worker, WorkerState
 
 from domain.errors import SkillHubError
 from tui.controllers.choices import Choice
-from tui.screens.base import deliver, route_error
+from tui.screens.base import RoutesWorkerErrors, deliver
+
+Status = Callable[[Sequence[Choice]], str]
 
 
-class SearchPicker(Widget):
-    """Type to narrow, enter to search, pick with the arrows and enter; posts `Picked`."""
+def count_shown(choices: Sequence[Choice]) -> str:
+    """The status line under a list of choices that is not empty: how many, and how to pick."""
+    return f"{len(choices)} shown · enter to pick"
+
+
+class SearchPicker(RoutesWorkerErrors, Widget):
+    """Type to narrow, pick with the arrows and enter; posts `Picked` with an available choice.
+
+    Two ways to search: by default enter in the field loads the matches and moves to the
+    list; `live` loads them as each key is typed, and enter there picks the one match
+    (or says why it cannot be picked) or moves to the list. A choice with a `refusal` is
+    shown greyed with its note, and never picked. Under the list, a status line says
+    `empty` when nothing matches, else what `status` says of the choices. With an id,
+    the parts get ids too: `<id>-search`, `<id>-options`, `<id>-status`.
+    """
 
     DEFAULT_CSS = """
     SearchPicker {
@@ -44,18 +58,26 @@ class SearchPicker(Widget):
         def control(self) -> SearchPicker:
             return self.picker
 
-    def __init__(self, load: Callable[[str], Sequence[Choice]], placeholder: str, empty: str,
-                 id: str | None = None) -> None:
+    def __init__(self, load: Callable[[str], Sequence[Choice]], placeholder: str, empty: str, *,
+                 live: bool = False, status: Status = count_shown,
+                 on_error: Callable[[SkillHubError], None] | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self._load = load
         self._placeholder = placeholder
         self._empty = empty
+        self._live = live
+        self._status = status
+        # Where a failed search is said: the status line, unless the owner says otherwise.
+        self._on_error = on_error
         self._choices: dict[str, Choice] = {}
+        # The search the choices shown answer: enter picks a single match only if it is current.
+        self._shown_for: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder=self._placeholder, compact=True, classes="search-picker--search")
-        yield OptionList(compact=True, markup=False)
-        yield Static("Loading…", classes="search-picker--status", markup=False)
+        part = (lambda name: f"{self.id}-{name}") if self.id else (lambda name: None)
+        yield Input(placeholder=self._placeholder, compact=True, classes="search-picker--search", id=part("search"))
+        yield OptionList(compact=True, markup=False, id=part("options"))
+        yield Static("Loading…", classes="search-picker--status", markup=False, id=part("status"))
 
     def on_mount(self) -> None:
         self.search("")
@@ -67,37 +89,71 @@ class SearchPicker(Widget):
     def focus_search(self) -> None:
         self.query_one(Input).focus()
 
+    def say(self, text: str) -> None:
+        """Put `text` on the status line under the list."""
+        self.query_one(".search-picker--status", Static).update(text)
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if self._live:
+            self.search(event.value)
+
     @on(Input.Submitted)
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.search(event.value)
+        if not self._live:
+            self.search(event.value)
+            return
+        shown = list(self._choices.values())
+        if len(shown) == 1 and self._shown_for == event.value:
+            self._pick(shown[0])
+        else:
+            self.to_list()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search-picker")
     def search(self, text: str) -> None:
         """Load the choices matching `text` (from a thread) and show them."""
-        deliver(self, self._show, self._load(text.strip()))
+        deliver(self, self._show, self._load(text.strip()), text)
 
-    def _show(self, choices: Sequence[Choice]) -> None:
+    def _show(self, choices: Sequence[Choice], text: str = "") -> None:
         self._choices = {choice.value: choice for choice in choices}
+        self._shown_for = text
         options = self.options
         options.clear_options()
-        options.add_options(Option(Text(choice.label), id=choice.value) for choice in choices)
-        self.query_one(".search-picker--status", Static).update(
-            self._empty if not choices else f"{len(choices)} shown · enter to pick")
-        if choices:
-            options.highlighted = 0
+        options.add_options(Option(Content(choice.text), id=choice.value, disabled=not choice.available)
+                            for choice in choices)
+        first = next((index for index, choice in enumerate(choices) if choice.available), None)
+        options.highlighted = first
+        self.say(self._status_of(choices))
+        if first is not None and not self._live:
+            options.focus()
+
+    def _status_of(self, choices: Sequence[Choice]) -> str:
+        return self._status(choices) if choices else self._empty
+
+    def to_list(self) -> None:
+        """Move to the list, or say why there is nothing there to pick."""
+        options = self.options
+        if options.highlighted is None:
+            self.say(self._status_of(list(self._choices.values())))
+        else:
             options.focus()
 
     @on(OptionList.OptionSelected)
-    def _picked(self, event: OptionList.OptionSelected) -> None:
+    def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         choice = self._choices.get(event.option.id or "")
         if choice is not None:
+            self._pick(choice)
+
+    def _pick(self, choice: Choice) -> None:
+        if choice.refusal is None:
             self.post_message(self.Picked(self, choice))
+        else:
+            self.say(choice.refusal)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            route_error(self, event.worker.error, self._show_error, event.worker)
-
-    def _show_error(self, error: SkillHubError) -> None:
-        self.query_one(".search-picker--status", Static).update(error.message)
+    def show_error(self, error: SkillHubError) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
+        else:
+            self.say(error.message)

@@ -1,9 +1,9 @@
-"""Filling a DataTable so that its very first frame has the right column widths."""
+"""Filling a DataTable so that its very first frame has the right column widths, and reading its cursor."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -11,10 +11,13 @@ from textual.widgets import DataTable
 from tui.text import literal
 
 Cell = Text | str
+Row = TypeVar("Row")
 
 
-def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str | None]]) -> None:
-    """Replace the rows of `table` with `rows` (cells, key), sizing its columns first.
+def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str | None]],
+               select: str | None = None) -> None:
+    """Replace the rows of `table` with `rows` (cells, key), sizing its columns first; then put
+    the cursor on the row whose key is `select`, if it is there (else on the first row).
 
     A `str` cell is shown as written: DataTable would read it as markup (tui/text.py).
 
@@ -32,6 +35,15 @@ def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str |
                 column.content_width = max(column.content_width, _width(cell))
     for cells, key in materialised:
         table.add_row(*cells, key=key)
+    keys = [key for _, key in materialised]
+    if select is not None and select in keys:
+        table.move_cursor(row=keys.index(select))
+
+
+def row_at_cursor(table: DataTable[Any], rows: Sequence[Row]) -> Row | None:
+    """The row of `rows` (the table's rows, in order) under the table's cursor; None when there is none."""
+    index = table.cursor_row
+    return rows[index] if 0 <= index < len(rows) else None
 
 
 def _width(cell: Text) -> int:
