@@ -6,7 +6,7 @@ from textual.widgets import Button, Input, Static
 
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
-from domain.runtime.container import Services
+from domain.services.container import Services
 from tests.tui.conftest import log_in, settle
 from tui.app import SkillHubApp
 from tui.screens.create_user import CreateUserDialog

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.errors import ValidationError
-from domain.services.workshop_rules import parse_id
+from domain.validation import parse_id
 
 
 @dataclass(frozen=True)
