@@ -323,6 +323,13 @@ class SkillHubApp(ReportsBugs, App[None]):
     def _notify_error(self, error: SkillHubError) -> None:
         notify_literal(self, error.message, severity="error")
 
+    async def on_event(self, event: events.Event) -> None:
+        # Each key, click or paste is a new action: the session token is checked again on its
+        # first service call, and only once whatever that action opens (see SessionKeeper).
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
+            self.session.next_action()
+        await super().on_event(event)
+
     def on_key(self, event: events.Key) -> None:
         # Runs before the bindings: Textual does not run a greyed key's action, so say why.
         refusal = refused_key(self.screen, event.key)
