@@ -61,8 +61,9 @@ class CountingChecks:
             self.count += 1
             return resume(token)
 
-        keeper._auth = copy.copy(keeper._auth)
-        keeper._auth.resume = counted  # type: ignore[method-assign]
+        auth = copy.copy(keeper._auth)
+        auth.resume = counted  # type: ignore[method-assign]
+        keeper._auth_of = lambda: auth
 
 
 def test_session_keeper_checks_the_token_once_per_action(services: Services, admin: Principal) -> None:

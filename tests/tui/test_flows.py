@@ -411,3 +411,27 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(app: SkillHubApp,
         await settle(pilot)
         assert rebuilt == 1
         assert [key.has_class("-disabled") for key in footer.query(FooterKey) if key.key == "r"] == [True]
+
+
+async def test_going_from_one_section_to_another_replaces_it_without_showing_home(app: SkillHubApp,
+                                                                                  admin: Principal) -> None:
+    resumed: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, events.ScreenResume):
+            resumed.append(type(app.screen).__name__)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        resumed.clear()
+        # The section is replaced; Home, under it, is not shown on the way.
+        await pilot.press("7")
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "HomeScreen", "ActivityScreen"]
+        assert "HomeScreen" not in resumed
+        await pilot.press("1")
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "HomeScreen"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from domain.errors import SessionExpired
 from domain.models.users import Principal
-from domain.services.auth import AuthService, Session
+
+if TYPE_CHECKING:
+    from domain.services.auth import AuthService, Session
 
 # What controllers call to learn who is acting. It re-validates the token (signature, expiry,
 # deny-list, user still active, current role) once per action of the person: blocking, so
@@ -26,8 +29,10 @@ class SessionKeeper:
     check per action, and a token revoked or expired before an action is refused by it.
     """
 
-    def __init__(self, auth: AuthService) -> None:
-        self._auth = auth
+    def __init__(self, auth: AuthService | Callable[[], AuthService]) -> None:
+        # A function when the app starts before its services: it returns them once they are
+        # ready, blocking until then (it is only called from workers).
+        self._auth_of: Callable[[], AuthService] = auth if callable(auth) else _always(auth)
         self._lock = threading.Lock()
         # Held while the token is checked: calls of one action made at the same time (two
         # workers of a screen that opens) wait for that check instead of repeating it.
@@ -37,6 +42,10 @@ class SessionKeeper:
         self._action = 0
         # The action during which the token was last checked (None: not since the last change).
         self._checked_in: int | None = None
+
+    @property
+    def _auth(self) -> AuthService:
+        return self._auth_of()
 
     @property
     def principal(self) -> Principal | None:
@@ -106,3 +115,7 @@ class SessionKeeper:
     def revoke(self, token: str) -> None:
         """Put a forgotten token on the deny-list so it can never be used again."""
         self._auth.logout(token)
+
+
+def _always(auth: AuthService) -> Callable[[], AuthService]:
+    return lambda: auth
