@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     import asyncssh
 
     from domain.services.container import Services
-    from tui.ssh.server import Limits, RunningServer
+    from tui.ssh.policy import Limits
+    from tui.ssh.server import RunningServer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2222
@@ -54,7 +55,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # The same preparation as `skillhub run`: servers started if embedded, schema migrated, outbox replayed.
     from tui.cli.wiring import prepare
     from tui.ssh.hostkey import host_key_fingerprint, load_or_create_host_key
-    from tui.ssh.server import Limits
+    from tui.ssh.policy import Limits
 
     key = load_or_create_host_key(settings.data_dir)
     skillhub = prepare(settings, quiet=True)
