@@ -123,8 +123,9 @@ async def _run_app(gate: Gate, connection: Connection, process: asyncssh.SSHServ
     # asyncssh owns both fds from here (it closes each one): the same fd twice would be closed twice.
     await process.redirect(stdin=master, stdout=os.dup(master))
     closed = asyncio.ensure_future(connection.closed.wait())
+    ends: set[asyncio.Future[Any]] = {child.exited, closed}
     try:
-        await asyncio.wait({child.exited, closed}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait(ends, return_when=asyncio.FIRST_COMPLETED)
     finally:
         closed.cancel()
     if child.exited.done():

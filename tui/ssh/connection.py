@@ -129,7 +129,7 @@ class Connection(asyncssh.SSHServer):
             async def refuse_x11(*_: object) -> None:
                 self.refused.add(REFUSE_X11)
 
-            conn.attach_x11_listener = refuse_x11  # type: ignore[method-assign]
+            conn.attach_x11_listener = refuse_x11  # type: ignore[method-assign,assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.authenticated:
