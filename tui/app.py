@@ -27,12 +27,12 @@ from textual.worker import Worker, WorkerState
 
 from domain.clock import Clock, utc_now
 from domain.errors import SkillHubError
-from domain.models.users import Principal
 from domain.infrastructure.logfile import current_log_path, log_unexpected
-from tui.palette import NavigationCommands, PaletteCommand
+from domain.models.users import Principal
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.palette import NavigationCommands, PaletteCommand
 from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
