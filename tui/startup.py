@@ -58,6 +58,11 @@ class ServicesStartup:
                 self._services = services
             return self._services
 
+    def settle(self) -> None:
+        """Wait for a start under way to end (the app has ended: what it opens must be closed)."""
+        with self._lock:
+            pass
+
     def wait(self) -> Services:
         """The services, once ready: waits for a start under way, tries again after a failed one."""
         services = self._services

@@ -20,7 +20,6 @@ from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
 from domain.infrastructure.logfile import LogSetup, output_to_log
-from domain.services.container import Services
 
 if TYPE_CHECKING:
     from domain.services.container import Services

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -97,16 +95,3 @@ async def test_an_unreachable_database_at_start_is_named_on_the_login_screen_and
         assert isinstance(app.screen, HomeScreen)
     assert attempts == ["prepare", "prepare"]
 
-
-def test_importing_the_app_leaves_the_database_libraries_for_later() -> None:
-    code = (
-        "import sys\n"
-        "import tui.app\n"
-        "heavy = ('sqlalchemy', 'pymongo', 'alembic', 'bcrypt', 'psycopg2', 'tui.screens.workshops',\n"
-        "         'tui.controllers.workshops', 'domain.services.container')\n"
-        "loaded = [m for m in heavy if m in sys.modules]\n"
-        "print(loaded)\n"
-        "sys.exit(1 if loaded else 0)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
