@@ -356,4 +356,6 @@ def load_dumps(skillhub: SkillHub, source: Path, *, require_empty: bool = True, 
         except ValidationError as exc:
             raise DumpError(f"{source}: once its dates are moved, {exc.message}") from None
         uow.commit()
+    # The leaderboard's figures are derived from both databases: built once both are loaded.
+    skillhub.services.doctor.rebuild_scores()
     return LoadReport(source, rows, written, accounts, shift)

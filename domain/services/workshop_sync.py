@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.models.users import Principal
 from domain.models.workshops import Comment, Registration, RegistrationStatus
+from domain.repositories.mongo.attendance import ATTENDED
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments, registration_document
 from domain.repositories.sql.outbox import OutboxRecord
@@ -47,6 +48,11 @@ class WorkshopSync:
         # (the badges module re-checks "workshops attended" rules). Listeners must be
         # idempotent: a replayed record calls them again.
         self.attendance_listeners: list[Callable[[list[int]], object]] = []
+        # Called after any change to registration documents, with ((learner, workshop, marked
+        # attended) of each document written, workshops purged, documents forgotten): the
+        # leaderboard's maintained figures copy attendance. Idempotent, like the attendance listeners.
+        self.registration_listeners: list[
+            Callable[[list[tuple[int, int, bool]], list[int], list[str]], object]] = []
 
     def handlers(self) -> dict[str, Callable[[OutboxRecord], None]]:
         """The relay handler of each outbox kind this module writes (registered by build_services)."""
@@ -102,6 +108,8 @@ class WorkshopSync:
         if attended:
             for listener in self.attendance_listeners:
                 listener(attended)
+        self._registrations_changed(
+            [(int(d["learner_id"]), int(d["workshop_id"]), d.get("attendance") in ATTENDED) for d in documents], [], [])
 
     def apply_comment(self, record: OutboxRecord) -> None:
         p = record.payload
@@ -112,6 +120,15 @@ class WorkshopSync:
         ids = [int(i) for i in record.payload.get("workshop_ids", [])]
         self._comments.delete_for_workshops(ids)
         self._registrations.delete_for_workshops(ids)
+        self._registrations_changed([], ids, [])
 
     def apply_forget(self, record: OutboxRecord) -> None:
-        self._registrations.delete_ids([str(i) for i in record.payload.get("registration_ids", [])])
+        forgotten = [str(i) for i in record.payload.get("registration_ids", [])]
+        self._registrations.delete_ids(forgotten)
+        self._registrations_changed([], [], forgotten)
+
+    def _registrations_changed(self, written: list[tuple[int, int, bool]], workshops: list[int],
+                               forgotten: list[str]) -> None:
+        if written or workshops or forgotten:
+            for listener in self.registration_listeners:
+                listener(written, workshops, forgotten)
