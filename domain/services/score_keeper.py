@@ -52,14 +52,13 @@ class ScoreKeeper:
         """After these learners' registration documents changed in MongoDB."""
         self._refresh(user_ids, badges=False, attendance=True)
 
-    def registrations_changed(self, written: list[tuple[int, int, bool]], purged_workshops: list[int],
-                              forgotten: list[str]) -> None:
+    def registrations_changed(self, marked: list[int], purged_workshops: list[int], forgotten: list[str]) -> None:
         """The workshops module's listener: refresh the learners whose attendance may have moved
-        (marked attended now, or attended before according to `score_points`)."""
-        learners = {learner for learner, _, attended in written if attended}
-        with self._uow() as uow:
-            learners |= uow.scores.workshop_attendees([(lid, wid) for lid, wid, attended in written if not attended],
-                                                      purged_workshops, forgotten)
+        (marked, or holding points for a purged workshop or a forgotten document)."""
+        learners = set(marked)
+        if purged_workshops or forgotten:
+            with self._uow() as uow:
+                learners |= uow.scores.workshop_attendees(purged_workshops, forgotten)
         if learners:
             self.attendance_changed(learners)
 
@@ -85,6 +84,10 @@ class ScoreKeeper:
         """Rewrite every learner's figures from the sources (restore, dumps, doctor --repair)."""
         with self._uow() as uow:
             self.rebuild_in(uow.scores, self._clock())
+            uow.commit()
+        with self._uow() as uow:
+            # Fresh statistics for the rewritten tables, so the boards' plans fit them at once.
+            uow.scores.analyze()
             uow.commit()
 
     def rebuild_in(self, scores: ScoreTables, now: datetime) -> None:

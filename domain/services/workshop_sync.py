@@ -16,7 +16,6 @@ from typing import Any
 
 from domain.models.users import Principal
 from domain.models.workshops import Comment, Registration, RegistrationStatus
-from domain.repositories.mongo.attendance import ATTENDED
 from domain.repositories.mongo.comments import CommentRepository
 from domain.repositories.mongo.registrations import RegistrationDocuments, registration_document
 from domain.repositories.sql.outbox import OutboxRecord
@@ -48,11 +47,12 @@ class WorkshopSync:
         # (the badges module re-checks "workshops attended" rules). Listeners must be
         # idempotent: a replayed record calls them again.
         self.attendance_listeners: list[Callable[[list[int]], object]] = []
-        # Called after any change to registration documents, with ((learner, workshop, marked
-        # attended) of each document written, workshops purged, documents forgotten): the
-        # leaderboard's maintained figures copy attendance. Idempotent, like the attendance listeners.
-        self.registration_listeners: list[
-            Callable[[list[tuple[int, int, bool]], list[int], list[str]], object]] = []
+        # Called after registration documents that can move attendance points changed, with
+        # (learners whose attendance a record carries, workshops purged, documents forgotten):
+        # the leaderboard's maintained figures copy attendance. A document without attendance
+        # moves nothing (a new attempt is a new document; attendance is never cleared on one).
+        # Idempotent, like the attendance listeners.
+        self.registration_listeners: list[Callable[[list[int], list[int], list[str]], object]] = []
 
     def handlers(self) -> dict[str, Callable[[OutboxRecord], None]]:
         """The relay handler of each outbox kind this module writes (registered by build_services)."""
@@ -108,8 +108,7 @@ class WorkshopSync:
         if attended:
             for listener in self.attendance_listeners:
                 listener(attended)
-        self._registrations_changed(
-            [(int(d["learner_id"]), int(d["workshop_id"]), d.get("attendance") in ATTENDED) for d in documents], [], [])
+        self._registrations_changed(attended, [], [])
 
     def apply_comment(self, record: OutboxRecord) -> None:
         p = record.payload
@@ -127,8 +126,7 @@ class WorkshopSync:
         self._registrations.delete_ids(forgotten)
         self._registrations_changed([], [], forgotten)
 
-    def _registrations_changed(self, written: list[tuple[int, int, bool]], workshops: list[int],
-                               forgotten: list[str]) -> None:
-        if written or workshops or forgotten:
+    def _registrations_changed(self, marked: list[int], workshops: list[int], forgotten: list[str]) -> None:
+        if marked or workshops or forgotten:
             for listener in self.registration_listeners:
-                listener(written, workshops, forgotten)
+                listener(marked, workshops, forgotten)

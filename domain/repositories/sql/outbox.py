@@ -49,10 +49,13 @@ class OutboxRepository:
         rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=not wait)).all()
         return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
 
-    def mark_applied(self, record_id: int, now: datetime) -> None:
-        self.conn.execute(
-            update(outbox).where(outbox.c.id == record_id).values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
-        )
+    def mark_applied(self, record_ids: list[int], now: datetime) -> None:
+        """Mark records applied, in one statement."""
+        if record_ids:
+            self.conn.execute(
+                update(outbox).where(outbox.c.id.in_(record_ids))
+                .values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+            )
 
     def mark_failed(self, record_id: int, error: str) -> None:
         self.conn.execute(

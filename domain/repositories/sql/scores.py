@@ -101,36 +101,44 @@ ON CONFLICT (user_id) DO UPDATE SET
 # Rows whose badge part is not right at :now: an award they count has ended since, or
 # (a clock set back, as in tests and demos) one they no longer count had not ended yet.
 _DUE = "(ls.valid_until <= :now OR ls.valid_from > :now)"
-_DUE_USERS = ("u.id IN (SELECT user_id FROM learner_scores ls WHERE ls.valid_until <= :now"
-              " UNION SELECT user_id FROM learner_scores ls WHERE ls.valid_from > :now)")
+_DUE_USERS = ("SELECT user_id FROM learner_scores WHERE valid_until <= :now"
+              " UNION SELECT user_id FROM learner_scores WHERE valid_from > :now")
 
-_ALL_TIME_PAGE = """
-SELECT ls.user_id, u.full_name, ls.challenge_points, ls.completed, ls.badge_points, ls.workshops_attended,
-       ls.total, ls.last_point_at
-FROM learner_scores ls JOIN users u ON u.id = ls.user_id
-WHERE ls.ranked
-ORDER BY ls.total DESC, ls.last_point_at ASC NULLS LAST, ls.user_id
-LIMIT :limit OFFSET :offset
+# The all-time board in one statement: the page straight off `ix_learner_scores_board`,
+# the viewer's competition rank (1 + better totals) and place (1 + learners listed before
+# them) and the first row's rank counted on that index, and how many learners it ranks.
+_ALL_TIME = """
+WITH page AS (
+    SELECT user_id, challenge_points, completed, badge_points, workshops_attended, total, last_point_at
+    FROM learner_scores WHERE ranked
+    ORDER BY total DESC, last_point_at ASC NULLS LAST, user_id
+    LIMIT :limit OFFSET :offset
+), me AS (
+    SELECT user_id, challenge_points, completed, badge_points, workshops_attended, total, last_point_at
+    FROM learner_scores WHERE user_id = :viewer AND ranked
+)
+SELECT 0 AS kind, page.*, u.full_name, NULL::bigint AS rank, NULL::bigint AS place
+FROM page JOIN users u ON u.id = page.user_id
+UNION ALL
+SELECT 1, me.*, u.full_name,
+       (SELECT count(*) FROM learner_scores o WHERE o.ranked AND o.total > me.total) + 1,
+       (SELECT count(*) FROM learner_scores o WHERE o.ranked AND o.total > me.total)
+       + (SELECT count(*) FROM learner_scores o WHERE o.ranked AND o.total = me.total AND (
+            (me.last_point_at IS NULL AND o.last_point_at IS NOT NULL)
+            OR o.last_point_at < me.last_point_at
+            OR (o.last_point_at IS NOT DISTINCT FROM me.last_point_at AND o.user_id < me.user_id))) + 1
+FROM me JOIN users u ON u.id = me.user_id
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       (SELECT count(*) FROM learner_scores o WHERE o.ranked AND o.total > (SELECT max(total) FROM page)) + 1,
+       (SELECT count(*) FROM learner_scores o WHERE o.ranked)
+ORDER BY kind, total DESC, last_point_at ASC NULLS LAST, user_id
 """
 
-# The viewer's competition rank (1 + better totals) and place in the order (1 + learners
-# listed before them), counted on the board's index.
-_ALL_TIME_VIEWER = """
-SELECT me.user_id, u.full_name, me.challenge_points, me.completed, me.badge_points, me.workshops_attended,
-       me.total, me.last_point_at,
-       (SELECT count(*) FROM learner_scores o WHERE o.ranked AND o.total > me.total) + 1 AS rank,
-       (SELECT count(*) FROM learner_scores o WHERE o.ranked AND (
-            o.total > me.total
-            OR (o.total = me.total AND me.last_point_at IS NULL AND o.last_point_at IS NOT NULL)
-            OR (o.total = me.total AND o.last_point_at < me.last_point_at)
-            OR (o.total = me.total AND o.last_point_at IS NOT DISTINCT FROM me.last_point_at
-                AND o.user_id < me.user_id))) + 1 AS place
-FROM learner_scores me JOIN users u ON u.id = me.user_id
-WHERE me.user_id = :viewer AND me.ranked
-"""
-
-# A period or category board: the points of `score_points` that count in it, grouped per
-# learner, over every ranked learner (zeros included), ranked and cut to the page.
+# A period or category board: the points of `score_points` that count in it, summed per
+# learner, over every ranked learner (zeros included). Only the page is sorted (a top-N
+# sort); the viewer's rank and place, the first row's rank and the count are counted on
+# the materialised board, so no statement sorts every learner.
 _WINDOW_BOARD = """
 WITH parts AS (
     SELECT user_id,
@@ -142,24 +150,33 @@ WITH parts AS (
     FROM score_points
     WHERE {where}
     GROUP BY user_id
-), board AS (
+), board AS MATERIALIZED (
     SELECT ls.user_id, coalesce(p.cp, 0) AS challenge_points, coalesce(p.completed, 0) AS completed,
            coalesce(p.bp, 0) AS badge_points, coalesce(p.w, 0) AS workshops_attended,
            coalesce(p.cp, 0) + coalesce(p.bp, 0) + :workshop_points * coalesce(p.w, 0) AS total,
            p.last AS last_point_at
     FROM learner_scores ls LEFT JOIN parts p ON p.user_id = ls.user_id
     WHERE ls.ranked
-), ordered AS (
-    SELECT board.*, rank() OVER (ORDER BY total DESC) AS rank,
-           row_number() OVER (ORDER BY total DESC, last_point_at ASC NULLS LAST, user_id) AS place,
-           count(*) OVER () AS n
-    FROM board
+), page AS (
+    SELECT * FROM board ORDER BY total DESC, last_point_at ASC NULLS LAST, user_id LIMIT :limit OFFSET :offset
+), me AS (
+    SELECT * FROM board WHERE user_id = :viewer
 )
-SELECT o.user_id, u.full_name, o.challenge_points, o.completed, o.badge_points, o.workshops_attended, o.total,
-       o.last_point_at, o.rank, o.place, o.n
-FROM ordered o JOIN users u ON u.id = o.user_id
-WHERE (o.place > :offset AND o.place <= :offset + :limit) OR o.user_id = :viewer
-ORDER BY o.place
+SELECT 0 AS kind, page.*, u.full_name, NULL::bigint AS rank, NULL::bigint AS place
+FROM page JOIN users u ON u.id = page.user_id
+UNION ALL
+SELECT 1, me.*, u.full_name,
+       (SELECT count(*) FROM board b WHERE b.total > me.total) + 1,
+       (SELECT count(*) FROM board b WHERE b.total > me.total OR (b.total = me.total AND (
+            (me.last_point_at IS NULL AND b.last_point_at IS NOT NULL)
+            OR b.last_point_at < me.last_point_at
+            OR (b.last_point_at IS NOT DISTINCT FROM me.last_point_at AND b.user_id < me.user_id)))) + 1
+FROM me JOIN users u ON u.id = me.user_id
+UNION ALL
+SELECT 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       (SELECT count(*) FROM board b WHERE b.total > (SELECT max(total) FROM page)) + 1,
+       (SELECT count(*) FROM board)
+ORDER BY kind, total DESC, last_point_at ASC NULLS LAST, user_id
 """
 
 _BADGE_COUNTS = "(until IS NULL OR until > :now)"
@@ -168,6 +185,26 @@ _BADGE_COUNTS = "(until IS NULL OR until > :now)"
 def _line(row: Any, rank: int, place: int) -> BoardLine:
     return BoardLine(row.user_id, row.full_name, rank, place, row.challenge_points, row.completed, row.badge_points,
                      row.workshops_attended, row.total, row.last_point_at)
+
+
+def _board(rows: list[Any], offset: int) -> Board:
+    """Assemble a board from its statement's rows: the page (kind 0), the viewer (1), and
+    the first row's rank with the number of learners ranked (2)."""
+    me = next((r for r in rows if r.kind == 1), None)
+    stats = rows[-1]
+    return Board(_ranked_page([r for r in rows if r.kind == 0], offset, stats.rank), int(stats.place),
+                 _line(me, me.rank, me.place) if me is not None else None)
+
+
+def _ranked_page(rows: list[Any], offset: int, first_rank: int) -> list[BoardLine]:
+    """A page's lines in board order: the first row's competition rank is counted, the next
+    ones follow from it (a new total takes its place as rank, an equal one shares it)."""
+    lines: list[BoardLine] = []
+    for index, row in enumerate(rows):
+        place = offset + index + 1
+        rank = first_rank if index == 0 else (lines[-1].rank if row.total == rows[index - 1].total else place)
+        lines.append(_line(row, rank, place))
+    return lines
 
 
 def _ids(ids: Iterable[int]) -> list[int]:
@@ -213,16 +250,15 @@ class ScoreTables:
         """Hold off every maintainer (they lock rows) while a rebuild rewrites the tables; boards still read."""
         self.conn.execute(text("LOCK TABLE learner_scores, score_points IN EXCLUSIVE MODE"))
 
-    def workshop_attendees(self, pairs: list[tuple[int, int]], workshops: list[int], refs: list[str]) -> set[int]:
-        """Learners holding attendance points for one of these (learner, workshop) pairs, these
-        workshops or these registration documents."""
-        if not (pairs or workshops or refs):
-            return set()
+    def analyze(self) -> None:
+        self.conn.execute(text("ANALYZE learner_scores, score_points"))
+
+    def workshop_attendees(self, workshops: list[int], refs: list[str]) -> set[int]:
+        """Learners holding attendance points for these workshops or registration documents."""
         return set(self.conn.execute(
             text("SELECT DISTINCT user_id FROM score_points WHERE source = 'workshop' AND ("
-                 " (user_id, workshop_id) IN (SELECT * FROM unnest(CAST(:users AS bigint[]), CAST(:wids AS bigint[])))"
-                 " OR workshop_id = ANY(CAST(:workshops AS bigint[])) OR ref = ANY(CAST(:refs AS text[])))"),
-            {"users": [p[0] for p in pairs], "wids": [p[1] for p in pairs], "workshops": workshops, "refs": refs},
+                 " workshop_id = ANY(CAST(:workshops AS bigint[])) OR ref = ANY(CAST(:refs AS text[])))"),
+            {"workshops": workshops, "refs": refs},
         ).scalars())
 
     def replace_challenges(self, user_ids: Sequence[int] | None) -> None:
@@ -291,60 +327,27 @@ class ScoreTables:
         self.conn.execute(text(sql), {"ids": ids, "now": to_ms(now), "workshop_points": workshop_points})
 
     def refresh_due(self, now: datetime, workshop_points: int) -> None:
-        """Recompute the rows whose badge part changed by the passing of time (indexed, usually none).
-
-        The guard skips a row a maintainer rewrote meanwhile (it is right again)."""
-        sql = _RECOMPUTE.format(where=_DUE_USERS, guard="WHERE " + _DUE)
-        self.conn.execute(text(sql), {"now": to_ms(now), "workshop_points": workshop_points})
+        """Recompute the rows whose badge part changed by the passing of time: one read of two
+        small indexes, usually finding none. The guard skips a row a maintainer rewrote
+        meanwhile (it is right again)."""
+        cut = to_ms(now)
+        due = list(self.conn.execute(text(_DUE_USERS), {"now": cut}).scalars())
+        if due:
+            sql = _RECOMPUTE.format(where="u.id = ANY(:ids)", guard="WHERE " + _DUE)
+            self.conn.execute(text(sql), {"ids": sorted(due), "now": cut, "workshop_points": workshop_points})
 
     # -- boards ------------------------------------------------------------------------------
     def all_time(self, limit: int, offset: int, viewer: int) -> Board:
-        """A page of the all-time board straight off its index, the count, and the viewer's line."""
-        rows = self.conn.execute(text(_ALL_TIME_PAGE), {"limit": limit, "offset": offset}).all()
-        total = self.conn.execute(
-            select(text("count(*)")).select_from(learner_scores).where(learner_scores.c.ranked)).scalar_one()
-        me = self.conn.execute(text(_ALL_TIME_VIEWER), {"viewer": viewer}).one_or_none()
-        viewer_line = _line(me, me.rank, me.place) if me is not None else None
-        lines: list[BoardLine] = []
-        rank = 0
-        for index, row in enumerate(rows):
-            place = offset + index + 1
-            if index == 0:
-                # The first row's rank counts the better totals; the next ones follow from it.
-                rank = 1 + self.conn.execute(
-                    select(text("count(*)")).select_from(learner_scores)
-                    .where(learner_scores.c.ranked, learner_scores.c.total > row.total)).scalar_one()
-            elif row.total != rows[index - 1].total:
-                rank = place
-            lines.append(_line(row, rank, place))
-        return Board(lines, int(total), viewer_line)
+        """A page of the all-time board off its index, the count, and the viewer's line: one statement."""
+        return _board(self.conn.execute(text(_ALL_TIME), {"limit": limit, "offset": offset, "viewer": viewer}).all(),
+                      offset)
 
     def window(self, limit: int, offset: int, viewer: int, now: datetime, since: datetime | None,
                category: str | None, workshop_points: int) -> Board:
         """A period and/or category board summed from `score_points` in one statement."""
-        params: dict[str, Any] = {"limit": limit, "offset": offset, "viewer": viewer, "now": to_ms(now),
-                                  "workshop_points": workshop_points}
-        badge = f"source = 'badge' AND {_BADGE_COUNTS}"
-        if since is not None:
-            # Awards are compared to the millisecond, as MongoDB holds them.
-            params.update(since=since, badge_since=to_ms(since), now_exact=now)
-            challenge = "(source = 'challenge' AND at >= :since)"
-            badge = f"({badge} AND at >= :badge_since)"
-            workshop = "(source = 'workshop' AND in_period AND at >= :since AND at < :now_exact)"
-            lead = "at >= :badge_since AND "
-        else:
-            challenge, badge, workshop, lead = "source = 'challenge'", f"({badge})", "", ""
-        if category is not None:
-            params["category"] = category
-            where = f"category = :category AND {lead}({challenge} OR {badge})"
-        else:
-            where = f"{lead}({challenge} OR {badge} OR {workshop})"
-        rows = self.conn.execute(text(_WINDOW_BOARD.format(where=where)), params).all()
-        lines = [_line(r, r.rank, r.place) for r in rows if offset < r.place <= offset + limit]
-        me = next((r for r in rows if r.user_id == viewer), None)
-        total = rows[0].n if rows else self.conn.execute(
-            select(text("count(*)")).select_from(learner_scores).where(learner_scores.c.ranked)).scalar_one()
-        return Board(lines, int(total), _line(me, me.rank, me.place) if me is not None else None)
+        where, params = window_filter(now, since, category)
+        params.update(limit=limit, offset=offset, viewer=viewer, workshop_points=workshop_points)
+        return _board(self.conn.execute(text(_WINDOW_BOARD.format(where=where)), params).all(), offset)
 
     # -- for the doctor ------------------------------------------------------------------------
     def snapshot(self) -> tuple[dict[int, tuple[Any, ...]], dict[int, set[tuple[Any, ...]]]]:
@@ -358,11 +361,24 @@ class ScoreTables:
             points.setdefault(r.user_id, set()).add(tuple(r[1:]))
         return scores, points
 
-    def users_without_row(self) -> list[int]:
-        return list(self.conn.execute(
-            select(users.c.id).where(~select(learner_scores.c.user_id)
-                                     .where(learner_scores.c.user_id == users.c.id).exists())
-            .order_by(users.c.id)).scalars())
+
+def window_filter(now: datetime, since: datetime | None, category: str | None) -> tuple[str, dict[str, Any]]:
+    """The `score_points` rows a period and/or category board counts: (WHERE clause, its parameters)."""
+    params: dict[str, Any] = {"now": to_ms(now)}
+    badge = f"source = 'badge' AND {_BADGE_COUNTS}"
+    if since is not None:
+        # Awards are compared to the millisecond, as MongoDB holds them.
+        params.update(since=since, badge_since=to_ms(since), now_exact=now)
+        challenge = "(source = 'challenge' AND at >= :since)"
+        badge = f"({badge} AND at >= :badge_since)"
+        workshop = "(source = 'workshop' AND in_period AND at >= :since AND at < :now_exact)"
+        lead = "at >= :badge_since AND "
+    else:
+        challenge, badge, workshop, lead = "source = 'challenge'", f"({badge})", "", ""
+    if category is not None:
+        params["category"] = category
+        return f"category = :category AND {lead}({challenge} OR {badge})", params
+    return f"{lead}({challenge} OR {badge} OR {workshop})", params
 
 
 def to_ms(moment: datetime) -> datetime:
