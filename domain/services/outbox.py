@@ -94,27 +94,27 @@ class OutboxRelay:
         None when that is not the case: `relay` then takes the general path."""
         with self._uow() as uow:
             repo = uow.outbox
-            if repo.has_pending_before(min(own)):
+            batch, older_pending = repo.claim_own(own)
+            if older_pending or {record.id for record in batch} != set(own):
                 return None
-            batch = repo.claim_pending(BATCH, own, wait=False)
-            if {record.id for record in batch} != set(own):
-                return None
-            applied, error = self._apply(repo, batch)
-            pending = repo.pending_count()
+            done, error = self._apply(repo, batch)
+            pending = repo.mark_applied_counting(done, self._clock())
             uow.commit()
-        return RelayResult(applied, pending, error)
+        return RelayResult(len(done), pending, error)
 
     def _apply_batch(self, only_ids: list[int] | None, wait: bool) -> tuple[int, str | None, bool]:
         """Claim and apply one batch; returns (applied, error, nothing was left to claim)."""
         with self._uow() as uow:
             repo = uow.outbox
             batch = repo.claim_pending(BATCH, only_ids, wait=wait)
-            applied, error = self._apply(repo, batch)
+            done, error = self._apply(repo, batch)
+            repo.mark_applied(done, self._clock())
             uow.commit()
-        return applied, error, not batch
+        return len(done), error, not batch
 
-    def _apply(self, repo: OutboxRepository, batch: list[OutboxRecord]) -> tuple[int, str | None]:
-        """Apply claimed records in order and mark them; returns (applied, error)."""
+    def _apply(self, repo: OutboxRepository, batch: list[OutboxRecord]) -> tuple[list[int], str | None]:
+        """Apply claimed records in order; returns (the ids applied, to mark, and the error that
+        stopped the run, whose record is marked failed here)."""
         done: list[int] = []
         error: str | None = None
         for record in batch:
@@ -135,8 +135,7 @@ class OutboxRelay:
                 repo.mark_failed(record.id, error)
                 break
             done.append(record.id)
-        repo.mark_applied(done, self._clock())
-        return len(done), error
+        return done, error
 
     def pending(self) -> list[tuple[int, str, int, str | None]]:
         with self._uow() as uow:

@@ -187,7 +187,7 @@ def _line(row: Any, rank: int, place: int) -> BoardLine:
                      row.workshops_attended, row.total, row.last_point_at)
 
 
-def _board(rows: list[Any], offset: int) -> Board:
+def _board(rows: Sequence[Any], offset: int) -> Board:
     """Assemble a board from its statement's rows: the page (kind 0), the viewer (1), and
     the first row's rank with the number of learners ranked (2)."""
     me = next((r for r in rows if r.kind == 1), None)
@@ -196,7 +196,7 @@ def _board(rows: list[Any], offset: int) -> Board:
                  _line(me, me.rank, me.place) if me is not None else None)
 
 
-def _ranked_page(rows: list[Any], offset: int, first_rank: int) -> list[BoardLine]:
+def _ranked_page(rows: Sequence[Any], offset: int, first_rank: int) -> list[BoardLine]:
     """A page's lines in board order: the first row's competition rank is counted, the next
     ones follow from it (a new total takes its place as rank, an equal one shares it)."""
     lines: list[BoardLine] = []
