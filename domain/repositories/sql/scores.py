@@ -71,7 +71,9 @@ def ranked_expression() -> Any:
 
 
 # Sums one learner's `score_points` into the parts of `learner_scores` as of :now (a time
-# cut to the millisecond, as MongoDB compares award ends). {where} picks the users.
+# cut to the millisecond, as MongoDB compares award ends). {where} picks the users; a row
+# whose figures come out the same is left as it is (a rebuild of figures that were right
+# changes nothing, `computed_at` included).
 _RECOMPUTE = """
 INSERT INTO learner_scores AS ls (user_id, ranked, challenge_points, completed, badge_points, workshops_attended,
                                   total, last_point_at, valid_from, valid_until, computed_at)
@@ -95,7 +97,11 @@ ON CONFLICT (user_id) DO UPDATE SET
     badge_points = excluded.badge_points, workshops_attended = excluded.workshops_attended, total = excluded.total,
     last_point_at = excluded.last_point_at, valid_from = excluded.valid_from, valid_until = excluded.valid_until,
     computed_at = excluded.computed_at
-{guard}
+WHERE {guard}(ls.ranked, ls.challenge_points, ls.completed, ls.badge_points, ls.workshops_attended, ls.total,
+       ls.last_point_at, ls.valid_from, ls.valid_until)
+    IS DISTINCT FROM (excluded.ranked, excluded.challenge_points, excluded.completed, excluded.badge_points,
+                      excluded.workshops_attended, excluded.total, excluded.last_point_at, excluded.valid_from,
+                      excluded.valid_until)
 """
 
 # Rows whose badge part is not right at :now: an award they count has ended since, or
@@ -333,7 +339,7 @@ class ScoreTables:
         cut = to_ms(now)
         due = list(self.conn.execute(text(_DUE_USERS), {"now": cut}).scalars())
         if due:
-            sql = _RECOMPUTE.format(where="u.id = ANY(:ids)", guard="WHERE " + _DUE)
+            sql = _RECOMPUTE.format(where="u.id = ANY(:ids)", guard=_DUE + " AND ")
             self.conn.execute(text(sql), {"ids": sorted(due), "now": cut, "workshop_points": workshop_points})
 
     # -- boards ------------------------------------------------------------------------------
