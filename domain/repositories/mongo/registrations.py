@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, ReplaceOne
+from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
@@ -176,29 +176,36 @@ class RegistrationDocuments:
         for document in documents:
             # Replayed records may have been queued by an older version of the code.
             validate(document, VALIDATOR)
+        ids = [d["_id"] for d in documents]
+        held = {d["_id"]: d.get("version", 0) for d in self.collection.find({"_id": {"$in": ids}}, {"version": 1})}
         newest: dict[str, dict[str, Any]] = {}
         for doc in documents:
             if doc["_id"] not in newest or doc["version"] > newest[doc["_id"]]["version"]:
                 newest[doc["_id"]] = doc
-        # One round trip: replace an older version or insert a missing document. When MongoDB
-        # holds the same or a newer version the filter misses and the upsert's insert collides
-        # with that `_id` (E11000): nothing is written, which is the rule.
-        written = list(newest.values())
-        ops = [ReplaceOne({"_id": doc["_id"], "version": {"$lt": doc["version"]}}, doc, upsert=True)
-               for doc in written]
+        ops: list[InsertOne[Any] | ReplaceOne[Any]] = []
+        written: list[dict[str, Any]] = []
+        for doc_id, doc in newest.items():
+            if doc_id not in held:
+                ops.append(InsertOne(doc))
+            elif held[doc_id] < doc["version"]:
+                ops.append(ReplaceOne({"_id": doc_id, "version": {"$lt": doc["version"]}}, doc))
+            else:
+                continue
+            written.append(doc)
+        if not ops:
+            return 0
         try:
             result = self.collection.bulk_write(ops, ordered=False)
-            return result.upserted_count + result.modified_count
+            return result.inserted_count + result.modified_count
         except BulkWriteError as exc:
-            errors = exc.details.get("writeErrors", [])
-            if any(e.get("code") != 11000 for e in errors):
+            raced = [e for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
+            if len(raced) != len(exc.details.get("writeErrors", [])):
                 raise
-            # A collision may also be another relay inserting an older version between the
-            # filter and the insert: replace it if it is older (a no-op when it is not).
-            retried = sum(self.collection.replace_one(
-                {"_id": written[e["index"]]["_id"], "version": {"$lt": written[e["index"]]["version"]}},
-                written[e["index"]]).modified_count for e in errors)
-            return exc.details.get("nUpserted", 0) + exc.details.get("nModified", 0) + retried
+            # Another relay inserted these meanwhile: keep whichever version is newer.
+            for error in raced:
+                doc = written[error["index"]]
+                self.collection.replace_one({"_id": doc["_id"], "version": {"$lt": doc["version"]}}, doc)
+            return exc.details.get("nInserted", 0) + exc.details.get("nModified", 0) + len(raced)
 
     def append_events(self, events: list[dict[str, Any]]) -> None:
         """Store history events under their deterministic ids (a replay rewrites the same ones)."""
