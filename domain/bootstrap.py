@@ -19,7 +19,7 @@ For a script, `open_services` is the short way (see "Scripting SkillHub" in the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -65,6 +65,7 @@ from domain.services.outbox import OutboxRelay
 from domain.services.progress import OUTBOX_KIND as PROGRESS_KIND
 from domain.services.progress import ProgressService
 from domain.services.registrations import RegistrationService
+from domain.services.score_keeper import ScoreKeeper
 from domain.services.scores import ScoreCalculator, ScoreService
 from domain.services.ssh_keys import SshKeyService
 from domain.services.users import UserService
@@ -156,14 +157,15 @@ def open_services(settings: Settings, *, clock: Clock = utc_now, check: bool = T
 
 
 def backup_service(resources: Resources, activity: ActivityService, settings: Settings | None = None, *,
-                   clock: Clock = utc_now, drift_check: DriftCheck | None = None) -> BackupService:
+                   clock: Clock = utc_now, drift_check: DriftCheck | None = None,
+                   after_restore: Callable[[], None] | None = None) -> BackupService:
     """The backup service over `resources` (`settings` to point it at another directory or retention).
 
     Archives are named by the wall clock, like tokens: a fixed display clock must not reuse names."""
     settings = settings or resources.settings
     postgres = PostgresBackup(resources.engine, resources.endpoints.database_url, settings.connect_timeout_s)
     return BackupService(settings, postgres, CollectionArchive(resources.db), TokenDenyList(resources.db), activity,
-                         resources.uow_factory, clock=clock, drift_check=drift_check)
+                         resources.uow_factory, clock=clock, drift_check=drift_check, after_restore=after_restore)
 
 
 def _wire(resources: Resources, relay: OutboxRelay) -> Services:
@@ -180,16 +182,21 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
     sync = WorkshopSync(documents, comments)
     for kind, handler in sync.handlers().items():
         relay.register(kind, handler)
-    doctor = DoctorService(uow_factory, relay, sync, documents, comments, MongoSchema(db), activity, clock)
-    # Progress and badges: one score calculator shared by the badges, scores and leaderboard.
+    # Progress and badges: one score calculator shared by the badges, scores and leaderboard,
+    # one keeper of the leaderboard's maintained figures fed by every change that moves them.
     events, badge_repo, awards = ProgressEventRepository(db), BadgeRepository(db), AwardRepository(db)
     attendance = AttendanceRepository(db)
     calculator = ScoreCalculator(uow_factory, awards, attendance, clock)
-    badges = BadgeService(uow_factory, badge_repo, awards, events, attendance, calculator, activity, clock)
-    progress = ProgressService(uow_factory, events, badges, activity, clock)
+    keeper = ScoreKeeper(uow_factory, awards, attendance, clock)
+    sync.registration_listeners.append(keeper.registrations_changed)
+    doctor = DoctorService(uow_factory, relay, sync, documents, comments, MongoSchema(db), activity, clock,
+                           keeper=keeper)
+    badges = BadgeService(uow_factory, badge_repo, awards, events, attendance, calculator, activity, clock, keeper)
+    progress = ProgressService(uow_factory, events, badges, activity, clock, keeper)
     relay.register(PROGRESS_KIND, progress.apply_event)
     sync.attendance_listeners.append(badges.on_attendance_marked)
-    backups = backup_service(resources, activity, drift_check=lambda: doctor.check().lines())
+    backups = backup_service(resources, activity, drift_check=lambda: doctor.check().lines(),
+                             after_restore=keeper.rebuild)
     return Services(
         relay=relay,
         activity=activity,

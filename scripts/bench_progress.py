@@ -6,7 +6,11 @@ many as the MongoDB server stores within --mongo-budget seconds: the count actua
 seeded is printed), attendance documents and badge awards. Then it times:
 
 - the progress screen: `ScoreService.user_progress` for random learners;
-- one leaderboard page: `LeaderboardService.page` (all time, then energy / 30 days);
+- one leaderboard page with the viewer's rank: `LeaderboardService.page` all time, last 30
+  days, one category, one category over 30 days, read from the maintained figures
+  (`score_points`, `learner_scores`, built once by a full rebuild after seeding);
+- the same page computed in full from the sources (`recomputed_page`, the computation the
+  leaderboard used before issue 11 and the oracle of its tests);
 
 each next to the "floor": the same SQL and MongoDB queries sent bare (one psycopg2
 cursor, raw pymongo) with no service around them. Run: `.venv/bin/python scripts/bench_progress.py`.
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import shutil
 import statistics
 import sys
@@ -43,6 +48,7 @@ from domain.models.users import SYSTEM, Principal, Role  # noqa: E402
 from domain.repositories.mongo.attendance import REGISTRATIONS  # noqa: E402
 from domain.repositories.mongo.badges import epoch_ms  # noqa: E402
 from domain.repositories.mongo.progress_events import ProgressEventRepository, event_document  # noqa: E402
+from domain.repositories.sql import scores as score_sql  # noqa: E402
 from domain.repositories.sql.schema import challenges, user_challenges, users, workshops  # noqa: E402
 from domain.repositories.sql.search import search_keys  # noqa: E402
 from domain.security.passwords import PasswordHasher  # noqa: E402
@@ -267,6 +273,27 @@ def floor_leaderboard(raw: Any, db: Any, viewer: int, now: datetime, category: s
     sorted(rows, key=lambda r: (-(r[2] + bonus.get(r[0], 0) + 10 * attended.get(r[0], 0)), r[0]))
 
 
+def _bare(sql: str) -> str:
+    """A SQLAlchemy `text()` statement (`:name` parameters) as psycopg2 takes it."""
+    return re.sub(r"(?<!:):([a-z_]+)", r"%(\1)s", sql)
+
+
+def floor_maintained(raw: Any, viewer: int, now: datetime, category: str | None, since: datetime | None) -> None:
+    """The maintained board's statements, bare: its privacy preference, then the page, the
+    count and the viewer's rank in one statement."""
+    params: dict[str, Any] = {"limit": 50, "offset": 0, "viewer": viewer, "workshop_points": 10}
+    with raw.cursor() as cur:
+        cur.execute("SELECT leaderboard_hide_names FROM user_preferences WHERE user_id = %(viewer)s", params)
+        cur.fetchall()
+        if category is None and since is None:
+            cur.execute(_bare(score_sql._ALL_TIME), params)
+        else:
+            where, filters = score_sql.window_filter(now, since, category)
+            cur.execute(_bare(score_sql._WINDOW_BOARD.replace("{where}", where)), {**params, **filters})
+        cur.fetchall()
+    raw.rollback()
+
+
 # -- timing ---------------------------------------------------------------------------------------
 def timed_pair(service: Callable[[int], object], floor: Callable[[int], object],
                args: list[int], warmup: int = 2) -> tuple[list[float], list[float]]:
@@ -304,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=1_000_000, help="progress events to aim for")
     parser.add_argument("--mongo-budget", type=float, default=280.0, help="seconds allowed for loading events")
     parser.add_argument("--samples", type=int, default=30, help="timed runs per measurement")
+    parser.add_argument("--board-samples", type=int, default=60, help="timed runs per maintained board")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args(argv)
 
@@ -334,6 +362,11 @@ def main(argv: list[str] | None = None) -> int:
         n_awards = skillhub.services.badges.evaluate_all(trainer)
         log(f"Seeded {n_reg:,} registrations and {n_awards:,} badge awards (evaluate_all) in "
             f"{time.perf_counter() - t0:.1f} s")
+        # Rows went in bulk, around the services: build the maintained figures once, as a
+        # restore or `skillhub doctor --repair` does.
+        t0 = time.perf_counter()
+        skillhub.services.doctor.rebuild_scores()
+        log(f"Rebuilt the leaderboard's maintained figures in {time.perf_counter() - t0:.1f} s")
 
         rng = random.Random(99)
         sample = rng.sample(learner_ids[:done], min(args.samples, done))
@@ -347,16 +380,38 @@ def main(argv: list[str] | None = None) -> int:
         report("progress screen (user_progress)", timed_pair(
             lambda uid: skillhub.services.scores.user_progress(viewer(uid), uid),
             lambda uid: floor_progress(raw, db, uid, now), sample))
-        report("leaderboard page, all time", timed_pair(
-            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50)),
-            lambda uid: floor_leaderboard(raw, db, uid, now, None, None), sample[:15]))
+        page = PageRequest(1, 50)
+        board = skillhub.services.leaderboard
+        lb_sample = rng.sample(learner_ids[:done], min(args.board_samples, done))
         month = now - timedelta(days=30)
-        report("leaderboard page, 30 days", timed_pair(
-            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50), None, Period.LAST_30_DAYS),
+        log(f"leaderboard rows: {len(lb_sample)} viewers each, page of 50 with the viewer's rank;"
+            " floor = the same statements sent bare")
+        report("board, all time", timed_pair(
+            lambda uid: board.page(viewer(uid), page),
+            lambda uid: floor_maintained(raw, uid, now, None, None), lb_sample))
+        report("board, 30 days", timed_pair(
+            lambda uid: board.page(viewer(uid), page, None, Period.LAST_30_DAYS),
+            lambda uid: floor_maintained(raw, uid, now, None, month), lb_sample))
+        report("board, energy (all time)", timed_pair(
+            lambda uid: board.page(viewer(uid), page, "energy"),
+            lambda uid: floor_maintained(raw, uid, now, "energy", None), lb_sample))
+        report("board, energy, 30 days", timed_pair(
+            lambda uid: board.page(viewer(uid), page, "energy", Period.LAST_30_DAYS),
+            lambda uid: floor_maintained(raw, uid, now, "energy", month), lb_sample))
+        log("full recomputation from the sources (the leaderboard before issue 11), next to its bare queries:")
+        report("recomputed, all time", timed_pair(
+            lambda uid: board.recomputed_page(viewer(uid), page),
+            lambda uid: floor_leaderboard(raw, db, uid, now, None, None), sample[:15]))
+        report("recomputed, 30 days", timed_pair(
+            lambda uid: board.recomputed_page(viewer(uid), page, None, Period.LAST_30_DAYS),
             lambda uid: floor_leaderboard(raw, db, uid, now, None, month), sample[:15]))
-        report("leaderboard page, energy, 30 days", timed_pair(
-            lambda uid: skillhub.services.leaderboard.page(viewer(uid), PageRequest(1, 50), "energy", Period.LAST_30_DAYS),
+        report("recomputed, energy, 30 days", timed_pair(
+            lambda uid: board.recomputed_page(viewer(uid), page, "energy", Period.LAST_30_DAYS),
             lambda uid: floor_leaderboard(raw, db, uid, now, "energy", month), sample[:15]))
+        same = all(board.page(viewer(uid), page, c, p) == board.recomputed_page(viewer(uid), page, c, p)
+                   for uid in sample[:3] for c, p in ((None, Period.ALL_TIME), (None, Period.LAST_30_DAYS),
+                                                      ("energy", Period.ALL_TIME), ("energy", Period.LAST_30_DAYS)))
+        log(f"maintained boards equal the full recomputation for 3 viewers x 4 boards: {same}")
         raw.close()
         skillhub.close()
     finally:

@@ -241,6 +241,22 @@ def timed(action: Callable[[], object], runs: int, warmup: int = 3) -> list[floa
     return times
 
 
+def timed_pair(action: Callable[[], object], floor: Callable[[], object], runs: int,
+               warmup: int = 3) -> tuple[list[float], list[float]]:
+    """Time `action` and `floor` in turn, alternating which goes first."""
+    for _ in range(warmup):
+        action()
+        floor()
+    samples: tuple[list[float], list[float]] = ([], [])
+    for i in range(runs):
+        order = ((0, action), (1, floor)) if i % 2 == 0 else ((1, floor), (0, action))
+        for slot, fn in order:
+            began = time.perf_counter()
+            fn()
+            samples[slot].append((time.perf_counter() - began) * 1000)
+    return samples
+
+
 def p95(times: list[float]) -> float:
     ordered = sorted(times)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -289,9 +305,12 @@ def bench(skillhub: SkillHub, world: World, runs: int) -> None:
            timed(lambda: bare_sheet(cur, skillhub, world.small_workshop), runs))
     learners = iter(world.free_learners)
     floor_learners = iter(world.floor_learners)
-    measured = timed(lambda: registrations.register(world.admin, world.open_workshop, next(learners)), runs)
     floor_conn = psycopg2.connect(dsn)
-    floor = timed(lambda: bare_register(floor_conn, skillhub, world.floor_workshop, next(floor_learners)), runs)
+    # Interleaved, one of each in turn (alternating which goes first), so both see the same
+    # load on a shared machine.
+    measured, floor = timed_pair(
+        lambda: registrations.register(world.admin, world.open_workshop, next(learners)),
+        lambda: bare_register(floor_conn, skillhub, world.floor_workshop, next(floor_learners)), runs)
     report("one registration (PG + outbox + Mongo)", measured, floor)
     floor_conn.close()
     raw.close()

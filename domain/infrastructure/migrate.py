@@ -16,6 +16,8 @@ from domain.repositories.mongo.schema import init_mongo
 from domain.repositories.sql.unit_of_work import postgres_unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
+# The revision that adds the leaderboard's maintained figures (which it cannot fill from MongoDB).
+SCORES_REVISION = "0006"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -61,7 +63,10 @@ class UpgradeReport:
             if self.mongo_actions
             else "MongoDB: collections, validators and indexes already in place"
         )
-        return [pg, mongo]
+        lines = [pg, mongo]
+        if self.postgres_before is not None and self.postgres_before < SCORES_REVISION <= (self.postgres_after or ""):
+            lines.append("Leaderboard: run 'skillhub doctor --repair' once to build its figures from both databases")
+        return lines
 
 
 def upgrade(engine: Engine, db) -> UpgradeReport:  # noqa: ANN001 - pymongo Database

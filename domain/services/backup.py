@@ -114,8 +114,10 @@ class BackupService:
 
     def __init__(self, settings: Settings, postgres: PostgresBackup, mongo: CollectionArchive, denylist: TokenDenyList,
                  activity: ActivityService, uow_factory: UnitOfWorkFactory, clock: Clock = utc_now,
-                 drift_check: DriftCheck | None = None) -> None:
+                 drift_check: DriftCheck | None = None, after_restore: Callable[[], None] | None = None) -> None:
         self._settings = settings
+        # Rebuilds what is derived from both databases (the leaderboard's figures) once both are back.
+        self._after_restore = after_restore
         self._postgres = postgres
         self._mongo = mongo
         self._denylist = denylist
@@ -291,6 +293,8 @@ class BackupService:
             steps.finish()
         steps.start("Checking", 1)
         report = self._check(path, manifest, layouts, dropped, time.monotonic() - started, kept, prepared)
+        if self._after_restore is not None:
+            self._after_restore()
         steps.finish()
         return report
 

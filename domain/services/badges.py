@@ -42,6 +42,7 @@ from domain.services.activity import ActivityService
 from domain.services.badge_rules import auto_award_number, award_reason, badge_code, parse_badge_form, reopenable
 from domain.services.forms import collect
 from domain.services.ownership import require_self_or_staff, user_id_value
+from domain.services.score_keeper import ScoreKeeper
 from domain.services.scores import ScoreCalculator, held_badges
 
 STAFF = (Role.ADMIN, Role.TRAINER)
@@ -76,8 +77,9 @@ class BadgeService:
 
     def __init__(self, uow_factory: UnitOfWorkFactory, badges: BadgeRepository, awards: AwardRepository,
                  events: ProgressEventRepository, attendance: AttendanceRepository, calculator: ScoreCalculator,
-                 activity: ActivityService, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now, keeper: ScoreKeeper | None = None) -> None:
         self._uow = uow_factory
+        self._keeper = keeper
         self._badges = badges
         self._awards = awards
         self._events = events
@@ -134,6 +136,7 @@ class BadgeService:
             self._awards.revoke(award.id, principal.user_id, f"Rule changed (version {after.version}): no longer met",
                                 now, by_rule=True)
         self._awards.update_held(key, after.bonus_points, after.rule.category, now)
+        self._scores_changed({a.user_id for a in self._awards.for_badge(key)})
         # Saved last: if MongoDB fails half-way, the old definition is still in place and
         # applying again finishes the job (awards use deterministic ids).
         self._badges.save(after, principal.user_id)
@@ -258,6 +261,8 @@ class BadgeService:
             award = self._new_award(badge, user_id, number, when, figures, trigger)
             if self._awards.insert(award, badge.version):
                 new.append(award)
+        if new or lost:
+            self._scores_changed([user_id])
         return BadgeChanges(new, lost)
 
     def on_attendance_marked(self, learner_ids: Iterable[int]) -> list[BadgeAward]:
@@ -292,7 +297,9 @@ class BadgeService:
                 number = auto_award_number(by_user.get(user_id, []), now)
                 if number is not None and badge.rule.is_met(mine):
                     awards.append((self._new_award(badge, user_id, number, now, mine, "evaluation"), badge.version))
-        return self._awards.insert_many(awards)
+        made = self._awards.insert_many(awards)
+        self._scores_changed({award.user_id for award, _ in awards})
+        return made
 
     def awards_triggered_by(self, trigger: str) -> list[BadgeAward]:
         """The awards a given progress step (`progress:<outbox id>`) brought."""
@@ -330,6 +337,7 @@ class BadgeService:
                                 manual=True, reason=values["reason"])
         if not self._awards.insert(award, badge.version):
             raise Conflict(f"{learner_name} already holds the badge {badge.name}.")
+        self._scores_changed([values["learner_id"]])
         self._log(principal, "badge.award", award.id, reason=values["reason"])
         return award
 
@@ -346,8 +354,13 @@ class BadgeService:
         award = held[0]
         if not self._awards.revoke(award.id, principal.user_id, values["reason"], now):
             raise Conflict("This badge was revoked meanwhile.")
+        self._scores_changed([values["learner_id"]])
         self._log(principal, "badge.revoke", award.id, reason=values["reason"])
         return replace(award, revoked_at=now, revoked_by=principal.user_id, revoke_reason=values["reason"])
+
+    def _scores_changed(self, user_ids: Iterable[int]) -> None:
+        if self._keeper is not None:
+            self._keeper.badges_changed(user_ids)
 
     def _learner_name(self, learner_id: int) -> str:
         with self._uow() as uow:

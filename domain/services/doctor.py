@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from domain.clock import Clock, utc_now
+from domain.models.scores import WORKSHOP_POINTS
 from domain.models.sync import SyncStatus
 from domain.models.users import SYSTEM, Principal
 from domain.models.workshops import RegistrationStatus, registration_id
@@ -22,6 +23,7 @@ from domain.repositories.mongo.schema import MongoSchema
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.activity import ActivityService
 from domain.services.outbox import OutboxRelay
+from domain.services.score_keeper import ScoreKeeper
 from domain.services.workshop_rules import fill_free_seats
 from domain.services.workshop_sync import Change, WorkshopSync
 
@@ -51,6 +53,7 @@ class _Scan:
     orphan_workshops: set[int] = field(default_factory=set)
     missing_indexes: list[str] = field(default_factory=list)
     pending_outbox: int = 0
+    scores_differ: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,9 @@ class DoctorService:
 
     def __init__(self, uow_factory: UnitOfWorkFactory, relay: OutboxRelay, sync: WorkshopSync,
                  documents: RegistrationDocuments, comments: CommentRepository, schema: MongoSchema,
-                 activity: ActivityService, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now, keeper: ScoreKeeper | None = None) -> None:
         self._uow = uow_factory
+        self._keeper = keeper
         self._relay = relay
         self._sync = sync
         self._documents = documents
@@ -119,6 +123,9 @@ class DoctorService:
         actions += self._fix_counters(actor, sorted(scan.counter_workshops | scan.queue_workshops))
         actions += self._reproject(actor, sorted(scan.reproject), scan.retire, scan.forget,
                                    sorted(scan.orphan_workshops))
+        if self._keeper is not None and (scan.scores_differ or scan.reproject or scan.forget or scan.orphan_workshops):
+            self._keeper.rebuild()
+            actions.append("rebuilt the leaderboard's maintained figures from PostgreSQL and MongoDB")
         return RepairResult(DoctorReport(first.findings), actions, self.check())
 
     # -- the scan ------------------------------------------------------------------------------
@@ -168,7 +175,40 @@ class DoctorService:
                                                                 f"{seats_by_workshop.get(wid, 0)}"
                                                                 f" but MongoDB shows {mongo_confirmed.get(wid, 0)}"
                                                                 " confirmed registrations"))
+        self._compare_scores(scan)
         return scan
+
+    def _compare_scores(self, scan: _Scan) -> None:
+        """Rebuild the leaderboard's figures in a transaction that is rolled back, and report
+        every user whose maintained figures differ from that full recompute."""
+        if self._keeper is None:
+            return
+        now = self._clock()
+        with self._uow() as uow:
+            scores = uow.scores
+            scores.refresh_due(now, WORKSHOP_POINTS)
+            kept, kept_points = scores.snapshot()
+            self._keeper.rebuild_in(scores, now)
+            rebuilt, rebuilt_points = scores.snapshot()
+        for user_id in sorted(set(kept) | set(rebuilt)):
+            if user_id not in kept:
+                scan.findings.append(Finding("scores", f"user {user_id} has no maintained leaderboard row"))
+            elif kept[user_id] != rebuilt.get(user_id):
+                labels = ("ranked", "challenge points", "completed", "badge points", "workshops", "total", "last point")
+                differ = [f"{label} {a} (recomputed: {b})"
+                          for label, a, b in zip(labels, kept[user_id], rebuilt.get(user_id, ()), strict=False)
+                          if a != b]
+                scan.findings.append(Finding("scores", f"user {user_id}: leaderboard figures differ: "
+                                                       + ", ".join(differ)))
+            elif kept_points.get(user_id, set()) != rebuilt_points.get(user_id, set()):
+                scan.findings.append(Finding("scores", f"user {user_id}: the points behind the period and "
+                                                       "category boards differ from their sources"))
+        scan.scores_differ = any(f.kind == "scores" for f in scan.findings)
+
+    def rebuild_scores(self) -> None:
+        """Rebuild the leaderboard's maintained figures from the sources (after loading data in bulk)."""
+        if self._keeper is not None:
+            self._keeper.rebuild()
 
     @staticmethod
     def _compare_documents(scan: _Scan, ledger: dict[str, tuple[int, int, int, int, str]],

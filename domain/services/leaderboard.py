@@ -1,10 +1,11 @@
 """The leaderboard: every active learner ranked by global score.
 
-The same few queries per page, whatever the number of learners: one GROUP BY on
-`user_challenges` (PostgreSQL) and one `$group` on `badge_awards` plus one on the
-workshops module's `registrations` (MongoDB), merged and sorted here. A `$unionWith`
-could make the MongoDB side one pipeline on MongoDB 7, but nx-27017 drops the first
-collection's documents when a `$match` precedes it, and runs it ten times slower.
+Pages are read from figures maintained in PostgreSQL (`score_points`, `learner_scores`,
+kept by `ScoreKeeper`): an all-time page is one scan of the board's index plus the
+viewer's rank counted on it; a period or category board sums `score_points` in one
+statement. `recomputed_page` keeps the full computation from the sources (one GROUP BY
+on `user_challenges`, one `$group` on `badge_awards` and one on `registrations`, merged
+and sorted here): the oracle the maintained figures are tested against.
 
 Ranks follow standard competition ranking: equal scores share a rank and the next score
 takes the rank after all of them (1, 2, 2, 4). Within a rank the order is the same every
@@ -25,8 +26,9 @@ from datetime import datetime
 from domain.clock import Clock, utc_now
 from domain.models.paging import PageRequest
 from domain.models.progress import Category
-from domain.models.scores import LeaderboardPage, LeaderboardRow, Period, ScoreBreakdown
+from domain.models.scores import WORKSHOP_POINTS, LeaderboardPage, LeaderboardRow, Period, ScoreBreakdown
 from domain.models.users import Principal, Role
+from domain.repositories.sql.scores import BoardLine
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.forms import choice, flag, optional_choice
@@ -65,7 +67,39 @@ class LeaderboardService:
 
     def page(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
              period: Period | str = Period.ALL_TIME) -> LeaderboardPage:
-        """One page of the ranking plus the viewer's row (None for staff, who are not ranked)."""
+        """One page of the ranking plus the viewer's row (None for staff, who are not ranked).
+
+        Read from the maintained figures (`ScoreTables`): the all-time board off its index,
+        a period or category board in one grouped statement."""
+        require_role(principal, *Role, doing="see the leaderboard")
+        wanted = optional_choice(category, Category, "category", "Category")
+        window = choice(period, Period, "period", "Period")
+        now = self._clock()
+        since = window.since(now)
+        with self._uow() as uow:
+            scores = uow.scores
+            if wanted is None and since is None:
+                scores.refresh_due(now, WORKSHOP_POINTS)
+                board = scores.all_time(page.size, page.offset, principal.user_id)
+            else:
+                board = scores.window(page.size, page.offset, principal.user_id, now, since,
+                                      wanted.value if wanted else None, WORKSHOP_POINTS)
+            hide = uow.preferences.leaderboard_hide_names(principal.user_id)
+            uow.commit()
+
+        def row(line: BoardLine) -> LeaderboardRow:
+            is_viewer = line.user_id == principal.user_id
+            name = line.full_name if is_viewer or not hide else HIDDEN_NAME
+            score = ScoreBreakdown(line.challenge_points, line.badge_points, line.workshops_attended)
+            return LeaderboardRow(line.rank, line.user_id, name, score, line.completed, line.last_point_at, is_viewer)
+
+        viewer = row(board.viewer) if board.viewer is not None else None
+        return LeaderboardPage([row(line) for line in board.lines], board.total, page, viewer, wanted, window, hide)
+
+    def recomputed_page(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
+                        period: Period | str = Period.ALL_TIME) -> LeaderboardPage:
+        """The same page computed from the sources in full (every completion, award and
+        attendance grouped on each call): the oracle the maintained figures must equal."""
         require_role(principal, *Role, doing="see the leaderboard")
         wanted = optional_choice(category, Category, "category", "Category")
         window = choice(period, Period, "period", "Period")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from domain.clock import Clock, utc_now
 from domain.errors import DatabaseUnavailable
 from domain.models.sync import SyncStatus
-from domain.repositories.sql.outbox import OutboxRecord
+from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
 from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -61,9 +61,13 @@ class OutboxRelay:
         With `only_ids` (a service relaying its own just-committed records), the call returns
         only once those records are settled: applied here, applied by a concurrent relay it
         waited for, or left pending by a failure reported in the result."""
+        own = list(only_ids or [])
+        if own:
+            settled = self._settle_own(own)
+            if settled is not None:
+                return settled
         applied = 0
         error: str | None = None
-        own = list(only_ids or [])
         if own:
             with self._uow() as uow:
                 # An older record left pending (by an outage) must not be overtaken by a newer
@@ -84,34 +88,54 @@ class OutboxRelay:
             pending = uow.outbox.pending_count()
         return RelayResult(applied, pending, error)
 
+    def _settle_own(self, own: list[int]) -> RelayResult | None:
+        """The usual case in one transaction: nothing older is pending and no other relay holds
+        any of `own`, so they are claimed, applied, marked and the rest counted at once.
+        None when that is not the case: `relay` then takes the general path."""
+        with self._uow() as uow:
+            repo = uow.outbox
+            batch, older_pending = repo.claim_own(own)
+            if older_pending or {record.id for record in batch} != set(own):
+                return None
+            done, error = self._apply(repo, batch)
+            pending = repo.mark_applied_counting(done, self._clock())
+            uow.commit()
+        return RelayResult(len(done), pending, error)
+
     def _apply_batch(self, only_ids: list[int] | None, wait: bool) -> tuple[int, str | None, bool]:
         """Claim and apply one batch; returns (applied, error, nothing was left to claim)."""
-        applied = 0
-        error: str | None = None
         with self._uow() as uow:
             repo = uow.outbox
             batch = repo.claim_pending(BATCH, only_ids, wait=wait)
-            for record in batch:
-                handler = self._handlers.get(record.kind)
-                # Records are applied strictly in order: a later record may depend on an
-                # earlier one (a promotion after a cancellation), so the first failure stops
-                # the run and the record stays pending for the next replay.
-                try:
-                    if handler is None:
-                        raise LookupError(f"no handler for outbox kind {record.kind}")
-                    handler(record)
-                except DatabaseUnavailable as exc:
-                    error = exc.message
-                except Exception as exc:  # noqa: BLE001 - reported, kept pending, never lost
-                    log.exception("outbox record %s (%s) failed", record.id, record.kind)
-                    error = f"outbox record {record.id} ({record.kind}) failed: {exc}"
-                if error is not None:
-                    repo.mark_failed(record.id, error)
-                    break
-                repo.mark_applied(record.id, self._clock())
-                applied += 1
+            done, error = self._apply(repo, batch)
+            repo.mark_applied(done, self._clock())
             uow.commit()
-        return applied, error, not batch
+        return len(done), error, not batch
+
+    def _apply(self, repo: OutboxRepository, batch: list[OutboxRecord]) -> tuple[list[int], str | None]:
+        """Apply claimed records in order; returns (the ids applied, to mark, and the error that
+        stopped the run, whose record is marked failed here)."""
+        done: list[int] = []
+        error: str | None = None
+        for record in batch:
+            handler = self._handlers.get(record.kind)
+            # Records are applied strictly in order: a later record may depend on an
+            # earlier one (a promotion after a cancellation), so the first failure stops
+            # the run and the record stays pending for the next replay.
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for outbox kind {record.kind}")
+                handler(record)
+            except DatabaseUnavailable as exc:
+                error = exc.message
+            except Exception as exc:  # noqa: BLE001 - reported, kept pending, never lost
+                log.exception("outbox record %s (%s) failed", record.id, record.kind)
+                error = f"outbox record {record.id} ({record.kind}) failed: {exc}"
+            if error is not None:
+                repo.mark_failed(record.id, error)
+                break
+            done.append(record.id)
+        return done, error
 
     def pending(self) -> list[tuple[int, str, int, str | None]]:
         with self._uow() as uow:

@@ -26,6 +26,7 @@ from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.badges import BadgeService
 from domain.services.ownership import user_id_value
+from domain.services.score_keeper import ScoreKeeper
 
 OUTBOX_KIND = "progress.event"
 PERCENT = validation.WholeNumber("percent", "Percent", 0, 100)
@@ -108,12 +109,13 @@ class ProgressService(Clocked):
     """Start, update and complete challenges (learners), record and reset progress (staff)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, events: ProgressEventRepository, badges: BadgeService,
-                 activity: ActivityService, clock: Clock = utc_now) -> None:
+                 activity: ActivityService, clock: Clock = utc_now, keeper: ScoreKeeper | None = None) -> None:
         self._uow = uow_factory
         self._events = events
         self._badges = badges
         self._activity = activity
         self._clock = clock
+        self._keeper = keeper
 
     # -- learners ---------------------------------------------------------------------------
     def start(self, principal: Principal, challenge_id: int) -> ProgressOutcome:
@@ -162,6 +164,8 @@ class ProgressService(Clocked):
                 raise Conflict("This challenge was just changed elsewhere: try again.")
             rows.save(learner_id, challenge_id, step.status, step.percent, step.started_at, step.completed_at,
                       step.points_awarded, now)
+            if self._keeper is not None:
+                self._keeper.challenges_changed(uow, learner_id)
             document = event_document(learner_id, challenge_id, step.kind, step.percent, step.event_points,
                                       principal.user_id, now, reason, challenge.category)
             step_id = event_id(uow.outbox.add(OUTBOX_KIND, document))

@@ -47,6 +47,12 @@ class WorkshopSync:
         # (the badges module re-checks "workshops attended" rules). Listeners must be
         # idempotent: a replayed record calls them again.
         self.attendance_listeners: list[Callable[[list[int]], object]] = []
+        # Called after registration documents that can move attendance points changed, with
+        # (learners whose attendance a record carries, workshops purged, documents forgotten):
+        # the leaderboard's maintained figures copy attendance. A document without attendance
+        # moves nothing (a new attempt is a new document; attendance is never cleared on one).
+        # Idempotent, like the attendance listeners.
+        self.registration_listeners: list[Callable[[list[int], list[int], list[str]], object]] = []
 
     def handlers(self) -> dict[str, Callable[[OutboxRecord], None]]:
         """The relay handler of each outbox kind this module writes (registered by build_services)."""
@@ -102,6 +108,7 @@ class WorkshopSync:
         if attended:
             for listener in self.attendance_listeners:
                 listener(attended)
+        self._registrations_changed(attended, [], [])
 
     def apply_comment(self, record: OutboxRecord) -> None:
         p = record.payload
@@ -112,6 +119,14 @@ class WorkshopSync:
         ids = [int(i) for i in record.payload.get("workshop_ids", [])]
         self._comments.delete_for_workshops(ids)
         self._registrations.delete_for_workshops(ids)
+        self._registrations_changed([], ids, [])
 
     def apply_forget(self, record: OutboxRecord) -> None:
-        self._registrations.delete_ids([str(i) for i in record.payload.get("registration_ids", [])])
+        forgotten = [str(i) for i in record.payload.get("registration_ids", [])]
+        self._registrations.delete_ids(forgotten)
+        self._registrations_changed([], [], forgotten)
+
+    def _registrations_changed(self, marked: list[int], workshops: list[int], forgotten: list[str]) -> None:
+        if marked or workshops or forgotten:
+            for listener in self.registration_listeners:
+                listener(marked, workshops, forgotten)

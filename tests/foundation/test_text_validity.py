@@ -175,6 +175,8 @@ CASES: dict[str, Case] = {
                                          reason="Awarded by mistake")),
     "leaderboard.page": Case(lambda w: dict(principal=w.learner, page=PageRequest(), category="energy",
                                             period="all")),
+    "leaderboard.recomputed_page": Case(lambda w: dict(principal=w.learner, page=PageRequest(), category="energy",
+                                                       period="all")),
     # activity log, backups
     "activity.list": Case(lambda w: dict(principal=w.admin, page=PageRequest(), actor="ada", action="user.create")),
     "backups.verify": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz")),

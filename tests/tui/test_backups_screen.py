@@ -371,9 +371,9 @@ def test_controller_lists_newest_first_and_remembers_verification_per_file(
     assert listing.label == "2 archives · newest 7 kept"
     assert listing.where == f"Archives in {backups.directory}"
     row = listing.rows[0]
-    # The admin, the outbox records of their creation and of the first backup, the Alembic
-    # revision; the two activity entries.
-    assert row.cells[2:] == ("4 rows", "2 documents", "not yet")
+    # The admin and their leaderboard row (learner_scores, issue 11), the outbox records of
+    # their creation and of the first backup, the Alembic revision; the two activity entries.
+    assert row.cells[2:] == ("5 rows", "2 documents", "not yet")
     assert controller.verify(second.name).passed
     assert controller.archives().rows[0].verification is Verification.PASSED
     # Altered after its check: no longer counted as verified.

@@ -335,3 +335,13 @@ class AwardRepository:
         ]
         return {row["_id"]: (int(row["bonus"]), from_epoch_ms(row["last"]) if row.get("last") is not None else None)
                 for row in self.collection.aggregate(pipeline, batchSize=GROUP_BATCH)}
+
+    def scoring_rows(self, user_ids: list[int] | None = None) -> list[tuple[str, int, int, int, int, str | None]]:
+        """Every award of some learners (all when None) as (id, user, awarded_ms, counts_until_ms,
+        bonus, category): what the leaderboard's maintained figures copy."""
+        match: dict[str, Any] = {}
+        if user_ids is not None:
+            match["user_id"] = user_ids[0] if len(user_ids) == 1 else {"$in": list(user_ids)}
+        return [(d["_id"], int(d["user_id"]), int(d["awarded_ms"]), int(d["counts_until_ms"]), int(d["bonus_points"]),
+                 d.get("category"))
+                for d in self.collection.aggregate([{"$match": match}], batchSize=GROUP_BATCH)]

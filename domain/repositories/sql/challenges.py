@@ -12,6 +12,7 @@ from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
 from domain.models.progress import Category, Challenge, ChallengeDraft, Difficulty
 from domain.repositories.sql.schema import challenges
+from domain.repositories.sql.scores import ScoreTables
 from domain.repositories.sql.search import contains, search_keys
 
 TITLE_TAKEN = "A challenge with this title already exists."
@@ -75,7 +76,10 @@ class ChallengeRepository:
                 ).one_or_none()
         except IntegrityError:
             raise Conflict(TITLE_TAKEN) from None
-        return _challenge(row) if row else None
+        if row is None:
+            return None
+        ScoreTables(self.conn).challenge_changed(challenge_id, row.category)
+        return _challenge(row)
 
     def set_active(self, challenge_id: int, active: bool, now: datetime) -> Challenge | None:
         row = self.conn.execute(

@@ -49,10 +49,35 @@ class OutboxRepository:
         rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=not wait)).all()
         return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
 
-    def mark_applied(self, record_id: int, now: datetime) -> None:
-        self.conn.execute(
-            update(outbox).where(outbox.c.id == record_id).values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
-        )
+    def mark_applied(self, record_ids: list[int], now: datetime) -> None:
+        """Mark records applied, in one statement."""
+        if record_ids:
+            self.conn.execute(
+                update(outbox).where(outbox.c.id.in_(record_ids))
+                .values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+            )
+
+    def claim_own(self, record_ids: list[int]) -> tuple[list[OutboxRecord], bool]:
+        """Lock these unapplied records (skipping any another relay holds), and say in the same
+        statement whether an older record is still pending: (records, older pending)."""
+        older = (select(outbox.c.id).where(outbox.c.applied_at.is_(None), outbox.c.id < min(record_ids))
+                 .limit(1).exists().label("older"))
+        rows = self.conn.execute(
+            select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts, older)
+            .where(outbox.c.applied_at.is_(None), outbox.c.id.in_(record_ids))
+            .order_by(outbox.c.id).with_for_update(of=outbox, skip_locked=True)
+        ).all()
+        return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows], any(r.older for r in rows)
+
+    def mark_applied_counting(self, record_ids: list[int], now: datetime) -> int:
+        """Mark records applied and return how many records stay pending, in one statement."""
+        done = (update(outbox).where(outbox.c.id.in_(record_ids))
+                .values(applied_at=now, attempts=outbox.c.attempts + 1, last_error=None)
+                .returning(outbox.c.id).cte("done"))
+        # The count reads the snapshot from before the UPDATE, where the marked records were pending.
+        pending = select(func.count()).select_from(outbox).where(outbox.c.applied_at.is_(None)).scalar_subquery()
+        return int(self.conn.execute(select(pending - select(func.count()).select_from(done).scalar_subquery()))
+                   .scalar_one())
 
     def mark_failed(self, record_id: int, error: str) -> None:
         self.conn.execute(

@@ -249,6 +249,66 @@ user_preferences = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# --- The leaderboard's maintained figures (issue 11) ---------------------------------------
+
+# Every point a learner holds, one row per thing that earns points: a completed challenge
+# (`challenge`), a badge award (`badge`, whether it still counts or not: `until` says when
+# it stops, NULL for never), an attended registration (`workshop`). A copy of the sources
+# (user_challenges; badge_awards and registrations in MongoDB) that period and category
+# boards sum in one indexed query. Rewritten per learner and source from the sources
+# (`domain/services/score_keeper.py`), never incremented.
+score_points = Table(
+    "score_points",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("source", String(16), nullable=False),
+    # The challenge id, award id or registration document id.
+    Column("ref", String(80), nullable=False),
+    # When the points were earned: completed_at, awarded_at (to the millisecond, as MongoDB
+    # keeps it), the workshop's start (NULL when PostgreSQL has no such workshop).
+    Column("at", DateTime(timezone=True), nullable=True),
+    Column("category", String(16), nullable=True),
+    Column("points", Integer, nullable=False),
+    Column("until", DateTime(timezone=True), nullable=True),
+    # A workshop counts in a period only while it is scheduled; the rest always do.
+    Column("in_period", Boolean, nullable=False),
+    Column("workshop_id", BigInteger, nullable=True),
+    PrimaryKeyConstraint("user_id", "source", "ref", name="pk_score_points"),
+    CheckConstraint("source IN ('challenge', 'badge', 'workshop')", name="source_known"),
+    Index("ix_score_points_at", "at", postgresql_include=["user_id", "source", "points", "category", "until",
+                                                          "in_period"]),
+    Index("ix_score_points_category_at", "category", "at",
+          postgresql_include=["user_id", "source", "points", "until"]),
+    Index("ix_score_points_workshop", "workshop_id", postgresql_where=text("workshop_id IS NOT NULL")),
+)
+
+# Each user's all-time score parts, summed from `score_points` as of `computed_at`. The
+# badge part changes by itself when an award stops counting: the row is right for any
+# moment in [valid_from, valid_until) (the counted awards' end times around computed_at)
+# and is recomputed from `score_points` before a board is read outside that window.
+# `ranked` copies "active learner" from `users`, so the board and the ranks read this
+# table's index alone.
+learner_scores = Table(
+    "learner_scores",
+    metadata,
+    Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("ranked", Boolean, nullable=False),
+    Column("challenge_points", Integer, nullable=False, server_default=text("0")),
+    Column("completed", Integer, nullable=False, server_default=text("0")),
+    Column("badge_points", Integer, nullable=False, server_default=text("0")),
+    Column("workshops_attended", Integer, nullable=False, server_default=text("0")),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("last_point_at", DateTime(timezone=True), nullable=True),
+    Column("valid_from", DateTime(timezone=True), nullable=True),
+    Column("valid_until", DateTime(timezone=True), nullable=True),
+    Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The order the board shows: score, then who reached it first, then id.
+    Index("ix_learner_scores_board", text("total DESC"), text("last_point_at ASC NULLS LAST"), "user_id",
+          postgresql_where=text("ranked")),
+    Index("ix_learner_scores_valid_until", "valid_until", postgresql_where=text("valid_until IS NOT NULL")),
+    Index("ix_learner_scores_valid_from", "valid_from", postgresql_where=text("valid_from IS NOT NULL")),
+)
+
 # --- SSH public keys (issue 12) ----------------------------------------------------------
 
 # OpenSSH public keys that log their owner in to `skillhub ssh serve` without a password.

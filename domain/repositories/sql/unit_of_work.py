@@ -31,6 +31,7 @@ from domain.repositories.sql.outbox import OutboxRepository
 from domain.repositories.sql.preferences import PreferenceRepository
 from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.registrations import RegistrationLedger
+from domain.repositories.sql.scores import ScoreTables
 from domain.repositories.sql.ssh_keys import SshKeyRepository
 from domain.repositories.sql.users import UserRepository
 from domain.repositories.sql.workshops import WorkshopRepository
@@ -104,6 +105,7 @@ class UnitOfWork:
     ssh_keys = _Repository(SshKeyRepository)
     outbox = _Repository(QueuedOutbox)
     dump_tables = _Repository(DumpTables)
+    scores = _Repository(ScoreTables)
 
     def __init__(self, engine: Engine, relay: Relay | None = None) -> None:
         self._engine = engine

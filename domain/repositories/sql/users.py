@@ -13,6 +13,7 @@ from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Role, User
 from domain.repositories.sql.schema import users
+from domain.repositories.sql.scores import ScoreTables
 from domain.repositories.sql.search import contains, search_keys
 
 
@@ -61,6 +62,7 @@ class UserRepository:
                 ).one()
         except IntegrityError:
             raise Conflict(f"a user with the email {email} already exists") from None
+        ScoreTables(self.conn).add_user(row.id, role is Role.LEARNER and row.is_active, now)
         return _user(row)
 
     def get(self, user_id: int) -> User | None:
@@ -122,6 +124,8 @@ class UserRepository:
             update(users).where(users.c.id == user_id).values(updated_at=now, **values, **keys)
             .returning(*_USER_COLUMNS)
         ).one_or_none()
+        if row is not None and ("role" in values or "is_active" in values):
+            ScoreTables(self.conn).sync_ranked(user_id)
         return _user(row) if row else None
 
     def count_active_admins(self) -> int:

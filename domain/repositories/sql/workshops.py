@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import Workshop, WorkshopQuery, WorkshopScope, WorkshopSort, WorkshopStatus
 from domain.repositories.sql.schema import registration_ledger, users, workshops
+from domain.repositories.sql.scores import ScoreTables
 from domain.repositories.sql.search import contains, search_keys
 
 _W = workshops.c
@@ -85,6 +86,8 @@ class WorkshopRepository:
     def update(self, workshop_id: int, now: datetime, **values: Any) -> None:
         keys = search_keys(title=values["title"]) if "title" in values else {}
         self.conn.execute(update(workshops).where(_W.id == workshop_id).values(updated_at=now, **values, **keys))
+        if "starts_at" in values or "status" in values:
+            ScoreTables(self.conn).workshop_changed(workshop_id)
 
     def cancel(self, workshop_id: int, reason: str, now: datetime) -> None:
         """Mark cancelled and free every seat (the caller cancels the registrations)."""
@@ -94,6 +97,7 @@ class WorkshopRepository:
                 seats_taken=0, waitlisted=0, updated_at=now,
             )
         )
+        ScoreTables(self.conn).workshop_changed(workshop_id)
 
     def delete_unregistered(self, workshop_id: int) -> bool:
         """Delete the workshop if nobody ever registered; False if someone did."""
