@@ -31,7 +31,7 @@ from domain.models.users import Principal
 from domain.services.container import Services
 from domain.infrastructure.logfile import current_log_path, log_unexpected
 from domain.services.auth import Session
-from tui.palette import NavigationCommands, PaletteCommand
+from tui.palette import NavigationCommands, PaletteCommand, ScreenCommands
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
@@ -41,9 +41,12 @@ from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
 from tui.screens.reauth import ReauthDialog, ReauthOutcome
+from tui.screens.row_in_full import RowInFullDialog
+from tui.screens.too_small import TooSmallScreen, too_small
 from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 
 LOGGED_OUT = "You have logged out."
 SWITCH_USER = "Logged out of {old}: log in as {new}."
@@ -61,8 +64,9 @@ class SkillHubApp(ReportsBugs, App[None]):
     # commented sections. Screens and dialogs bring no CSS of their own; only the reusable
     # widgets of tui/widgets/ carry theirs (DEFAULT_CSS).
     CSS_PATH = [f"styles/{area}.tcss" for area in ("shell", "forms", "lists", "workshops", "progress", "backups")]
-    # Only SkillHub's own commands: navigation first, not Textual's theme or screenshot tools.
-    COMMANDS = {NavigationCommands}
+    # Only SkillHub's own commands: the current screen's actions, then navigation (not Textual's
+    # screenshot or maximize tools; the theme is one of the navigation commands).
+    COMMANDS = {ScreenCommands, NavigationCommands}
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -109,8 +113,21 @@ class SkillHubApp(ReportsBugs, App[None]):
             principal = self._given_session.principal
             self.sub_title = f"{principal.full_name} · {principal.role.value}"
             self.push_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
-            return
-        self.push_screen(self._login_screen())
+        else:
+            self.push_screen(self._login_screen())
+        self.call_after_refresh(self._fit_terminal)
+
+    # -- a terminal below 80x24: one notice over every screen, until it is large enough ------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_terminal)
+
+    def _fit_terminal(self) -> None:
+        covered = isinstance(self.screen, TooSmallScreen)
+        if too_small(self.size) and not covered:
+            self.push_screen(TooSmallScreen())
+        elif covered and not too_small(self.size):
+            self.pop_screen()
 
     def on_print(self, event: events.Print) -> None:
         if event.text.strip():
@@ -254,6 +271,8 @@ class SkillHubApp(ReportsBugs, App[None]):
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, TooSmallScreen) and action != "quit":
+            return False
         if action == "section":
             # Not while the password is asked again: leaving would drop the work it keeps.
             return self.session.logged_in and self._reauth is None
@@ -298,17 +317,21 @@ class SkillHubApp(ReportsBugs, App[None]):
     def palette_commands(self) -> list[PaletteCommand]:
         """Navigation for the command palette: only what the current user may open."""
         principal = self.session.principal
-        if principal is None:
-            return []
         commands = [
-            PaletteCommand(f"Go to {s.title}", f"key {s.key} · {s.summary}", partial(self.action_section, s.key))
+            PaletteCommand(f"Go to {s.title}", f"{s.key} · {s.summary}", partial(self.action_section, s.key))
             for s in SECTIONS
-            if s.allows(principal)
+            if principal is not None and s.allows(principal)
         ]
-        commands.append(PaletteCommand("Log out", "ctrl+l · end the session and revoke its token", self.action_logout))
+        if principal is not None:
+            commands.append(PaletteCommand("Log out", "ctrl+l · end the session and revoke its token",
+                                           self.action_logout))
         commands.append(PaletteCommand("Help", "? · the keys of the current screen", self.action_help))
+        commands.append(PaletteCommand("Change theme", "colours of the whole app", self.action_change_theme))
         commands.append(PaletteCommand("Quit", "ctrl+q · leave SkillHub", self.exit))
         return commands
+
+    def on_fit_table_row_shown(self, message: FitTable.RowShown) -> None:
+        self.push_screen(RowInFullDialog(f"{self.screen.title or self.title}: the row in full", message.fields))
 
     # -- what screens report --------------------------------------------------------------
 
