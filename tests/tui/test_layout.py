@@ -165,10 +165,18 @@ async def test_the_login_card_does_not_scroll_at_80x24_even_after_a_failed_login
         services: Services, admin: Principal) -> None:
     app = build_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
+        # The fullest card: the "You have logged out." notice and a failed login's message.
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
         await log_in(pilot, "admin@example.org", "not the password at all")
-        box = app.screen.query_one("#login-box")
-        assert str(app.screen.query_one("#login-error", Static).render())
-        assert box.max_scroll_y == 0
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        assert str(screen.query_one("#login-error", Static).render())
+        assert str(screen.query_one("#login-notice", Static).render()) == "You have logged out."
+        box = screen.query_one("#login-box")
+        assert screen.max_scroll_y == 0 and box.max_scroll_y == 0
+        # Between the header (row 0) and the footer (row 23), borders included.
         assert box.region.y >= 1 and box.region.bottom <= 23
 
 
@@ -185,6 +193,30 @@ async def test_form_buttons_stay_visible_when_every_field_shows_an_error(
         save = dialog.query_one("#workshop-save")
         assert save.region.height and save.region.bottom <= 24 - 1
         assert dialog.query_one("#workshop-form").region.contains_region(save.region)
+
+
+async def test_a_long_form_scrolls_its_fields_and_keeps_its_buttons_in_view(
+        services: Services, admin: Principal, learner: Principal) -> None:
+    app = build_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        # Four errors (as in the challenge form snapshot): more than 24 rows hold.
+        await pilot.press(*"ab", "tab", "tab", "tab", *"2000", "tab", "tab", *"12,5", "ctrl+s")
+        await settle(pilot)
+        dialog = app.screen.query_one("#challenge-form")
+        assert dialog.max_scroll_y > 0, (dialog.region, dialog.virtual_size)
+        for button in ("#challenge-save", "#challenge-cancel"):
+            region = app.screen.query_one(button).region
+            assert region.height and dialog.region.contains_region(region) and region.bottom <= 23
+        dialog.scroll_end(animate=False)
+        await pilot.pause()
+        assert dialog.region.contains_region(app.screen.query_one("#challenge-save").region)
 
 
 # -- 2. palette and footer --------------------------------------------------------------------
@@ -263,6 +295,10 @@ async def test_every_filter_key_opens_its_list_of_values(services: Services, adm
             assert app.screen.query_one(select, Select).expanded
             await pilot.press("escape", "escape")
             await pilot.pause()
+        # With no value chosen, the list opens on its "all" line: down picks the first category.
+        await pilot.press("c", "down", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#leaderboard-category-filter", Select).value == "energy"
 
 
 async def test_home_and_end_reach_the_first_and_last_row_of_the_whole_list(
@@ -310,8 +346,22 @@ async def test_attendance_ticks_read_without_colour(services: Services, admin: P
         assert all("○" in mark for mark in marks[1:])
 
 
-def test_text_cells_of_a_fit_table_end_with_an_ellipsis() -> None:
-    from tui.widgets.tables import _one_line
+async def test_a_cut_cell_ends_with_an_ellipsis_and_keeps_its_whole_value() -> None:
+    from textual.app import App, ComposeResult
 
-    cell = _one_line("two\nlines")
-    assert isinstance(cell, Text) and cell.plain == "two lines" and cell.overflow == "ellipsis"
+    from tui.widgets.tables import fill_table
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield FitTable(id="t", flexible=("Title",))
+
+    app = TableApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        table = app.query_one(FitTable)
+        table.add_columns("Title", "Seats")
+        fill_table(table, [(("A title far longer than forty columns [/] here", "3/4"), "1")])
+        await pilot.pause()
+        line = table.render_line(1).text
+        assert "…" in line and "3/4" in line
+        assert isinstance(table.get_row_at(0)[0], Text)
+        assert table.row_in_full()[0] == ("Title", Text("A title far longer than forty columns [/] here"))

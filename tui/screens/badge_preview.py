@@ -39,7 +39,7 @@ class BadgePreviewDialog(ShowsOwnKeys, ModalScreen[bool | None]):
             yield Static("\n".join(preview.changes), id="badge-preview-changes", markup=False)
             yield Static(preview.summary, id="badge-preview-summary", markup=False)
             if preview.rows:
-                yield FitTable(id="badge-preview-table", flexible=("Learner",), show_cursor=False)
+                yield FitTable(id="badge-preview-table", show_cursor=False)
             else:
                 yield Static("Nobody gains or loses this badge.", id="badge-preview-nobody", classes="hint",
                              markup=False)

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual import on
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets._select import SelectOverlay
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
@@ -128,6 +129,9 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
         select = self.query_one(f"#{select_id}", Select)
         select.focus()
         select.expanded = True
+        if select.value is Select.NULL:
+            # Textual highlights nothing when no value is chosen: the "all" line is the current one.
+            select.query_one(SelectOverlay).highlighted = 0
 
     def action_search(self) -> None:
         if self.SEARCH_ID is not None:

@@ -34,7 +34,7 @@ class RowInFullDialog(ShowsOwnKeys, ModalScreen[None]):
                     yield Static(label, classes="row-in-full-label", markup=False)
                     shown = value.copy()
                     shown.no_wrap, shown.overflow = False, "fold"
-                    yield Static(shown, classes="row-in-full-value")
+                    yield Static(shown, classes="row-in-full-value", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#row-in-full-fields").focus()

@@ -21,13 +21,13 @@ def fill_table(table: DataTable[Any], rows: Iterable[tuple[Sequence[Cell], str |
     the cursor on the row whose key is `select`, if it is there (else on the first row).
 
     A `str` cell is shown as written: DataTable would read it as markup (tui/text.py). A
-    cell stays on one line and, cut by its column's width, ends with an ellipsis.
+    line cut by its column's width ends with an ellipsis.
 
     DataTable measures new rows on its own idle, and what it draws before then is cached
     with the header widths until the table next changes (Textual 8.2): on a busy machine
     a page could stay squeezed to its headers. Measured here, before the rows go in, the
     first frame is already right (the idle measurement then finds the same widths)."""
-    materialised = [(tuple(_one_line(cell) for cell in cells), key) for cells, key in rows]
+    materialised = [(tuple(_cut_with_ellipsis(cell) for cell in cells), key) for cells, key in rows]
     table.clear()
     if isinstance(table, FitTable):
         table.measure(cells for cells, _ in materialised)
@@ -50,10 +50,8 @@ def row_at_cursor(table: DataTable[Any], rows: Sequence[Row]) -> Row | None:
     return rows[index] if 0 <= index < len(rows) else None
 
 
-def _one_line(cell: Cell) -> Text:
+def _cut_with_ellipsis(cell: Cell) -> Text:
     text = literal(cell) if isinstance(cell, str) else cell.copy()
-    if "\n" in text.plain:
-        text = Text(" ", style=text.style).join(text.split("\n"))
     text.no_wrap = True
     text.overflow = "ellipsis"
     return text
