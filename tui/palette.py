@@ -92,10 +92,10 @@ def screen_commands(screen: Screen[object]) -> list[PaletteCommand]:
 
 
 def _own_bindings(screen: Screen[object]) -> Iterator[tuple[DOMNode, Binding]]:
-    """The focused widget's bindings, then the screen's, from SkillHub's classes only."""
+    """The screen's bindings, then its focused widget's (a table's), from SkillHub's classes only."""
     nodes: list[DOMNode] = [screen]
     if screen.focused is not None:
-        nodes.insert(0, screen.focused)
+        nodes.append(screen.focused)
     for node in nodes:
         for cls in type(node).__mro__:
             if cls.__module__.startswith("textual."):

@@ -54,11 +54,13 @@ def test_workshops_with_long_titles(snap_compare, services: Services, admin: Pri
 @pytest.mark.parametrize("size", SIZES)
 def test_activity_log(snap_compare, services: Services, admin: Principal, trainer: Principal,
                       size: tuple[int, int]) -> None:
-    """The Activity log after four workshops were scheduled: newest first; the Actor, Entity and
-    Details columns share the width (cut with "…" at 80 columns, no sideways scrollbar); under
-    the table the highlighted entry in full: "admin@example.org · workshop.create · workshop 4"
-    (at 80 columns the actor may be trainer's or admin's, as the newest entry is) and its details
-    wrapped, the whole title included."""
+    """The Activity log after four workshops were scheduled, newest first. At 120x40 the actors
+    and entities are whole and Details ends with "…"; at 80x24 Actor (about 15 columns) and
+    Details are cut with "…" while When, Action and Entity stay whole, with no sideways
+    scrollbar. Under the table the highlighted entry in full: "camille.martin@example.org ·
+    workshop.create · workshop 4", then "starts_at=2026-11-30T09:00:00+00:00, title=Docker from
+    zero". The footer: / Actor, f Action, c Clear, [] Page, i Full row, ? Help, esc Back, ^l Log
+    out, ^q Quit."""
     seed(services, admin, trainer)
 
     async def run(pilot: Pilot[None]) -> None:
@@ -69,9 +71,10 @@ def test_activity_log(snap_compare, services: Services, admin: Principal, traine
 
 @pytest.mark.parametrize("size", SIZES)
 def test_dialog_footer(snap_compare, services: Services, admin: Principal, size: tuple[int, int]) -> None:
-    """The New workshop dialog over the Workshops list: its footer shows the dialog's keys
-    (^s Save, esc Cancel, ? Help), none of the list's (n New, e Edit, x Cancel…); the Save and
-    Cancel buttons are inside the dialog."""
+    """The New workshop dialog over the empty Workshops list: its footer shows the dialog's keys,
+    "^s Save esc Cancel", none of the list's (n New, e Edit, x Cancel…; `?` types into the
+    focused Title field, so help is not offered); the Save (ctrl+s) and Cancel (esc) buttons
+    are inside the dialog."""
 
     async def run(pilot: Pilot[None]) -> None:
         await open_section(pilot, "2")
