@@ -365,3 +365,20 @@ async def test_a_cut_cell_ends_with_an_ellipsis_and_keeps_its_whole_value() -> N
         assert "…" in line and "3/4" in line
         assert isinstance(table.get_row_at(0)[0], Text)
         assert table.row_in_full()[0] == ("Title", Text("A title far longer than forty columns [/] here"))
+
+
+async def test_every_list_footer_shows_its_search_and_filter_keys_at_80_columns(
+        services: Services, admin: Principal, learner: Principal) -> None:
+    app = build_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await log_in(pilot, "admin@example.org")
+        for section, keys in (("5", {"n", "/", "?"}), ("7", {"/", "f", "c", "?"}), ("4", {"c", "p", "?"})):
+            await pilot.press(section)
+            await settle(pilot)
+            assert keys <= set(footer_keys(app.screen)), (section, footer_keys(app.screen))
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await log_in(pilot, "learner@example.org")
+        await pilot.press("2")
+        await settle(pilot)
+        assert {"r", "c", "o", "f", "/", "?"} <= set(footer_keys(app.screen))

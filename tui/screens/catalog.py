@@ -50,8 +50,8 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         # One key, two meanings: the footer names the list `o` leads to.
         Binding("o", "show_mine(True)", "Mine", id="catalog-mine"),
         Binding("o", "show_mine(False)", "Upcoming", id="catalog-upcoming"),
-        Binding("f", "toggle_free", "Free seats only", show=False, id="catalog-free"),
-        Binding("slash", "search", "Search", show=False, id="catalog-search"),
+        Binding("f", "toggle_free", "Free seats only", id="catalog-free"),
+        Binding("slash", "search", "Search", id="catalog-search"),
         *PAGE_BINDINGS,
     ]
 

@@ -42,7 +42,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
         Binding("n", "new_challenge", "New", id="challenges-new"),
         Binding("e", "edit_challenge", "Edit", id="challenges-edit"),
         Binding("t", "toggle_active", "Active on/off", id="challenges-toggle"),
-        Binding("slash", "search", "Search", show=False, id="challenges-search"),
+        Binding("slash", "search", "Search", id="challenges-search"),
         *PAGE_BINDINGS,
     ]
 

@@ -41,8 +41,7 @@ class UsersScreen(PagedListScreen[UserRow]):
         Binding("a", "activate", "Activate", id="users-activate"),
         Binding("p", "reset_password", "Password", id="users-password"),
         Binding("k", "ssh_keys", "SSH keys", id="users-ssh-keys"),
-        # Not in the footer (the search field's placeholder shows it), but listed by help.
-        Binding("slash", "search", "Search", show=False, id="users-search"),
+        Binding("slash", "search", "Search", id="users-search"),
         *PAGE_BINDINGS,
     ]
 
