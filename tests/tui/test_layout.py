@@ -151,6 +151,23 @@ async def test_below_80x24_a_notice_replaces_the_screens_and_a_half_typed_form_c
         assert form.query_one("#workshop-title", Input).value == "Half typed"
 
 
+async def test_the_notice_under_a_dialog_leaves_once_the_dialog_closes_in_a_large_terminal(
+        services: Services) -> None:
+    from tui.screens.confirm import ConfirmDialog
+
+    app = build_app(services)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, TooSmallScreen)
+        # What a worker's answer does while the notice shows: a dialog opens over it.
+        await app.push_screen(ConfirmDialog("Question", "Go on?", "Yes"))
+        await pilot.resize_terminal(100, 30)
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+
+
 async def test_the_app_started_in_a_small_terminal_shows_the_notice_at_once(services: Services) -> None:
     app = build_app(services)
     async with app.run_test(size=(60, 20)) as pilot:

@@ -36,3 +36,8 @@ class TooSmallScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self.query_one("#too-small-notice", Static).update(notice(self.app.size))
+
+    def on_screen_resume(self) -> None:
+        # A dialog opened over the notice (a worker's answer) and closed after the terminal grew.
+        if not too_small(self.app.size):
+            self.app.call_later(self.dismiss)
