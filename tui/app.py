@@ -32,17 +32,20 @@ from domain.models.users import Principal
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
-from tui.palette import NavigationCommands, PaletteCommand
+from tui.palette import NavigationCommands, PaletteCommand, ScreenCommands
 from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
 from tui.screens.reauth import ReauthDialog, ReauthOutcome
+from tui.screens.row_in_full import RowInFullDialog
+from tui.screens.too_small import TooSmallScreen, too_small
 from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 from tui.startup import ServicesStartup
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 
 # The services and their libraries (SQLAlchemy, pymongo) are imported behind the login screen.
 if TYPE_CHECKING:
@@ -65,8 +68,9 @@ class SkillHubApp(ReportsBugs, App[None]):
     # commented sections. Screens and dialogs bring no CSS of their own; only the reusable
     # widgets of tui/widgets/ carry theirs (DEFAULT_CSS).
     CSS_PATH = [f"styles/{area}.tcss" for area in ("shell", "forms", "lists", "workshops", "progress", "backups")]
-    # Only SkillHub's own commands: navigation first, not Textual's theme or screenshot tools.
-    COMMANDS = {NavigationCommands}
+    # Only SkillHub's own commands: the current screen's actions, then navigation (not Textual's
+    # screenshot or maximize tools; the theme is one of the navigation commands).
+    COMMANDS = {ScreenCommands, NavigationCommands}
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
@@ -124,10 +128,11 @@ class SkillHubApp(ReportsBugs, App[None]):
             principal = self._given_session.principal
             self.sub_title = f"{principal.full_name} · {principal.role.value}"
             self.push_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
-            return
-        self.push_screen(self._login_screen())
-        if not self._startup.ready:
-            self.call_after_refresh(self._prepare_services)
+        else:
+            self.push_screen(self._login_screen())
+            if not self._startup.ready:
+                self.call_after_refresh(self._prepare_services)
+        self.call_after_refresh(self._fit_terminal)
 
     @work(thread=True, exit_on_error=False, group="startup")
     def _prepare_services(self) -> None:
@@ -139,6 +144,18 @@ class SkillHubApp(ReportsBugs, App[None]):
             self.screen.show_problem(error.message)
         else:
             notify_literal(self, error.message, severity="error")
+
+    # -- a terminal below 80x24: one notice over every screen, until it is large enough ------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.call_after_refresh(self._fit_terminal)
+
+    def _fit_terminal(self) -> None:
+        covered = isinstance(self.screen, TooSmallScreen)
+        if too_small(self.size) and not covered:
+            self.push_screen(TooSmallScreen())
+        elif covered and not too_small(self.size):
+            self.pop_screen()
 
     def on_print(self, event: events.Print) -> None:
         if event.text.strip():
@@ -291,6 +308,8 @@ class SkillHubApp(ReportsBugs, App[None]):
             await self.pop_screen()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if isinstance(self.screen, TooSmallScreen) and action != "quit":
+            return False
         if action == "section":
             # Not while the password is asked again: leaving would drop the work it keeps.
             return self.session.logged_in and self._reauth is None
@@ -335,17 +354,21 @@ class SkillHubApp(ReportsBugs, App[None]):
     def palette_commands(self) -> list[PaletteCommand]:
         """Navigation for the command palette: only what the current user may open."""
         principal = self.session.principal
-        if principal is None:
-            return []
         commands = [
-            PaletteCommand(f"Go to {s.title}", f"key {s.key} · {s.summary}", partial(self.action_section, s.key))
+            PaletteCommand(f"Go to {s.title}", f"{s.key} · {s.summary}", partial(self.action_section, s.key))
             for s in SECTIONS
-            if s.allows(principal)
+            if principal is not None and s.allows(principal)
         ]
-        commands.append(PaletteCommand("Log out", "ctrl+l · end the session and revoke its token", self.action_logout))
+        if principal is not None:
+            commands.append(PaletteCommand("Log out", "ctrl+l · end the session and revoke its token",
+                                           self.action_logout))
         commands.append(PaletteCommand("Help", "? · the keys of the current screen", self.action_help))
+        commands.append(PaletteCommand("Change theme", "colours of the whole app", self.action_change_theme))
         commands.append(PaletteCommand("Quit", "ctrl+q · leave SkillHub", self.exit))
         return commands
+
+    def on_fit_table_row_shown(self, message: FitTable.RowShown) -> None:
+        self.push_screen(RowInFullDialog(f"{self.screen.title or self.title}: the row in full", message.fields))
 
     # -- what screens report --------------------------------------------------------------
 

@@ -186,9 +186,14 @@ async def test_a_resize_reaches_the_app(ssh_server: SshServer, services: Service
         await screen.wait_for(f"<{admin.email}>")
         await wait_until_read(screen, lambda: 30 in _footer_rows(screen.data), "the footer on row 30")
         mark = len(screen.data)
+        screen.process.change_terminal_size(80, 24)
+        # The app redraws for its new size: the footer moves up to row 24.
+        await wait_until_read(screen, lambda: 24 in _footer_rows(screen.data[mark:]), "the footer on row 24")
+        mark = len(screen.data)
+        # Below 80x24 the app shows only the notice that asks for a larger terminal.
         screen.process.change_terminal_size(70, 20)
-        # The app redraws for its new size: the footer moves up to row 20.
-        await wait_until_read(screen, lambda: 20 in _footer_rows(screen.data[mark:]), "the footer on row 20")
+        await wait_until_read(screen, lambda: b"Enlarge the terminal to go on" in screen.data[mark:],
+                              "the too-small notice")
         screen.process.stdin.write(b"\x11")
         assert await screen.until_closed() == 0
 

@@ -257,7 +257,7 @@ async def test_an_unusable_backup_directory_is_named_on_the_screen_and_the_faile
         await pilot.press("escape", "7")
         await settle(pilot)
         assert table_rows(app, "#activity-table")[0][2:4] == [BACKUP_ACTION, "backup"]
-        assert text_of(app, "#activity-detail") == \
+        assert text_of(app, "#activity-detail").splitlines()[1] == \
             f"outcome=failed, error={problem}, directory={blocker / 'backups'}"
     [entry] = services.db["activity_logs"].find({"action": BACKUP_ACTION})
     assert (entry["actor_email"], entry["details"]["outcome"], entry["details"]["error"]) == \

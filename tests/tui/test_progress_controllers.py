@@ -14,7 +14,6 @@ from domain.services.container import Services
 from tests.conftest import make_user
 from tui.controllers.badges import BadgeForm, BadgesController
 from tui.controllers.challenges import ChallengeForm, ChallengesController
-from tui.controllers.leaderboard import CATEGORY_CHOICES, PERIOD_CHOICES, cycle
 from tui.controllers.progress import LearnerFinder, ProgressController
 
 
@@ -120,12 +119,6 @@ def test_badge_preview_tells_a_bonus_change_apart_from_gains(services: Services,
     with pytest.raises(FormErrors) as caught:
         controller.preview(BadgeForm("first-steps", "Another", "", "points", "5"))
     assert caught.value.errors == {"code": "A badge with the code first-steps already exists: edit it instead"}
-
-
-def test_filter_keys_cycle_through_every_choice() -> None:
-    assert cycle(CATEGORY_CHOICES, "", blank=True) == "energy"
-    assert cycle(CATEGORY_CHOICES, "digital", blank=True) == ""
-    assert [cycle(PERIOD_CHOICES, p, blank=False) for p in ("all", "30d", "week")] == ["30d", "week", "all"]
 
 
 def test_progress_controllers_import_no_textual() -> None:

@@ -114,14 +114,18 @@ async def test_category_and_period_keys_filter_the_ranking(services: Services, a
     app = build_app(services)
     async with app.run_test(size=SIZE) as pilot:
         await open_board(pilot, "learner@example.org")
+        # Each key opens its list of values (as every filter key does); down and enter pick the next one.
         await pilot.press("c")
+        await settle(pilot)
+        assert app.screen.query_one("#leaderboard-category-filter", Select).expanded
+        await pilot.press("down", "enter")
         await settle(pilot)
         assert app.screen.query_one("#leaderboard-category-filter", Select).value == "energy"
         assert ranking(app) == [("1", "Olga Other", "50"), ("2", "Lea Learner (you)", "0")]
-        await pilot.press("c", "c")
+        await pilot.press("c", "down", "down", "enter")
         await settle(pilot)
         assert ranking(app) == [("1", "Lea Learner (you)", "120"), ("2", "Olga Other", "0")]
-        await pilot.press("p")
+        await pilot.press("p", "down", "enter")
         await settle(pilot)
         assert app.screen.query_one("#leaderboard-period-filter", Select).value == "30d"
         assert ranking(app)[0] == ("1", "Lea Learner (you)", "120")

@@ -15,7 +15,6 @@ from tui.controllers.session import PrincipalSource
 PAGE_SIZE = 50
 COLUMNS = ("When (UTC)", "Actor", "Action", "Entity", "Details")
 MAX_FILTER_CHARS = 254
-MAX_DETAILS_CHARS = 80
 NO_FILTER = "No filter to clear: / filters by actor, f by action."
 
 
@@ -23,19 +22,13 @@ NO_FILTER = "No filter to clear: / filters by actor, f by action."
 LEADING_DETAILS = ("outcome", "error")
 
 
-def describe_in_full(details: dict[str, Any]) -> str:
-    """Details as one line: `admin → trainer` or `key=value, …` (outcome and error first)."""
+def describe(details: dict[str, Any]) -> str:
+    """Details as one line, uncut: `admin → trainer` or `key=value, …` (outcome and error first)."""
     if set(details) == {"before", "after"}:
         return f"{details['before']} → {details['after']}"
     rank = {key: i for i, key in enumerate(LEADING_DETAILS)}
     order = sorted(details, key=lambda key: (rank.get(key, len(rank)), key))
     return ", ".join(f"{key}={details[key]}" for key in order)
-
-
-def describe(details: dict[str, Any]) -> str:
-    """Details as one short line for the table (cut at MAX_DETAILS_CHARS)."""
-    text = describe_in_full(details)
-    return text if len(text) <= MAX_DETAILS_CHARS else text[: MAX_DETAILS_CHARS - 1] + "…"
 
 
 def _cells(entry: ActivityEntry) -> tuple[str, ...]:
@@ -51,7 +44,7 @@ class ActivityPage:
     info: PageInfo
     actor: str
     action: str
-    # Each row's details uncut (an error line is longer than the table's column).
+    # Each row's details, shown whole under the table (the table cuts them to its column).
     details: tuple[str, ...] = ()
 
 
@@ -74,5 +67,5 @@ class ActivityController:
         request = PageRequest(number, self._page_size)
         result = self._activity.list(self._principal(), request, actor=actor, action=action)
         rows = tuple(_cells(entry) for entry in result.items)
-        details = tuple(describe_in_full(entry.details) for entry in result.items)
+        details = tuple(describe(entry.details) for entry in result.items)
         return ActivityPage(rows, PageInfo.of(result, "entry", "entries"), actor, action, details)

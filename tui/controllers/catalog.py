@@ -18,11 +18,9 @@ from domain.services.workshops import WorkshopService
 from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.registrations import Outcome
 from tui.controllers.session import PrincipalSource
-from tui.controllers.workshops import PAGE_SIZE, TRAINER_CELL, clip, when
+from tui.controllers.workshops import PAGE_SIZE, clip, one_line, when
 
 CATALOG_COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "You")
-CATALOG_TITLE_CELL = 22
-MINE_TITLE_CELL = 30
 MINE_COLUMNS = ("Date (UTC)", "Title", "Status", "Attendance")
 # Why `f` and `/` are greyed on the learner's own registrations.
 MINE_HAS_NO_FILTER = "Search and the free-seats filter are for the upcoming workshops: press o to go back to them."
@@ -72,7 +70,7 @@ class CatalogRow(LearnerRow):
     def of(cls, entry: CatalogEntry, who: Principal, now: datetime) -> CatalogRow:
         w = entry.workshop
         seats = f"{w.seats_left} left" if w.seats_left else "full"
-        cells = (when(w.starts_at), clip(w.title, CATALOG_TITLE_CELL), clip(w.trainer_name, TRAINER_CELL), seats,
+        cells = (when(w.starts_at), one_line(w.title), one_line(w.trainer_name), seats,
                  _status_label(entry.my_status, entry.my_waitlist_rank, short=True))
         return cls(w.id, w.title, cells, *_refusals(w, entry.my_status, who, now))
 
@@ -86,7 +84,7 @@ class MyRegistrationRow(LearnerRow):
         # A cancelled workshop cancelled the registration too: its status says "cancelled".
         status = _status_label(r.status, mine.waitlist_rank)
         attendance = r.attendance.value if r.attendance else ""
-        cells = (when(w.starts_at), clip(w.title, MINE_TITLE_CELL), status, attendance)
+        cells = (when(w.starts_at), one_line(w.title), status, attendance)
         return cls(w.id, w.title, cells, *_refusals(w, r.status, who, now))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.models.progress import Category
@@ -64,13 +63,6 @@ def _viewer_line(page: LeaderboardPage) -> str:
         return NOT_RANKED
     completed = f"{viewer.completed} challenge{'' if viewer.completed == 1 else 's'} completed"
     return f"You: #{viewer.rank} of {page.total} · {viewer.score.describe()} · {completed}"
-
-
-def cycle(choices: Sequence[Choice], current: str, blank: bool) -> str:
-    """The value after `current` in `choices` (with "" first when a blank choice is allowed)."""
-    values = ([""] if blank else []) + [c.value for c in choices]
-    position = values.index(current) if current in values else -1
-    return values[(position + 1) % len(values)]
 
 
 class LeaderboardController:

@@ -29,15 +29,10 @@ from domain.services.workshop_rules import attendance_refusal, registration_refu
 from tui.controllers.choices import Choice
 from tui.controllers.paging import PageInfo, page_count
 from tui.controllers.session import PrincipalSource
-from tui.controllers.workshops import clip, when
+from tui.controllers.workshops import one_line, when
 
 SHEET_PAGE_SIZE = 100
 PICKER_LIMIT = 20
-# Cell widths that keep each list within 80 columns (the detail panel shows the whole text).
-NAME_CELL = 20
-EMAIL_CELL = 26
-REASON_CELL = 16
-COMMENT_PREVIEW = 40
 
 
 class SheetView(enum.StrEnum):
@@ -212,7 +207,7 @@ def _short(at: datetime) -> str:
 
 
 def _confirmed(r: Registration) -> RegistrationRow:
-    cells = (clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL), _attendance(r),
+    cells = (one_line(r.learner_name), one_line(r.learner_email), _attendance(r),
              _short(r.registered_at))
     note = ""
     if r.attendance is not None and r.attendance_at is not None:
@@ -221,18 +216,18 @@ def _confirmed(r: Registration) -> RegistrationRow:
 
 
 def _waiting(r: Registration, rank: int) -> RegistrationRow:
-    cells = (str(rank), clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL), _short(r.registered_at))
+    cells = (str(rank), one_line(r.learner_name), one_line(r.learner_email), _short(r.registered_at))
     return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
 
 
 def _cancelled(r: Registration) -> RegistrationRow:
-    cells = (clip(r.learner_name, NAME_CELL), clip(r.learner_email, EMAIL_CELL - 6), _short(r.updated_at),
-             clip(r.cancel_reason or "", REASON_CELL))
+    cells = (one_line(r.learner_name), one_line(r.learner_email), _short(r.updated_at),
+             one_line(r.cancel_reason or ""))
     return RegistrationRow(r.id, r.learner_id, r.learner_name, r.learner_email, r.status, cells)
 
 
 def _comment(c: Comment) -> CommentRow:
-    cells = (when(c.at), clip(c.author_name, 16), clip(c.body, COMMENT_PREVIEW))
+    cells = (when(c.at), one_line(c.author_name), one_line(c.body))
     return CommentRow(c.id, c.author_name, when(c.at), c.body, cells)
 
 

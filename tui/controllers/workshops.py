@@ -23,10 +23,6 @@ from tui.controllers.session import PrincipalSource
 PAGE_SIZE = 50
 COLUMNS = ("Date (UTC)", "Title", "Trainer", "Seats", "Wait")
 DATE_FORMAT = "%Y-%m-%d %H:%M"
-# Long titles and names are cut in the tables (the registrations screen shows them whole),
-# so that every column fits in 80 columns.
-TITLE_CELL = 24
-TRAINER_CELL = 14
 TRAINER_CHOICES = 100
 # The fields of the workshop form, named as WorkshopInput names them (FormErrors uses them too).
 FORM_FIELDS = ("title", "trainer_id", "starts_at", "duration_minutes", "capacity", "place", "description")
@@ -48,9 +44,14 @@ EMPTY_MESSAGES: dict[WorkshopScope, str] = {
 }
 
 
+def one_line(text: str) -> str:
+    """`text` on one line (a table cell: the table cuts it to its column, with an ellipsis)."""
+    return " ".join(text.split())
+
+
 def clip(text: str, width: int) -> str:
     """`text` on one line, cut to `width` characters with an ellipsis."""
-    line = " ".join(text.split())
+    line = one_line(text)
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
@@ -97,7 +98,7 @@ class WorkshopRow:
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return (self.starts, clip(self.title, TITLE_CELL), clip(self.trainer_name, TRAINER_CELL),
+        return (self.starts, one_line(self.title), one_line(self.trainer_name),
                 f"{self.seats_taken}/{self.capacity}", str(self.waitlisted) if self.waitlisted else "")
 
     @classmethod

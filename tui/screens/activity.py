@@ -13,6 +13,7 @@ from tui.controllers.activity import COLUMNS, NO_FILTER, ActivityController, Act
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.text import literal_options
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table
 
@@ -46,7 +47,7 @@ class ActivityScreen(PagedListScreen):
             yield Input(id="activity-actor-filter", placeholder="/ actor email, enter", compact=True)
             yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
             yield Static("", id="activity-page", classes="list-page", markup=False)
-        yield DataTable(id="activity-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="activity-table", flexible=("Actor", "Entity", "Details"))
         yield Static("", id="activity-detail", markup=False)
         yield ShellFooter()
 
@@ -77,9 +78,12 @@ class ActivityScreen(PagedListScreen):
 
     @on(DataTable.RowHighlighted, "#activity-table")
     def _show_detail(self) -> None:
-        """The highlighted entry's details in full under the table."""
+        """The highlighted entry in full under the table: who, what, on what, then its details, wrapped."""
         view, index = self.view, self.table.cursor_row
-        text = view.details[index] if view is not None and 0 <= index < len(view.details) else ""
+        text = ""
+        if view is not None and 0 <= index < len(view.details):
+            _, actor, action, entity, _ = view.rows[index]
+            text = f"{actor} · {action} · {entity}\n{view.details[index]}"
         self.query_one("#activity-detail", Static).update(text)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
@@ -93,9 +97,7 @@ class ActivityScreen(PagedListScreen):
         self.query_one("#activity-actor-filter", Input).focus()
 
     def action_filter_action(self) -> None:
-        select = self.query_one("#activity-action-filter", Select)
-        select.focus()
-        select.expanded = True
+        self.open_filter("activity-action-filter")
 
     def action_clear_filters(self) -> None:
         self.query_one("#activity-actor-filter", Input).value = ""

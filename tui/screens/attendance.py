@@ -6,7 +6,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import RadioButton, RadioSet, SelectionList, Static
+from textual.widgets import RadioSet, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from domain.models.workshops import Attendance
@@ -14,6 +14,7 @@ from tui.controllers.registrations import AttendanceChoice, Outcome, Registratio
 from tui.screens.base import deliver
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal
+from tui.widgets.tick_list import MarkButton, TickList
 
 
 class AttendanceDialog(FormDialog[Outcome]):
@@ -36,10 +37,10 @@ class AttendanceDialog(FormDialog[Outcome]):
         with Vertical(classes="dialog", id="attendance"):
             yield Static("Mark attendance", classes="dialog-title", markup=False)
             yield Static("Loading the confirmed learners…", id="attendance-status", classes="hint", markup=False)
-            yield SelectionList[int](id="attendance-learners", compact=True)
+            yield TickList[int](id="attendance-learners", compact=True)
             with RadioSet(id="attendance-mark", compact=True):
                 for index, mark in enumerate(Attendance):
-                    yield RadioButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
+                    yield MarkButton(mark.value, value=index == 0, id=f"mark-{mark.value}", compact=True)
             yield self.error_line()
             yield Static("space ticks a learner · ctrl+a all/none · tab to the marks", classes="hint", markup=False)
             yield from self.buttons("Save")

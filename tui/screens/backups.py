@@ -34,6 +34,7 @@ from tui.screens.base import ShellScreen, deliver, route_error
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
@@ -84,7 +85,7 @@ class BackupsScreen(GreysRefusedActions, ShellScreen):
         with Horizontal(classes="list-toolbar"):
             yield Static("", id="backups-where", markup=False)
             yield Static("Loading…", id="backups-count", classes="list-page", markup=False)
-        yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="backups-table", flexible=("PostgreSQL", "MongoDB", "Verified"))
         yield Static("", id="backups-detail", markup=False)
         with Vertical(id="backups-progress"):
             yield Static("", id="backups-progress-label", markup=False)

@@ -12,12 +12,14 @@ from textual.widgets import Button, DataTable, Static
 
 from domain.models.badges import ChangeEffect
 from tui.controllers.badges import PREVIEW_COLUMNS, PreviewView
+from tui.screens.base import ShowsOwnKeys
+from tui.widgets.fit_table import FitTable
 from tui.widgets.tables import fill_table
 
 EFFECT_STYLES = {ChangeEffect.GAINS: "green", ChangeEffect.LOSES: "red", ChangeEffect.BONUS_CHANGES: "yellow"}
 
 
-class BadgePreviewDialog(ModalScreen[bool | None]):
+class BadgePreviewDialog(ShowsOwnKeys, ModalScreen[bool | None]):
     """Dismissed with True to apply, False to go back to the form, None to drop the change."""
 
     BINDINGS = [
@@ -37,7 +39,7 @@ class BadgePreviewDialog(ModalScreen[bool | None]):
             yield Static("\n".join(preview.changes), id="badge-preview-changes", markup=False)
             yield Static(preview.summary, id="badge-preview-summary", markup=False)
             if preview.rows:
-                yield DataTable(id="badge-preview-table", show_cursor=False, zebra_stripes=True)
+                yield FitTable(id="badge-preview-table", show_cursor=False)
             else:
                 yield Static("Nobody gains or loses this badge.", id="badge-preview-nobody", classes="hint",
                              markup=False)

@@ -14,6 +14,7 @@ from tui.screens.badge_form import BadgeFormDialog
 from tui.screens.badge_preview import BadgePreviewDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
@@ -40,7 +41,7 @@ class BadgesScreen(GreysRefusedActions, ShellScreen):
         yield Header()
         yield Static("Changing a rule shows who gains or loses the badge before anything is saved.",
                      classes="hint", id="badges-hint", markup=False)
-        yield DataTable(id="badges-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="badges-table", flexible=("Badge", "Rule"))
         yield Static("", id="badges-detail", markup=False)
         yield ShellFooter()
 

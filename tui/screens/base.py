@@ -32,6 +32,7 @@ from domain.errors import DatabaseUnavailable, SessionExpired, SkillHubError
 from domain.infrastructure.logfile import log_unexpected
 from tui.messages import DatabaseDown, SessionEnded, UnexpectedError
 from tui.text import notify_literal
+from tui.widgets.shell_footer import ShellFooter
 
 log = logging.getLogger("skillhub.tui")
 
@@ -143,7 +144,15 @@ class ShellScreen(ReportsBugs, RoutesWorkerErrors, Screen[None]):
     """Base of full screens: bugs reported, worker errors routed (`show_error` defaults to a notification)."""
 
 
-class ShellDialog(ReportsBugs, RoutesWorkerErrors, ModalScreen[ResultType]):
+class ShowsOwnKeys:
+    """Mixin for dialogs: a footer of the dialog's own keys (ctrl+s save, esc cancel) over the one behind."""
+
+    def on_mount(self) -> None:
+        assert isinstance(self, Screen)
+        self.mount(ShellFooter())
+
+
+class ShellDialog(ShowsOwnKeys, ReportsBugs, RoutesWorkerErrors, ModalScreen[ResultType]):
     """Base of dialogs (`ModalScreen[T]` dismissed with a T): bugs reported, worker errors routed as on screens."""
 
 

@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tui.controllers.catalog import (
     CATALOG_COLUMNS,
@@ -30,6 +30,7 @@ from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 
 
@@ -49,8 +50,8 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         # One key, two meanings: the footer names the list `o` leads to.
         Binding("o", "show_mine(True)", "Mine", id="catalog-mine"),
         Binding("o", "show_mine(False)", "Upcoming", id="catalog-upcoming"),
-        Binding("f", "toggle_free", "Free seats only", show=False, id="catalog-free"),
-        Binding("slash", "search", "Search", show=False, id="catalog-search"),
+        Binding("f", "toggle_free", "Free seats only", id="catalog-free"),
+        Binding("slash", "search", "Search", id="catalog-search"),
         *PAGE_BINDINGS,
     ]
 
@@ -66,7 +67,7 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
             yield Static("Upcoming", id="catalog-mode", classes="list-mode", markup=False)
             yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
             yield Static("", id="catalog-page", classes="list-page", markup=False)
-        yield DataTable(id="catalog-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="catalog-table", flexible=("Trainer", "Title"))
         yield Static("", id="catalog-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 

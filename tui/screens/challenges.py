@@ -7,7 +7,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from tui.controllers.challenges import (
     ACTIVE_CHOICES,
@@ -22,6 +22,7 @@ from tui.screens.base import deliver
 from tui.screens.challenge_form import ChallengeFormDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.text import literal_options, notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {2, 4}
@@ -41,7 +42,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
         Binding("n", "new_challenge", "New", id="challenges-new"),
         Binding("e", "edit_challenge", "Edit", id="challenges-edit"),
         Binding("t", "toggle_active", "Active on/off", id="challenges-toggle"),
-        Binding("slash", "search", "Search", show=False, id="challenges-search"),
+        Binding("slash", "search", "Search", id="challenges-search"),
         *PAGE_BINDINGS,
     ]
 
@@ -60,7 +61,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
             yield Select[str](literal_options((c.label, c.value) for c in ACTIVE_CHOICES),
                               prompt="active or not", id="challenges-active", compact=True)
             yield Static("", id="challenges-page", classes="list-page", markup=False)
-        yield DataTable(id="challenges-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="challenges-table", flexible=("Title", "Category"))
         yield ShellFooter()
 
     def on_mount(self) -> None:

@@ -12,9 +12,10 @@ from textual.widgets.option_list import Option
 
 from domain.models.users import Role
 from tui.controllers.home import ROLE_SUMMARIES
+from tui.screens.base import ShowsOwnKeys
 
 
-class ChangeRoleDialog(ModalScreen[Role | None]):
+class ChangeRoleDialog(ShowsOwnKeys, ModalScreen[Role | None]):
     """Dismissed with the chosen role, or None when cancelled."""
 
     BINDINGS = [

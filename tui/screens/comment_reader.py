@@ -12,9 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static, TextArea
 
 from tui.controllers.registrations import CommentRow
+from tui.screens.base import ShowsOwnKeys
 
 
-class CommentReader(ModalScreen[None]):
+class CommentReader(ShowsOwnKeys, ModalScreen[None]):
     """One comment, whole, in a read-only text area that scrolls."""
 
     BINDINGS = [

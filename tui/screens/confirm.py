@@ -8,8 +8,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.screens.base import ShowsOwnKeys
 
-class ConfirmDialog(ModalScreen[bool]):
+
+class ConfirmDialog(ShowsOwnKeys, ModalScreen[bool]):
     """Ask `question`; dismiss with True only for an explicit yes."""
 
     BINDINGS = [

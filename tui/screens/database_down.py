@@ -9,9 +9,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from domain.errors import DatabaseUnavailable
+from tui.screens.base import ShowsOwnKeys
 
 
-class DatabaseDownDialog(ModalScreen[None]):
+class DatabaseDownDialog(ShowsOwnKeys, ModalScreen[None]):
     """Which database is unreachable, what it said, and how to fix it — never a traceback."""
 
     BINDINGS = [

@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.base import ShowsOwnKeys
+
 
 @dataclass(frozen=True)
 class HelpEntry:
@@ -39,7 +41,7 @@ def _lines(entries: Sequence[HelpEntry], width: int | None = None) -> Content:
     return Content("\n").join(parts) if parts else Content("No keys of its own.")
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ShowsOwnKeys, ModalScreen[None]):
     """Two columns: this screen's keys, and the global ones (sections greyed by role)."""
 
     BINDINGS = [

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Header, Select, Static
+from textual.widgets import Header, Select, Static
 
 from domain.models.scores import Period
 from tui.controllers.leaderboard import (
@@ -22,12 +22,12 @@ from tui.controllers.leaderboard import (
     LeaderboardController,
     LeaderboardView,
     RankLine,
-    cycle,
 )
 from tui.refusals import STILL_LOADING
 from tui.screens.base import deliver
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.text import literal_options, notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 
 NUMERIC_COLUMNS = {0, 2, 4}
@@ -46,8 +46,8 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     BINDINGS = [
         Binding("h", "hide_names(True)", "Hide names", id="leaderboard-hide"),
         Binding("h", "hide_names(False)", "Show names", id="leaderboard-show"),
-        Binding("c", "next_category", "Category", id="leaderboard-category"),
-        Binding("p", "next_period", "Period", id="leaderboard-period"),
+        Binding("c", "choose_category", "Category", id="leaderboard-category"),
+        Binding("p", "choose_period", "Period", id="leaderboard-period"),
         *PAGE_BINDINGS,
     ]
 
@@ -66,7 +66,7 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
             yield Select[str](literal_options((c.label, c.value) for c in PERIOD_CHOICES), value=self.period,
                               allow_blank=False, id="leaderboard-period-filter", compact=True)
             yield Static("", id="leaderboard-page", classes="list-page", markup=False)
-        yield DataTable(id="leaderboard-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="leaderboard-table", flexible=("Learner",))
         yield Static("", id="leaderboard-you", markup=False)
         yield Static(TIES_LINE, id="leaderboard-ties", markup=False)
         yield ShellFooter()
@@ -120,18 +120,18 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
         notify_literal(self, f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
         self.reload()
 
-    def action_next_category(self) -> None:
-        value = cycle(CATEGORY_CHOICES, self.category, blank=True)
-        self.query_one("#leaderboard-category-filter", Select).value = value or Select.NULL
+    def action_choose_category(self) -> None:
+        self.open_filter("leaderboard-category-filter")
 
-    def action_next_period(self) -> None:
-        self.query_one("#leaderboard-period-filter", Select).value = cycle(PERIOD_CHOICES, self.period, blank=False)
+    def action_choose_period(self) -> None:
+        self.open_filter("leaderboard-period-filter")
 
     @on(Select.Changed, "#leaderboard-category-filter")
     def _category_changed(self, event: Select.Changed) -> None:
         value = "" if event.value is Select.NULL else str(event.value)
         if value != self.category:
             self.category = value
+            self.table.focus()
             self.first_page()
 
     @on(Select.Changed, "#leaderboard-period-filter")
@@ -139,6 +139,7 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
         value = str(event.value)
         if event.value is not Select.NULL and value != self.period:
             self.period = value
+            self.table.focus()
             self.first_page()
 
 

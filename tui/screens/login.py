@@ -42,8 +42,10 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
             yield Static("SkillHub", id="login-title", markup=False)
             yield Static("Log in with your email and password.", classes="login-hint", markup=False)
             yield Static(self.notice, id="login-notice", markup=False)
-            yield FormField("Email", "email", Input(id="email", placeholder="name@example.org", max_length=254))
-            yield FormField("Password", "password", Input(id="password", password=True, max_length=1024))
+            yield FormField("Email", "email", Input(id="email", placeholder="name@example.org", max_length=254,
+                                                         compact=True))
+            yield FormField("Password", "password", Input(id="password", password=True, max_length=1024,
+                                                               compact=True))
             yield Static("", id="login-error", markup=False)
             yield Button("Log in", id="login-submit", variant="primary", compact=True)
             yield Static("enter: log in · tab: next field · f1: help · ctrl+q: quit", classes="login-hint",

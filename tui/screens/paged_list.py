@@ -8,12 +8,14 @@ from typing import ClassVar, Generic, TypeVar
 from rich.text import Text
 from textual import on
 from textual.binding import Binding
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets._select import SelectOverlay
 from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
 from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen
+from tui.widgets.fit_table import FitTable
 from tui.widgets.tables import fill_table, row_at_cursor
 
 PAGES = Binding.Group("Page", compact=True)
@@ -23,7 +25,7 @@ PAGE_BINDINGS = [
     Binding("left_square_bracket", "previous_page", "Previous page", key_display="[", id="previous-page",
             group=PAGES),
     Binding("right_square_bracket", "next_page", "Next page", key_display="]", id="next-page", group=PAGES),
-    # escape in a filter field leaves the field; elsewhere it falls through to the shell's "back".
+    # escape in a search field or a filter leaves it; elsewhere it falls through to the shell's "back".
     Binding("escape", "leave_filter", "Leave the filter", show=False),
 ]
 
@@ -56,6 +58,8 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
         self.search = ""
         self.rows: Sequence[RowT] = ()
         self._keep_cursor_on: int | None = None
+        # End pressed on an earlier page: the last page is loading, its last row gets the cursor.
+        self._cursor_to_last = False
 
     @property
     def table(self) -> DataTable[str]:
@@ -84,6 +88,9 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
         self.rows = rows
         fill_table(self.table, ((self.cell_texts(row), str(row.key)) for row in rows),
                    select=None if selected is None else str(selected))
+        if self._cursor_to_last:
+            self._cursor_to_last = False
+            self.table.move_cursor(row=len(rows) - 1)
         self.page_loaded(info)
 
     def cell_texts(self, row: RowT) -> Sequence[Text]:
@@ -103,6 +110,28 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
     def _row_changed(self) -> None:
         # What the keys may do depends on the row under the cursor.
         self.refresh_bindings()
+
+    @on(FitTable.EdgeReached)
+    def _to_first_or_last_page(self, event: FitTable.EdgeReached) -> None:
+        """Home and End reach the first and last row of the whole list, not only of this page."""
+        info = self.page_info
+        if info is None or event.table is not self.table:
+            return
+        if event.last and info.number < info.pages:
+            self._cursor_to_last = True
+            self.page_number = info.pages
+            self.reload()
+        elif not event.last and info.number > 1:
+            self.first_page()
+
+    def open_filter(self, select_id: str) -> None:
+        """Open the toolbar's dropdown `select_id`: every filter key does this (enter picks, escape keeps)."""
+        select = self.query_one(f"#{select_id}", Select)
+        select.focus()
+        select.expanded = True
+        if select.value is Select.NULL:
+            # Textual highlights nothing when no value is chosen: the "all" line is the current one.
+            select.query_one(SelectOverlay).highlighted = 0
 
     def action_search(self) -> None:
         if self.SEARCH_ID is not None:
@@ -132,7 +161,7 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave_filter":
-            return isinstance(self.focused, Input)
+            return isinstance(self.focused, (Input, Select))
         return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:

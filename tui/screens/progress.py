@@ -35,6 +35,7 @@ from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.picker import PickerDialog
 from tui.screens.step_dialog import StepDialog, StepForm
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 from tui.widgets.weekly_chart import WeeklyChart
@@ -82,11 +83,11 @@ class ProgressScreen(PagedListScreen):
                 yield Static("", id="progress-score-parts", markup=False)
         yield Static("", id="progress-badges", markup=False)
         yield Static("Challenges", classes="progress-label", markup=False)
-        yield DataTable(id="progress-challenges", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="progress-challenges", flexible=("Challenge", "Category"))
         with Horizontal(classes="progress-bar"):
             yield Static("Timeline, newest first", classes="progress-label", markup=False)
             yield Static("", id="progress-timeline-page", classes="list-page", markup=False)
-        yield DataTable(id="progress-timeline", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="progress-timeline", flexible=("Challenge", "By", "Reason"))
         yield ShellFooter()
 
     def on_mount(self) -> None:

@@ -10,10 +10,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from domain.models.workshops import REASON_MAX
+from tui.screens.base import ShowsOwnKeys
 from tui.widgets.form_field import FormField
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(ShowsOwnKeys, ModalScreen[str | None]):
     """Dismissed with the reason typed (possibly "" when optional), or None when abandoned."""
 
     BINDINGS = [

@@ -45,6 +45,7 @@ from tui.screens.paged_list import PAGES
 from tui.screens.reason import ReasonDialog
 from tui.screens.register_learner import RegisterLearnerDialog
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
@@ -99,7 +100,7 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         with TabbedContent(id="sheet-tabs", initial=SheetView.CONFIRMED.value):
             for view in SheetView:
                 with TabPane(TAB_TITLES[view], id=view.value):
-                    yield DataTable(id=f"sheet-{view.value}", cursor_type="row", zebra_stripes=True)
+                    yield FitTable(id=f"sheet-{view.value}", flexible=("Learner", "Email", "Reason", "Author", "Comment"))
         yield Static("tab next list · p promote · s export CSV · [ ] pages · ? all keys", id="sheet-hint",
                      classes="hint", markup=False)
         with Horizontal(id="sheet-detail-bar"):

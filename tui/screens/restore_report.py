@@ -9,9 +9,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from tui.controllers.backups import RestoreOutcome
+from tui.screens.base import ShowsOwnKeys
 
 
-class RestoreReportDialog(ModalScreen[None]):
+class RestoreReportDialog(ShowsOwnKeys, ModalScreen[None]):
     """What the restore did and what its checks found; red when a count differs from the archive."""
 
     BINDINGS = [

@@ -14,6 +14,7 @@ from tui.screens.add_ssh_key import AddSshKeyDialog
 from tui.screens.base import ShellScreen, deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 from tui.widgets.tables import fill_table, row_at_cursor
 
@@ -38,7 +39,7 @@ class SshKeysScreen(GreysRefusedActions, ShellScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="ssh-keys-owner", classes="list-toolbar", markup=False)
-        yield DataTable(id="ssh-keys-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="ssh-keys-table", flexible=("Comment", "Fingerprint"))
         yield Static("", id="ssh-keys-hint", markup=False)
         yield ShellFooter()
 

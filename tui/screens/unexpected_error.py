@@ -10,10 +10,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tui.screens.base import ShowsOwnKeys
+
 NO_LOG = "This process has no log file, so the details were not kept."
 
 
-class UnexpectedErrorDialog(ModalScreen[None]):
+class UnexpectedErrorDialog(ShowsOwnKeys, ModalScreen[None]):
     """Says that what the user asked for did not finish, with the error id(s) and the log file."""
 
     BINDINGS = [

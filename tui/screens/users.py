@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from domain.models.users import Role
 from tui.controllers.users import COLUMNS, UserRow, UsersController, UsersPage
@@ -20,6 +20,7 @@ from tui.screens.create_user import CreateUserDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
 from tui.screens.reset_password import ResetPasswordDialog
 from tui.text import notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 
 
@@ -40,8 +41,7 @@ class UsersScreen(PagedListScreen[UserRow]):
         Binding("a", "activate", "Activate", id="users-activate"),
         Binding("p", "reset_password", "Password", id="users-password"),
         Binding("k", "ssh_keys", "SSH keys", id="users-ssh-keys"),
-        # Not in the footer (the search field's placeholder shows it), but listed by help.
-        Binding("slash", "search", "Search", show=False, id="users-search"),
+        Binding("slash", "search", "Search", id="users-search"),
         *PAGE_BINDINGS,
     ]
 
@@ -56,7 +56,7 @@ class UsersScreen(PagedListScreen[UserRow]):
         with Horizontal(classes="list-toolbar"):
             yield Input(id="users-search", placeholder="/ search name or email, enter to apply", compact=True)
             yield Static("", id="users-page", classes="list-page", markup=False)
-        yield DataTable(id="users-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="users-table", flexible=("Name", "Email"))
         yield ShellFooter()
 
     def on_mount(self) -> None:

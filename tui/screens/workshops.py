@@ -34,6 +34,7 @@ from tui.screens.reason import ReasonDialog
 from tui.screens.registrations import RegistrationsScreen
 from tui.screens.workshop_form import WorkshopFormDialog
 from tui.text import literal_options, notify_literal
+from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
 
 RegistrationsFor = Callable[[int], RegistrationsController]
@@ -53,15 +54,14 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         Binding("n", "new_workshop", "New", id="workshops-new"),
         Binding("e", "edit_workshop", "Edit", id="workshops-edit"),
         Binding("x", "cancel_workshop", "Cancel", id="workshops-cancel"),
-        Binding("delete", "delete_workshop", "Delete", key_display="del", show=False, id="workshops-delete"),
+        Binding("delete", "delete_workshop", "Delete", key_display="del", id="workshops-delete"),
         # A priority binding so the footer shows it over the table's own (hidden) enter; it
         # steps aside (check_action False) when the search field or a picker has the focus.
         Binding("enter", "open_registrations", "Open", key_display="⏎", priority=True,
                 id="workshops-open"),
-        # Not in the footer (80 columns hold no more), but listed by help.
-        Binding("slash", "search", "Search", show=False, id="workshops-search"),
-        Binding("f", "choose_scope", "Filter", show=False, id="workshops-filter"),
-        Binding("o", "toggle_sort", "Sort", show=False, id="workshops-sort"),
+        Binding("slash", "search", "Search", id="workshops-search"),
+        Binding("f", "choose_scope", "Filter", id="workshops-filter"),
+        Binding("o", "choose_sort", "Sort", id="workshops-sort"),
         *PAGE_BINDINGS,
     ]
 
@@ -82,7 +82,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
             yield Select(literal_options((label, sort) for sort, label in SORT_LABELS.items()),
                          value=self.sort, allow_blank=False, id="workshops-sort", compact=True)
             yield Static("", id="workshops-page", classes="list-page", markup=False)
-        yield DataTable(id="workshops-table", cursor_type="row", zebra_stripes=True)
+        yield FitTable(id="workshops-table", flexible=("Trainer", "Title"))
         yield Static("", id="workshops-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 
@@ -136,13 +136,10 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
     # -- search, filter, sort --------------------------------------------------------------------
 
     def action_choose_scope(self) -> None:
-        select = self.query_one("#workshops-scope", Select)
-        select.focus()
-        select.expanded = True
+        self.open_filter("workshops-scope")
 
-    def action_toggle_sort(self) -> None:
-        other = WorkshopSort.FILL_RATE if self.sort is WorkshopSort.DATE else WorkshopSort.DATE
-        self.query_one("#workshops-sort", Select).value = other
+    def action_choose_sort(self) -> None:
+        self.open_filter("workshops-sort")
 
     @on(Select.Changed, "#workshops-scope")
     def _scope_chosen(self, event: Select.Changed) -> None:

@@ -1,29 +1,64 @@
-"""The footer every SkillHub screen shows."""
+"""The footer every SkillHub screen and dialog shows."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass
+
+from rich.cells import cell_len
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
-# What the footer shows of one key: Footer.compose draws exactly these.
-KeyShown = tuple[str, str, str, str, bool, str, object]
+# The shell's keys, most useful first: when the width runs out, the last ones are left out.
+SHELL_ORDER = ("help", "back", "logout", "quit")
+
+
+@dataclass(frozen=True)
+class FooterEntry:
+    """One action in the footer, or a group of them (`[ ]  Page`): each key, whether it may run now, its tooltip."""
+
+    keys: tuple[tuple[Binding, bool, str], ...]
+    shell: bool
+
+    @property
+    def first(self) -> Binding:
+        return self.keys[0][0]
+
+    @property
+    def grouped(self) -> bool:
+        return self.first.group is not None and len(self.keys) > 1
+
+    def width(self, key_display: dict[str, str]) -> int:
+        """Cells it takes in a compact footer, the space after it included."""
+        keys = sum(cell_len(key_display[binding.key]) for binding, _, _ in self.keys)
+        if self.grouped:
+            assert self.first.group is not None
+            return 1 + keys + 1 + cell_len(self.first.group.description) + 1
+        return keys + 1 + cell_len(self.first.description) + 1
 
 
 class ShellFooter(Footer):
-    """A compact footer, so a list screen's keys and the global ones fit in 80 columns.
+    """A compact footer that shows the keys of its own screen (a dialog's footer, the dialog's keys):
+    the screen's keys first, in the order it binds them, then help, back, log out and quit.
 
-    The command palette key is left out: `?` (help) lists it with every other key.
-
-    Textual's Footer rebuilds all its keys (mounting and styling each one) every time the
-    screen says its bindings may have changed: on every focus move, cursor move, page loaded
-    or refresh_bindings call, about ten times when a section opens. This one rebuilds at most
-    once per refresh, and only when the keys it would show differ from those it shows.
+    What does not fit the width is left out from the end, help excepted: help (`?`) and the
+    command palette (ctrl+p) list every key. The palette key itself is one of those left out.
     """
 
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
-        self._shown: tuple[KeyShown, ...] | None = None
+        self._shown_width = 0
+        self._shown: tuple[object, ...] | None = None
         self._rebuild_pending = False
+
+    # Textual's Footer rebuilds all its keys (mounting and styling each one) every time the screen
+    # says its bindings may have changed: on every focus move, cursor move, page loaded or
+    # refresh_bindings call, about ten times when a section opens. This one rebuilds at most once
+    # per refresh, and only when what it would show (keys, states, width) differs from what it shows.
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         self._bindings_ready = True
@@ -38,16 +73,83 @@ class ShellFooter(Footer):
         # As Footer.recompose: nothing to do on a screen being taken down (its widgets are going).
         if not self.is_attached or self._pruning:
             return
-        shown = self._keys_shown()
-        if shown == self._shown:
+        if self._what_it_would_show() == self._shown:
             return
-        self._shown = shown
         await self.recompose()
 
-    def _keys_shown(self) -> tuple[KeyShown, ...]:
-        return tuple(
+    def _what_it_would_show(self) -> tuple[object, ...]:
+        width = self.size.width or self.app.size.width
+        return (width, *(
             (binding.key, self.app.get_key_display(binding), binding.description, binding.action, enabled,
              tooltip, binding.group)
-            for _, binding, enabled, tooltip in self.screen.active_bindings.values()
-            if binding.show
-        )
+            for entry in self.fitting(width)
+            for binding, enabled, tooltip in entry.keys
+        ))
+
+    def entries(self) -> list[FooterEntry]:
+        """Every action to show, screen's first, then the shell's in SHELL_ORDER."""
+        by_action: defaultdict[str, list[tuple[Binding, bool, str, bool]]] = defaultdict(list)
+        active = self.screen.active_bindings.values()
+        # The screen's own keys, then its focused widget's (a table's `i`), then the shell's.
+        for node, binding, enabled, tooltip in sorted(active, key=lambda a: 0 if a.node is self.screen else 1):
+            if binding.show:
+                by_action[binding.action].append((binding, enabled, tooltip, node is self.app))
+        own: list[FooterEntry] = []
+        shell: list[FooterEntry] = []
+        for found in by_action.values():
+            binding, enabled, tooltip, from_app = found[0]
+            key = (binding, enabled, tooltip)
+            entries = shell if from_app else own
+            # Consecutive actions of one group (previous / next page) share one label.
+            if entries and binding.group is not None and entries[-1].first.group == binding.group:
+                entries[-1] = FooterEntry((*entries[-1].keys, key), from_app)
+            else:
+                entries.append(FooterEntry((key,), from_app))
+        shell.sort(key=lambda e: _shell_rank(e.first.action))
+        return own + shell
+
+    def fitting(self, width: int) -> list[FooterEntry]:
+        """The entries that fit in `width` cells: help first, then in order until one does not fit."""
+        entries = self.entries()
+        displays = {b.key: self.app.get_key_display(b) for e in entries for b, _, _ in e.keys}
+        helps = [e for e in entries if e.shell and e.first.action == "help"]
+        room = width - sum(e.width(displays) for e in helps)
+        kept: list[FooterEntry] = []
+        for entry in entries:
+            if entry in helps:
+                kept.append(entry)
+                continue
+            room -= entry.width(displays)
+            if room < 0:
+                break
+            kept.append(entry)
+        return kept + [e for e in helps if e not in kept]
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._shown_width = self.size.width or self.app.size.width
+        self._shown = self._what_it_would_show()
+        entries = self.fitting(self._shown_width)
+        self.styles.grid_size_columns = len(entries)
+        for entry in entries:
+            first = entry.first
+            if entry.grouped and first.group is not None:
+                with KeyGroup(classes="-compact" if first.group.compact else ""):
+                    for binding, enabled, tooltip in entry.keys:
+                        yield FooterKey(binding.key, self.app.get_key_display(binding), "", binding.action,
+                                        disabled=not enabled, tooltip=tooltip or binding.description,
+                                        classes="-grouped").data_bind(compact=Footer.compact)
+                yield FooterLabel(first.group.description)
+            else:
+                _, enabled, tooltip = entry.keys[0]
+                yield FooterKey(first.key, self.app.get_key_display(first), first.description, first.action,
+                                disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._bindings_ready and event.size.width != self._shown_width:
+            self.call_after_refresh(self.recompose)
+
+
+def _shell_rank(action: str) -> int:
+    return SHELL_ORDER.index(action) if action in SHELL_ORDER else len(SHELL_ORDER)
