@@ -7,11 +7,31 @@ from typing import ClassVar, Generic
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, RadioSet, Select, SelectionList, Static, Switch, TextArea
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
 from tui.screens.base import ResultType, ShellDialog
+from tui.screens.confirm import ConfirmDialog
 from tui.widgets.form_field import FormField, show_form_errors
+
+# The controls whose value is typed work: a form holding one that differs from how it opened is "changed".
+EDITABLE = (Input, TextArea, Select, Switch, SelectionList, RadioSet)
+
+
+def control_value(control: Widget) -> object:
+    """What a form control holds, comparable with what it held when the form opened."""
+    if isinstance(control, Input):
+        return control.value
+    if isinstance(control, TextArea):
+        return control.text
+    if isinstance(control, (Select, Switch)):
+        return control.value
+    if isinstance(control, SelectionList):
+        return frozenset(control.selected)
+    if isinstance(control, RadioSet):
+        return control.pressed_index
+    return None
 
 
 class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
@@ -23,7 +43,14 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     that sends it. Each error of the service lands under its
     FormField, the rest on the error line. A form of text fields also mixes in
     SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
+
+    Cancelling (esc or the cancel button) closes a form as it opened at once; a form whose
+    controls hold anything else asks first, so typed work is never discarded silently. A
+    control filled after the form opened (choices loaded by a worker) is given its new
+    starting value with `started_with(control)`.
     """
+
+    _opened_with: dict[Widget, object]
 
     SUBMIT_BUTTON: ClassVar[str]
     CANCEL_BUTTON: ClassVar[str]
@@ -46,8 +73,32 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     def action_submit(self) -> None:
         self.submit()
 
+    def on_mount(self) -> None:
+        # Textual runs this after the subclass's own on_mount, before any key reaches the form.
+        self._opened_with = {control: control_value(control) for control in self.query("*")
+                             if isinstance(control, EDITABLE)}
+
+    def started_with(self, control: Widget) -> None:
+        """Count `control`'s present value as the one the form opened with (it was filled by a worker)."""
+        self._opened_with[control] = control_value(control)
+
+    @property
+    def changed(self) -> bool:
+        """Whether any control holds something other than what the form opened with."""
+        return any(control_value(control) != value for control, value in self._opened_with.items()
+                   if control.is_attached)
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Discard changes?", "This form has changes that were not saved. "
+                                           "Discard them?", "Discard"), answered)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == self.SUBMIT_BUTTON:

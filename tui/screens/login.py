@@ -62,8 +62,14 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
         email = self.query_one("#email", Input).value
         password = self.query_one("#password", Input).value
         self._show_login_error("")
+        self._forget_notice()
         self._set_busy(True)
         self.sign_in(email, password)
+
+    @on(Input.Changed)
+    def _forget_notice(self) -> None:
+        # "You have logged out." is about what came before: the next thing done makes it stale.
+        self.query_one("#login-notice").display = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     def sign_in(self, email: str, password: str) -> None:
