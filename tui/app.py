@@ -32,7 +32,7 @@ from domain.services.container import Services
 from domain.infrastructure.logfile import current_log_path, log_unexpected
 from domain.services.auth import Session
 from tui.palette import NavigationCommands, PaletteCommand
-from tui.controllers.login import LoginController, ReauthController
+from tui.controllers.login import DemoAccounts, LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
 from tui.refusals import reason_for, refused_key
@@ -77,7 +77,8 @@ class SkillHubApp(ReportsBugs, App[None]):
     ]
 
     def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
-                 driver_class: type[Driver] | None = None, session: Session | None = None) -> None:
+                 driver_class: type[Driver] | None = None, session: Session | None = None,
+                 demo: DemoAccounts | None = None) -> None:
         super().__init__(driver_class=driver_class)
         self.services = services
         # The id of the error that stopped the app, if one did (the CLI prints it).
@@ -97,6 +98,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         self._given_session = session
         # What to tell the person once the app has ended (why it ended), printed by whoever ran it.
         self.farewell: str | None = None
+        # A first run's demo accounts: the login screen says where they are until someone logs in.
+        self._demo = demo
 
     def on_mount(self) -> None:
         # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file. Only
@@ -118,11 +121,12 @@ class SkillHubApp(ReportsBugs, App[None]):
                         event.text.rstrip())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
-        return LoginScreen(LoginController(self.services.auth, self.session), notice)
+        return LoginScreen(LoginController(self.services.auth, self.session, self._demo), notice)
 
     # -- session -------------------------------------------------------------------------
 
     async def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
+        self._demo = None
         self.sub_title = f"{message.welcome.name} · {message.welcome.role}"
         await self.switch_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
         self.refresh_bindings()

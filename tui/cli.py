@@ -48,7 +48,7 @@ def _prepare(settings: Settings, quiet: bool = False) -> SkillHub:
     skillhub = _services(settings)
     report = upgrade(skillhub.resources.engine, skillhub.resources.db)
     if report.changed and not quiet:
-        for line in report.lines():
+        for line in report.summary():
             print(line)
     skillhub.services.relay.relay()
     credentials = seed_demo(skillhub)
@@ -58,11 +58,16 @@ def _prepare(settings: Settings, quiet: bool = False) -> SkillHub:
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    skillhub = _prepare(settings)
+    from domain.devdata.seed import demo_accounts_file
+    from tui.controllers.login import DemoAccounts
     from tui.terminal import run_quietly
 
+    skillhub = _prepare(settings)
+    # Until someone logs in, the login screen says where the demo credentials are.
+    found = demo_accounts_file(settings.data_dir)
+    demo = DemoAccounts(str(found[0]), found[1]) if found else None
     try:
-        crash_id = run_quietly(skillhub.services, args.logs)
+        crash_id = run_quietly(skillhub.services, args.logs, demo)
     finally:
         skillhub.close()
     if crash_id is not None:

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.driver import Driver
@@ -21,6 +21,9 @@ from textual.drivers.linux_driver import LinuxDriver
 
 from domain.services.container import Services
 from domain.infrastructure.logfile import LogSetup, output_to_log
+
+if TYPE_CHECKING:
+    from tui.controllers.login import DemoAccounts
 
 
 def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:
@@ -53,11 +56,11 @@ def quiet_terminal(logs: LogSetup) -> Iterator[type[Driver] | None]:
         yield driver_on(terminal)
 
 
-def run_quietly(services: Services, logs: LogSetup) -> str | None:
+def run_quietly(services: Services, logs: LogSetup, demo: DemoAccounts | None = None) -> str | None:
     """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any."""
     from tui.app import SkillHubApp
 
     with quiet_terminal(logs) as driver:
-        app = SkillHubApp(services, driver_class=driver)
+        app = SkillHubApp(services, driver_class=driver, demo=demo)
         app.run()
     return app.crash_id

@@ -13,6 +13,18 @@ MISSING_PASSWORD = "Enter your password."
 
 
 @dataclass(frozen=True)
+class DemoAccounts:
+    """Where a first run wrote the demo credentials, and the demo admin's email (never the password)."""
+
+    file: str
+    admin_email: str
+
+    @property
+    def hint(self) -> str:
+        return f"First run: log in as {self.admin_email}; the demo password is in {self.file}."
+
+
+@dataclass(frozen=True)
 class Welcome:
     """Who just logged in, to greet them."""
 
@@ -23,9 +35,16 @@ class Welcome:
 class LoginController:
     """Turns the login form into a session, or an AuthenticationFailed to show."""
 
-    def __init__(self, auth: AuthService, session: SessionKeeper) -> None:
+    def __init__(self, auth: AuthService, session: SessionKeeper, demo: DemoAccounts | None = None) -> None:
         self._auth = auth
         self._session = session
+        self._demo = demo
+
+    def first_run_hint(self) -> str | None:
+        """Where the demo credentials are, until someone has logged in for the first time; else None."""
+        if self._demo is None or self._auth.anyone_logged_in():
+            return None
+        return self._demo.hint
 
     def sign_in(self, email: str, password: str) -> Welcome:
         # An empty form is a typing slip, not a login attempt: it is not sent nor recorded.
