@@ -97,7 +97,8 @@ async def test_learner_registers_from_the_detail(services: Services, trainer: Pr
         await log_in(pilot, lea.email)
         await pilot.press("2")
         await settle(pilot)
-        await pilot.press("enter")
+        # `i` (in the footer) opens the selected workshop as enter does.
+        await pilot.press("i")
         await settle(pilot)
         assert shown(app, "#detail-title") == "[@click=app.quit]x[/] Writing clean SQL"
         assert "Place     not given" in shown(app, "#detail-facts")

@@ -44,8 +44,9 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     SEARCH_ID = "catalog-search"
 
     BINDINGS = [
-        # enter on a row (the table's own key) opens it too; this one puts it in the footer and help.
-        Binding("enter", "details", "Details", id="catalog-details"),
+        # enter on a row opens it too (the table's own key, which hides a screen binding on enter
+        # from the footer): `i` is the one the footer and help show.
+        Binding("i", "details", "Details", id="catalog-details"),
         Binding("r", "register", "Register", id="catalog-register"),
         Binding("c", "cancel_registration", "Cancel", id="catalog-cancel"),
         # One key, two meanings: the footer names the list `o` leads to.
