@@ -27,14 +27,14 @@ from textual.worker import Worker, WorkerState
 
 from domain.clock import Clock, utc_now
 from domain.errors import SkillHubError
-from domain.models.users import Principal
-from domain.services.container import Services
 from domain.infrastructure.logfile import current_log_path, log_unexpected
+from domain.models.users import Principal
 from domain.services.auth import Session
-from tui.palette import NavigationCommands, PaletteCommand
+from domain.services.container import Services
 from tui.controllers.login import DemoAccounts, LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.palette import NavigationCommands, PaletteCommand
 from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog

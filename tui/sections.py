@@ -18,27 +18,27 @@ from domain.models.users import Principal, Role
 from domain.services.container import Services
 from tui.controllers.activity import ActivityController
 from tui.controllers.backups import BackupsController, VerifiedArchives
-from tui.controllers.catalog import CatalogController
 from tui.controllers.badges import BadgesController
+from tui.controllers.catalog import CatalogController
 from tui.controllers.challenges import ChallengesController
 from tui.controllers.home import HomeController
 from tui.controllers.leaderboard import LeaderboardController
 from tui.controllers.progress import LearnerFinder, ProgressController
+from tui.controllers.registrations import RegistrationsController
 from tui.controllers.session import PrincipalSource
 from tui.controllers.ssh_keys import SshKeysController
-from tui.controllers.registrations import RegistrationsController
 from tui.controllers.users import UsersController
 from tui.controllers.workshops import WorkshopsController
 from tui.screens.activity import ActivityScreen
 from tui.screens.backups import BackupsScreen
-from tui.screens.catalog import CatalogScreen
 from tui.screens.badges import BadgesScreen
+from tui.screens.catalog import CatalogScreen
 from tui.screens.challenges import ChallengesScreen
 from tui.screens.home import HomeScreen
 from tui.screens.leaderboard import LeaderboardScreen
-from tui.screens.progress_learners import ProgressLearnersScreen
 from tui.screens.not_available import NotAvailableScreen
 from tui.screens.progress import ProgressScreen
+from tui.screens.progress_learners import ProgressLearnersScreen
 from tui.screens.ssh_keys import SshKeysScreen
 from tui.screens.users import UsersScreen
 from tui.screens.workshops import WorkshopsScreen

@@ -19,8 +19,8 @@ from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
-from domain.services.container import Services
 from domain.infrastructure.logfile import LogSetup, output_to_log
+from domain.services.container import Services
 
 if TYPE_CHECKING:
     from tui.controllers.login import DemoAccounts
