@@ -12,14 +12,17 @@ from domain.services.progress import lower_than_before
 from domain.services.user_rules import activation_change, role_change
 from tests.tui.conftest import log_in, settle
 from tests.tui.progress_helpers import notifications, text_of
+from tests.tui.workshops_data import schedule
 from tui.app import SkillHubApp
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.create_user import CreateUserDialog
 from tui.screens.login import LoginScreen
 from tui.screens.progress import ProgressScreen
+from tui.screens.reason import ReasonDialog
 from tui.screens.step_dialog import StepDialog
 from tui.screens.users import UsersScreen
 from tui.screens.workshop_form import WorkshopFormDialog
+from tui.screens.workshops import WorkshopsScreen
 
 SIZE = (100, 30)
 
@@ -216,3 +219,27 @@ async def test_learner_is_warned_before_recording_less_progress_than_before(
 
 def _percent(screen: ProgressScreen) -> str:
     return str(screen.challenges_table.get_row_at(0)[3]).strip()
+
+
+async def test_a_reason_typed_before_cancelling_a_workshop_is_not_dropped_without_a_yes(
+        app: SkillHubApp, services: Services, admin: Principal, trainer: Principal) -> None:
+    schedule(services, trainer, "Writing clean SQL", days=3)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, WorkshopsScreen)
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press(*"Trainer ill", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ReasonDialog)
+        assert app.screen.query_one("#reason-input", Input).value == "Trainer ill"

@@ -7,6 +7,7 @@ from typing import ClassVar, Generic
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, RadioSet, Select, SelectionList, Static, Switch, TextArea
 
@@ -34,7 +35,48 @@ def control_value(control: Widget) -> object:
     return None
 
 
-class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
+class AsksBeforeDiscarding:
+    """Mixin for dialogs where something is typed or chosen: `leave()` closes one as it opened at
+    once, and asks before discarding one whose controls hold anything else.
+
+    A control filled after the dialog opened (choices loaded by a worker) is given its new
+    starting value with `started_with(control)`."""
+
+    _opened_with: dict[Widget, object]
+
+    def on_mount(self) -> None:
+        # Textual runs this after the dialog's own on_mount, before any key reaches it.
+        assert isinstance(self, ModalScreen)
+        self._opened_with = {control: control_value(control) for control in self.query("*")
+                             if isinstance(control, EDITABLE)}
+
+    def started_with(self, control: Widget) -> None:
+        """Count `control`'s present value as the one the dialog opened with (it was filled by a worker)."""
+        self._opened_with[control] = control_value(control)
+
+    @property
+    def changed(self) -> bool:
+        """Whether any control holds something other than what the dialog opened with."""
+        return any(control_value(control) != value for control, value in self._opened_with.items()
+                   if control.is_attached)
+
+    def leave(self) -> None:
+        """Dismiss with None: at once when nothing changed, else after a yes to "Discard changes?"."""
+        screen = self
+        assert isinstance(screen, ModalScreen)
+        if not self.changed:
+            screen.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                screen.dismiss(None)
+
+        screen.app.push_screen(ConfirmDialog("Discard changes?", "This form has changes that were not saved. "
+                                             "Discard them?", "Discard"), answered)
+
+
+class FormDialog(AsksBeforeDiscarding, ShellDialog[ResultType | None], Generic[ResultType]):
     """A dialog that sends what was typed or chosen to a service: dismissed with the result, or None when cancelled.
 
     Subclasses name their submit and cancel buttons and their error line (and compose them
@@ -45,12 +87,9 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
 
     Cancelling (esc or the cancel button) closes a form as it opened at once; a form whose
-    controls hold anything else asks first, so typed work is never discarded silently. A
-    control filled after the form opened (choices loaded by a worker) is given its new
-    starting value with `started_with(control)`.
+    controls hold anything else asks first (AsksBeforeDiscarding), so typed work is never
+    discarded silently.
     """
-
-    _opened_with: dict[Widget, object]
 
     SUBMIT_BUTTON: ClassVar[str]
     CANCEL_BUTTON: ClassVar[str]
@@ -73,32 +112,8 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     def action_submit(self) -> None:
         self.submit()
 
-    def on_mount(self) -> None:
-        # Textual runs this after the subclass's own on_mount, before any key reaches the form.
-        self._opened_with = {control: control_value(control) for control in self.query("*")
-                             if isinstance(control, EDITABLE)}
-
-    def started_with(self, control: Widget) -> None:
-        """Count `control`'s present value as the one the form opened with (it was filled by a worker)."""
-        self._opened_with[control] = control_value(control)
-
-    @property
-    def changed(self) -> bool:
-        """Whether any control holds something other than what the form opened with."""
-        return any(control_value(control) != value for control, value in self._opened_with.items()
-                   if control.is_attached)
-
     def action_cancel(self) -> None:
-        if not self.changed:
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmDialog("Discard changes?", "This form has changes that were not saved. "
-                                           "Discard them?", "Discard"), answered)
+        self.leave()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == self.SUBMIT_BUTTON:

@@ -10,10 +10,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from domain.models.workshops import REASON_MAX
+from tui.screens.form_dialog import AsksBeforeDiscarding
 from tui.widgets.form_field import FormField
 
 
-class ReasonDialog(ModalScreen[str | None]):
+class ReasonDialog(AsksBeforeDiscarding, ModalScreen[str | None]):
     """Dismissed with the reason typed (possibly "" when optional), or None when abandoned."""
 
     BINDINGS = [
@@ -53,4 +54,5 @@ class ReasonDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#reason-back")
     def action_abandon(self) -> None:
-        self.dismiss(None)
+        # A reason typed is work too: it is not dropped without a yes.
+        self.leave()
