@@ -246,9 +246,9 @@ user_preferences = Table(
     metadata,
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("leaderboard_hide_names", Boolean, nullable=False, server_default=text("false")),
-    # The learner's own name shown to other learners as HIDDEN_NAME (migration 0006).
-    Column("leaderboard_hide_my_name", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The learner's own name shown to other learners as HIDDEN_NAME; last, where migration 0006 adds it.
+    Column("leaderboard_hide_my_name", Boolean, nullable=False, server_default=text("false")),
 )
 
 # --- SSH public keys (issue 12) ----------------------------------------------------------
