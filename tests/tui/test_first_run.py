@@ -8,12 +8,13 @@ from pathlib import Path
 
 from textual.widgets import Static
 
+from domain.clock import fixed_clock
 from domain.devdata.seed import demo_accounts_file
 from domain.infrastructure.migrate import UpgradeReport
 from domain.models.users import Principal
 from domain.services.container import Services
-from tests.conftest import TEST_PASSWORD
-from tests.tui.conftest import build_app, log_in, settle
+from tests.conftest import NOW, TEST_PASSWORD
+from tests.tui.conftest import log_in, settle
 from tui.app import SkillHubApp
 from tui.controllers.login import DemoAccounts
 from tui.screens.login import INTRO, LoginScreen
@@ -22,14 +23,20 @@ SIZE = (100, 30)
 DEMO = DemoAccounts("/home/ada/.local/share/skillhub/demo-credentials.txt", "admin@example.org")
 
 
+def with_demo(services: Services) -> SkillHubApp:
+    """The app as the tests build it (tests/tui/conftest.py), told of a first run's demo accounts."""
+    app = SkillHubApp(services, clock=fixed_clock(NOW), cursor_blink=False, demo=lambda: DEMO)
+    app.animation_level = "none"
+    return app
+
+
 def intro(app: SkillHubApp) -> str:
     return str(app.screen.query_one("#login-intro", Static).render())
 
 
 async def test_first_run_login_names_the_credentials_file_and_admin_until_the_first_login(
         services: Services, admin: Principal) -> None:
-    app = build_app(services)
-    app._demo = DEMO
+    app = with_demo(services)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -42,8 +49,7 @@ async def test_first_run_login_names_the_credentials_file_and_admin_until_the_fi
         assert isinstance(app.screen, LoginScreen)
         assert intro(app) == INTRO
     # Someone has logged in: a new app on the same databases does not say it again.
-    again = build_app(services)
-    again._demo = DEMO
+    again = with_demo(services)
     async with again.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert intro(again) == INTRO
@@ -68,3 +74,16 @@ def test_a_first_upgrade_is_summed_up_in_two_lines() -> None:
                                 "MongoDB: created 2 collections and 2 indexes (each one in the log file)"]
     assert UpgradeReport("0006", "0006", []).summary() == [
         "PostgreSQL: already at head (0006)", "MongoDB: collections, validators and indexes already in place"]
+
+
+async def test_the_hint_comes_once_the_services_prepared_behind_the_login_screen_are_ready(
+        services: Services, admin: Principal) -> None:
+    from tui.startup import ServicesStartup
+
+    app = SkillHubApp(ServicesStartup(lambda: services), clock=fixed_clock(NOW), cursor_blink=False,
+                      demo=lambda: DEMO)
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert intro(app).startswith("First run: log in as admin@example.org;")

@@ -13,16 +13,19 @@ import pwd
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.config import Settings
 from domain.errors import ArchiveError, RestoreCancelled
-from domain.infrastructure.archive_manifest import Manifest
 from domain.models.users import SYSTEM
-from domain.services.backup_reports import Progress, human_size
 from tui.cli.exit_codes import EXIT_ERROR, EXIT_OK
 from tui.cli.output import print_lines
 from tui.cli.parser import Subcommands, add_command
+
+# Imported by the backup commands when they run: `skillhub` builds this parser before the TUI's first frame.
+if TYPE_CHECKING:
+    from domain.infrastructure.archive_manifest import Manifest
+    from domain.services.backup_reports import Progress
 
 BAR_WIDTH = 24
 
@@ -104,6 +107,8 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     with open_services(settings) as services:
         backups = services.backups
         if args.list:
+            from domain.services.backup_reports import human_size
+
             infos = backups.archives(SYSTEM)
             if not infos:
                 print(f"No backup in {backups.directory}.")

@@ -4,26 +4,54 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from domain.config import Settings
 from tui.cli.exit_codes import EXIT_ERROR, EXIT_OK
+from tui.cli.output import print_lines
 from tui.cli.parser import Subcommands, add_command
+
+if TYPE_CHECKING:
+    from domain.bootstrap import SkillHub
+    from domain.services.container import Services
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from domain.devdata.seed import demo_accounts_file
-    from tui.cli.wiring import prepare
+    """The login screen at once; servers, schema, demo data and the services are prepared behind it."""
     from tui.controllers.login import DemoAccounts
+    from tui.startup import ServicesStartup
     from tui.terminal import run_quietly
 
-    skillhub = prepare(settings)
-    # Until someone logs in, the login screen says where the demo credentials are.
-    found = demo_accounts_file(settings.data_dir)
-    demo = DemoAccounts(str(found[0]), found[1]) if found else None
+    opened: list[SkillHub] = []
+    said: list[str] = []
+
+    def prepare_services() -> Services:
+        # Runs in the app's worker, after its first frame: the database libraries load here.
+        from tui.cli.wiring import prepare
+
+        skillhub = prepare(settings, say=said.append)
+        opened.append(skillhub)
+        return skillhub.services
+
+    def demo_accounts() -> DemoAccounts | None:
+        # Once prepared: a first run has just written the file. Its email lines only are read.
+        from domain.devdata.seed import demo_accounts_file
+
+        found = demo_accounts_file(settings.data_dir)
+        return DemoAccounts(str(found[0]), found[1]) if found else None
+
+    startup = ServicesStartup(prepare_services)
     try:
-        crash_id = run_quietly(skillhub.services, args.logs, demo)
+        crash_id = run_quietly(startup, args.logs, demo_accounts)
     finally:
-        skillhub.close()
+        # Quit before the start had ended: let it end (servers half started would be left
+        # so), then close what it opened.
+        startup.settle()
+        for skillhub in opened:
+            skillhub.close()
+    # What preparing had to say (the migrations applied, a first run's demo credentials) is
+    # printed once the terminal is the shell's again: while the TUI ran, it went nowhere.
+    print_lines(said)
     if crash_id is not None:
         print(f"skillhub: the TUI stopped on an unexpected error (error id {crash_id}, logged in {args.logs.path})",
               file=sys.stderr)

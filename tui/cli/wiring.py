@@ -6,12 +6,11 @@ pymongo and every service, which `skillhub --help` has no use for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from domain.bootstrap import SkillHub, bootstrap, open_services
 from domain.config import Settings
-from tui.cli.output import print_lines
 
 __all__ = ["connected", "open_services", "prepare"]
 
@@ -27,10 +26,12 @@ def connected(settings: Settings) -> Iterator[SkillHub]:
         yield skillhub
 
 
-def prepare(settings: Settings, quiet: bool = False) -> SkillHub:
+def prepare(settings: Settings, quiet: bool = False, say: Callable[[str], None] = print) -> SkillHub:
     """Start servers if embedded, migrate, seed demo data on first use, replay the outbox.
 
-    What `skillhub run` and `skillhub ssh serve` do first; the caller closes what it returns."""
+    What `skillhub run` and `skillhub ssh serve` do first; the caller closes what it returns.
+    What it has to tell (the migrations applied, a first run's demo credentials) goes to `say`:
+    `skillhub run` prepares behind the TUI and prints it once the TUI has ended."""
     from domain.devdata.seed import seed_demo
     from domain.infrastructure.migrate import upgrade
 
@@ -40,12 +41,13 @@ def prepare(settings: Settings, quiet: bool = False) -> SkillHub:
         report = upgrade(skillhub.resources.engine, skillhub.resources.db)
         if report.changed and not quiet:
             # Counted, not listed: a first run creates some thirty collections and indexes (each in the log).
-            print_lines(report.summary())
+            for line in report.summary():
+                say(line)
         skillhub.services.relay.relay()
         credentials = seed_demo(skillhub)
     except BaseException:
         skillhub.close()
         raise
     if credentials is not None:
-        print(credentials.banner())
+        say(credentials.banner())
     return skillhub
