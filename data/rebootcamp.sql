@@ -193,6 +193,7 @@ CREATE TABLE IF NOT EXISTS user_preferences (
     user_id BIGINT NOT NULL,
     leaderboard_hide_names BOOLEAN DEFAULT false NOT NULL,
     updated_at TIMESTAMP WITH TIME ZONE DEFAULT now() NOT NULL,
+    leaderboard_hide_my_name BOOLEAN DEFAULT false NOT NULL,
     CONSTRAINT pk_user_preferences PRIMARY KEY (user_id),
     CONSTRAINT fk_user_preferences_user_id_users FOREIGN KEY(user_id) REFERENCES users (id) ON DELETE CASCADE
 );

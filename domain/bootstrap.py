@@ -172,7 +172,7 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
     """Repositories → services, and each outbox kind → the handler that applies it to MongoDB."""
     settings, endpoints, db, clock = resources.settings, resources.endpoints, resources.db, resources.clock
     uow_factory = resources.uow_factory
-    activity = ActivityService(ActivityRepository(db), clock)
+    activity = ActivityService(ActivityRepository(db), clock, uow_factory)
     relay.register(ACTIVITY_KIND, activity.apply)
     # Tokens are dated by the wall clock: a fixed display clock must not make them expire.
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes, max_session_hours=settings.session_max_hours)

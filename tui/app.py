@@ -29,7 +29,7 @@ from domain.clock import Clock, utc_now
 from domain.errors import SkillHubError
 from domain.infrastructure.logfile import current_log_path, log_unexpected
 from domain.models.users import Principal
-from tui.controllers.login import LoginController, ReauthController
+from tui.controllers.login import DemoAccounts, LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
 from tui.palette import NavigationCommands, PaletteCommand, ScreenCommands
@@ -85,7 +85,8 @@ class SkillHubApp(ReportsBugs, App[None]):
     ]
 
     def __init__(self, services: Services | ServicesStartup, *, clock: Clock | None = None, cursor_blink: bool = True,
-                 driver_class: type[Driver] | None = None, session: Session | None = None) -> None:
+                 driver_class: type[Driver] | None = None, session: Session | None = None,
+                 demo: Callable[[], DemoAccounts | None] | None = None) -> None:
         super().__init__(driver_class=driver_class)
         # Given a ServicesStartup, the login screen shows first and the services are prepared
         # behind it, in a worker; a login sent meanwhile waits for them.
@@ -106,6 +107,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         self._given_session = session
         # What to tell the person once the app has ended (why it ended), printed by whoever ran it.
         self.farewell: str | None = None
+        # Finds a first run's demo accounts: the login screen says where they are until someone logs in.
+        self._demo = demo
 
     @property
     def services(self) -> Services:
@@ -137,6 +140,16 @@ class SkillHubApp(ReportsBugs, App[None]):
     @work(thread=True, exit_on_error=False, group="startup")
     def _prepare_services(self) -> None:
         self._startup.run()
+        # A first run's demo data exists from now on: the login screen can say where its credentials are.
+        deliver(self, self._services_ready)
+
+    def _services_ready(self) -> None:
+        if isinstance(self.screen, LoginScreen):
+            self.screen.look_for_first_run()
+
+    def _demo_accounts(self) -> DemoAccounts | None:
+        """A first run's demo accounts, once the services are ready (None before, and once someone logged in here)."""
+        return self._demo() if self._demo is not None and self._startup.ready else None
 
     def _startup_failed(self, error: SkillHubError) -> None:
         """Say on the login screen why the services could not start (a login tries again)."""
@@ -163,11 +176,12 @@ class SkillHubApp(ReportsBugs, App[None]):
                         event.text.rstrip())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
-        return LoginScreen(LoginController(lambda: self.services.auth, self.session), notice)
+        return LoginScreen(LoginController(lambda: self.services.auth, self.session, self._demo_accounts), notice)
 
     # -- session -------------------------------------------------------------------------
 
     async def on_login_screen_signed_in(self, message: LoginScreen.SignedIn) -> None:
+        self._demo = None
         self.sub_title = f"{message.welcome.name} · {message.welcome.role}"
         await self.switch_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
         self.refresh_bindings()

@@ -22,7 +22,10 @@ from textual.drivers.linux_driver import LinuxDriver
 from domain.infrastructure.logfile import LogSetup, output_to_log
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from domain.services.container import Services
+    from tui.controllers.login import DemoAccounts
     from tui.startup import ServicesStartup
 
 
@@ -56,13 +59,15 @@ def quiet_terminal(logs: LogSetup) -> Iterator[type[Driver] | None]:
         yield driver_on(terminal)
 
 
-def run_quietly(services: Services | ServicesStartup, logs: LogSetup) -> str | None:
+def run_quietly(services: Services | ServicesStartup, logs: LogSetup,
+                demo: Callable[[], DemoAccounts | None] | None = None) -> str | None:
     """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any.
 
-    Given a ServicesStartup, the login screen shows first and the services are prepared behind it."""
+    Given a ServicesStartup, the login screen shows first and the services are prepared behind it;
+    `demo` finds a first run's demo accounts once they are (see SkillHubApp)."""
     from tui.app import SkillHubApp
 
     with quiet_terminal(logs) as driver:
-        app = SkillHubApp(services, driver_class=driver)
+        app = SkillHubApp(services, driver_class=driver, demo=demo)
         app.run()
     return app.crash_id

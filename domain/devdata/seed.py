@@ -58,6 +58,8 @@ class DemoCredentials:
         )
 
 
+CREDENTIALS_FILE = "demo-credentials.txt"
+
 # Each module's demo step, played after the demo people are created.
 DEMO_STEPS = (seed_workshops, seed_progress_demo)
 
@@ -108,9 +110,21 @@ def install_demo(skillhub: SkillHub, source: Path, password: str | None = None, 
     return write_credentials(skillhub, password, [email for _, email in report.accounts]), report
 
 
+def demo_accounts_file(data_dir: Path) -> tuple[Path, str] | None:
+    """Where a first run wrote the demo credentials and the demo admin's email (the first listed),
+    or None when there is no such file. The password line is not read."""
+    path = data_dir / CREDENTIALS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    emails = [line.strip() for line in lines if line.strip() and not line.startswith("password:")]
+    return (path, emails[0]) if emails else None
+
+
 def write_credentials(skillhub: SkillHub, password: str, emails: list[str]) -> DemoCredentials:
     """Keep the one-time password and the accounts in SKILLHUB_DATA_DIR/demo-credentials.txt (0600)."""
-    path = ensure_directory(skillhub.resources.settings.data_dir, DATA_DIR_SETTING) / "demo-credentials.txt"
+    path = ensure_directory(skillhub.resources.settings.data_dir, DATA_DIR_SETTING) / CREDENTIALS_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(f"password: {password}\n" + "".join(f"{e}\n" for e in emails))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from domain.repositories.sql.unit_of_work import postgres_unavailable
 ROOT = Path(__file__).resolve().parents[2]
 # The revision that adds the leaderboard's maintained figures (which it cannot fill from MongoDB).
 SCORES_REVISION = "0006"
+log = logging.getLogger("skillhub.migrate")
+MONGO_IN_PLACE = "MongoDB: collections, validators and indexes already in place"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -53,20 +56,39 @@ class UpgradeReport:
     def changed(self) -> bool:
         return self.postgres_before != self.postgres_after or bool(self.mongo_actions)
 
-    def lines(self) -> list[str]:
+    @property
+    def _postgres_line(self) -> str:
         if self.postgres_before == self.postgres_after:
-            pg = f"PostgreSQL: already at head ({self.postgres_after})"
-        else:
-            pg = f"PostgreSQL: upgraded {self.postgres_before or 'empty'} -> {self.postgres_after}"
+            return f"PostgreSQL: already at head ({self.postgres_after})"
+        return f"PostgreSQL: upgraded {self.postgres_before or 'empty'} -> {self.postgres_after}"
+
+    def lines(self) -> list[str]:
+        """What changed, every MongoDB change named (`skillhub db upgrade`)."""
+        pg = self._postgres_line
         mongo = (
             f"MongoDB: {len(self.mongo_actions)} change(s): " + ", ".join(self.mongo_actions)
             if self.mongo_actions
-            else "MongoDB: collections, validators and indexes already in place"
+            else MONGO_IN_PLACE
         )
-        lines = [pg, mongo]
+        return [pg, mongo, *self._notes()]
+
+    def _notes(self) -> list[str]:
+        """What a person must do after this upgrade."""
         if self.postgres_before is not None and self.postgres_before < SCORES_REVISION <= (self.postgres_after or ""):
-            lines.append("Leaderboard: run 'skillhub doctor --repair' once to build its figures from both databases")
-        return lines
+            return ["Leaderboard: run 'skillhub doctor --repair' once to build its figures from both databases"]
+        return []
+
+    def summary(self) -> list[str]:
+        """What changed, a line a database, counted rather than listed (`upgrade` logs each change)."""
+        pg = self._postgres_line
+        collections = sum(action.startswith("created collection") for action in self.mongo_actions)
+        indexes = sum(action.startswith("created index") for action in self.mongo_actions)
+        others = len(self.mongo_actions) - collections - indexes
+        if not self.mongo_actions:
+            return [pg, MONGO_IN_PLACE, *self._notes()]
+        counted = [f"{collections} collection{'s' * (collections != 1)}", f"{indexes} index{'es' * (indexes != 1)}"]
+        more = f", {others} other change{'s' * (others != 1)}" if others else ""
+        return [pg, f"MongoDB: created {' and '.join(counted)}{more} (each one in the log file)", *self._notes()]
 
 
 def upgrade(engine: Engine, db) -> UpgradeReport:  # noqa: ANN001 - pymongo Database
@@ -77,4 +99,7 @@ def upgrade(engine: Engine, db) -> UpgradeReport:  # noqa: ANN001 - pymongo Data
         except OperationalError as exc:
             raise postgres_unavailable(exc) from None
     after = current_revision(engine)
-    return UpgradeReport(before, after, init_mongo(db))
+    actions = init_mongo(db)
+    for action in actions:
+        log.info("MongoDB init: %s", action)
+    return UpgradeReport(before, after, actions)

@@ -98,6 +98,8 @@ class LeaderboardPage:
     category: Category | None
     period: Period
     hide_names: bool
+    # Whether the viewer hides their own name from other learners.
+    hide_my_name: bool = False
 
     @property
     def pages(self) -> int:

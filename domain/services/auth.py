@@ -71,6 +71,11 @@ class AuthService:
         """Pay the password hasher's first-call cost now, before the first login waits on it."""
         self._hasher.warm_up()
 
+    def anyone_logged_in(self) -> bool:
+        """Whether anyone ever logged in here: until then, a first run's login screen says where
+        the demo credentials are (it reveals no account, so it needs no principal)."""
+        return self._events.anyone_logged_in()
+
     def login(self, email: object, password: object, source: str = "tui") -> Session:
         """Return a session or raise AuthenticationFailed with the same message whatever failed.
 

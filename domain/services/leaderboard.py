@@ -58,7 +58,7 @@ def competition_ranks(totals: list[int]) -> list[int]:
 
 
 class LeaderboardService:
-    """Ranked pages, the viewer's own rank, and the per-user privacy switch."""
+    """Ranked pages, the viewer's own rank, and the per-user privacy switches (others' names, my name)."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, calculator: ScoreCalculator, clock: Clock = utc_now) -> None:
         self._uow = uow_factory
@@ -107,7 +107,6 @@ class LeaderboardService:
         since = window.since(now)
         with self._uow() as uow:
             ranked = uow.progress.ranking(wanted, since)
-            hide = uow.preferences.leaderboard_hide_names(principal.user_id)
         bonuses, attended = self._calculator.mongo_parts(None, wanted, since)
         scored = []
         for learner in ranked:
@@ -118,22 +117,42 @@ class LeaderboardService:
         scored.sort(key=lambda item: item[0])
         ranks = competition_ranks([score.total for _, _, score, _ in scored])
 
+        shown = range(page.offset, min(page.offset + page.size, len(scored)))
+        # Staff see every name a learner hides from other learners.
+        others = [scored[place][1].user_id for place in shown] if principal.role is Role.LEARNER else []
+        with self._uow() as uow:
+            privacy = uow.preferences.board_privacy(principal.user_id, others)
+        hide = privacy.hide_names
+
         def row(place: int) -> LeaderboardRow:
             _, learner, score, last = scored[place]
             is_viewer = learner.user_id == principal.user_id
-            name = learner.full_name if is_viewer or not hide else HIDDEN_NAME
+            named = is_viewer or not (hide or learner.user_id in privacy.withheld)
+            name = learner.full_name if named else HIDDEN_NAME
             return LeaderboardRow(ranks[place], learner.user_id, name, score, learner.completed, last, is_viewer)
 
-        rows = [row(place) for place in range(page.offset, min(page.offset + page.size, len(scored)))]
+        rows = [row(place) for place in shown]
         viewer_place = next((i for i, item in enumerate(scored) if item[1].user_id == principal.user_id), None)
         viewer = row(viewer_place) if viewer_place is not None else None
-        return LeaderboardPage(rows, len(scored), page, viewer, wanted, window, hide)
+        return LeaderboardPage(rows, len(scored), page, viewer, wanted, window, hide, privacy.hide_my_name)
 
     def hide_names(self, principal: Principal) -> bool:
         """Whether this user asked to see other learners anonymously."""
         require_role(principal, *Role, doing="read preferences")
         with self._uow() as uow:
             return uow.preferences.leaderboard_hide_names(principal.user_id)
+
+    def set_hide_my_name(self, principal: Principal, hide: bool) -> bool:
+        """Remember whether this learner's own name is hidden from other learners; returns the stored value.
+
+        Others then see HIDDEN_NAME in its place; the learner still sees their own name, and
+        trainers and admins see every name."""
+        require_role(principal, Role.LEARNER, doing="hide your name on the leaderboard")
+        flag(hide, "hide_my_name", "Hide my name")
+        with self._uow() as uow:
+            uow.preferences.set_leaderboard_hide_my_name(principal.user_id, hide, self._clock())
+            uow.commit()
+        return hide
 
     def set_hide_names(self, principal: Principal, hide: bool) -> bool:
         """Remember the privacy switch for this user; returns the stored value."""

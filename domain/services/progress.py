@@ -92,6 +92,19 @@ def plan_step(action: Action, current: ChallengeProgress | None, challenge: Chal
     return Step(ProgressStatus.STARTED, percent, started_at, None, 0, kind, 0)
 
 
+def lower_than_before(title: str, status: ProgressStatus | None, before: int, percent: object) -> str | None:
+    """The warning to give before recording `percent` on a challenge now at `before` %, when it goes down.
+
+    Only a challenge in progress has a percent to lose (a completed one is refused, a reset
+    one starts again from 0). Text that is not a percent gets no warning: the step refuses it."""
+    if status is not ProgressStatus.STARTED or PERCENT.problem(str(percent)) is not None:
+        return None
+    after = PERCENT.parse(percent)
+    if after >= before:
+        return None
+    return f"“{title}” is at {before} %: record {after} %, lower than before?"
+
+
 @dataclass(frozen=True)
 class ProgressOutcome:
     """What a step did: the new state, the badges it brought or took back, and a warning to show if any."""

@@ -125,6 +125,15 @@ class WorkshopService(Clocked):
             entries.append(CatalogEntry(workshop, status, rank))
         return Page(entries, found.total, found.request)
 
+    def catalog_entry(self, principal: Principal, workshop_id: object) -> CatalogEntry:
+        """One workshop as the catalogue shows it to `principal`, with their own status and waitlist rank."""
+        require_role(principal, *Role, doing="see workshops")
+        wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        with self._uow() as uow:
+            workshop = load_workshop(uow, wid)
+            status, rank = uow.ledger.status_for_learner(principal.user_id, [wid]).get(wid, (None, None))
+        return CatalogEntry(workshop, status, rank)
+
     def trainers(self, principal: Principal, search: object = "", limit: int = 50) -> builtins.list[User]:
         """Active trainers and admins, for the form's trainer picker."""
         require_role(principal, Role.ADMIN, Role.TRAINER, doing="manage workshops")

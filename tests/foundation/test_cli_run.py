@@ -40,8 +40,10 @@ def test_run_shows_the_tui_before_preparing_and_prints_what_preparing_said_after
         say("Demo data created. Every demo account uses this password (shown once): …")
         return FakeSkillHub(events)
 
-    def run_quietly(startup: ServicesStartup, logs: object) -> None:
+    def run_quietly(startup: ServicesStartup, logs: object, demo: Any = None) -> None:
         events.append("tui shown")
+        # What finds a first run's demo accounts for the login screen, once preparing wrote them.
+        assert callable(demo)
         assert not startup.ready
         # The app's worker, once the login screen is on the terminal.
         startup.run()

@@ -131,6 +131,7 @@ CASES: dict[str, Case] = {
     "workshops.list": Case(lambda w: dict(principal=w.trainer, query=WorkshopQuery(), page=PageRequest()),
                            fields={"query.scope": "scope", "query.search": "search", "query.sort": "sort"}),
     "workshops.catalog": Case(lambda w: dict(principal=w.learner, page=PageRequest(), search="sql")),
+    "workshops.catalog_entry": Case(lambda w: dict(principal=w.learner, workshop_id=w.workshop_id)),
     "workshops.trainers": Case(lambda w: dict(principal=w.admin, search="tom")),
     "workshops.create": Case(lambda w: dict(principal=w.trainer, data=_workshop(w))),
     "workshops.edit": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id, data=_workshop(w))),

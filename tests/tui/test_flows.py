@@ -97,6 +97,9 @@ async def test_admin_creates_a_user_through_the_form_then_changes_their_role(app
         await settle(pilot)
         await pilot.press("up", "enter")
         await settle(pilot)
+        # A role change is a privilege change: it asks first (tests/tui/test_forms_never_discard.py).
+        await pilot.press("y")
+        await settle(pilot)
         assert ["Nina Newcomer", "nina@example.org", "trainer", "yes", "2026-11-22"] in table_rows(app, "#users-table")
         assert "Nina Newcomer <nina@example.org> is now trainer." in notifications(app)
     nina = services.users.list(admin, PageRequest(1, 50), search="nina").items
@@ -123,7 +126,8 @@ async def test_create_user_form_shows_each_field_error_inline(app: SkillHubApp, 
         }
         assert dialog.query_one("#field-role").has_class("-invalid") is False
         assert app.focused is dialog.query_one("#new-email")
-        await pilot.press("escape")
+        # What was typed is not discarded without a yes.
+        await pilot.press("escape", "y")
         await settle(pilot)
         assert isinstance(app.screen, UsersScreen)
     assert services.users.list(admin, PageRequest(1, 50)).total == 1

@@ -43,6 +43,9 @@ async def test_the_buttons_of_a_form_send_it_and_cancel_it(app: SkillHubApp, ser
         assert str(reset.query_one("#field-repeat .form-field--error", Static).render()) == "The two passwords differ."
         await pilot.click("#reset-password-cancel")
         await settle(pilot)
+        # Typed passwords are not discarded without a yes.
+        await pilot.press("y")
+        await settle(pilot)
         assert isinstance(app.screen, UsersScreen)
         assert [n.message for n in app._notifications] == []
     assert services.users.list(admin, PageRequest(1, 50)).total == 1

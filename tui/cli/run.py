@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """The login screen at once; servers, schema, demo data and the services are prepared behind it."""
+    from tui.controllers.login import DemoAccounts
     from tui.startup import ServicesStartup
     from tui.terminal import run_quietly
 
@@ -32,9 +33,16 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         opened.append(skillhub)
         return skillhub.services
 
+    def demo_accounts() -> DemoAccounts | None:
+        # Once prepared: a first run has just written the file. Its email lines only are read.
+        from domain.devdata.seed import demo_accounts_file
+
+        found = demo_accounts_file(settings.data_dir)
+        return DemoAccounts(str(found[0]), found[1]) if found else None
+
     startup = ServicesStartup(prepare_services)
     try:
-        crash_id = run_quietly(startup, args.logs)
+        crash_id = run_quietly(startup, args.logs, demo_accounts)
     finally:
         # Quit before the start had ended: let it end (servers half started would be left
         # so), then close what it opened.

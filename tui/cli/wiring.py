@@ -40,7 +40,8 @@ def prepare(settings: Settings, quiet: bool = False, say: Callable[[str], None] 
         skillhub.check()
         report = upgrade(skillhub.resources.engine, skillhub.resources.db)
         if report.changed and not quiet:
-            for line in report.lines():
+            # Counted, not listed: a first run creates some thirty collections and indexes (each in the log).
+            for line in report.summary():
                 say(line)
         skillhub.services.relay.relay()
         credentials = seed_demo(skillhub)

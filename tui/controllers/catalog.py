@@ -88,6 +88,57 @@ class MyRegistrationRow(LearnerRow):
         return cls(w.id, w.title, cells, *_refusals(w, r.status, who, now))
 
 
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def _my_status(status: RegistrationStatus | None, rank: int | None) -> str:
+    if status is RegistrationStatus.CONFIRMED:
+        return "You have a seat."
+    if status is RegistrationStatus.WAITLISTED:
+        return f"You are on the waitlist, #{rank}." if rank else "You are on the waitlist."
+    if status is RegistrationStatus.CANCELLED:
+        return "You cancelled your registration."
+    return "You are not registered."
+
+
+def _seats(workshop: Workshop) -> str:
+    if workshop.seats_left:
+        return f"{workshop.seats_left} left of {workshop.capacity}"
+    waiting = f" · {workshop.waitlisted} on the waitlist" if workshop.waitlisted else ""
+    return f"full ({workshop.capacity} seats){waiting}"
+
+
+@dataclass(frozen=True)
+class WorkshopDetail(LearnerRow):
+    """One workshop in full for a learner: what it is, where and when, seats left, and where they stand."""
+
+    # (label, value) lines under the title, in the order shown.
+    facts: tuple[tuple[str, str], ...] = ()
+    description: str = ""
+    my_status: str = ""
+
+    @classmethod
+    def of(cls, entry: CatalogEntry, who: Principal, now: datetime) -> WorkshopDetail:
+        w = entry.workshop
+        facts = [
+            ("When", f"{when(w.starts_at)} to {w.ends_at.strftime('%H:%M')} UTC"),
+            ("Duration", _duration(w.duration_minutes)),
+            ("Place", w.place or "not given"),
+            ("Trainer", w.trainer_name),
+            ("Seats", "cancelled" if w.is_cancelled else _seats(w)),
+        ]
+        if w.is_cancelled:
+            facts.append(("Cancelled", w.cancel_reason or "no reason given"))
+        cells = (when(w.starts_at), w.title)
+        return cls(w.id, w.title, cells, *_refusals(w, entry.my_status, who, now), facts=tuple(facts),
+                   description=w.description or "No description.",
+                   my_status=_my_status(entry.my_status, entry.my_waitlist_rank))
+
+
 @dataclass(frozen=True)
 class CatalogPage:
     """A page of the catalog or of the learner's registrations."""
@@ -132,6 +183,11 @@ class CatalogController:
         rows = tuple(MyRegistrationRow.of(m, who, now) for m in found.items)
         return CatalogPage(rows, PageInfo.of(found, "registration"),
                            "You have no registration yet. Press o for the upcoming workshops.", mine=True)
+
+    def detail(self, workshop_id: int) -> WorkshopDetail:
+        """One workshop in full, with the learner's status and rank and what they may do."""
+        who = self._principal()
+        return WorkshopDetail.of(self._workshops.catalog_entry(who, workshop_id), who, self._clock())
 
     def register(self, workshop_id: int) -> Outcome:
         """Take a seat (or a waitlist place)."""

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from domain.models.progress import Category
 from domain.models.scores import LeaderboardPage, LeaderboardRow, Period
-from domain.services.leaderboard import TIE_BREAK, LeaderboardService
+from domain.models.users import Role
+from domain.services.leaderboard import HIDDEN_NAME, TIE_BREAK, LeaderboardService
 from tui.controllers.choices import Choice, shorten
 from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
@@ -55,6 +56,9 @@ class LeaderboardView:
     hide_names: bool
     category: str
     period: str
+    # Only learners are on the board, so only they can hide their own name.
+    can_hide_my_name: bool = False
+    hide_my_name: bool = False
 
 
 def _viewer_line(page: LeaderboardPage) -> str:
@@ -62,7 +66,8 @@ def _viewer_line(page: LeaderboardPage) -> str:
     if viewer is None:
         return NOT_RANKED
     completed = f"{viewer.completed} challenge{'' if viewer.completed == 1 else 's'} completed"
-    return f"You: #{viewer.rank} of {page.total} · {viewer.score.describe()} · {completed}"
+    line = f"You: #{viewer.rank} of {page.total} · {viewer.score.describe()} · {completed}"
+    return line + (f" · other learners see you as “{HIDDEN_NAME}”" if page.hide_my_name else "")
 
 
 class LeaderboardController:
@@ -83,7 +88,12 @@ class LeaderboardController:
             rows=rows, info=PageInfo.of(result, "learner"), viewer_line=_viewer_line(result),
             viewer_on_page=any(r.is_viewer for r in rows), hide_names=result.hide_names,
             category=result.category.value if result.category else "", period=result.period.value,
+            can_hide_my_name=who.role is Role.LEARNER, hide_my_name=result.hide_my_name,
         )
+
+    def set_hide_my_name(self, hide: bool) -> bool:
+        """Remember whether the learner's own name is hidden from other learners; returns the stored value."""
+        return self._leaderboard.set_hide_my_name(self._principal(), hide)
 
     def set_hide_names(self, hide: bool) -> bool:
         """Remember whether other learners' names are hidden for this user; returns the stored value."""

@@ -17,6 +17,18 @@ MISSING_PASSWORD = "Enter your password."
 
 
 @dataclass(frozen=True)
+class DemoAccounts:
+    """Where a first run wrote the demo credentials, and the demo admin's email (never the password)."""
+
+    file: str
+    admin_email: str
+
+    @property
+    def hint(self) -> str:
+        return f"First run: log in as {self.admin_email}; the demo password is in {self.file}."
+
+
+@dataclass(frozen=True)
 class Welcome:
     """Who just logged in, to greet them."""
 
@@ -27,11 +39,21 @@ class Welcome:
 class LoginController:
     """Turns the login form into a session, or an AuthenticationFailed to show."""
 
-    def __init__(self, auth: AuthService | Callable[[], AuthService], session: SessionKeeper) -> None:
+    def __init__(self, auth: AuthService | Callable[[], AuthService], session: SessionKeeper,
+                 demo: Callable[[], DemoAccounts | None] | None = None) -> None:
         # A function when the app starts before its services: it waits for them (see ServicesStartup),
         # so a login sent early is answered once they are ready.
         self._auth_of: Callable[[], AuthService] = auth if callable(auth) else (lambda: auth)
         self._session = session
+        # A first run's demo accounts, None until the services are ready (it never waits for them).
+        self._demo = demo
+
+    def first_run_hint(self) -> str | None:
+        """Where the demo credentials are, until someone has logged in for the first time; else None."""
+        demo = self._demo() if self._demo is not None else None
+        if demo is None or self._auth_of().anyone_logged_in():
+            return None
+        return demo.hint
 
     def sign_in(self, email: str, password: str) -> Welcome:
         # An empty form is a typing slip, not a login attempt: it is not sent nor recorded.

@@ -19,7 +19,7 @@ from domain.models.scores import ScoreBreakdown
 from domain.models.users import Principal, Role
 from domain.services.badges import BadgeService
 from domain.services.challenges import ChallengeService
-from domain.services.progress import PERCENT, ProgressOutcome, ProgressService
+from domain.services.progress import PERCENT, ProgressOutcome, ProgressService, lower_than_before
 from domain.services.scores import ScoreService
 from domain.services.users import UserService
 from tui.controllers.choices import Choice, chosen_id, shorten
@@ -62,6 +62,10 @@ class ChallengeLine:
     def in_progress(self) -> bool:
         """Started and not completed: the percent can change, it can be completed."""
         return self.status is ProgressStatus.STARTED
+
+    def lower_warning(self, percent: str) -> str | None:
+        """The question to ask before recording `percent` on this challenge when it is less than now."""
+        return lower_than_before(self.title, self.status, self.percent, percent)
 
     @property
     def resettable(self) -> bool:
@@ -144,6 +148,11 @@ class ProgressView:
     def taken(self) -> frozenset[int]:
         """Challenges the learner cannot start now: started or completed."""
         return frozenset(c.challenge_id for c in self.challenges if c.status is not ProgressStatus.RESET)
+
+    def lower_warning(self, challenge_id: str, percent: str) -> str | None:
+        """The question to ask before recording `percent` on the challenge `challenge_id` (its id as text)."""
+        line = next((c for c in self.challenges if str(c.challenge_id) == challenge_id), None)
+        return line.lower_warning(percent) if line is not None else None
 
     def held_badges(self) -> tuple[Choice, ...]:
         """The badges that count now, for the revoke dialog."""

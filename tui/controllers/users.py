@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from domain.errors import Conflict, FormErrors, ValidationError
 from domain.models.users import Role, User
+from domain.services.user_rules import PrivilegeChange, activation_change, role_change
 from domain.services.users import UserService
 from tui.controllers.paging import PageInfo, fetch_page
 from tui.controllers.session import PrincipalSource
@@ -73,6 +74,16 @@ class UsersController:
             # The only conflict creating a user can meet is a taken email: show it on that field.
             raise FormErrors({"email": exc.message}) from None
         return UserRow.of(user)
+
+    @staticmethod
+    def role_question(row: UserRow, role: Role) -> PrivilegeChange | None:
+        """What to ask before giving `row`'s user the role `role` (None: nothing changes)."""
+        return role_change(row.label, row.role, role)
+
+    @staticmethod
+    def activation_question(row: UserRow, active: bool) -> PrivilegeChange:
+        """What to ask before activating or deactivating `row`'s user."""
+        return activation_change(row.label, active)
 
     def change_role(self, user_id: int, role: Role) -> UserRow:
         return UserRow.of(self._users.change_role(self._principal(), user_id, role))

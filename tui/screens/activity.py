@@ -1,4 +1,4 @@
-"""Activity log (admins): newest first, 50 a page, filtered by actor email or action."""
+"""Activity log (admins): newest first, 50 a page, filtered by actor (part of a name or an email) or action."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ class ActivityScreen(PagedListScreen):
     PAGE_LABEL_ID = "activity-page"
     AUTO_FOCUS = "#activity-table"
     PAGE_GROUP = "activity-page"
+    # The actor filter is the list's search: part of a name or an email, applied as it is typed.
+    SEARCH_ID = "activity-actor-filter"
 
     BINDINGS = [
         Binding("slash", "filter_actor", "Actor", id="activity-actor"),
@@ -37,14 +39,13 @@ class ActivityScreen(PagedListScreen):
     def __init__(self, controller: ActivityController) -> None:
         super().__init__()
         self.controller = controller
-        self.actor = ""
         self.action = ""
         self.view: ActivityPage | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Input(id="activity-actor-filter", placeholder="/ actor email, enter", compact=True)
+            yield Input(id="activity-actor-filter", placeholder="/ actor name or email", compact=True)
             yield Select[str]([], prompt="f: all actions", id="activity-action-filter", compact=True)
             yield Static("", id="activity-page", classes="list-page", markup=False)
         yield FitTable(id="activity-table", flexible=("Actor", "Entity", "Details"))
@@ -61,7 +62,7 @@ class ActivityScreen(PagedListScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="activity-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.actor, self.action))
+        deliver(self, self.show_page, self.controller.page(number, self.search, self.action))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="activity-actions")
     def load_actions(self) -> None:
@@ -87,14 +88,14 @@ class ActivityScreen(PagedListScreen):
         self.query_one("#activity-detail", Static).update(text)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
-        if action == "clear_filters" and not (self.actor or self.action):
+        if action == "clear_filters" and not (self.search or self.action):
             return NO_FILTER
         return super().why_not(action, parameters)
 
     # -- filters and pages -----------------------------------------------------------------
 
     def action_filter_actor(self) -> None:
-        self.query_one("#activity-actor-filter", Input).focus()
+        self.action_search()
 
     def action_filter_action(self) -> None:
         self.open_filter("activity-action-filter")
@@ -102,21 +103,13 @@ class ActivityScreen(PagedListScreen):
     def action_clear_filters(self) -> None:
         self.query_one("#activity-actor-filter", Input).value = ""
         self.query_one("#activity-action-filter", Select).clear()
-        self._filter(actor="", action="")
-
-    @on(Input.Submitted, "#activity-actor-filter")
-    def _actor_entered(self, event: Input.Submitted) -> None:
-        self.table.focus()
-        self._filter(actor=event.value, action=self.action)
+        self.search = self.action = ""
+        self.first_page()
 
     @on(Select.Changed, "#activity-action-filter")
     def _action_chosen(self, event: Select.Changed) -> None:
         action = "" if event.value is Select.NULL else str(event.value)
         if action != self.action:
             self.table.focus()
-            self._filter(actor=self.actor, action=action)
-
-    def _filter(self, actor: str, action: str) -> None:
-        self.actor, self.action = actor.strip(), action
-        self.page_number = 1
-        self.reload()
+            self.action = action
+            self.first_page()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -27,8 +27,8 @@ from tui.controllers.catalog import (
 )
 from tui.controllers.registrations import Outcome
 from tui.screens.base import deliver
-from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.screens.workshop_detail import WorkshopDetailScreen, confirm_cancel
 from tui.text import notify_literal
 from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
@@ -45,6 +45,9 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     SEARCH_ID = "catalog-search"
 
     BINDINGS = [
+        # enter on a row opens it too (the table's own key, which hides a screen binding on enter
+        # from the footer): `i` is the one the footer and help show.
+        Binding("i", "details", "Details", id="catalog-details"),
         Binding("r", "register", "Register", id="catalog-register"),
         Binding("c", "cancel_registration", "Cancel", id="catalog-cancel"),
         # One key, two meanings: the footer names the list `o` leads to.
@@ -60,6 +63,8 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         self.controller = controller
         self.showing_mine = False
         self.only_free = False
+        # A workshop's detail was opened: what was done there shows here once back.
+        self._left_for_detail = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,6 +103,23 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     def _shows_mine_columns(self) -> bool:
         return [str(c.label) for c in self.table.columns.values()] == list(MINE_COLUMNS)
 
+    # -- one workshop in full ------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#catalog-table")
+    def _row_chosen(self) -> None:
+        self.action_details()
+
+    def action_details(self) -> None:
+        row = self.selected
+        if row is not None:
+            self._left_for_detail = True
+            self.app.push_screen(WorkshopDetailScreen(self.controller, row.workshop_id))
+
+    def on_screen_resume(self) -> None:
+        if self._left_for_detail:
+            self._left_for_detail = False
+            self.reload()
+
     # -- what the keys may do -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -106,6 +128,8 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
         return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
+        if action == "details":
+            return self.refusal_for_row()
         if action == "register":
             return self.refusal_for_row(lambda row: row.register_refusal)
         if action == "cancel_registration":
@@ -149,8 +173,7 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
             if yes:
                 self.apply_change(lambda: self.controller.cancel(row.workshop_id))
 
-        question = f"Cancel your registration for {row.title}? Your seat or waitlist place goes to someone else."
-        self.app.push_screen(ConfirmDialog("Cancel my registration", question, "Cancel it"), answered)
+        self.app.push_screen(confirm_cancel(row.title), answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="catalog-change")
     def apply_change(self, change: Callable[[], Outcome]) -> None:

@@ -55,7 +55,7 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Input(id="challenges-search", placeholder="/ search title, enter", compact=True)
+            yield Input(id="challenges-search", placeholder="/ search title", compact=True)
             yield Select[str](literal_options((c.label, c.value) for c in CATEGORY_CHOICES),
                               prompt="all categories", id="challenges-category", compact=True)
             yield Select[str](literal_options((c.label, c.value) for c in ACTIVE_CHOICES),

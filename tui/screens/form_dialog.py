@@ -7,14 +7,76 @@ from typing import ClassVar, Generic
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import Button, Static
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Button, Input, RadioSet, Select, SelectionList, Static, Switch, TextArea
 
 from domain.errors import FormErrors, SkillHubError, ValidationError
 from tui.screens.base import ResultType, ShellDialog
+from tui.screens.confirm import ConfirmDialog
 from tui.widgets.form_field import FormField, show_form_errors
 
+# The controls whose value is typed work: a form holding one that differs from how it opened is "changed".
+EDITABLE = (Input, TextArea, Select, Switch, SelectionList, RadioSet)
 
-class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
+
+def control_value(control: Widget) -> object:
+    """What a form control holds, comparable with what it held when the form opened."""
+    if isinstance(control, Input):
+        return control.value
+    if isinstance(control, TextArea):
+        return control.text
+    if isinstance(control, (Select, Switch)):
+        return control.value
+    if isinstance(control, SelectionList):
+        return frozenset(control.selected)
+    if isinstance(control, RadioSet):
+        return control.pressed_index
+    return None
+
+
+class AsksBeforeDiscarding:
+    """Mixin for dialogs where something is typed or chosen: `leave()` closes one as it opened at
+    once, and asks before discarding one whose controls hold anything else.
+
+    A control filled after the dialog opened (choices loaded by a worker) is given its new
+    starting value with `started_with(control)`."""
+
+    _opened_with: dict[Widget, object]
+
+    def on_mount(self) -> None:
+        # Textual runs this after the dialog's own on_mount, before any key reaches it.
+        assert isinstance(self, ModalScreen)
+        self._opened_with = {control: control_value(control) for control in self.query("*")
+                             if isinstance(control, EDITABLE)}
+
+    def started_with(self, control: Widget) -> None:
+        """Count `control`'s present value as the one the dialog opened with (it was filled by a worker)."""
+        self._opened_with[control] = control_value(control)
+
+    @property
+    def changed(self) -> bool:
+        """Whether any control holds something other than what the dialog opened with."""
+        return any(control_value(control) != value for control, value in self._opened_with.items()
+                   if control.is_attached)
+
+    def leave(self) -> None:
+        """Dismiss with None: at once when nothing changed, else after a yes to "Discard changes?"."""
+        screen = self
+        assert isinstance(screen, ModalScreen)
+        if not self.changed:
+            screen.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                screen.dismiss(None)
+
+        screen.app.push_screen(ConfirmDialog("Discard changes?", "This form has changes that were not saved. "
+                                             "Discard them?", "Discard"), answered)
+
+
+class FormDialog(AsksBeforeDiscarding, ShellDialog[ResultType | None], Generic[ResultType]):
     """A dialog that sends what was typed or chosen to a service: dismissed with the result, or None when cancelled.
 
     Subclasses name their submit and cancel buttons and their error line (and compose them
@@ -23,6 +85,10 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
     that sends it. Each error of the service lands under its
     FormField, the rest on the error line. A form of text fields also mixes in
     SubmitsOnEnter (tui/screens/base.py): enter moves to the next field, and sends from the last.
+
+    Cancelling (esc or the cancel button) closes a form as it opened at once; a form whose
+    controls hold anything else asks first (AsksBeforeDiscarding), so typed work is never
+    discarded silently.
     """
 
     SUBMIT_BUTTON: ClassVar[str]
@@ -47,7 +113,7 @@ class FormDialog(ShellDialog[ResultType | None], Generic[ResultType]):
         self.submit()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == self.SUBMIT_BUTTON:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal
 from textual.widgets import Header, Select, Static
 
 from domain.models.scores import Period
+from domain.services.leaderboard import HIDDEN_NAME
 from tui.controllers.leaderboard import (
     CATEGORY_CHOICES,
     COLUMNS,
@@ -34,7 +35,8 @@ NUMERIC_COLUMNS = {0, 2, 4}
 
 
 class LeaderboardScreen(PagedListScreen[RankLine]):
-    """The ranking a page at a time; `h` hides other learners' names and is remembered."""
+    """The ranking a page at a time; `h` hides other learners' names, `m` (learners) hides one's own from
+    them: both are remembered."""
 
     TITLE = "Leaderboard"
     TABLE_ID = "leaderboard-table"
@@ -46,6 +48,8 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     BINDINGS = [
         Binding("h", "hide_names(True)", "Hide names", id="leaderboard-hide"),
         Binding("h", "hide_names(False)", "Show names", id="leaderboard-show"),
+        Binding("m", "hide_my_name(True)", "Hide my name", id="leaderboard-hide-mine"),
+        Binding("m", "hide_my_name(False)", "Show my name", id="leaderboard-show-mine"),
         Binding("c", "choose_category", "Category", id="leaderboard-category"),
         Binding("p", "choose_period", "Period", id="leaderboard-period"),
         *PAGE_BINDINGS,
@@ -101,6 +105,10 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
                 # Until the first page says what is stored, "Hide names" is shown, greyed.
                 return None if parameters == (True,) else False
             return parameters == (not self.view.hide_names,)
+        if action == "hide_my_name":
+            if self.view is None:
+                return False
+            return self.view.can_hide_my_name and parameters == (not self.view.hide_my_name,)
         return super().check_action(action, parameters)
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
@@ -118,6 +126,18 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     def _privacy_changed(self, hidden: bool) -> None:
         said = "hidden" if hidden else "shown"
         notify_literal(self, f"Other learners' names are {said}; SkillHub remembers it for you.", title="Leaderboard")
+        self.reload()
+
+    def action_hide_my_name(self, hide: bool) -> None:
+        self.remember_hide_my_name(hide)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-privacy")
+    def remember_hide_my_name(self, hide: bool) -> None:
+        deliver(self, self._own_name_changed, self.controller.set_hide_my_name(hide))
+
+    def _own_name_changed(self, hidden: bool) -> None:
+        said = f"Other learners see you as “{HIDDEN_NAME}”" if hidden else "Other learners see your name"
+        notify_literal(self, f"{said}; SkillHub remembers it for you.", title="Leaderboard")
         self.reload()
 
     def action_choose_category(self) -> None:

@@ -15,6 +15,8 @@ from tui.screens.base import ENTER_IN_FORM, ShellScreen, SubmitsOnEnter, deliver
 from tui.widgets.form_field import FormField
 from tui.widgets.shell_footer import ShellFooter
 
+INTRO = "Log in with your email and password."
+
 
 class LoginScreen(SubmitsOnEnter, ShellScreen):
     """The first screen, and where an expired or revoked session comes back to."""
@@ -40,7 +42,7 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
         yield Header()
         with Vertical(id="login-box"):
             yield Static("SkillHub", id="login-title", markup=False)
-            yield Static("Log in with your email and password.", classes="login-hint", markup=False)
+            yield Static(INTRO, id="login-intro", classes="login-hint", markup=False)
             yield Static(self.notice, id="login-notice", markup=False)
             yield FormField("Email", "email", Input(id="email", placeholder="name@example.org", max_length=254,
                                                          compact=True))
@@ -55,6 +57,19 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
     def on_mount(self) -> None:
         self.query_one("#login-notice").display = bool(self.notice)
         self.query_one("#login-error").display = False
+        self.look_for_first_run()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login-first-run")
+    def look_for_first_run(self) -> None:
+        hint = self.controller.first_run_hint()
+        if hint is not None:
+            deliver(self, self._show_first_run, hint)
+
+    def _show_first_run(self, hint: str) -> None:
+        # In place of the intro line, so the card keeps its height.
+        intro = self.query_one("#login-intro", Static)
+        intro.update(hint)
+        intro.add_class("-first-run")
 
     @on(Button.Pressed, "#login-submit")
     def submit(self) -> None:
@@ -64,8 +79,14 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
         email = self.query_one("#email", Input).value
         password = self.query_one("#password", Input).value
         self._show_login_error("")
+        self._forget_notice()
         self._set_busy(True)
         self.sign_in(email, password)
+
+    @on(Input.Changed)
+    def _forget_notice(self) -> None:
+        # "You have logged out." is about what came before: the next thing done makes it stale.
+        self.query_one("#login-notice").display = False
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     def sign_in(self, email: str, password: str) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Select, Static
 from textual.widgets._select import SelectOverlay
@@ -16,6 +17,7 @@ from tui.controllers.paging import ListRow, PageInfo
 from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen
 from tui.widgets.fit_table import FitTable
+from tui.widgets.searching import SEARCH_PAUSE, no_match
 from tui.widgets.tables import fill_table, row_at_cursor
 
 PAGES = Binding.Group("Page", compact=True)
@@ -40,8 +42,9 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
     thread worker in the group PAGE_GROUP that ends by delivering to a method which
     fills the table with `show_rows(rows, info)` (or fills it itself and calls
     `page_loaded(info)`). A screen with a search field names it in SEARCH_ID: `/`
-    (action `search`) focuses it, and enter there sets `self.search` and reloads from
-    the first page.
+    (action `search`) focuses it; what is typed there becomes `self.search` once typing
+    pauses for SEARCH_PAUSE (enter at once, and back to the table), and the list reloads
+    from its first page. A search that finds nothing says "No match for …" in the page label.
     """
 
     TABLE_ID: ClassVar[str]
@@ -137,24 +140,45 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
         if self.SEARCH_ID is not None:
             self.query_one(f"#{self.SEARCH_ID}", Input).focus()
 
+    @on(Input.Changed)
+    def _search_typed(self, event: Input.Changed) -> None:
+        if self.SEARCH_ID is not None and event.input.id == self.SEARCH_ID:
+            self._search_after_pause(event.value)
+
+    @work(exclusive=True, exit_on_error=False, group="search-pause")
+    async def _search_after_pause(self, typed: str) -> None:
+        # Each key typed starts this again (exclusive), cancelling the wait of the one before.
+        await asyncio.sleep(SEARCH_PAUSE)
+        self._apply_search(typed)
+
     @on(Input.Submitted)
     def _search_submitted(self, event: Input.Submitted) -> None:
         if self.SEARCH_ID is not None and event.input.id == self.SEARCH_ID:
-            self.search = event.value.strip()
+            self.workers.cancel_group(self, "search-pause")
             self.table.focus()
+            self._apply_search(event.value, again=True)
+
+    def _apply_search(self, typed: str, again: bool = False) -> None:
+        """Search for `typed` from the first page (unless it is the search shown and `again` is not asked)."""
+        search = typed.strip()
+        if search != self.search or again:
+            self.search = search
             self.first_page()
 
     def page_loaded(self, info: PageInfo) -> None:
         self.page_info = info
         self.page_number = info.number
-        self._page_label(info.label)
+        self._page_label(self._label(info))
         self.refresh_bindings()
+
+    def _label(self, info: PageInfo) -> str:
+        return no_match(self.search) if info.total == 0 and self.search else info.label
 
     @on(Worker.StateChanged)
     def _settle_page_label(self) -> None:
         # A load that failed must not leave "Loading…" behind.
         if not any(w.is_running for w in self.app.workers if w.node is self and w.group == self.PAGE_GROUP):
-            self._page_label(self.page_info.label if self.page_info else "")
+            self._page_label(self._label(self.page_info) if self.page_info else "")
 
     def _page_label(self, text: str) -> None:
         self.query_one(f"#{self.PAGE_LABEL_ID}", Static).update(text)

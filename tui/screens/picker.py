@@ -34,7 +34,7 @@ class PickerDialog(ShellDialog[Choice | None]):
         with Vertical(classes="dialog", id="choice-picker"):
             yield Static(self.dialog_title, classes="dialog-title", markup=False)
             yield Static(self.hint, classes="picker-hint", markup=False)
-            yield SearchPicker(self.load, "/ search by title, enter", self.empty, id="choices")
+            yield SearchPicker(self.load, "/ search by title", self.empty, id="choices")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Cancel (esc)", id="picker-cancel", compact=True)
 

@@ -186,6 +186,7 @@ class ProgressScreen(PagedListScreen):
             submit=lambda _choice, percent: self.controller.update(str(line.challenge_id), percent),
             value_label="Percent", value_field="percent", value_placeholder="0 to 100",
             check=self.controller.check_percent,
+            warn=lambda _choice, percent: line.lower_warning(percent), warn_title="Lower than before",
         ))
 
     def action_complete(self) -> None:
@@ -212,6 +213,7 @@ class ProgressScreen(PagedListScreen):
             value_placeholder="0 to 100", check=self.controller.check_percent,
             choice_label="Challenge", choice_field="challenge_id", choices=self.controller.challenge_choices,
             selected=str(line.challenge_id) if line else None, submit_label="Record",
+            warn=view.lower_warning, warn_title="Lower than before",
         ))
 
     def action_reset(self) -> None:

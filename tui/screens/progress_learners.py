@@ -43,7 +43,7 @@ class ProgressLearnersScreen(ShellScreen):
         yield Header()
         yield Static("Pick a learner to see and record their progress.", id="learners-intro", classes="hint",
                      markup=False)
-        yield SearchPicker(self.finder.find, "/ search name or email, enter", "No active learner matches.",
+        yield SearchPicker(self.finder.find, "/ search name or email", "No active learner matches.",
                            id="learners")
         yield ShellFooter()
 

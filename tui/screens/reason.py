@@ -11,10 +11,11 @@ from textual.widgets import Button, Input, Static
 
 from domain.models.workshops import REASON_MAX
 from tui.screens.base import ShowsOwnKeys
+from tui.screens.form_dialog import AsksBeforeDiscarding
 from tui.widgets.form_field import FormField
 
 
-class ReasonDialog(ShowsOwnKeys, ModalScreen[str | None]):
+class ReasonDialog(AsksBeforeDiscarding, ShowsOwnKeys, ModalScreen[str | None]):
     """Dismissed with the reason typed (possibly "" when optional), or None when abandoned."""
 
     BINDINGS = [
@@ -54,4 +55,5 @@ class ReasonDialog(ShowsOwnKeys, ModalScreen[str | None]):
 
     @on(Button.Pressed, "#reason-back")
     def action_abandon(self) -> None:
-        self.dismiss(None)
+        # A reason typed is work too: it is not dropped without a yes.
+        self.leave()

@@ -19,6 +19,7 @@ from textual.widgets import Input, Select, Static
 from tui.controllers.choices import Choice
 from tui.controllers.progress import StepResult
 from tui.screens.base import ENTER_IN_FORM, SubmitsOnEnter, deliver
+from tui.screens.confirm import ConfirmDialog
 from tui.screens.form_dialog import FormDialog
 from tui.text import literal_options
 from tui.widgets.form_field import FormField
@@ -43,6 +44,9 @@ class StepForm:
     choices: Callable[[], Sequence[Choice]] | None = None
     selected: str | None = None
     submit_label: str = "Save"
+    # Asked before `submit` runs, given the choice and the value: a question to confirm, or None.
+    warn: Callable[[str, str], str | None] | None = None
+    warn_title: str = "Are you sure?"
 
 
 class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
@@ -92,6 +96,7 @@ class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
         select.prompt = "Choose…" if choices else "Nothing to choose"
         if self.spec.selected in {choice.value for choice in choices}:
             select.value = self.spec.selected
+        self.started_with(select)
 
     def submit(self) -> None:
         choice = ""
@@ -100,8 +105,21 @@ class StepDialog(SubmitsOnEnter, FormDialog[StepResult]):
             if not choice:
                 self.show_field_errors({self.spec.choice_field: f"Choose the {self.spec.choice_label.lower()}"})
                 return
+        value = self.query_one("#step-value", Input).value
+        question = self.spec.warn(choice, value) if self.spec.warn is not None else None
+        if question is None:
+            self._send(choice, value)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._send(choice, value)
+
+        self.app.push_screen(ConfirmDialog(self.spec.warn_title, question, self.spec.submit_label), answered)
+
+    def _send(self, choice: str, value: str) -> None:
         self.sending()
-        self.run_step(choice, self.query_one("#step-value", Input).value)
+        self.run_step(choice, value)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="step-submit")
     def run_step(self, choice: str, value: str) -> None:

@@ -54,7 +54,7 @@ class UsersScreen(PagedListScreen[UserRow]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(classes="list-toolbar"):
-            yield Input(id="users-search", placeholder="/ search name or email, enter to apply", compact=True)
+            yield Input(id="users-search", placeholder="/ search name or email", compact=True)
             yield Static("", id="users-page", classes="list-page", markup=False)
         yield FitTable(id="users-table", flexible=("Name", "Email"))
         yield ShellFooter()
@@ -108,9 +108,16 @@ class UsersScreen(PagedListScreen[UserRow]):
             return
 
         def chosen(role: Role | None) -> None:
-            if role is not None and role is not row.role:
-                self.apply_change(lambda: self.controller.change_role(row.user_id, role),
-                                  f"{row.label} is now {role.value}.")
+            change = None if role is None else self.controller.role_question(row, role)
+            if role is None or change is None:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.apply_change(lambda: self.controller.change_role(row.user_id, role),
+                                      f"{row.label} is now {role.value}.")
+
+            self.app.push_screen(ConfirmDialog(change.title, change.question, change.yes_label), answered)
 
         self.app.push_screen(ChangeRoleDialog(row.label, row.role), chosen)
 
@@ -124,16 +131,14 @@ class UsersScreen(PagedListScreen[UserRow]):
         row = self.selected
         if row is None:
             return
-        verb = "Activate" if active else "Deactivate"
-        question = (f"Activate {row.label}? They will be able to log in again." if active
-                    else f"Deactivate {row.label}? They will no longer be able to log in.")
+        change = self.controller.activation_question(row, active)
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.apply_change(lambda: self.controller.set_active(row.user_id, active),
                                   f"{row.label} is {'active' if active else 'deactivated'}.")
 
-        self.app.push_screen(ConfirmDialog(f"{verb} user", question, verb), answered)
+        self.app.push_screen(ConfirmDialog(change.title, change.question, change.yes_label), answered)
 
     def action_reset_password(self) -> None:
         row = self.selected

@@ -34,6 +34,8 @@ class FormField(Widget):
         self.label = label
         self.field = field
         self.control = control
+        # What the control held when its error was set (None: no error).
+        self._refused: str | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-field--row"):
@@ -54,15 +56,33 @@ class FormField(Widget):
 
     @on(Input.Changed)
     def _say_while_typing(self, event: Input.Changed) -> None:
-        # Only an Input with validators judges its text as it is typed (see checked_input);
-        # the others keep the last submission's error until the next one.
-        if event.input is not self.control or not self.control.validators:
+        # An Input with validators judges its text as it is typed (see checked_input), so its
+        # message comes and goes with the text.
+        if event.input is not self.control:
+            return
+        if not self.control.validators:
+            self._forget_refusal()
             return
         result = event.validation_result
         self.set_error(None if result is None or result.is_valid else result.failure_descriptions[0])
 
+    @on(TextArea.Changed)
+    @on(Select.Changed)
+    @on(Switch.Changed)
+    def _changed(self, event: TextArea.Changed | Select.Changed | Switch.Changed) -> None:
+        if event.control is self.control:
+            self._forget_refusal()
+
+    def _forget_refusal(self) -> None:
+        # A control the screen cannot judge alone (the service does: a taken email, a date in
+        # the past) drops its error once it no longer holds the value that was refused; the
+        # next send judges it again.
+        if self._refused is not None and self.value != self._refused:
+            self.set_error(None)
+
     def set_error(self, message: str | None) -> None:
         """Show `message` under the control, or clear it."""
+        self._refused = self.value if message else None
         text = (message[:1].upper() + message[1:]) if message else ""
         self.query_one(".form-field--error", Static).update(text)
         self.set_class(bool(message), "-invalid")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 from textual import on, work
@@ -15,6 +16,7 @@ from textual.widgets.option_list import Option
 from domain.errors import SkillHubError
 from tui.controllers.choices import Choice
 from tui.screens.base import RoutesWorkerErrors, deliver
+from tui.widgets.searching import SEARCH_PAUSE, no_match
 
 Status = Callable[[Sequence[Choice]], str]
 
@@ -27,12 +29,13 @@ def count_shown(choices: Sequence[Choice]) -> str:
 class SearchPicker(RoutesWorkerErrors, Widget):
     """Type to narrow, pick with the arrows and enter; posts `Picked` with an available choice.
 
-    Two ways to search: by default enter in the field loads the matches and moves to the
-    list; `live` loads them as each key is typed, and enter there picks the one match
-    (or says why it cannot be picked) or moves to the list. A choice with a `refusal` is
-    shown greyed with its note, and never picked. Under the list, a status line says
-    `empty` when nothing matches, else what `status` says of the choices. With an id,
-    the parts get ids too: `<id>-search`, `<id>-options`, `<id>-status`.
+    The matches load as the search is typed, once typing pauses (SEARCH_PAUSE). Enter in
+    the field: by default loads the matches at once and moves to the list; `live`, it picks
+    the one match (or says why it cannot be picked) or moves to the list. A choice with a
+    `refusal` is shown greyed with its note, and never picked. Under the list, a status line
+    says `empty` when there is nothing to choose, "No match for …" when a search finds
+    nothing, else what `status` says of the choices. With an id, the parts get ids too:
+    `<id>-search`, `<id>-options`, `<id>-status`.
     """
 
     DEFAULT_CSS = """
@@ -72,6 +75,8 @@ class SearchPicker(RoutesWorkerErrors, Widget):
         self._choices: dict[str, Choice] = {}
         # The search the choices shown answer: enter picks a single match only if it is current.
         self._shown_for: str | None = None
+        # Whether the next choices shown take the focus (after enter, not while typing).
+        self._then_to_list = False
 
     def compose(self) -> ComposeResult:
         part = (lambda name: f"{self.id}-{name}") if self.id else (lambda name: None)
@@ -80,6 +85,8 @@ class SearchPicker(RoutesWorkerErrors, Widget):
         yield Static("Loading…", classes="search-picker--status", markup=False, id=part("status"))
 
     def on_mount(self) -> None:
+        # By default the first choices take the focus, as enter's do; a live picker keeps it in its field.
+        self._then_to_list = not self._live
         self.search("")
 
     @property
@@ -95,13 +102,20 @@ class SearchPicker(RoutesWorkerErrors, Widget):
 
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        if self._live:
-            self.search(event.value)
+        self._search_after_pause(event.value)
+
+    @work(exclusive=True, exit_on_error=False, group="search-picker-pause")
+    async def _search_after_pause(self, text: str) -> None:
+        # Each key typed starts this again (exclusive), cancelling the wait of the one before.
+        await asyncio.sleep(SEARCH_PAUSE)
+        self.search(text)
 
     @on(Input.Submitted)
     def _search_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if not self._live:
+            self.workers.cancel_group(self, "search-picker-pause")
+            self._then_to_list = True
             self.search(event.value)
             return
         shown = list(self._choices.values())
@@ -125,11 +139,14 @@ class SearchPicker(RoutesWorkerErrors, Widget):
         first = next((index for index, choice in enumerate(choices) if choice.available), None)
         options.highlighted = first
         self.say(self._status_of(choices))
-        if first is not None and not self._live:
+        if first is not None and self._then_to_list:
             options.focus()
+        self._then_to_list = False
 
     def _status_of(self, choices: Sequence[Choice]) -> str:
-        return self._status(choices) if choices else self._empty
+        if choices:
+            return self._status(choices)
+        return no_match(self._shown_for.strip()) if self._shown_for and self._shown_for.strip() else self._empty
 
     def to_list(self) -> None:
         """Move to the list, or say why there is nothing there to pick."""

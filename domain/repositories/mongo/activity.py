@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,7 @@ SPEC = CollectionSpec(
     [
         IndexSpec([("at", -1)], "at_desc"),
         IndexSpec([("actor_email", 1), ("at", -1)], "actor_at"),
+        IndexSpec([("actor_id", 1), ("at", -1)], "actor_id_at"),
         IndexSpec([("action", 1), ("at", -1)], "action_at"),
         IndexSpec([("entity", 1), ("entity_id", 1), ("at", -1)], "entity_at"),
     ],
@@ -76,11 +78,12 @@ class ActivityRepository:
         # and inserts a fresh ObjectId, so a replay would add a second document.
         self.collection.replace_one({"_id": doc_id}, validate({"_id": doc_id, **doc}, VALIDATOR), upsert=True)
 
-    def list(self, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
+    def list(self, page: PageRequest, actor_ids: Sequence[int] | None = None, action: str = "") -> Page[ActivityEntry]:
+        """A page of the log, newest first: by the actors `actor_ids` (None: anyone) and the exact `action`."""
         query: dict[str, Any] = {}
-        # Exact matches on plain strings: a filter typed by a person is a value, never an operator.
-        if actor:
-            query["actor_email"] = str(actor).strip().lower()
+        # Plain values only: a filter typed by a person is a value, never an operator.
+        if actor_ids is not None:
+            query["actor_id"] = {"$in": [int(actor_id) for actor_id in actor_ids]}
         if action:
             query["action"] = str(action).strip()
         total = self.collection.count_documents(query)

@@ -64,5 +64,9 @@ class AuthEventRepository:
             doc["method"] = method
         self.collection.insert_one(validate(doc, VALIDATOR))
 
+    def anyone_logged_in(self) -> bool:
+        """Whether any login ever succeeded (stops at the first one found)."""
+        return self.collection.find_one({"outcome": "success"}, {"_id": 1}) is not None
+
     def recent(self, email: str, limit: int = 20) -> list[dict[str, Any]]:
         return list(self.collection.find({"email": email}, {"_id": 0}).sort("at", -1).limit(limit))

@@ -247,6 +247,8 @@ user_preferences = Table(
     Column("user_id", BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("leaderboard_hide_names", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # The learner's own name shown to other learners as HIDDEN_NAME; last, where migration 0007 adds it.
+    Column("leaderboard_hide_my_name", Boolean, nullable=False, server_default=text("false")),
 )
 
 # --- The leaderboard's maintained figures (issue 11) ---------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -117,6 +118,11 @@ class UserRepository:
             .limit(page.size).offset(page.offset)
         ).all()
         return Page([_user(r) for r in rows], total, page)
+
+    def ids_matching(self, term: str, limit: int) -> builtins.list[int]:
+        """The ids of at most `limit` users whose name or email contains `term` (trigram-indexed, case-folded)."""
+        condition = or_(contains(users.c.email_search, term), contains(users.c.full_name_search, term))
+        return list(self.conn.execute(select(users.c.id).where(condition).order_by(users.c.id).limit(limit)).scalars())
 
     def update(self, user_id: int, now: datetime, **values: Any) -> User | None:
         keys = search_keys(**{k: v for k, v in values.items() if k in ("email", "full_name")})
