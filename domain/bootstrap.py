@@ -57,6 +57,7 @@ from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.backup import BackupService, DriftCheck
 from domain.services.badges import BadgeService
+from domain.services.bulk import BulkService
 from domain.services.challenges import ChallengeService
 from domain.services.container import Services
 from domain.services.doctor import DoctorService
@@ -67,6 +68,7 @@ from domain.services.progress import ProgressService
 from domain.services.registrations import RegistrationService
 from domain.services.scores import ScoreCalculator, ScoreService
 from domain.services.ssh_keys import SshKeyService
+from domain.services.undo import UndoService
 from domain.services.users import UserService
 from domain.services.workshop_sync import WorkshopSync
 from domain.services.workshops import WorkshopService
@@ -205,4 +207,6 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
         scores=ScoreService(uow_factory, calculator, events, badge_repo, awards, clock),
         leaderboard=LeaderboardService(uow_factory, calculator, clock),
         ssh_keys=SshKeyService(uow_factory, activity, clock),
+        bulk=BulkService(uow_factory, activity, sync, clock),
+        undo=UndoService(uow_factory, activity, sync, clock),
     )

@@ -7,6 +7,8 @@ from typing import Any
 
 from domain import validation
 from domain.clock import Clock, Clocked, utc_now
+from domain.errors import ValidationError
+from domain.models.bulk import BatchMark, JournalRow, Undoable, new_batch_id
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
@@ -17,6 +19,13 @@ from domain.services.access import require_role
 
 OUTBOX_KIND = "activity.record"
 MAX_DETAIL_CHARS = 500
+
+
+def batch_key(value: object) -> str:
+    """A batch id as given by a caller: 32 hex digits."""
+    if not isinstance(value, str) or len(value) != 32 or any(c not in "0123456789abcdef" for c in value):
+        raise ValidationError("No such batch.", field="batch")
+    return value
 
 
 def _small(details: dict[str, Any]) -> dict[str, Any]:
@@ -32,12 +41,21 @@ class ActivityService(Clocked):
         self._clock = clock
 
     def record(self, uow: UnitOfWork, actor: Principal, action: str, entity: str, entity_id: object,
-               details: dict[str, Any] | None = None) -> int:
+               details: dict[str, Any] | None = None, *, batch: BatchMark | None = None,
+               undo: Undoable | builtins.list[Undoable] | None = None) -> int:
         """Queue one log document in the caller's transaction; it reaches MongoDB after commit.
 
         Going through the outbox means a change and its log line are committed together:
-        a MongoDB outage delays the log line, it never loses it."""
-        entry = {
+        a MongoDB outage delays the log line, it never loses it. `undo` makes a single change
+        undoable: a batch of one entry (and as many journal rows as it changed), journalled in the
+        same transaction (bulk actions pass their
+        `batch` and journal their rows themselves)."""
+        if undo and batch is None:
+            batch = BatchMark(new_batch_id())
+            rows = undo if isinstance(undo, builtins.list) else [undo]
+            uow.journal.add([JournalRow(batch.id, n, u.action, u.workshop_id, u.subject_id, actor.user_id,
+                                        self._clock(), u.before, u.after) for n, u in enumerate(rows)])
+        entry: dict[str, Any] = {
             "actor_id": actor.user_id,
             "actor_email": actor.email.lower(),
             "action": action,
@@ -46,6 +64,8 @@ class ActivityService(Clocked):
             "at": self._clock(),
             "details": _small(details or {}),
         }
+        if batch is not None:
+            entry["batch"] = batch.document()
         # Checked now, inside the change's transaction: a document MongoDB would refuse must
         # fail the change, not sit in the outbox blocking every later record.
         validate(entry, VALIDATOR)
@@ -58,15 +78,23 @@ class ActivityService(Clocked):
         # instant then still list newest first.
         self._repo.put(
             f"outbox:{record.id:019d}",
-            ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"]),
+            ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"],
+                          p.get("batch")),
         )
 
-    def list(self, principal: Principal, page: PageRequest, actor: str = "", action: str = "") -> Page[ActivityEntry]:
-        """A page of the log, newest first, filtered by the actor's exact email and the exact action."""
+    def list(self, principal: Principal, page: PageRequest, actor: str = "", action: str = "",
+             batches: bool = False) -> Page[ActivityEntry]:
+        """A page of the log, newest first, filtered by the actor's exact email and the exact action;
+        with `batches`, each batch of several rows is one entry (open it with `batch`)."""
         require_role(principal, Role.ADMIN, doing="read the activity log")
         actor = validation.text(actor, "actor", "Actor", 0, validation.EMAIL_MAX) if actor else ""
         action = validation.text(action, "action", "Action", 0, 64) if action else ""
-        return self._repo.list(page, actor=actor, action=action)
+        return self._repo.list(page, actor=actor, action=action, batches=batches)
+
+    def batch(self, principal: Principal, batch_id: object, page: PageRequest) -> Page[ActivityEntry]:
+        """The entries of one batch, row by row."""
+        require_role(principal, Role.ADMIN, doing="read the activity log")
+        return self._repo.batch(batch_key(batch_id), page)
 
     def actions(self, principal: Principal) -> builtins.list[str]:
         require_role(principal, Role.ADMIN, doing="read the activity log")

@@ -33,6 +33,7 @@ from domain.models.workshops import (
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.batches import workshop_cancel_undo
 from domain.services.forms import collect
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
@@ -191,10 +192,12 @@ class WorkshopService(Clocked):
             refusal = cancel_refusal(workshop, now)
             if refusal:
                 raise Conflict(refusal)
+            active = uow.ledger.active_in(wid)
             uow.workshops.cancel(wid, why, now)
             cancelled = uow.ledger.cancel_all_active(wid, why, now)
             self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
-                                  {"reason": why, "registrations_cancelled": len(cancelled)})
+                                  {"reason": why, "registrations_cancelled": len(cancelled)},
+                                  undo=workshop_cancel_undo(wid, active, now))
             if cancelled:
                 self._sync.queue_changes(uow, principal, now, [Change(r, before, reason=why) for before, r in cancelled])
             workshop = load_workshop(uow, wid)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
@@ -42,6 +44,18 @@ _USER_COLUMNS = (
     users.c.id, users.c.email, users.c.full_name, users.c.role,
     users.c.is_active, users.c.created_at, users.c.updated_at,
 )
+
+
+def _listed(search: str, role: Role | None, active_only: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the users list: search in email and name, one role, active ones only."""
+    conditions: list[ColumnElement[bool]] = []
+    if search:
+        conditions.append(or_(contains(users.c.email_search, search), contains(users.c.full_name_search, search)))
+    if role is not None:
+        conditions.append(users.c.role == role.value)
+    if active_only:
+        conditions.append(users.c.is_active.is_(True))
+    return conditions
 
 
 class UserRepository:
@@ -102,19 +116,22 @@ class UserRepository:
 
     def list(self, page: PageRequest, search: str = "", role: Role | None = None,
              active_only: bool = False) -> Page[User]:
-        conditions = []
-        if search:
-            conditions.append(or_(contains(users.c.email_search, search), contains(users.c.full_name_search, search)))
-        if role is not None:
-            conditions.append(users.c.role == role.value)
-        if active_only:
-            conditions.append(users.c.is_active.is_(True))
+        conditions = _listed(search, role, active_only)
         total = self.conn.execute(select(func.count()).select_from(users).where(*conditions)).scalar_one()
         rows = self.conn.execute(
             select(*_USER_COLUMNS).where(*conditions).order_by(users.c.full_name, users.c.id)
             .limit(page.size).offset(page.offset)
         ).all()
         return Page([_user(r) for r in rows], total, page)
+
+    def ids(self, search: str, role: Role | None, limit: int) -> tuple[builtins.list[int], int]:
+        """The ids of every user the list shows for this search and role (at most `limit`), and how many."""
+        conditions = _listed(search, role, False)
+        total = self.conn.execute(select(func.count()).select_from(users).where(*conditions)).scalar_one()
+        found = self.conn.execute(
+            select(users.c.id).where(*conditions).order_by(users.c.full_name, users.c.id).limit(limit)
+        ).scalars()
+        return list(found), total
 
     def update(self, user_id: int, now: datetime, **values: Any) -> User | None:
         keys = search_keys(**{k: v for k, v in values.items() if k in ("email", "full_name")})
