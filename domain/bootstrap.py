@@ -52,6 +52,7 @@ from domain.repositories.mongo.schema import MongoSchema
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
+from domain.services.activity import BATCH_KIND as ACTIVITY_BATCH_KIND
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
@@ -174,6 +175,7 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
     uow_factory = resources.uow_factory
     activity = ActivityService(ActivityRepository(db), clock)
     relay.register(ACTIVITY_KIND, activity.apply)
+    relay.register(ACTIVITY_BATCH_KIND, activity.apply_batch)
     # Tokens are dated by the wall clock: a fixed display clock must not make them expire.
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes, max_session_hours=settings.session_max_hours)
     auth = AuthService(uow_factory, resources.hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)

@@ -18,19 +18,26 @@ from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services.access import require_role
 
 OUTBOX_KIND = "activity.record"
+# The entries of one batch, in one outbox record (one relay step and one MongoDB bulk write per batch).
+BATCH_KIND = "activity.batch"
 MAX_DETAIL_CHARS = 500
 
 
 def batch_key(value: object) -> str:
     """A batch id as given by a caller: 32 hex digits."""
     if not isinstance(value, str) or len(value) != 32 or any(c not in "0123456789abcdef" for c in value):
-        raise ValidationError("No such batch.", field="batch")
+        raise ValidationError("No such batch.", field="batch_id")
     return value
 
 
 def _small(details: dict[str, Any]) -> dict[str, Any]:
     """Keep log documents small: long strings are cut."""
     return {str(k)[:64]: (v[:MAX_DETAIL_CHARS] if isinstance(v, str) else v) for k, v in list(details.items())[:20]}
+
+
+def _entry(p: dict[str, Any]) -> ActivityEntry:
+    return ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"],
+                         p["details"], p.get("batch"))
 
 
 class ActivityService(Clocked):
@@ -71,16 +78,34 @@ class ActivityService(Clocked):
         validate(entry, VALIDATOR)
         return uow.outbox.add(OUTBOX_KIND, entry)
 
+    def record_batch(self, uow: UnitOfWork, actor: Principal, batch_id: str, undoes: str | None,
+                     rows: builtins.list[tuple[str, str, object, dict[str, Any]]]) -> int:
+        """Queue the entries of one batch, (action, entity, entity_id, details) each, as one outbox
+        record: every entry carries `batch: {id, row, rows}` (and `undoes` for an undo)."""
+        at = self._clock()
+        entries = []
+        for row, (action, entity, entity_id, details) in enumerate(rows):
+            entry: dict[str, Any] = {
+                "actor_id": actor.user_id, "actor_email": actor.email.lower(), "action": action, "entity": entity,
+                "entity_id": str(entity_id), "at": at, "details": _small(details),
+                "batch": BatchMark(batch_id, row, len(rows), undoes).document(),
+            }
+            validate(entry, VALIDATOR)
+            entries.append(entry)
+        return uow.outbox.add(BATCH_KIND, {"entries": entries})
+
+    def apply_batch(self, record: OutboxRecord) -> None:
+        """Outbox handler: write a batch's entries, each under an id derived from the record and its row."""
+        self._repo.put_many([
+            (f"outbox:{record.id:019d}:{row:04d}", _entry(p)) for row, p in enumerate(record.payload["entries"])
+        ])
+
     def apply(self, record: OutboxRecord) -> None:
         """Outbox handler: write the log document under an id derived from the record."""
         p = record.payload
         # Zero-padded so the string _id sorts like the outbox id: entries made in the same
         # instant then still list newest first.
-        self._repo.put(
-            f"outbox:{record.id:019d}",
-            ActivityEntry(p["actor_id"], p["actor_email"], p["action"], p["entity"], p["entity_id"], p["at"], p["details"],
-                          p.get("batch")),
-        )
+        self._repo.put(f"outbox:{record.id:019d}", _entry(p))
 
     def list(self, principal: Principal, page: PageRequest, actor: str = "", action: str = "",
              batches: bool = False) -> Page[ActivityEntry]:

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.models.bulk import BULK_MAX, BatchMark, BulkResult, JournalRow, RowResult, Undoable, new_batch_id
+from domain.models.bulk import BULK_MAX, BulkResult, JournalRow, RowResult, Undoable, new_batch_id
 from domain.models.sync import SyncStatus
 from domain.models.users import Principal
 from domain.models.workshops import Registration
@@ -93,18 +93,17 @@ class BatchWriter:
         if not self.applied:
             return None
         batch_id = new_batch_id()
-        size = len(self.applied)
         journal: list[JournalRow] = []
         changes: list[Change] = []
-        for row_no, (action, done) in enumerate(self.applied):
+        for row_no, (_, done) in enumerate(self.applied):
             if done.undo is not None and self.undoes is None:
                 u = done.undo
                 journal.append(JournalRow(batch_id, row_no, u.action, u.workshop_id, u.subject_id,
                                           self.principal.user_id, self.now, u.before, u.after))
-            activity.record(self.uow, self.principal, action, done.entity, done.entity_id, done.details,
-                            batch=BatchMark(batch_id, row_no, size, self.undoes))
             changes += done.changes
         self.uow.journal.add(journal)
+        activity.record_batch(self.uow, self.principal, batch_id, self.undoes,
+                              [(action, done.entity, done.entity_id, done.details) for action, done in self.applied])
         changes += self.extra_changes
         if changes:
             sync.queue_changes(self.uow, self.principal, self.now, changes)

@@ -40,6 +40,7 @@ from domain.services.workshop_rules import (
     optional_reason,
 )
 from domain.services.workshop_sync import Change, WorkshopSync
+from domain.services.workshops import checked_query
 from domain.validation import parse_id
 
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
@@ -232,18 +233,20 @@ class BulkService(Clocked):
     def workshop_ids(self, principal: Principal, query: WorkshopQuery) -> tuple[list[int], int]:
         """Every workshop of the staff list's current filter (at most BULK_MAX), and how many match."""
         require_role(principal, *STAFF, doing="manage workshops")
-        search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
+        checked = checked_query(query)
         with self._uow() as uow:
-            return uow.workshops.ids(WorkshopQuery(query.scope, search, query.sort), self._clock(),
-                                     principal.user_id, BULK_MAX)
+            return uow.workshops.ids(checked, self._clock(), principal.user_id, BULK_MAX)
 
     def learner_ids(self, principal: Principal, workshop_id: object,
-                    status: RegistrationStatus) -> tuple[list[int], int]:
+                    status: object) -> tuple[list[int], int]:
         """Every learner confirmed (or waiting) in the workshop, and how many there are."""
         wid = parse_id(workshop_id, "workshop_id", "Workshop id")
+        listed = {CONFIRMED.value: CONFIRMED, WAITLISTED.value: WAITLISTED}
+        if not isinstance(status, str) or status not in listed:
+            raise ValidationError("status must be confirmed or waitlisted", field="status")
         with self._uow() as uow:
             load_managed(uow, principal, wid, "see registrations")
-            return uow.ledger.learner_ids(wid, RegistrationStatus(status), BULK_MAX)
+            return uow.ledger.learner_ids(wid, listed[status], BULK_MAX)
 
     def user_ids(self, principal: Principal, search: object = "", role: Role | None = None) -> tuple[list[int], int]:
         """Every user of the users list's current search and role filter, and how many match."""

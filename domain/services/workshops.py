@@ -86,6 +86,15 @@ def _enum(enum_type: type[Any], value: object, field: str, label: str) -> Any:
         raise ValidationError(f"{label} must be one of {allowed}", field=field) from None
 
 
+def checked_query(query: WorkshopQuery) -> WorkshopQuery:
+    """The staff list's filter, search and sort, each checked (the bulk "select all" reads the same list)."""
+    if not isinstance(query, WorkshopQuery):
+        raise ValidationError("query must be a WorkshopQuery")
+    search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
+    return WorkshopQuery(_enum(WorkshopScope, query.scope, "scope", "Filter"), search,
+                         _enum(WorkshopSort, query.sort, "sort", "Sort"))
+
+
 class WorkshopService(Clocked):
     """The workshop rules (PostgreSQL), each change logged in its own transaction."""
 
@@ -138,11 +147,7 @@ class WorkshopService(Clocked):
 
     @staticmethod
     def _checked_query(query: WorkshopQuery) -> WorkshopQuery:
-        if not isinstance(query, WorkshopQuery):
-            raise ValidationError("query must be a WorkshopQuery")
-        search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
-        return WorkshopQuery(_enum(WorkshopScope, query.scope, "scope", "Filter"), search,
-                             _enum(WorkshopSort, query.sort, "sort", "Sort"))
+        return checked_query(query)
 
     # -- changes -------------------------------------------------------------------------
     def create(self, principal: Principal, data: WorkshopInput) -> Workshop:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReplaceOne
 from pymongo.database import Database
 
 from domain.models.paging import Page, PageRequest
@@ -85,6 +85,22 @@ def _entry(d: dict[str, Any]) -> ActivityEntry:
                          d.get("details") or {}, d.get("batch"), str(d["_id"]))
 
 
+def _document(doc_id: str, entry: ActivityEntry) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "_id": doc_id,
+        "actor_id": entry.actor_id,
+        "actor_email": entry.actor_email,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "at": entry.at,
+        "details": entry.details,
+    }
+    if entry.batch:
+        doc["batch"] = entry.batch
+    return validate(doc, VALIDATOR)
+
+
 @guarded
 class ActivityRepository:
     def __init__(self, db: Database) -> None:
@@ -92,20 +108,15 @@ class ActivityRepository:
 
     def put(self, doc_id: str, entry: ActivityEntry) -> None:
         """Insert or overwrite the document `doc_id` (idempotent: replays write it once)."""
-        doc: dict[str, Any] = {
-            "actor_id": entry.actor_id,
-            "actor_email": entry.actor_email,
-            "action": entry.action,
-            "entity": entry.entity,
-            "entity_id": entry.entity_id,
-            "at": entry.at,
-            "details": entry.details,
-        }
-        if entry.batch:
-            doc["batch"] = entry.batch
         # The _id is repeated in the replacement: nx-27017's upsert ignores the filter's _id
         # and inserts a fresh ObjectId, so a replay would add a second document.
-        self.collection.replace_one({"_id": doc_id}, validate({"_id": doc_id, **doc}, VALIDATOR), upsert=True)
+        self.collection.replace_one({"_id": doc_id}, _document(doc_id, entry), upsert=True)
+
+    def put_many(self, entries: builtins.list[tuple[str, ActivityEntry]]) -> None:
+        """`put` for many documents in one round trip."""
+        if entries:
+            self.collection.bulk_write([ReplaceOne({"_id": doc_id}, _document(doc_id, entry), upsert=True)
+                                        for doc_id, entry in entries], ordered=False)
 
     def list(self, page: PageRequest, actor: str = "", action: str = "", batches: bool = False) -> Page[ActivityEntry]:
         """Newest first; with `batches`, a batch of several rows is one entry (its first row)."""
