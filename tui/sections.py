@@ -20,6 +20,7 @@ from tui.controllers.activity import ActivityController
 from tui.controllers.backups import BackupsController, VerifiedArchives
 from tui.controllers.catalog import CatalogController
 from tui.controllers.badges import BadgesController
+from tui.controllers.bulk import BulkController
 from tui.controllers.challenges import ChallengesController
 from tui.controllers.home import HomeController
 from tui.controllers.leaderboard import LeaderboardController
@@ -104,9 +105,16 @@ def home_screen(context: ShellContext) -> Screen[None]:
                       open_keys=lambda: ssh_keys_screen(context))
 
 
+def bulk_controller(context: ShellContext) -> BulkController:
+    """Selections, bulk actions and undo (issue 14), for the Workshops, Registrations and Users screens."""
+    services = context.services
+    return BulkController(services.bulk, services.undo, context.principal, services.workshops)
+
+
 def users_screen(context: ShellContext) -> Screen[None]:
     return UsersScreen(UsersController(context.services.users, context.principal),
-                       open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner))
+                       open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner),
+                       bulk=bulk_controller(context))
 
 
 def workshops_screen(context: ShellContext) -> Screen[None]:
@@ -122,11 +130,13 @@ def workshops_screen(context: ShellContext) -> Screen[None]:
     def registrations(workshop_id: int) -> RegistrationsController:
         return RegistrationsController(services.registrations, context.principal, workshop_id, clock=context.clock)
 
-    return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations)
+    return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations,
+                           bulk=bulk_controller(context))
 
 
 def activity_screen(context: ShellContext) -> Screen[None]:
-    return ActivityScreen(ActivityController(context.services.activity, context.principal))
+    return ActivityScreen(ActivityController(context.services.activity, context.principal),
+                          bulk=bulk_controller(context))
 
 
 def backups_screen(context: ShellContext) -> Screen[None]:
