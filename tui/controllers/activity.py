@@ -80,15 +80,16 @@ def _lines(entry: ActivityEntry, opened: bool, rows: Sequence[ActivityEntry]) ->
     label = f"{entry.action} by {entry.actor_email} at {when}"
     batch, size = entry.batch_id, entry.batch_size
     undoes = entry.batch.get("undoes") if entry.batch else None
-    refusal = (NOT_UNDOABLE if batch is None or entry.action not in UNDOABLE_ACTIONS
-               else IS_AN_UNDO if undoes else None)
+    refusal = (IS_AN_UNDO if undoes
+               else NOT_UNDOABLE if batch is None or entry.action not in UNDOABLE_ACTIONS else None)
     if size <= 1:
         return [ActivityLine(_cells(entry), full, batch, None, 1, False, refusal, label)]
     head = f"{'▾' if opened else '▸'} {entry.action} ×{size}"
     summary = f"batch of {size} rows · enter {'closes' if opened else 'opens'} it"
     lines = [ActivityLine(_cells(entry, head, summary),
-                          f"A batch of {size} rows: enter {'closes' if opened else 'opens'} it, "
-                          + ("u undoes it all (or the row under the cursor once open)." if not refusal else refusal),
+                          f"A batch of {size} rows: enter {'closes' if opened else 'opens'} it"
+                          + (", u undoes it all (or the row under the cursor once open)." if not refusal
+                             else ". " + refusal),
                           batch, None, size, opened, refusal, f"{entry.action} ×{size} by {entry.actor_email} at {when}")]
     for row in rows:
         number = int(row.batch["row"]) if row.batch else 0
