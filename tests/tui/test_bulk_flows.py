@@ -206,3 +206,26 @@ async def test_change_trainer_of_selected_workshops(app: SkillHubApp, services: 
         await settle(pilot)
         assert [r[2] for r in table_rows(app, "#workshops-table")] == ["Tom Trainer", "Tom Trainer"]
     assert other.user_id
+
+
+async def test_marks_saved_by_the_attendance_dialog_are_offered_for_undo(
+        app: SkillHubApp, services: Services, trainer: Principal, admin: Principal) -> None:
+    people = learners(services, 2)
+    workshop = schedule(services, trainer, "Morning yoga", 0.005)     # starts in 7 minutes: attendance is open
+    register(services, workshop, *people)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "trainer@example.org")
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+a", "tab", "right", "enter", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RegistrationsScreen)
+        assert notifications(app)[-2:] == ["Marked 2 learners late.", "Attendance saved. Press u to undo."]
+        await pilot.press("u")
+        await settle(pilot)
+        assert notifications(app)[-1] == "Undone: 2 of 2 rows taken back."
+        assert [r[2] for r in table_rows(app, "#sheet-confirmed")] == ["not marked", "not marked"]

@@ -357,6 +357,8 @@ class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
             if outcome is not None and self.bulk is not None:
                 self.fetch_undo_offer()
 
+        if self.bulk is not None:
+            self.note_latest_batch()
         self.app.push_screen(AttendanceDialog(self.controller), marked)
 
     def action_comment(self) -> None:
@@ -403,10 +405,25 @@ class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
         status = RegistrationStatus.CONFIRMED if self.view is SheetView.CONFIRMED else RegistrationStatus.WAITLISTED
         return self.bulk.all_learners(self.controller.workshop_id, status)
 
+    _batch_before_dialog: str | None = None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo-offer")
+    def note_latest_batch(self) -> None:
+        """Before the attendance dialog: the caller's last batch, so that only a new one is offered after it."""
+        assert self.bulk is not None
+        self._batch_before_dialog = self.bulk.latest_batch()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="undo-offer")
     def fetch_undo_offer(self) -> None:
+        """After the attendance dialog: the marks it saved (if it saved any) are what `u` takes back now."""
         assert self.bulk is not None
-        deliver(self, self.offer_undo, self.bulk.latest_batch())
+        latest = self.bulk.latest_batch()
+        deliver(self, self._offer_marks_undo, latest if latest != self._batch_before_dialog else None)
+
+    def _offer_marks_undo(self, batch: str | None) -> None:
+        if batch is not None:
+            self.offer_undo(batch)
+            notify_literal(self, f"Attendance saved. {UNDO_HINT}", title="Attendance")
 
     def cancel_selected(self) -> None:
         bulk, keys, wid = self.bulk, self.selection.keys, self.controller.workshop_id
