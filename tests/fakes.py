@@ -107,6 +107,9 @@ class FakeJournal(_Part):
     def add(self, rows: list[Any]) -> None:
         self.store.journal += rows
 
+    def next_batch_id(self) -> str:
+        return str(next(self.store.ids))
+
 
 class FakeOutbox(_Part):
     def __init__(self, store: Store) -> None:

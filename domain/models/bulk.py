@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,11 +10,6 @@ from domain.models.sync import SyncStatus
 
 # One confirmation, one transaction: a batch larger than this is refused before anything is read.
 BULK_MAX = 1000
-
-
-def new_batch_id() -> str:
-    """A fresh batch id (32 hex digits); shown shortened, typed by nobody."""
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from domain import validation
 from domain.clock import Clock, Clocked, utc_now
 from domain.errors import ValidationError
-from domain.models.bulk import BatchMark, JournalRow, Undoable, new_batch_id
+from domain.models.bulk import BatchMark, JournalRow, Undoable
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.repositories.mongo.activity import VALIDATOR, ActivityEntry, ActivityRepository
@@ -24,8 +24,8 @@ MAX_DETAIL_CHARS = 500
 
 
 def batch_key(value: object) -> str:
-    """A batch id as given by a caller: 32 hex digits."""
-    if not isinstance(value, str) or len(value) != 32 or any(c not in "0123456789abcdef" for c in value):
+    """A batch id as given by a caller: the digits of a whole number (`change_batch_seq`)."""
+    if not isinstance(value, str) or not 0 < len(value) <= 18 or not value.isascii() or not value.isdigit():
         raise ValidationError("No such batch.", field="batch_id")
     return value
 
@@ -58,7 +58,7 @@ class ActivityService(Clocked):
         same transaction (bulk actions pass their
         `batch` and journal their rows themselves)."""
         if undo and batch is None:
-            batch = BatchMark(new_batch_id())
+            batch = BatchMark(uow.journal.next_batch_id())
             rows = undo if isinstance(undo, builtins.list) else [undo]
             uow.journal.add([JournalRow(batch.id, n, u.action, u.workshop_id, u.subject_id, actor.user_id,
                                         self._clock(), u.before, u.after) for n, u in enumerate(rows)])

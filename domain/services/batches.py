@@ -1,7 +1,7 @@
 """What bulk actions and undo share: the selection they are given, and one batch written at once.
 
-A batch runs in one transaction; each row in a savepoint, so a row the rules refuse (or that
-fails half-way) leaves no trace and the others still apply. Once every row has been tried, the
+A batch runs in one transaction; each row in a savepoint (or checked in full before its first
+write), so a row the rules refuse leaves no trace and the others still apply. Once every row has been tried, the
 journal rows, one activity entry per changed row (all carrying the batch id) and one outbox
 record with every registration document are written together, with the commit.
 """
@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from domain.models.bulk import BULK_MAX, BulkResult, JournalRow, RowResult, Undoable, new_batch_id
+from domain.models.bulk import BULK_MAX, BulkResult, JournalRow, RowResult, Undoable
 from domain.models.sync import SyncStatus
 from domain.models.users import Principal
 from domain.models.workshops import Registration
@@ -72,11 +72,18 @@ class BatchWriter:
         self.applied: list[tuple[str, RowDone]] = []
         self.extra_changes: list[Change] = []
 
-    def attempt(self, key: int, label: str, apply: Callable[[], RowDone], action: str | None = None) -> bool:
-        """Apply one row; a refusal is kept with its reason and the row leaves nothing behind."""
+    def attempt(self, key: int, label: str, apply: Callable[[], RowDone], action: str | None = None,
+                checks_first: bool = False) -> bool:
+        """Apply one row; a refusal is kept with its reason and the row leaves nothing behind.
+
+        `checks_first` says that `apply` refuses before its first write, so the row needs no
+        savepoint (two round trips less a row); a database error then fails the whole batch."""
         try:
-            with self.uow.savepoint():
+            if checks_first:
                 done = apply()
+            else:
+                with self.uow.savepoint():
+                    done = apply()
         except ROW_REFUSALS as refusal:
             self.rows.append(RowResult(key, label, str(refusal)))
             return False
@@ -92,7 +99,7 @@ class BatchWriter:
         """Journal, log and queue the applied rows under one new batch id (None when none applied)."""
         if not self.applied:
             return None
-        batch_id = new_batch_id()
+        batch_id = self.uow.journal.next_batch_id()
         journal: list[JournalRow] = []
         changes: list[Change] = []
         for row_no, (_, done) in enumerate(self.applied):

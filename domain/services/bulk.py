@@ -91,7 +91,7 @@ class BulkService(Clocked):
                                    Undoable("registration.cancel", lid, registration_journal(current),
                                             {"attempt": cancelled.attempt}, wid),
                                    [Change(cancelled, current.status, reason=why)])
-                if batch.attempt(lid, name_of(people, lid), cancel_one):
+                if batch.attempt(lid, name_of(people, lid), cancel_one, checks_first=True):
                     freed = freed or batch.applied[-1][1].details["was"] == CONFIRMED.value
             # Promotion waits for the whole selection: a learner cancelled from the waitlist in
             # the same batch must not be promoted first.
@@ -122,7 +122,7 @@ class BulkService(Clocked):
                                    {"learner_id": lid, "marked": 1, attendance.value: 1},
                                    attendance_undo(current, marked),
                                    [Change(marked, status_changed=False)])
-                batch.attempt(lid, name_of(people, lid), mark_one)
+                batch.attempt(lid, name_of(people, lid), mark_one, checks_first=True)
             return self._finish(uow, batch)
 
     def promote(self, principal: Principal, workshop_id: object, learner_ids: object) -> BulkResult:
@@ -148,7 +148,7 @@ class BulkService(Clocked):
                                    Undoable("registration.promote", lid, registration_journal(current),
                                             {"attempt": promoted.attempt}, wid),
                                    [Change(promoted, WAITLISTED, reason="promoted by staff")])
-                batch.attempt(lid, name_of(people, lid), promote_one)
+                batch.attempt(lid, name_of(people, lid), promote_one, checks_first=True)
             return self._finish(uow, batch)
 
     # -- workshops -------------------------------------------------------------------------
@@ -204,7 +204,7 @@ class BulkService(Clocked):
                                    {"fields": "trainer_id", "from": workshop.trainer_id, "to": tid},
                                    Undoable("workshop.trainer", wid, {"trainer_id": workshop.trainer_id},
                                             {"trainer_id": tid}, wid))
-                batch.attempt(wid, titles.get(wid, f"#{wid}"), hand_one)
+                batch.attempt(wid, titles.get(wid, f"#{wid}"), hand_one, checks_first=True)
             return self._finish(uow, batch)
 
     # -- users -----------------------------------------------------------------------------
@@ -226,7 +226,7 @@ class BulkService(Clocked):
                     change_active(uow, principal, user, active, now)
                     return RowDone(user.full_name, "user", uid, {},
                                    Undoable(batch.action, uid, {"is_active": user.is_active}, {"is_active": active}))
-                batch.attempt(uid, name_of(people, uid), set_one)
+                batch.attempt(uid, name_of(people, uid), set_one, checks_first=True)
             return self._finish(uow, batch)
 
     # -- what "select all" selects ---------------------------------------------------------

@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.execute(sa.schema.CreateSequence(sa.Sequence("change_batch_seq")))
     op.create_table(
         "change_journal",
         sa.Column("id", sa.BigInteger, sa.Identity(), nullable=False),
@@ -44,3 +45,4 @@ def downgrade() -> None:
     op.drop_index("ix_change_journal_actor_at", table_name="change_journal")
     op.drop_index("uq_change_journal_batch_row", table_name="change_journal")
     op.drop_table("change_journal")
+    op.execute(sa.schema.DropSequence(sa.Sequence("change_batch_seq")))

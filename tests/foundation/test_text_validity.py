@@ -178,7 +178,7 @@ CASES: dict[str, Case] = {
                                             period="all")),
     # activity log, backups
     "activity.list": Case(lambda w: dict(principal=w.admin, page=PageRequest(), actor="ada", action="user.create")),
-    "activity.batch": Case(lambda w: dict(principal=w.admin, batch_id="0" * 32, page=PageRequest())),
+    "activity.batch": Case(lambda w: dict(principal=w.admin, batch_id="999999", page=PageRequest())),
     # bulk actions and undo
     "bulk.cancel_registrations": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id,
                                                      learner_ids=[w.learner.user_id], reason="Moved")),
@@ -196,7 +196,7 @@ CASES: dict[str, Case] = {
     "bulk.learner_ids": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id, status="confirmed"),
                              also=("status",)),
     "bulk.user_ids": Case(lambda w: dict(principal=w.admin, search="lea", role="learner"), also=("role",)),
-    "undo.undo": Case(lambda w: dict(principal=w.trainer, batch_id="0" * 32, row=None), also=("row",)),
+    "undo.undo": Case(lambda w: dict(principal=w.trainer, batch_id="999999", row=None), also=("row",)),
     "backups.verify": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz")),
     "backups.restore": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz",
                                            confirm=lambda manifest: False), internal=("os_user",)),

@@ -11,7 +11,9 @@ from domain.clock import fixed_clock
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.bulk import BULK_MAX, BulkResult
 from domain.models.paging import PageRequest
-from domain.models.users import Principal, Role
+from domain.devdata.dumps import load_dumps
+from domain.infrastructure.migrate import ROOT
+from domain.models.users import SYSTEM, Principal, Role
 from domain.models.workshops import Attendance, RegistrationStatus, Workshop, WorkshopQuery, WorkshopScope
 from domain.services.bulk import BulkService
 from domain.services.container import Services
@@ -400,7 +402,7 @@ def test_a_selection_must_be_ids(services: Services, trainer: Principal, schedul
 
 def test_undo_of_an_unknown_batch_is_not_found(services: Services, admin: Principal) -> None:
     with pytest.raises(NotFound):
-        services.undo.undo(admin, "0" * 32)
+        services.undo.undo(admin, "999999")
     with pytest.raises(ValidationError):
         services.undo.undo(admin, "[/]")
 
@@ -424,3 +426,15 @@ def test_the_activity_log_lists_a_batch_as_one_entry_that_opens_to_its_rows(
     assert len([e for e in collapsed.items if e.action == "workshop.create"]) == 1     # entries without a batch
     assert [e.details["learner_id"] for e in rows.items] == [p.user_id for p in people]
     assert services.activity.list(admin, PageRequest(1, 50)).total == collapsed.total + 2
+
+
+def test_batch_ids_loaded_with_the_demo_dumps_are_never_given_again(services: Services) -> None:
+    load_dumps(services.skillhub, ROOT / "data")
+    admin = services.users.list(SYSTEM, PageRequest(1, 1), search="admin@skillhub.demo").items[0]
+    demo = {int(d["batch"]["id"]) for d in services.db["activity_logs"].find({"batch": {"$exists": True}})}
+
+    deactivated = services.bulk.set_active(SYSTEM, [u.id for u in services.users.list(
+        SYSTEM, PageRequest(1, 3), role=Role.LEARNER).items], False)
+
+    assert demo and int(deactivated.batch_id or 0) > max(demo)
+    assert admin.is_active

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from domain.models.bulk import JournalRow
-from domain.repositories.sql.schema import change_journal
+from domain.repositories.sql.schema import change_batch_seq, change_journal
 
 _J = change_journal.c
 _COLUMNS = (_J.batch_id, _J.row_no, _J.action, _J.workshop_id, _J.subject_id, _J.actor_id, _J.at, _J.before,
@@ -25,6 +25,15 @@ class ChangeJournal:
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    def next_batch_id(self) -> str:
+        """A new batch id: the next number of `change_batch_seq`, as text (the same on every fresh database
+        that makes the same changes, so the demo dumps stay the same)."""
+        return str(self.conn.execute(change_batch_seq.next_value()).scalar_one())
+
+    def skip_batch_ids(self, through: int) -> None:
+        """Let the next batch id come after `through` (loaded data names batches up to it)."""
+        self.conn.execute(select(func.setval(change_batch_seq.name, func.greatest(through, 1))))
 
     def add(self, rows: list[JournalRow]) -> None:
         if rows:

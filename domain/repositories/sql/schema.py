@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
+    Sequence,
     SmallInteger,
     String,
     Table,
@@ -281,6 +282,10 @@ ssh_keys = Table(
 # of one), with what undo needs to take it back. In PostgreSQL, next to the rows it describes:
 # the change and its journal row commit together, and an undo locks the journal rows it takes
 # back (`undone_by` set once), so the same change is never undone twice.
+# Batch ids: a sequence rather than random ids, so a fresh database that makes the same changes
+# (the demo) gives the same ids.
+change_batch_seq = Sequence("change_batch_seq", metadata=metadata)
+
 change_journal = Table(
     "change_journal",
     metadata,
