@@ -1,6 +1,6 @@
 """The one bootstrap: settings → resources (servers, engine, Mongo client) → services.
 
-Every way into SkillHub starts here: the TUI and the CLI (`tui/cli.py`), the SSH server and
+Every way into SkillHub starts here: the TUI and the CLI (`tui/cli/`), the SSH server and
 its session children, benchmarks and tests. `bootstrap()` returns a `SkillHub`: the
 `Resources` it holds open and the `Services` built on them; close it when done. Demo data is
 not wired here (see `domain.devdata`): the entry points seed it.

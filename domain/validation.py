@@ -12,8 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from email_validator import EmailNotValidError, validate_email
-
 from domain.errors import ValidationError
 
 EMAIL_MAX = 254
@@ -83,6 +81,10 @@ def email(value: object, field: str = "email") -> str:
     cleaned = text(value, field, "Email", 3, EMAIL_MAX).lower()
     if not _EMAIL_SHAPE.match(cleaned):
         raise ValidationError("Email must look like name@example.org", field=field)
+    # Imported here: settings are parsed with this module before the TUI's first frame, and
+    # email-validator (with its IDNA tables) is only needed once an address is checked.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         checked = validate_email(cleaned, check_deliverability=False)
     except EmailNotValidError as exc:

@@ -74,8 +74,11 @@ def open_pty(argv: list[str], env: dict[str, str], size: tuple[int, int]) -> tup
     return process, master
 
 
-def launch(argv: list[str], env: dict[str, str], size: tuple[int, int], timeout: float = 60.0) -> Launch:
-    """Start `argv` on a new pty of `size` (columns, rows); return when MARKER is visible."""
+def launch(argv: list[str], env: dict[str, str], size: tuple[int, int], timeout: float = 60.0,
+           quit_within: float = 5.0) -> Launch:
+    """Start `argv` on a new pty of `size` (columns, rows); return when MARKER is visible.
+
+    Then ctrl+q; a process that has not ended within `quit_within` seconds is killed."""
     started = time.perf_counter()
     process, master = open_pty(argv, env, size)
     seen = b""
@@ -104,16 +107,16 @@ def launch(argv: list[str], env: dict[str, str], size: tuple[int, int], timeout:
             raise SystemExit(f"{argv[0]}: the login screen never showed (exit {process.poll()}): …{tail}")
         return Launch(elapsed, rss)
     finally:
-        _quit(process, master)
+        _quit(process, master, quit_within)
 
 
-def _quit(process: subprocess.Popen[bytes], master: int) -> None:
-    """ctrl+q, as a person would; a kill if the app does not go within 5 s."""
+def _quit(process: subprocess.Popen[bytes], master: int, within: float = 5.0) -> None:
+    """ctrl+q, as a person would; a kill if the app does not go within `within` seconds."""
     try:
         os.write(master, b"\x11")
     except OSError:
         pass
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + within
     while process.poll() is None and time.monotonic() < deadline:
         ready, _, _ = select.select([master], [], [], 0.05)
         if ready:
@@ -184,7 +187,9 @@ def cold(runs: int, size: tuple[int, int]) -> None:
         tmp = Path(tempfile.mkdtemp(prefix="skillhub-bench-cold-"))
         env = _env(tmp / "data")
         try:
-            launches.append(launch([str(BIN / "skillhub")], env, size, timeout=120))
+            # The login shows before the servers are up; quit waits for their start to end
+            # (a kill would leave it half done), so it is given the time of a cold start.
+            launches.append(launch([str(BIN / "skillhub")], env, size, timeout=120, quit_within=120))
         finally:
             _skillhub(env, "embedded", "stop")
             shutil.rmtree(tmp, ignore_errors=True)

@@ -46,6 +46,7 @@ def anonymise(text: str, data_dir: Path) -> str:
 
 async def screenshots(env: dict[str, str], password: str) -> list[Path]:
     os.environ.update(env)
+    from textual.widgets import Input
     from textual.worker import WorkerCancelled, WorkerFailed
 
     from domain.bootstrap import bootstrap
@@ -84,8 +85,8 @@ async def screenshots(env: dict[str, str], password: str) -> list[Path]:
             await pilot.pause(0.3)
             if not saved:
                 await shoot(app, pilot, "login")
-            app.screen.query_one("#email").value = email
-            password_field = app.screen.query_one("#password")
+            app.screen.query_one("#email", Input).value = email
+            password_field = app.screen.query_one("#password", Input)
             password_field.value = password
             password_field.focus()
             await pilot.press("enter")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
-from typing import Any
+from functools import cached_property, partial
+from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.actions import parse as parse_action
@@ -27,14 +27,12 @@ from textual.worker import Worker, WorkerState
 
 from domain.clock import Clock, utc_now
 from domain.errors import SkillHubError
-from domain.models.users import Principal
-from domain.services.container import Services
 from domain.infrastructure.logfile import current_log_path, log_unexpected
-from domain.services.auth import Session
-from tui.palette import NavigationCommands, PaletteCommand
+from domain.models.users import Principal
 from tui.controllers.login import LoginController, ReauthController
 from tui.controllers.session import SessionKeeper
 from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedError
+from tui.palette import NavigationCommands, PaletteCommand
 from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
 from tui.screens.database_down import DatabaseDownDialog
@@ -43,7 +41,13 @@ from tui.screens.login import LoginScreen
 from tui.screens.reauth import ReauthDialog, ReauthOutcome
 from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
+from tui.startup import ServicesStartup
 from tui.text import notify_literal
+
+# The services and their libraries (SQLAlchemy, pymongo) are imported behind the login screen.
+if TYPE_CHECKING:
+    from domain.services.auth import Session
+    from domain.services.container import Services
 
 LOGGED_OUT = "You have logged out."
 SWITCH_USER = "Logged out of {old}: log in as {new}."
@@ -76,17 +80,18 @@ class SkillHubApp(ReportsBugs, App[None]):
         *(Binding(s.key, f"section('{s.key}')", s.title, show=False, id=f"section-{s.key}") for s in SECTIONS),
     ]
 
-    def __init__(self, services: Services, *, clock: Clock | None = None, cursor_blink: bool = True,
+    def __init__(self, services: Services | ServicesStartup, *, clock: Clock | None = None, cursor_blink: bool = True,
                  driver_class: type[Driver] | None = None, session: Session | None = None) -> None:
         super().__init__(driver_class=driver_class)
-        self.services = services
+        # Given a ServicesStartup, the login screen shows first and the services are prepared
+        # behind it, in a worker; a login sent meanwhile waits for them.
+        self._startup = services if isinstance(services, ServicesStartup) else ServicesStartup.ready_with(services)
         # The id of the error that stopped the app, if one did (the CLI prints it).
         self.crash_id: str | None = None
         self.clock = clock or utc_now
         # Snapshot tests turn blinking off so a screenshot never catches the cursor half-way.
         self.cursor_blink = cursor_blink
-        self.session = SessionKeeper(services.auth)
-        self.context = ShellContext(services, self.session.current, lambda: self.session.principal, self.clock)
+        self.session = SessionKeeper(lambda: self.services.auth)
         # The section whose screen is open (None on Home), to re-check it when the role changed.
         self._section: Section | None = None
         # While the session is asked for again: the dialog, and the refused work to start again.
@@ -97,6 +102,16 @@ class SkillHubApp(ReportsBugs, App[None]):
         self._given_session = session
         # What to tell the person once the app has ended (why it ended), printed by whoever ran it.
         self.farewell: str | None = None
+
+    @property
+    def services(self) -> Services:
+        """The services; blocks until they are ready, so only workers call it before login."""
+        return self._startup.wait()
+
+    @cached_property
+    def context(self) -> ShellContext:
+        """What section screens are built from (used once logged in: the services are ready)."""
+        return ShellContext(self.services, self.session.current, lambda: self.session.principal, self.clock)
 
     def on_mount(self) -> None:
         # Text printed to sys.stdout / sys.stderr while the app runs goes to the log file. Only
@@ -111,6 +126,19 @@ class SkillHubApp(ReportsBugs, App[None]):
             self.push_screen(SECTION_BY_KEY[HOME_KEY].build(self.context))
             return
         self.push_screen(self._login_screen())
+        if not self._startup.ready:
+            self.call_after_refresh(self._prepare_services)
+
+    @work(thread=True, exit_on_error=False, group="startup")
+    def _prepare_services(self) -> None:
+        self._startup.run()
+
+    def _startup_failed(self, error: SkillHubError) -> None:
+        """Say on the login screen why the services could not start (a login tries again)."""
+        if isinstance(self.screen, LoginScreen):
+            self.screen.show_problem(error.message)
+        else:
+            notify_literal(self, error.message, severity="error")
 
     def on_print(self, event: events.Print) -> None:
         if event.text.strip():
@@ -118,7 +146,7 @@ class SkillHubApp(ReportsBugs, App[None]):
                         event.text.rstrip())
 
     def _login_screen(self, notice: str = "") -> LoginScreen:
-        return LoginScreen(LoginController(self.services.auth, self.session), notice)
+        return LoginScreen(LoginController(lambda: self.services.auth, self.session), notice)
 
     # -- session -------------------------------------------------------------------------
 
@@ -228,18 +256,27 @@ class SkillHubApp(ReportsBugs, App[None]):
         if not section.allows(principal):
             self._refuse(section)
             return
-        await self._pop_to_base()
         self._section = None
-        if section.key != HOME_KEY:
-            await self.push_screen(section.build(self.context))
-            self._section = section
+        if section.key == HOME_KEY:
+            await self._pop_to_base()
+            return
+        # The open section's screen is replaced by the new one: Home under it is not shown
+        # (resumed, restyled, painted) on the way from one section to another.
+        await self._pop_to_base(above=1)
+        screen = section.build(self.context)
+        if len(self.screen_stack) > BASE_DEPTH:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+        self._section = section
 
     def _refuse(self, section: Section) -> None:
         notify_literal(self, f"{section.title} is for {section.roles_label()} only.", title="Not for your role",
                        severity="warning")
 
-    async def _pop_to_base(self) -> None:
-        while len(self.screen_stack) > BASE_DEPTH:
+    async def _pop_to_base(self, above: int = 0) -> None:
+        """Close screens until only the base (and `above` full screens over it) are left."""
+        while len(self.screen_stack) > BASE_DEPTH + above or (above and self.screen.is_modal):
             await self.pop_screen()
 
     def _can_go_back(self) -> bool:
@@ -318,10 +355,23 @@ class SkillHubApp(ReportsBugs, App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR and event.worker.node is self:
-            route_error(self, event.worker.error, self._notify_error, event.worker)
+            error = event.worker.error
+            # A start that failed is said on the login screen's error line, an unreachable
+            # database included (named, with its hint): a panel would take the keys being typed.
+            if event.worker.group == "startup" and isinstance(error, SkillHubError):
+                self._startup_failed(error)
+                return
+            route_error(self, error, self._notify_error, event.worker)
 
     def _notify_error(self, error: SkillHubError) -> None:
         notify_literal(self, error.message, severity="error")
+
+    async def on_event(self, event: events.Event) -> None:
+        # Each key, click or paste is a new action: the session token is checked again on its
+        # first service call, and only once whatever that action opens (see SessionKeeper).
+        if isinstance(event, (events.Key, events.MouseDown, events.Paste)) and not event.is_forwarded:
+            self.session.next_action()
+        await super().on_event(event)
 
     def on_key(self, event: events.Key) -> None:
         # Runs before the bindings: Textual does not run a greyed key's action, so say why.

@@ -10,39 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
 from domain.clock import Clock
 from domain.models.users import Principal, Role
-from domain.services.container import Services
-from tui.controllers.activity import ActivityController
-from tui.controllers.backups import BackupsController, VerifiedArchives
-from tui.controllers.catalog import CatalogController
-from tui.controllers.badges import BadgesController
-from tui.controllers.bulk import BulkController
-from tui.controllers.challenges import ChallengesController
-from tui.controllers.home import HomeController
-from tui.controllers.leaderboard import LeaderboardController
-from tui.controllers.progress import LearnerFinder, ProgressController
 from tui.controllers.session import PrincipalSource
-from tui.controllers.ssh_keys import SshKeysController
-from tui.controllers.registrations import RegistrationsController
-from tui.controllers.users import UsersController
-from tui.controllers.workshops import WorkshopsController
-from tui.screens.activity import ActivityScreen
-from tui.screens.backups import BackupsScreen
-from tui.screens.catalog import CatalogScreen
-from tui.screens.badges import BadgesScreen
-from tui.screens.challenges import ChallengesScreen
-from tui.screens.home import HomeScreen
-from tui.screens.leaderboard import LeaderboardScreen
-from tui.screens.progress_learners import ProgressLearnersScreen
-from tui.screens.not_available import NotAvailableScreen
-from tui.screens.progress import ProgressScreen
-from tui.screens.ssh_keys import SshKeysScreen
-from tui.screens.users import UsersScreen
-from tui.screens.workshops import WorkshopsScreen
+
+# A section's screen and controller are imported when it is first opened, not when the app
+# starts: the login screen shows without them (and without the services' libraries).
+if TYPE_CHECKING:
+    from domain.services.container import Services
+    from tui.controllers.backups import VerifiedArchives
+    from tui.controllers.bulk import BulkController
+
+
+def _verified_archives() -> VerifiedArchives:
+    from tui.controllers.backups import VerifiedArchives
+
+    return VerifiedArchives()
 
 
 @dataclass(frozen=True)
@@ -50,15 +37,15 @@ class ShellContext:
     """What a section's screen factory receives."""
 
     services: Services
-    # Re-validates the session token on every call (blocking): call it from a worker,
-    # and pass it to controllers so every action is checked.
+    # Re-validates the session token, once per action of the person (blocking): call it from
+    # a worker, and pass it to controllers so every action is checked.
     principal: PrincipalSource
     # Who was validated last, without a database round trip: for greying keys in
     # check_action, never for authorisation (the services do that).
     last_known: Callable[[], Principal | None]
     clock: Clock
     # Verification outcomes outlive one visit to the Backups screen: kept for the app's lifetime.
-    verified_archives: VerifiedArchives = field(default_factory=VerifiedArchives)
+    verified_archives: VerifiedArchives = field(default_factory=_verified_archives)
 
 
 ScreenFactory = Callable[[ShellContext], Screen[None]]
@@ -91,27 +78,40 @@ class Section:
     def build(self, context: ShellContext) -> Screen[None]:
         """The section's screen, or the screen that says it is not available yet."""
         if self.factory is None:
+            from tui.screens.not_available import NotAvailableScreen
+
             return NotAvailableScreen(self.key, self.title, self.summary)
         return self.factory(context)
 
 
 def ssh_keys_screen(context: ShellContext, user_id: int | None = None, owner: str = "") -> Screen[None]:
     """The SSH keys of the person logged in (`user_id` None) or, for an admin, of anyone."""
+    from tui.controllers.ssh_keys import SshKeysController
+    from tui.screens.ssh_keys import SshKeysScreen
+
     return SshKeysScreen(SshKeysController(context.services.ssh_keys, context.principal, user_id, owner))
 
 
 def home_screen(context: ShellContext) -> Screen[None]:
+    from tui.controllers.home import HomeController
+    from tui.screens.home import HomeScreen
+
     return HomeScreen(HomeController(context.principal, SECTIONS, context.clock),
                       open_keys=lambda: ssh_keys_screen(context))
 
 
 def bulk_controller(context: ShellContext) -> BulkController:
-    """Selections, bulk actions and undo (issue 14), for the Workshops, Registrations and Users screens."""
+    """Selections, bulk actions and undo (issue 14), for the Workshops, Registrations, Users and Activity screens."""
+    from tui.controllers.bulk import BulkController
+
     services = context.services
     return BulkController(services.bulk, services.undo, context.principal, services.workshops)
 
 
 def users_screen(context: ShellContext) -> Screen[None]:
+    from tui.controllers.users import UsersController
+    from tui.screens.users import UsersScreen
+
     return UsersScreen(UsersController(context.services.users, context.principal),
                        open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner),
                        bulk=bulk_controller(context))
@@ -119,6 +119,12 @@ def users_screen(context: ShellContext) -> Screen[None]:
 
 def workshops_screen(context: ShellContext) -> Screen[None]:
     """Trainers and admins manage workshops; learners get the catalog and their own registrations."""
+    from tui.controllers.catalog import CatalogController
+    from tui.controllers.registrations import RegistrationsController
+    from tui.controllers.workshops import WorkshopsController
+    from tui.screens.catalog import CatalogScreen
+    from tui.screens.workshops import WorkshopsScreen
+
     services = context.services
     # The shell has just re-validated the token before building the section, so the role is fresh;
     # the services check it again on every call anyway.
@@ -135,16 +141,30 @@ def workshops_screen(context: ShellContext) -> Screen[None]:
 
 
 def activity_screen(context: ShellContext) -> Screen[None]:
+    from tui.controllers.activity import ActivityController
+    from tui.screens.activity import ActivityScreen
+
     return ActivityScreen(ActivityController(context.services.activity, context.principal),
                           bulk=bulk_controller(context))
 
 
 def backups_screen(context: ShellContext) -> Screen[None]:
+    from tui.controllers.backups import BackupsController
+    from tui.screens.backups import BackupsScreen
+
     return BackupsScreen(BackupsController(context.services.backups, context.principal, context.verified_archives))
 
 
 def progress_screen(context: ShellContext) -> Screen[None]:
     """A learner's own progress; for staff, a learner picker leading to the same screen."""
+    from tui.controllers.badges import BadgesController
+    from tui.controllers.challenges import ChallengesController
+    from tui.controllers.progress import LearnerFinder, ProgressController
+    from tui.screens.badges import BadgesScreen
+    from tui.screens.challenges import ChallengesScreen
+    from tui.screens.progress import ProgressScreen
+    from tui.screens.progress_learners import ProgressLearnersScreen
+
     services, viewer = context.services, context.last_known()
 
     def progress_of(learner_id: int | None) -> ProgressScreen:
@@ -162,6 +182,9 @@ def progress_screen(context: ShellContext) -> Screen[None]:
 
 
 def leaderboard_screen(context: ShellContext) -> Screen[None]:
+    from tui.controllers.leaderboard import LeaderboardController
+    from tui.screens.leaderboard import LeaderboardScreen
+
     return LeaderboardScreen(LeaderboardController(context.services.leaderboard, context.principal))
 
 

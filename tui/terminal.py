@@ -13,14 +13,17 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
-from domain.services.container import Services
 from domain.infrastructure.logfile import LogSetup, output_to_log
+
+if TYPE_CHECKING:
+    from domain.services.container import Services
+    from tui.startup import ServicesStartup
 
 
 def driver_on(terminal: io.TextIOWrapper) -> type[Driver]:
@@ -53,8 +56,10 @@ def quiet_terminal(logs: LogSetup) -> Iterator[type[Driver] | None]:
         yield driver_on(terminal)
 
 
-def run_quietly(services: Services, logs: LogSetup) -> str | None:
-    """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any."""
+def run_quietly(services: Services | ServicesStartup, logs: LogSetup) -> str | None:
+    """Run the TUI with every other output sent to the log file; the id of the error that stopped it, if any.
+
+    Given a ServicesStartup, the login screen shows first and the services are prepared behind it."""
     from tui.app import SkillHubApp
 
     with quiet_terminal(logs) as driver:

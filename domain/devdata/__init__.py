@@ -1,5 +1,5 @@
 """Dev data: demo seeding, the data dumps (export and load), scratch servers for benchmarks.
 
-Only entry points (`tui/cli.py`, `tui/commands/`, the SSH server's preparation), scripts and
+Only entry points (the `tui/cli/` package, the SSH server's preparation), scripts and
 tests import it; production wiring (`domain.bootstrap`) never does.
 """

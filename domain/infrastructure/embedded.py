@@ -13,7 +13,9 @@ import fcntl
 import json
 import os
 import secrets
-from collections.abc import Iterator
+import socket
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,20 @@ from domain.infrastructure.directories import DATA_DIR_SETTING, ensure_directory
 from domain.infrastructure.embedded_mongo import EmbeddedMongo
 from domain.infrastructure.embedded_postgres import EmbeddedPostgres
 from domain.infrastructure.processes import ServerStatus, write_private
+
+
+def _distinct_ports(preferred: dict[str, int], names: Iterable[str]) -> dict[str, int]:
+    """A free loopback port for each name, all different: the preferred one when it is free."""
+    chosen: dict[str, int] = {}
+    with contextlib.ExitStack() as held:
+        for name in names:
+            sock = held.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            try:
+                sock.bind(("127.0.0.1", preferred.get(name, 0)))
+            except OSError:
+                sock.bind(("127.0.0.1", 0))
+            chosen[name] = int(sock.getsockname()[1])
+    return chosen
 
 
 @dataclass(frozen=True)
@@ -59,14 +75,21 @@ class EmbeddedServers:
         with self._lock():
             preferred = self._preferred()
             pg_url = mongo_url = ""
-            if need_postgres:
-                pg_port = self.postgres.ensure_running(preferred.get("postgres"))
-                preferred["postgres"] = pg_port
-                pg_url = self.postgres.url(pg_port)
-            if need_mongo:
-                mongo_port = self.mongo.ensure_running(preferred.get("mongo"))
-                preferred["mongo"] = mongo_port
-                mongo_url = self.mongo.url(mongo_port)
+            if need_postgres and need_mongo:
+                # Both start at once (initdb and the wire server's start overlap on a cold
+                # start), so each gets its own port first: two free_port() calls made at the
+                # same time could both be handed the same one.
+                preferred.update(_distinct_ports(preferred, ("postgres", "mongo")))
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-postgres") as pool:
+                pg_start = pool.submit(self.postgres.ensure_running, preferred.get("postgres")) if need_postgres else None
+                if need_mongo:
+                    mongo_port = self.mongo.ensure_running(preferred.get("mongo"))
+                    preferred["mongo"] = mongo_port
+                    mongo_url = self.mongo.url(mongo_port)
+                if pg_start is not None:
+                    pg_port = pg_start.result()
+                    preferred["postgres"] = pg_port
+                    pg_url = self.postgres.url(pg_port)
             self._ports_file.write_text(json.dumps(preferred))
             return EmbeddedUrls(pg_url, mongo_url)
 

@@ -17,6 +17,8 @@ from domain.infrastructure.migrate import head_revision
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import closed_port, run_module
 from tui import cli
+from tui.cli import embedded as embedded_command
+from tui.cli.exit_codes import EXIT_ERROR
 
 PASSWORD = "a sturdy passphrase"
 
@@ -158,8 +160,8 @@ def test_an_unexpected_error_is_one_line_without_its_details(
     def broken(settings: object, args: object) -> int:
         raise RuntimeError("relation does not exist\n[parameters: {'password_hash': '$2b$12$...'}]")
 
-    monkeypatch.setattr(cli, "cmd_embedded", broken)
-    assert cli.main(["embedded", "status"]) == cli.EXIT_ERROR
+    monkeypatch.setattr(embedded_command, "cmd_embedded", broken)
+    assert cli.main(["embedded", "status"]) == EXIT_ERROR
     lines = capsys.readouterr().err.splitlines()
     # The details (and the parameters) are in the log file, under the id the line names.
     assert len(lines) == 1

@@ -11,6 +11,7 @@ from domain.config import load_settings
 from domain.errors import ConfigError
 from tests.foundation.conftest import run_module
 from tui import cli
+from tui.cli.exit_codes import EXIT_USAGE
 
 GOOD_PG = "postgresql://skillhub:pw@127.0.0.1:5432/skillhub"
 GOOD_MONGO = "mongodb://127.0.0.1:27017/"
@@ -65,7 +66,7 @@ def test_invalid_setting_exits_2_with_one_line_naming_the_variable(
     clean_env(overrides)
     status = cli.main(["db", "upgrade"])
     captured = capsys.readouterr()
-    assert status == cli.EXIT_USAGE
+    assert status == EXIT_USAGE
     lines = captured.err.splitlines()
     assert len(lines) == 1, captured.err
     assert lines[0].startswith("skillhub: configuration error: ")
@@ -115,7 +116,7 @@ def test_cli_process_reports_bad_database_url_without_traceback() -> None:
 def test_unknown_cli_option_is_a_one_line_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["user", "create", "someone@example.org", "--role", "king", "--name", "X"])
-    assert exit_info.value.code == cli.EXIT_USAGE
+    assert exit_info.value.code == EXIT_USAGE
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and "--role" in lines[0]
 
@@ -145,7 +146,7 @@ def test_an_env_file_that_cannot_be_read_is_a_configuration_error(clean_env, tmp
         named.write_bytes(b"SKILLHUB_BCRYPT_ROUNDS=\xff\n")
     clean_env({"SKILLHUB_ENV_FILE": str(named)})
 
-    assert cli.main(["db", "upgrade"]) == cli.EXIT_USAGE
+    assert cli.main(["db", "upgrade"]) == EXIT_USAGE
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"skillhub: configuration error: SKILLHUB_ENV_FILE names {named}, ")
     assert lines[0].endswith("is a directory, not a file" if problem == "a directory" else "is not UTF-8 text")

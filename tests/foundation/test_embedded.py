@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import stat
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from domain.infrastructure.embedded import EmbeddedServers
+from domain.infrastructure.embedded import EmbeddedServers, _distinct_ports
 from tests.foundation.conftest import run_module
 
 STATUS_LINE = re.compile(r"^(?P<name>.+?): running, pid (?P<pid>\d+), 127\.0\.0\.1:(?P<port>\d+)  \(data: .+\)$")
@@ -108,3 +109,15 @@ def test_embedded_servers_start_once_are_reused_and_stop_without_orphans(tmp_pat
         assert again.stdout.splitlines() == ["PostgreSQL: was not running", "MongoDB wire server: was not running"]
     finally:
         EmbeddedServers(data_dir).stop()
+
+
+def test_the_two_servers_get_different_free_ports_before_they_start_side_by_side() -> None:
+    """Both servers start at once: each port is chosen before, all different, the preferred one if free."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        busy = taken.getsockname()[1]
+        free = _distinct_ports({}, ("x",))["x"]
+        # The same preferred port twice, and a busy one: never handed out twice, never the busy one.
+        ports = _distinct_ports({"postgres": free, "mongo": free, "other": busy}, ("postgres", "mongo", "other"))
+    assert ports["postgres"] == free
+    assert len(set(ports.values())) == 3 and busy not in ports.values()

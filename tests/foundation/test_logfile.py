@@ -25,6 +25,8 @@ from domain.infrastructure.logfile import (
 )
 from tests.conftest import TEST_SECRET
 from tui import cli
+from tui.cli import embedded as embedded_command
+from tui.cli.exit_codes import EXIT_ERROR
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z pid=\d+ (INFO|WARNING|ERROR) [\w.]+: ")
 
@@ -133,8 +135,8 @@ def _broken(settings: object, args: object) -> int:
 def test_cli_prints_one_line_with_the_error_id_and_logs_the_traceback(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     log_path = _cli_env(monkeypatch, tmp_path)
-    monkeypatch.setattr(cli, "cmd_embedded", _broken)
-    assert cli.main(["embedded", "status"]) == cli.EXIT_ERROR
+    monkeypatch.setattr(embedded_command, "cmd_embedded", _broken)
+    assert cli.main(["embedded", "status"]) == EXIT_ERROR
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1
     found = re.fullmatch(r"skillhub: unexpected error: RuntimeError: relation does not exist "
@@ -148,8 +150,8 @@ def test_cli_prints_one_line_with_the_error_id_and_logs_the_traceback(
 def test_cli_with_v_adds_the_traceback_after_the_line(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     _cli_env(monkeypatch, tmp_path)
-    monkeypatch.setattr(cli, "cmd_embedded", _broken)
-    assert cli.main(["-v", "embedded", "status"]) == cli.EXIT_ERROR
+    monkeypatch.setattr(embedded_command, "cmd_embedded", _broken)
+    assert cli.main(["-v", "embedded", "status"]) == EXIT_ERROR
     err = capsys.readouterr().err
     first, *rest = err.splitlines()
     assert first.startswith("skillhub: unexpected error: RuntimeError: relation does not exist (error id ")
@@ -160,6 +162,6 @@ def test_cli_with_v_adds_the_traceback_after_the_line(
 def test_cli_leaves_no_logging_handler_behind(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _cli_env(monkeypatch, tmp_path)
     before = list(logging.getLogger().handlers)
-    monkeypatch.setattr(cli, "cmd_embedded", lambda settings, args: 0)
+    monkeypatch.setattr(embedded_command, "cmd_embedded", lambda settings, args: 0)
     assert cli.main(["embedded", "status"]) == 0
     assert logging.getLogger().handlers == before

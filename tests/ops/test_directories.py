@@ -15,7 +15,7 @@ from domain.infrastructure.directories import directory_problem, ensure_director
 from domain.services.backup import BACKUP_ACTION
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module
-from tui.commands.backup import os_user
+from tui.cli.backup import os_user
 
 
 @pytest.fixture

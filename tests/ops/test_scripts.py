@@ -15,7 +15,7 @@ from domain.services.container import Services
 from domain.services.backup import RESTORE_ACTION
 from tests.conftest import TEST_SECRET
 from tests.ops.helpers import fingerprint, mutate, take_entries
-from tui.commands.backup import os_user
+from tui.cli.backup import os_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT_TIMEOUT_S = 120

@@ -29,7 +29,7 @@ from tests.ssh.conftest import (
     wait_until,
 )
 from tests.ssh.keys import key_pair, pub_line
-from tui.ssh.server import (
+from tui.ssh.policy import (
     REFUSE_AGENT,
     REFUSE_COMMAND,
     REFUSE_FORWARDING,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 
@@ -47,6 +48,58 @@ def test_session_keeper_refuses_a_revoked_token(services: Services, admin: Princ
     services.auth.logout(token)
     with pytest.raises(SessionExpired):
         keeper.current()
+
+
+class CountingChecks:
+    """Counts the token checks (AuthService.resume) a keeper makes."""
+
+    def __init__(self, keeper: SessionKeeper) -> None:
+        self.count = 0
+        resume = keeper._auth.resume
+
+        def counted(token: object):  # type: ignore[no-untyped-def]
+            self.count += 1
+            return resume(token)
+
+        auth = copy.copy(keeper._auth)
+        auth.resume = counted  # type: ignore[method-assign]
+        keeper._auth_of = lambda: auth
+
+
+def test_session_keeper_checks_the_token_once_per_action(services: Services, admin: Principal) -> None:
+    keeper = logged_in(services, "admin@example.org")
+    checks = CountingChecks(keeper)
+    keeper.next_action()
+    # Opening a section, then the screen's first loads: the same action.
+    assert {keeper.current().email for _ in range(3)} == {"admin@example.org"}
+    assert checks.count == 1
+    keeper.next_action()
+    keeper.current()
+    assert checks.count == 2
+
+
+def test_session_keeper_refuses_a_token_revoked_since_the_last_action(services: Services, admin: Principal) -> None:
+    keeper = logged_in(services, "admin@example.org")
+    keeper.next_action()
+    keeper.current()
+    token = keeper.token
+    assert token is not None
+    services.auth.logout(token)
+    keeper.next_action()
+    with pytest.raises(SessionExpired, match="You have been logged out"):
+        keeper.current()
+    # Refused on every call of that action, never answered from an earlier check.
+    with pytest.raises(SessionExpired):
+        keeper.current()
+
+
+def test_session_keeper_checks_again_after_a_new_login(services: Services, admin: Principal) -> None:
+    keeper = logged_in(services, "admin@example.org")
+    keeper.current()
+    checks = CountingChecks(keeper)
+    LoginController(services.auth, keeper).sign_in("admin@example.org", TEST_PASSWORD)
+    keeper.current()
+    assert checks.count == 1
 
 
 def test_session_keeper_sees_a_demotion_at_the_next_action(services: Services, admin: Principal) -> None:

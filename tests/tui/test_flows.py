@@ -10,6 +10,7 @@ from datetime import timedelta
 from rich.text import Text
 from textual import events
 from textual.widgets import DataTable, Input, OptionList, Static
+from textual.widgets._footer import FooterKey
 
 from domain.clock import fixed_clock, utc_now
 from domain.config import Settings
@@ -33,6 +34,7 @@ from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
 from tui.screens.users import UsersScreen
 from tui.sections import SECTION_BY_KEY
+from tui.widgets.shell_footer import ShellFooter
 
 SIZE = (80, 24)
 
@@ -376,3 +378,60 @@ async def test_user_names_are_shown_verbatim_never_as_markup(services: Services,
     # Cells are Text (never parsed as markup), so brackets and braces show as typed.
     assert all(isinstance(cell, Text) for cell in cells)
     assert "[red]Mallory[/red] {\"$ne\": \"\"}" in [cell.plain for cell in cells]
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(app: SkillHubApp, admin: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        footer = app.screen.query_one(ShellFooter)
+        keys = [key.key for key in footer.query(FooterKey)]
+        assert "n" in keys and "ctrl+q" in keys
+        rebuilt = 0
+        recompose = footer.recompose
+
+        async def counted() -> None:
+            nonlocal rebuilt
+            rebuilt += 1
+            await recompose()
+
+        footer.recompose = counted  # type: ignore[method-assign]
+        # Bindings "may have changed" (focus, cursor, a page loaded), but the keys shown did not.
+        for _ in range(3):
+            app.screen.refresh_bindings()
+        await settle(pilot)
+        assert rebuilt == 0
+        # A key that changes state is shown anew: with no row under the cursor, Role greys.
+        screen = app.screen
+        assert isinstance(screen, UsersScreen)
+        assert [key.has_class("-disabled") for key in footer.query(FooterKey) if key.key == "r"] == [False]
+        screen.rows = ()
+        screen.refresh_bindings()
+        await settle(pilot)
+        assert rebuilt == 1
+        assert [key.has_class("-disabled") for key in footer.query(FooterKey) if key.key == "r"] == [True]
+
+
+async def test_going_from_one_section_to_another_replaces_it_without_showing_home(app: SkillHubApp,
+                                                                                  admin: Principal) -> None:
+    resumed: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, events.ScreenResume):
+            resumed.append(type(app.screen).__name__)
+
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        resumed.clear()
+        # The section is replaced; Home, under it, is not shown on the way.
+        await pilot.press("7")
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "HomeScreen", "ActivityScreen"]
+        assert "HomeScreen" not in resumed
+        await pilot.press("1")
+        await settle(pilot)
+        assert [type(s).__name__ for s in app.screen_stack] == ["Screen", "HomeScreen"]

@@ -16,10 +16,12 @@ from domain.security.tokens import TokenCodec
 from domain.services.auth import GENERIC_FAILURE, REAUTH_SOURCE, AuthService, Session
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
 from tests.tui.conftest import build_app, log_in, settle
+from tests.tui.test_controllers import CountingChecks
 from tests.tui.test_flows import notifications, text_of
 from tests.tui.test_workshops_flows import open_workshops, tab_label
 from tests.tui.workshops_data import schedule
 from tui.app import SkillHubApp
+from tui.screens.activity import ActivityScreen
 from tui.screens.comment import CommentDialog
 from tui.screens.home import HomeScreen
 from tui.screens.login import LoginScreen
@@ -204,3 +206,30 @@ async def test_activity_renews_the_session_token_past_half_its_lifetime(services
         assert renewed is not None and renewed != first
         assert app.session.principal is not None
         assert app.session.principal.token_id == services.auth.authenticate(renewed).token_id
+
+
+async def test_opening_a_section_checks_the_session_token_once(app: SkillHubApp, admin: Principal) -> None:
+    """The key that opens a section is one action: one token check, however many loads the screen starts."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        checks = CountingChecks(app.session)
+        for key, screen in (("5", UsersScreen), ("7", ActivityScreen), ("1", HomeScreen)):
+            before = checks.count
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, screen)
+            assert checks.count - before == 1, key
+
+
+async def test_a_token_revoked_after_a_section_opened_is_refused_at_the_next_key(
+        app: SkillHubApp, services: Services, admin: Principal) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        services.auth.logout(app.session.token)
+        await pilot.press("7")
+        await settle(pilot)
+        assert isinstance(app.screen, ReauthDialog)
+        assert text_of(app, "#reauth-reason") == "You have been logged out. Please log in again."

@@ -296,7 +296,7 @@ class BackupsController:
             error = info.error or "the manifest cannot be read"
             return ArchiveRow(name, _taken_from_name(name), size, "unreadable", "—", Verification.UNREADABLE,
                               (name,), f"Unreadable, so it cannot be restored: {error}")
-        detail = (name, _postgres_line(manifest), _mongo_line(manifest))
+        detail: tuple[str, ...] = (name, _postgres_line(manifest), _mongo_line(manifest))
         record = self._verified.recall(info.path)
         alert = None
         if record is None:

@@ -65,7 +65,7 @@ class BadgeForm:
                    badge.rule.category.value if badge.rule.category else "", str(badge.bonus_points),
                    str(badge.validity_days or ""), badge.active, existing=True)
 
-    def arguments(self) -> tuple[object, ...]:
+    def arguments(self) -> tuple[str, str, str, str, str, str | None, str, str | None, bool]:
         """The values in the order BadgeService.preview and apply take them."""
         return (self.code, self.name, self.description, self.rule_type, self.threshold, self.category or None,
                 self.bonus_points, self.validity_days or None, self.active)

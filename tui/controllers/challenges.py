@@ -87,8 +87,9 @@ class ChallengesController:
 
     def page(self, number: int, search: str = "", category: str = "", active: str = "") -> ChallengesPage:
         who = self._principal()
-        filters = {"category": category or None, "active": _active_filter(active), "search": search.strip()}
-        result = fetch_page(lambda request: self._challenges.list(who, request, **filters), number, self._page_size)
+        result = fetch_page(lambda request: self._challenges.list(who, request, category=category or None,
+                                                                  active=_active_filter(active), search=search.strip()),
+                            number, self._page_size)
         return ChallengesPage(tuple(ChallengeRow.of(c) for c in result.items), PageInfo.of(result, "challenge"))
 
     def form(self, challenge_id: int) -> ChallengeForm:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from domain.errors import AuthenticationFailed
-from domain.services.auth import AuthService
 from tui.controllers.session import SessionKeeper
+
+if TYPE_CHECKING:
+    from domain.services.auth import AuthService
 
 MISSING_CREDENTIALS = "Enter your email and your password."
 MISSING_PASSWORD = "Enter your password."
@@ -23,15 +27,17 @@ class Welcome:
 class LoginController:
     """Turns the login form into a session, or an AuthenticationFailed to show."""
 
-    def __init__(self, auth: AuthService, session: SessionKeeper) -> None:
-        self._auth = auth
+    def __init__(self, auth: AuthService | Callable[[], AuthService], session: SessionKeeper) -> None:
+        # A function when the app starts before its services: it waits for them (see ServicesStartup),
+        # so a login sent early is answered once they are ready.
+        self._auth_of: Callable[[], AuthService] = auth if callable(auth) else (lambda: auth)
         self._session = session
 
     def sign_in(self, email: str, password: str) -> Welcome:
         # An empty form is a typing slip, not a login attempt: it is not sent nor recorded.
         if not email.strip() or not password:
             raise AuthenticationFailed(MISSING_CREDENTIALS)
-        session = self._auth.login(email, password, source="tui")
+        session = self._auth_of().login(email, password, source="tui")
         self._session.begin(session)
         return Welcome(session.principal.full_name, session.principal.role.value)
 

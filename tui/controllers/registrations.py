@@ -146,8 +146,10 @@ class RegistrationsSheet:
 
     def rows(self, view: SheetView) -> tuple[RegistrationRow, ...] | tuple[CommentRow, ...]:
         """The rows of one list."""
-        return {SheetView.CONFIRMED: self.confirmed, SheetView.WAITLIST: self.waitlist,
-                SheetView.CANCELLED: self.cancelled, SheetView.COMMENTS: self.comments}[view]
+        lists: dict[SheetView, tuple[RegistrationRow, ...] | tuple[CommentRow, ...]] = {
+            SheetView.CONFIRMED: self.confirmed, SheetView.WAITLIST: self.waitlist,
+            SheetView.CANCELLED: self.cancelled, SheetView.COMMENTS: self.comments}
+        return lists[view]
 
     def total(self, view: SheetView) -> int:
         return self.pages[view].total
@@ -333,7 +335,8 @@ class RegistrationsController:
             label = f"{choice.full_name} <{choice.email}>"
             active = choice.status is not None and choice.status.active
             note = {RegistrationStatus.CONFIRMED: "already registered",
-                    RegistrationStatus.WAITLISTED: "already on the waitlist"}.get(choice.status, "") if active else ""
+                    RegistrationStatus.WAITLISTED: "already on the waitlist"}.get(choice.status, "") if (
+                choice.status is not None and choice.status.active) else ""
             options.append(Choice(str(choice.learner_id), label, note, f"{label} is {note}." if active else None))
         return tuple(options)
 

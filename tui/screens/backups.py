@@ -248,7 +248,10 @@ class BackupsScreen(GreysRefusedActions, ShellScreen):
     def _show_restore(self, outcome: RestoreOutcome) -> None:
         # The list reloads only once the report is closed: loading checks the session again,
         # and an admin who is not in the archive is sent to the login screen.
-        self.app.push_screen(RestoreReportDialog(outcome), lambda _: self.load())
+        self.app.push_screen(RestoreReportDialog(outcome), self._reload)
+
+    def _reload(self, _: object = None) -> None:
+        self.load()
 
 
 def _archive_cells(row: ArchiveRow) -> tuple[str | Text, ...]:

@@ -81,6 +81,10 @@ class LoginScreen(SubmitsOnEnter, ShellScreen):
         password.focus()
         self._show_login_error(error.message)
 
+    def show_problem(self, message: str) -> None:
+        """Say what stands in the way of logging in (the services could not start), leaving what is typed."""
+        self._show_login_error(message)
+
     def _show_login_error(self, message: str) -> None:
         error = self.query_one("#login-error", Static)
         error.update(message)

@@ -212,7 +212,7 @@ class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
 
     @on(TabbedContent.TabActivated, "#sheet-tabs")
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
-        self.view = SheetView(event.pane.id)
+        self.view = SheetView(event.pane.id or "")
         self.table(self.view).focus()
         self._show_detail()
         self.selection_changed()

@@ -2,7 +2,8 @@
 
 A delivery mechanism beside the TUI, in three processes:
 
-    ssh client ──► server.py (asyncssh, this process: auth through AuthService, limits, one pty per session)
+    ssh client ──► server.py (asyncssh, this process): connection.py (auth through AuthService, session
+                        │  counts), policy.py (limits, refusals), bridge.py (one pty per session)
                         │  control socket (JSON + the pty's slave end and a pipe, passed as fds)
                         ▼
                    forkserver.py (a process that imported Python, Textual and SkillHub once, holds no

@@ -21,9 +21,9 @@ import termios
 from datetime import datetime
 from typing import Any
 
-from domain.models.users import Principal, Role
 from domain.bootstrap import bootstrap
 from domain.infrastructure.logfile import LogSetup
+from domain.models.users import Principal, Role
 from domain.services.auth import Session
 
 log = logging.getLogger("skillhub.ssh")
@@ -88,9 +88,10 @@ def _take_terminal(slave_fd: int) -> None:
     if slave_fd > 2:
         os.close(slave_fd)
     # The fork server's stream objects were made for its own stdio: new ones, on the pty, in UTF-8.
-    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
-    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    # typeshed marks sys.__stdin__ and its kin Final; a forked child that has moved its stdio sets them anyway.
+    sys.stdin = sys.__stdin__ = open(0, encoding="utf-8", errors="replace", closefd=False)  # type: ignore[misc]  # noqa: SIM115
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="replace", closefd=False)  # type: ignore[misc]  # noqa: SIM115
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="replace", closefd=False)  # type: ignore[misc]  # noqa: SIM115
 
 
 def _log_to(fd: int, label: str, logs: LogSetup) -> LogSetup:

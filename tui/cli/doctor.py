@@ -1,6 +1,6 @@
 """`skillhub doctor [--repair]`: does PostgreSQL agree with MongoDB? Fix it if asked.
 
-Exit status: 0 when there is no drift (or none is left after --repair), 1 when drift
+Exit status: 0 when there is no drift (or none is left after --repair), EXIT_DRIFT when drift
 remains, so a cron job or a health check can act on it.
 """
 
@@ -9,50 +9,42 @@ from __future__ import annotations
 import argparse
 
 from domain.config import Settings
-from domain.services.doctor import DoctorReport
-
-EXIT_DRIFT = 1
-
-
-def _print_findings(title: str, report: DoctorReport) -> None:
-    if report.clean:
-        print(f"{title}: no drift, PostgreSQL and MongoDB agree.")
-        return
-    print(f"{title}: {len(report.findings)} problem(s):")
-    for line in report.lines():
-        print(f"  - {line}")
+from tui.cli.exit_codes import EXIT_DRIFT, EXIT_OK
+from tui.cli.parser import Subcommands, add_command
 
 
 def cmd_doctor(settings: Settings, args: argparse.Namespace) -> int:
     """Report drift; with --repair, replay the outbox, fix what is left and report again."""
     from domain.infrastructure.migrate import current_revision, head_revision
-    from tui.cli import _services
+    from tui.cli.output import print_findings
+    from tui.cli.wiring import connected
 
-    skillhub = _services(settings)
-    services = skillhub.services
-    try:
+    with connected(settings) as skillhub:
+        services = skillhub.services
         current, head = current_revision(skillhub.resources.engine), head_revision()
         if current != head:
             print(f"PostgreSQL schema is at {current or 'nothing'}, not {head}: run 'skillhub db upgrade' first.")
             return EXIT_DRIFT
         if not args.repair:
             report = services.doctor.check()
-            _print_findings("Check", report)
+            print_findings("Check", report)
             if not report.clean:
                 print("Run 'skillhub doctor --repair' to fix it.")
-            return 0 if report.clean else EXIT_DRIFT
+            return EXIT_OK if report.clean else EXIT_DRIFT
         result = services.doctor.repair()
-        _print_findings("Before repair", result.before)
+        print_findings("Before repair", result.before)
         for action in result.actions:
             print(f"  * {action}")
-        _print_findings("After repair", result.after)
-        return 0 if result.after.clean else EXIT_DRIFT
-    finally:
-        skillhub.close()
+        print_findings("After repair", result.after)
+        return EXIT_OK if result.after.clean else EXIT_DRIFT
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add `doctor` to the `skillhub` command."""
-    parser = subparsers.add_parser("doctor", help="check that PostgreSQL and MongoDB agree (--repair fixes drift)")
+    parser = add_command(
+        subparsers, "doctor", "check that PostgreSQL and MongoDB agree (--repair fixes drift)",
+        details="Compares seat counters with the registration ledger and MongoDB, looks for orphan or stale "
+                "documents and pending outbox records. Exit status 1 while drift remains.",
+        examples=["skillhub doctor", "skillhub doctor --repair"], handler=cmd_doctor,
+    )
     parser.add_argument("--repair", action="store_true", help="replay the outbox and fix the drift found")
-    parser.set_defaults(func=cmd_doctor)

@@ -2,7 +2,7 @@
 
 CLI glue only: the work is in `domain.services.backup`. Progress goes to stderr (a bar on
 a terminal, one line per stage otherwise), results to stdout, errors as one line through
-`tui.cli.main`.
+`tui.cli.main`. The services are imported when a command runs, not to build the parser.
 """
 
 from __future__ import annotations
@@ -13,17 +13,20 @@ import pwd
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from domain.config import Settings
-from domain.models.users import SYSTEM
-from domain.infrastructure.archive_manifest import Manifest
 from domain.errors import ArchiveError, RestoreCancelled
-from domain.bootstrap import SkillHub, bootstrap
-from domain.services.backup import BackupService, archive_path, verify_archive
-from domain.services.backup_reports import Progress, human_size
+from domain.models.users import SYSTEM
+from tui.cli.exit_codes import EXIT_ERROR, EXIT_OK
+from tui.cli.output import print_lines
+from tui.cli.parser import Subcommands, add_command
 
-EXIT_ERROR = 1
+# Imported by the backup commands when they run: `skillhub` builds this parser before the TUI's first frame.
+if TYPE_CHECKING:
+    from domain.infrastructure.archive_manifest import Manifest
+    from domain.services.backup_reports import Progress
+
 BAR_WIDTH = 24
 
 
@@ -67,14 +70,10 @@ def os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def _services(settings: Settings) -> tuple[SkillHub, BackupService]:
-    skillhub = bootstrap(settings)
-    skillhub.check()
-    return skillhub, skillhub.services.backups
-
-
 def _locate(settings: Settings, archive: Path) -> Path:
     """An archive path as given, or a bare name looked up in SKILLHUB_BACKUP_DIR."""
+    from domain.services.backup import archive_path
+
     archive = archive_path(archive)
     if not archive.exists() and archive.name == str(archive):
         candidate = settings.backup_dir / archive
@@ -95,28 +94,30 @@ def _summary(manifest: Manifest) -> str:
 def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     progress = TextProgress(enabled=not args.quiet)
     if args.verify is not None:
+        from domain.services.backup import verify_archive
+
         # No service is built: verifying must not start, reach or touch any database.
         # A bar on a terminal only: in a log, the outcome is the one line printed below.
         path = _locate(settings, args.verify)
         manifest = verify_archive(path, TextProgress(enabled=not args.quiet and sys.stderr.isatty()))
         print(f"OK {path.name}: {len(manifest.files) + 1} files match the manifest ({_summary(manifest)})")
-        return 0
-    skillhub, backups = _services(settings)
-    try:
+        return EXIT_OK
+    from tui.cli.wiring import open_services
+
+    with open_services(settings) as services:
+        backups = services.backups
         if args.list:
+            from domain.services.backup_reports import human_size
+
             infos = backups.archives(SYSTEM)
             if not infos:
                 print(f"No backup in {backups.directory}.")
             for info in infos:
                 detail = _summary(info.manifest) if info.manifest is not None else f"UNREADABLE: {info.error}"
                 print(f"{info.path.name}  {human_size(info.size)}  {detail}")
-            return 0
-        result = backups.create(SYSTEM, progress, os_user=os_user())
-        for line in result.lines():
-            print(line)
-    finally:
-        skillhub.close()
-    return 0
+            return EXIT_OK
+        print_lines(backups.create(SYSTEM, progress, os_user=os_user()).lines())
+    return EXIT_OK
 
 
 def _confirm(archive: Path, mongo_database: str) -> Callable[[Manifest], bool]:
@@ -140,43 +141,46 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     if not path.is_file():
         # Said before any server is started or reached.
         raise ArchiveError(f"no backup archive at {path}")
-    skillhub, backups = _services(settings)
-    try:
+    from tui.cli.wiring import connected
+
+    with connected(settings) as skillhub:
         confirm = None if args.yes else _confirm(path, skillhub.resources.db.name)
         try:
-            report = backups.restore(SYSTEM, path, confirm=confirm, progress=TextProgress(enabled=not args.quiet),
-                                     os_user=os_user())
+            report = skillhub.services.backups.restore(SYSTEM, path, confirm=confirm,
+                                                       progress=TextProgress(enabled=not args.quiet),
+                                                       os_user=os_user())
         except RestoreCancelled as exc:
             print(f"skillhub: {exc.message}", file=sys.stderr)
             return EXIT_ERROR
-        for line in report.lines():
-            print(line)
-        return 0 if report.ok else EXIT_ERROR
-    finally:
-        skillhub.close()
+        print_lines(report.lines())
+        return EXIT_OK if report.ok else EXIT_ERROR
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: Subcommands) -> None:
     """Add `backup` and `restore` to the `skillhub` command."""
-    backup = subparsers.add_parser(
-        "backup", help="back up PostgreSQL and MongoDB into one archive in SKILLHUB_BACKUP_DIR",
-        description="Write skillhub-<UTC time>.tar.gz (pg_dump + every MongoDB collection + manifest) and keep "
-                    "the newest SKILLHUB_BACKUP_KEEP archives.",
+    backup = add_command(
+        subparsers, "backup", "back up PostgreSQL and MongoDB into one archive in SKILLHUB_BACKUP_DIR",
+        details="Write skillhub-<UTC time>.tar.gz (pg_dump + every MongoDB collection + manifest) and keep "
+                "the newest SKILLHUB_BACKUP_KEEP archives.",
+        examples=["skillhub backup", "skillhub backup --list",
+                  "skillhub backup --verify skillhub-20261122T033156Z.tar.gz"],
+        handler=cmd_backup,
     )
     what = backup.add_mutually_exclusive_group()
     what.add_argument("--verify", metavar="ARCHIVE", type=Path,
                       help="check ARCHIVE against its manifest (files, sizes, SHA-256) without touching any database")
     what.add_argument("--list", action="store_true", help="list the archives of SKILLHUB_BACKUP_DIR, newest first")
     backup.add_argument("--quiet", action="store_true", help="no progress output")
-    backup.set_defaults(func=cmd_backup)
 
-    restore = subparsers.add_parser(
-        "restore", help="replace all data with an archive's (verified first)",
-        description="Verify ARCHIVE, ask to type its name (unless --yes), restore PostgreSQL in one transaction "
-                    "and MongoDB collection by collection, then check the counts and the drift.",
+    restore = add_command(
+        subparsers, "restore", "replace all data with an archive's (verified first)",
+        details="Verify ARCHIVE, ask to type its name (unless --yes), restore PostgreSQL in one transaction "
+                "and MongoDB collection by collection, then check the counts and the drift.",
+        examples=["skillhub restore skillhub-20261122T033156Z.tar.gz",
+                  "skillhub restore /mnt/backups/skillhub-20261122T033156Z.tar.gz --yes --quiet"],
+        handler=cmd_restore,
     )
     restore.add_argument("archive", metavar="ARCHIVE", type=Path,
                          help="the archive (a path, or a name in SKILLHUB_BACKUP_DIR)")
     restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     restore.add_argument("--quiet", action="store_true", help="no progress output")
-    restore.set_defaults(func=cmd_restore)

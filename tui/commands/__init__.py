@@ -1,1 +1,0 @@
-"""Sub-commands that modules add to `skillhub` through `tui.cli.EXTRA_COMMANDS`."""
