@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from domain.models.bulk import BULK_MAX, BulkResult
 from domain.models.users import Role
@@ -130,7 +131,7 @@ class BatchReport:
         return "\n".join(lines)
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Literal["information", "warning", "error"]:
         if not self.synced or (self.refused and self.done):
             return "warning"
         return "error" if self.refused else "information"

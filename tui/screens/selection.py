@@ -13,7 +13,7 @@ filter (`select_all_keys`, run in a worker).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -31,6 +31,21 @@ from tui.controllers.bulk import (
 )
 from tui.screens.base import deliver
 from tui.text import notify_literal
+
+if TYPE_CHECKING:
+    from tui.refusals import GreysRefusedActions
+    from tui.screens.base import ShellScreen
+    from tui.screens.paged_list import PagedListScreen
+
+    class _Screen(GreysRefusedActions, ShellScreen):
+        """What the mixin is mixed into, as the type checker sees it."""
+
+        def reload(self) -> None: ...
+
+    _PagedScreen = PagedListScreen[Any]
+else:
+    _Screen = object
+    _PagedScreen = object
 
 SELECTION_ACTIONS = frozenset({"toggle_select", "select_all", "clear_selection", "undo_last"})
 STATUS_ID = "selection-status"
@@ -54,7 +69,7 @@ def selection_status() -> Static:
     return Static("", id=STATUS_ID, classes="selection-status", markup=False)
 
 
-class SelectsRows:
+class SelectsRows(_Screen):
     """Mixin for a screen whose rows can be selected and acted on together, and whose last change `u` undoes."""
 
     # How the status line and the confirmations name one row ("workshop", "user", ...).
@@ -172,7 +187,7 @@ class SelectsRows:
         self.run_batch(lambda: bulk.undo(batch), "Undo")
 
 
-class SelectsPagedRows(SelectsRows):
+class SelectsPagedRows(SelectsRows, _PagedScreen):
     """`SelectsRows` for a `PagedListScreen`: rows are keyed by `row.key`, marked in their first cell,
     and a new search or filter lets the selection go (it selected rows of another list)."""
 
