@@ -52,11 +52,13 @@ from domain.repositories.mongo.schema import MongoSchema
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.security.passwords import PasswordHasher
 from domain.security.tokens import TokenCodec
+from domain.services.activity import BATCH_KIND as ACTIVITY_BATCH_KIND
 from domain.services.activity import OUTBOX_KIND as ACTIVITY_KIND
 from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.backup import BackupService, DriftCheck
 from domain.services.badges import BadgeService
+from domain.services.bulk import BulkService
 from domain.services.challenges import ChallengeService
 from domain.services.container import Services
 from domain.services.doctor import DoctorService
@@ -68,6 +70,7 @@ from domain.services.registrations import RegistrationService
 from domain.services.score_keeper import ScoreKeeper
 from domain.services.scores import ScoreCalculator, ScoreService
 from domain.services.ssh_keys import SshKeyService
+from domain.services.undo import UndoService
 from domain.services.users import UserService
 from domain.services.workshop_sync import WorkshopSync
 from domain.services.workshops import WorkshopService
@@ -174,6 +177,7 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
     uow_factory = resources.uow_factory
     activity = ActivityService(ActivityRepository(db), clock, uow_factory)
     relay.register(ACTIVITY_KIND, activity.apply)
+    relay.register(ACTIVITY_BATCH_KIND, activity.apply_batch)
     # Tokens are dated by the wall clock: a fixed display clock must not make them expire.
     codec = TokenCodec(endpoints.secret_key, settings.token_ttl_minutes, max_session_hours=settings.session_max_hours)
     auth = AuthService(uow_factory, resources.hasher, codec, AuthEventRepository(db), TokenDenyList(db), clock)
@@ -212,4 +216,6 @@ def _wire(resources: Resources, relay: OutboxRelay) -> Services:
         scores=ScoreService(uow_factory, calculator, events, badge_repo, awards, clock),
         leaderboard=LeaderboardService(uow_factory, calculator, clock),
         ssh_keys=SshKeyService(uow_factory, activity, clock),
+        bulk=BulkService(uow_factory, activity, sync, clock),
+        undo=UndoService(uow_factory, activity, sync, clock),
     )

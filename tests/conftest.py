@@ -109,6 +109,9 @@ def wipe(services: Services) -> None:
         ]
         if tables:
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        # Sequences no table owns (the batch ids of change_journal) start again too.
+        for sequence in conn.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).scalars():
+            conn.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     for name in services.db.list_collection_names():
         services.db[name].delete_many({})
 

@@ -31,6 +31,7 @@ class Store:
     workshops: dict[int, Workshop] = field(default_factory=dict)
     registrations: dict[tuple[int, int], Registration] = field(default_factory=dict)
     outbox: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    journal: list[Any] = field(default_factory=list)
     relayed: list[int] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -40,7 +41,7 @@ class Store:
         return user
 
     def snapshot(self) -> dict[str, Any]:
-        return {name: copy.copy(getattr(self, name)) for name in ("users", "workshops", "registrations", "outbox")}
+        return {name: copy.copy(getattr(self, name)) for name in ("users", "workshops", "registrations", "outbox", "journal")}
 
     def restore(self, saved: dict[str, Any]) -> None:
         for name, value in saved.items():
@@ -98,6 +99,17 @@ class FakeLedger(_Part):
     def cancel_all_active(self, workshop_id: int, reason: str, now: datetime) -> list[Any]:
         return []
 
+    def active_in(self, workshop_id: int) -> list[Registration]:
+        return [r for (wid, _), r in sorted(self.store.registrations.items()) if wid == workshop_id and r.status.active]
+
+
+class FakeJournal(_Part):
+    def add(self, rows: list[Any]) -> None:
+        self.store.journal += rows
+
+    def next_batch_id(self) -> str:
+        return str(next(self.store.ids))
+
 
 class FakeOutbox(_Part):
     def __init__(self, store: Store) -> None:
@@ -125,6 +137,7 @@ class FakeUnitOfWork:
         self.committed = False
         self.users, self.workshops = FakeUsers(self.store), FakeWorkshops(self.store)
         self.ledger, self.outbox = FakeLedger(self.store), FakeOutbox(self.store)
+        self.journal = FakeJournal(self.store)
         return self
 
     def commit(self) -> None:

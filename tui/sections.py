@@ -23,6 +23,7 @@ from tui.controllers.session import PrincipalSource
 if TYPE_CHECKING:
     from domain.services.container import Services
     from tui.controllers.backups import VerifiedArchives
+    from tui.controllers.bulk import BulkController
 
 
 def _verified_archives() -> VerifiedArchives:
@@ -99,12 +100,21 @@ def home_screen(context: ShellContext) -> Screen[None]:
                       open_keys=lambda: ssh_keys_screen(context))
 
 
+def bulk_controller(context: ShellContext) -> BulkController:
+    """Selections, bulk actions and undo (issue 14), for the Workshops, Registrations, Users and Activity screens."""
+    from tui.controllers.bulk import BulkController
+
+    services = context.services
+    return BulkController(services.bulk, services.undo, context.principal, services.workshops)
+
+
 def users_screen(context: ShellContext) -> Screen[None]:
     from tui.controllers.users import UsersController
     from tui.screens.users import UsersScreen
 
     return UsersScreen(UsersController(context.services.users, context.principal),
-                       open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner))
+                       open_keys=lambda user_id, owner: ssh_keys_screen(context, user_id, owner),
+                       bulk=bulk_controller(context))
 
 
 def workshops_screen(context: ShellContext) -> Screen[None]:
@@ -126,14 +136,16 @@ def workshops_screen(context: ShellContext) -> Screen[None]:
     def registrations(workshop_id: int) -> RegistrationsController:
         return RegistrationsController(services.registrations, context.principal, workshop_id, clock=context.clock)
 
-    return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations)
+    return WorkshopsScreen(WorkshopsController(services.workshops, context.principal, context.clock), registrations,
+                           bulk=bulk_controller(context))
 
 
 def activity_screen(context: ShellContext) -> Screen[None]:
     from tui.controllers.activity import ActivityController
     from tui.screens.activity import ActivityScreen
 
-    return ActivityScreen(ActivityController(context.services.activity, context.principal))
+    return ActivityScreen(ActivityController(context.services.activity, context.principal),
+                          bulk=bulk_controller(context))
 
 
 def backups_screen(context: ShellContext) -> Screen[None]:

@@ -153,8 +153,10 @@ def render_dumps(skillhub: SkillHub) -> dict[str, tuple[str, str]]:
 def _check_coverage(rows: dict[str, int], docs: DumpCollections) -> None:
     """Refuse to write dumps that would silently leave demo data out."""
     dumped_tables = {f"public.{t.name}" for d in SQL_DUMPS for t in d.tables if t not in d.schema_only}
-    # Not data of their own: the outbox, and the leaderboard's figures (rebuilt from the rest on load).
-    derived = {f"public.{t.name}" for t in (schema.outbox, schema.learner_scores, schema.score_points)}
+    # Not data of their own: the outbox and the undo journal (operational: what they hold is in the
+    # dumped tables already), and the leaderboard's figures (rebuilt from the rest on load).
+    derived = {f"public.{t.name}"
+               for t in (schema.outbox, schema.change_journal, schema.learner_scores, schema.score_points)}
     left_out = [f"table {name}" for name, count in sorted(rows.items())
                 if count and name not in dumped_tables and name not in derived]
     dumped = {c.name for d in JSON_DUMPS for c in d.collections}
@@ -357,6 +359,11 @@ def load_dumps(skillhub: SkillHub, source: Path, *, require_empty: bool = True, 
                                    for name, found in sorted(dumps.documents.items())})
         except ValidationError as exc:
             raise DumpError(f"{source}: once its dates are moved, {exc.message}") from None
+        # The log names the batches of the demo's changes: new batches must not reuse their ids.
+        batch_ids = [int(d["batch"]["id"]) for d in dumps.documents.get("activity_logs", [])
+                     if isinstance(d.get("batch"), dict) and str(d["batch"].get("id", "")).isdigit()]
+        if batch_ids:
+            uow.journal.skip_batch_ids(max(batch_ids))
         uow.commit()
     # The leaderboard's figures are derived from both databases: built once both are loaded.
     skillhub.services.doctor.rebuild_scores()

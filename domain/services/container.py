@@ -11,6 +11,7 @@ from domain.services.activity import ActivityService
 from domain.services.auth import AuthService
 from domain.services.backup import BackupService
 from domain.services.badges import BadgeService
+from domain.services.bulk import BulkService
 from domain.services.challenges import ChallengeService
 from domain.services.doctor import DoctorService
 from domain.services.leaderboard import LeaderboardService
@@ -19,6 +20,7 @@ from domain.services.progress import ProgressService
 from domain.services.registrations import RegistrationService
 from domain.services.scores import ScoreService
 from domain.services.ssh_keys import SshKeyService
+from domain.services.undo import UndoService
 from domain.services.users import UserService
 from domain.services.workshops import WorkshopService
 
@@ -44,3 +46,6 @@ class Services:
     leaderboard: LeaderboardService
     # SSH public keys (issue 12)
     ssh_keys: SshKeyService
+    # Bulk actions and undo (issue 14)
+    bulk: BulkService
+    undo: UndoService

@@ -17,6 +17,7 @@ from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
 from domain.infrastructure.exports import csv_bytes, export_target, write_export
+from domain.models.bulk import Undoable
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role
 from domain.models.workshops import (
@@ -40,6 +41,7 @@ from domain.repositories.mongo.registrations import RegistrationDocuments
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.batches import attendance_undo, registration_journal
 from domain.services.registration_rules import (
     active_learner,
     attendance_mark,
@@ -57,10 +59,10 @@ from domain.services.workshop_rules import (
     NOT_REGISTERED,
     STARTED_ASK_TRAINER,
     Clocked,
-    attendance_refusal,
     fill_free_seats,
     load_managed,
     load_workshop,
+    markable_workshop,
     optional_reason,
     require_manager,
 )
@@ -159,7 +161,9 @@ class RegistrationService(Clocked):
             self._sync.queue_changes(uow, principal, now, [Change(cancelled, current.status, reason=why), *promoted])
             self._activity.record(uow, principal, "registration.cancel", "workshop", wid,
                                   {"learner_id": lid, "was": current.status.value, "reason": why or "",
-                                   "promoted": [c.registration.learner_id for c in promoted]})
+                                   "promoted": [c.registration.learner_id for c in promoted]},
+                                  undo=Undoable("registration.cancel", lid, registration_journal(current),
+                                                {"attempt": cancelled.attempt}, wid))
             people = people_by_id(uow, [lid, *(c.registration.learner_id for c in promoted)])
             uow.commit()
         sync = uow.sync
@@ -190,7 +194,9 @@ class RegistrationService(Clocked):
             promoted = ledger.set_status(wid, target.learner_id, CONFIRMED, now)
             self._sync.queue_changes(uow, principal, now, [Change(promoted, WAITLISTED, reason=STAFF_PROMOTION)])
             self._activity.record(uow, principal, "registration.promote", "workshop", wid,
-                                  {"learner_id": target.learner_id})
+                                  {"learner_id": target.learner_id},
+                                  undo=Undoable("registration.promote", target.learner_id, registration_journal(target),
+                                                {"attempt": promoted.attempt}, wid))
             people = people_by_id(uow, [target.learner_id])
             uow.commit()
         named = with_names(promoted, people)
@@ -212,14 +218,10 @@ class RegistrationService(Clocked):
             parsed[parse_id(raw_id, "learner_id", "Learner")] = attendance_mark(raw_mark)
         now = self._clock()
         with self._uow() as uow:
-            workshop = load_managed(uow, principal, wid, "mark attendance", lock=True)
-            if workshop.is_cancelled:
-                raise Conflict("This workshop is cancelled: there is no attendance to mark.")
-            refusal = attendance_refusal(workshop.attendance_opens_at, now)
-            if refusal:
-                raise Conflict(refusal)
+            markable_workshop(uow, principal, wid, now)
             ledger = uow.ledger
             missing = set(parsed) - ledger.confirmed_ids(wid, list(parsed))
+            former = {r.learner_id: r for r in ledger.get_many([(wid, lid) for lid in parsed])}
             if missing:
                 raise Conflict(f"{len(missing)} of the chosen learners have no confirmed seat in this workshop.")
             changed: list[Registration] = []
@@ -231,7 +233,8 @@ class RegistrationService(Clocked):
                 self._sync.queue_changes(uow, principal, now, [Change(r, status_changed=False) for r in changed])
                 counts = {m.value: sum(1 for r in changed if r.attendance is m) for m in Attendance}
                 self._activity.record(uow, principal, "registration.attendance", "workshop", wid,
-                                      {"marked": len(changed), **counts})
+                                      {"marked": len(changed), **counts},
+                                      undo=[attendance_undo(former[r.learner_id], r) for r in changed])
             uow.commit()
         marked = AttendanceMarks(len(changed), len(parsed) - len(changed), sorted(r.learner_id for r in changed))
         return Saved(marked, uow.sync)

@@ -7,6 +7,7 @@ import builtins
 from domain import validation
 from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, ValidationError
+from domain.models.bulk import Undoable
 from domain.models.paging import Page, PageRequest
 from domain.models.users import Principal, Role, User
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -100,7 +101,9 @@ class UserService:
                 raise Conflict("SkillHub needs at least one active admin.")
             updated = repo.update(user_id, self._clock(), is_active=active)
             assert updated is not None
-            self._log(uow, principal, "user.activate" if active else "user.deactivate", user_id)
+            action = "user.activate" if active else "user.deactivate"
+            self._activity.record(uow, principal, action, "user", user_id, {},
+                                  undo=Undoable(action, user_id, {"is_active": user.is_active}, {"is_active": active}))
             uow.commit()
         return updated
 

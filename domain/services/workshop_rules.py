@@ -8,7 +8,7 @@ from domain import validation
 
 # Re-exported: the workshop services import Clocked with their other rules from here.
 from domain.clock import Clocked as Clocked
-from domain.errors import NotFound, PermissionDenied, ValidationError
+from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
 from domain.repositories.sql.unit_of_work import UnitOfWork
@@ -114,6 +114,17 @@ def attendance_refusal(opens_at: datetime, now: datetime) -> str | None:
     minutes = int(ATTENDANCE_OPENS_BEFORE_START.total_seconds() // 60)
     return (f"Attendance opens {minutes} minutes before the workshop starts: "
             f"from {opens_at:%Y-%m-%d %H:%M} UTC.")
+
+
+def markable_workshop(uow: UnitOfWork, principal: Principal, workshop_id: int, now: datetime) -> Workshop:
+    """The workshop, locked, if the caller manages it and its attendance may be marked now."""
+    workshop = load_managed(uow, principal, workshop_id, "mark attendance", lock=True)
+    if workshop.is_cancelled:
+        raise Conflict("This workshop is cancelled: there is no attendance to mark.")
+    refusal = attendance_refusal(workshop.attendance_opens_at, now)
+    if refusal:
+        raise Conflict(refusal)
+    return workshop
 
 
 def fill_free_seats(uow: UnitOfWork, workshop_id: int, now: datetime) -> list[Change]:

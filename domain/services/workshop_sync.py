@@ -81,7 +81,14 @@ class WorkshopSync:
             for c in changes
             if c.status_changed
         ]
-        return uow.outbox.add(REGISTRATIONS_KIND, {"documents": documents, "events": events})
+        payload: dict[str, Any] = {"documents": documents, "events": events}
+        # A mark taken away (undo) leaves no attendance on the document: name its learner so the
+        # badges are re-checked all the same.
+        cleared = sorted({c.registration.learner_id for c in changes
+                          if not c.status_changed and c.registration.attendance is None})
+        if cleared:
+            payload["attendance_cleared"] = cleared
+        return uow.outbox.add(REGISTRATIONS_KIND, payload)
 
     def queue_comment(self, uow: UnitOfWork, workshop_id: int, author: Principal, body: str, at: datetime) -> int:
         payload = {"workshop_id": workshop_id, "author_id": author.user_id, "author_name": author.full_name[:120],
@@ -104,7 +111,8 @@ class WorkshopSync:
         self._registrations.append_events(events)
         documents = payload.get("documents", [])
         self._registrations.project(documents)
-        attended = sorted({int(d["learner_id"]) for d in documents if d.get("attendance") is not None})
+        attended = sorted({int(d["learner_id"]) for d in documents if d.get("attendance") is not None}
+                          | {int(i) for i in payload.get("attendance_cleared", [])})
         if attended:
             for listener in self.attendance_listeners:
                 listener(attended)

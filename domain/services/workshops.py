@@ -33,6 +33,7 @@ from domain.models.workshops import (
 from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from domain.services.access import require_role
 from domain.services.activity import ActivityService
+from domain.services.batches import workshop_cancel_undo
 from domain.services.forms import collect
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
@@ -83,6 +84,15 @@ def _enum(enum_type: type[Any], value: object, field: str, label: str) -> Any:
     except ValueError:
         allowed = ", ".join(e.value for e in enum_type)
         raise ValidationError(f"{label} must be one of {allowed}", field=field) from None
+
+
+def checked_query(query: WorkshopQuery) -> WorkshopQuery:
+    """The staff list's filter, search and sort, each checked (the bulk "select all" reads the same list)."""
+    if not isinstance(query, WorkshopQuery):
+        raise ValidationError("query must be a WorkshopQuery")
+    search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
+    return WorkshopQuery(_enum(WorkshopScope, query.scope, "scope", "Filter"), search,
+                         _enum(WorkshopSort, query.sort, "sort", "Sort"))
 
 
 class WorkshopService(Clocked):
@@ -146,11 +156,7 @@ class WorkshopService(Clocked):
 
     @staticmethod
     def _checked_query(query: WorkshopQuery) -> WorkshopQuery:
-        if not isinstance(query, WorkshopQuery):
-            raise ValidationError("query must be a WorkshopQuery")
-        search = validation.text(query.search, "search", "Search", 0, 100) if query.search else ""
-        return WorkshopQuery(_enum(WorkshopScope, query.scope, "scope", "Filter"), search,
-                             _enum(WorkshopSort, query.sort, "sort", "Sort"))
+        return checked_query(query)
 
     # -- changes -------------------------------------------------------------------------
     def create(self, principal: Principal, data: WorkshopInput) -> Workshop:
@@ -200,10 +206,12 @@ class WorkshopService(Clocked):
             refusal = cancel_refusal(workshop, now)
             if refusal:
                 raise Conflict(refusal)
+            active = uow.ledger.active_in(wid)
             uow.workshops.cancel(wid, why, now)
             cancelled = uow.ledger.cancel_all_active(wid, why, now)
             self._activity.record(uow, principal, "workshop.cancel", "workshop", wid,
-                                  {"reason": why, "registrations_cancelled": len(cancelled)})
+                                  {"reason": why, "registrations_cancelled": len(cancelled)},
+                                  undo=workshop_cancel_undo(wid, active, now))
             if cancelled:
                 self._sync.queue_changes(uow, principal, now, [Change(r, before, reason=why) for before, r in cancelled])
             workshop = load_workshop(uow, wid)

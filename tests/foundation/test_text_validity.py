@@ -37,10 +37,11 @@ BAD_TEXTS = {"nul": "\x00", "lone-surrogate": "\ud800", "undecodable-byte": "a\u
 # Annotations through which a person's text can arrive (screens pass form values as str).
 TEXT_TYPES = {"object", "str", "Path", "Mapping", "WorkshopInput", "WorkshopQuery"}
 SERVICES = ("users", "auth", "workshops", "registrations", "challenges", "progress", "badges", "scores",
-            "leaderboard", "activity", "backups", "doctor", "relay", "ssh_keys")
+            "leaderboard", "activity", "backups", "doctor", "relay", "ssh_keys", "bulk", "undo")
 # Methods whose text comes from SkillHub's own code, never from a person.
 INTERNAL = {
     "activity.record": "action/entity names are constants; details are validated by the calling service",
+    "activity.record_batch": "action/entity names are constants; details are validated by the calling service",
     "relay.register": "outbox kinds are constants wired by the bootstrap",
     "badges.recheck_learner": "the trigger is an outbox record id built by the progress service",
     "badges.awards_triggered_by": "the trigger is an outbox record id built by the progress service",
@@ -180,6 +181,25 @@ CASES: dict[str, Case] = {
                                                        period="all")),
     # activity log, backups
     "activity.list": Case(lambda w: dict(principal=w.admin, page=PageRequest(), actor="ada", action="user.create")),
+    "activity.batch": Case(lambda w: dict(principal=w.admin, batch_id="999999", page=PageRequest())),
+    # bulk actions and undo
+    "bulk.cancel_registrations": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id,
+                                                     learner_ids=[w.learner.user_id], reason="Moved")),
+    "bulk.mark_attendance": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id,
+                                                learner_ids=[w.learner.user_id], mark="present"),
+                                 fields={"mark": "attendance"}),
+    "bulk.promote": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id,
+                                        learner_ids=[w.learner.user_id])),
+    "bulk.cancel_workshops": Case(lambda w: dict(principal=w.trainer, workshop_ids=[w.workshop_id], reason="Term")),
+    "bulk.change_trainer": Case(lambda w: dict(principal=w.admin, workshop_ids=[w.workshop_id],
+                                               trainer_id=w.trainer.user_id)),
+    "bulk.set_active": Case(lambda w: dict(principal=w.admin, user_ids=[w.learner.user_id], active=False)),
+    "bulk.workshop_ids": Case(lambda w: dict(principal=w.trainer, query=WorkshopQuery()),
+                              fields={"query.scope": "scope", "query.search": "search", "query.sort": "sort"}),
+    "bulk.learner_ids": Case(lambda w: dict(principal=w.trainer, workshop_id=w.workshop_id, status="confirmed"),
+                             also=("status",)),
+    "bulk.user_ids": Case(lambda w: dict(principal=w.admin, search="lea", role="learner"), also=("role",)),
+    "undo.undo": Case(lambda w: dict(principal=w.trainer, batch_id="999999", row=None), also=("row",)),
     "backups.verify": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz")),
     "backups.restore": Case(lambda w: dict(principal=w.admin, path=w.folder / "skillhub.tar.gz",
                                            confirm=lambda manifest: False), internal=("os_user",)),

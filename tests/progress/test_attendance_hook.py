@@ -48,3 +48,16 @@ def test_an_attendance_correction_takes_the_badge_back(marking, admin: Principal
     assert held.award.revoked_by_rule and held.award.revoke_trigger == "attendance"
     assert held.award.revoke_reason == "No longer met: 0 workshops attended, the badge needs 1+ workshops attended"
     assert (score.badge_points, score.workshops_attended) == (0, 0)
+
+
+def test_undoing_an_attendance_mark_takes_the_badge_and_the_points_back(marking, admin: Principal) -> None:
+    later, learner, workshop_id = marking
+    marked = later.bulk.mark_attendance(admin, workshop_id, [learner.user_id], "present")
+    assert later.scores.score(learner, learner.user_id).badge_points == 15
+
+    later.undo.undo(admin, marked.batch_id)
+
+    [held] = later.badges.awards_for(admin, learner.user_id)
+    score = later.scores.score(learner, learner.user_id)
+    assert held.award.revoked_by_rule and held.award.revoke_trigger == "attendance"
+    assert (score.badge_points, score.workshops_attended) == (0, 0)

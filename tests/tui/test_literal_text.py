@@ -299,7 +299,7 @@ async def test_staff_see_every_workshop_registration_and_comment_as_written(serv
         assert isinstance(app.screen, ConfirmDialog)
         assert_shown(app, f"Cancel {label}? Reason: {hostile('Why')}")
         await press(pilot, "y")
-        assert_toast(app, f"Cancelled {world.doomed.title}; its registrations are cancelled too.")
+        assert_toast(app, f"Cancelled {world.doomed.title}; its registrations are cancelled too.\nPress u to undo.")
 
         # The registrations sheet: heading, the four lists, the detail panel and every dialog.
         move_to(screen.table, screen.rows, world.main.title)

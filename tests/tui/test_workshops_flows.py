@@ -121,7 +121,7 @@ async def test_trainer_schedules_fills_a_workshop_and_runs_it(app: SkillHubApp, 
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(pilot)
-        assert "Registration cancelled. Chloe Robert promoted from the waitlist." in notifications(app)
+        assert "Registration cancelled. Chloe Robert promoted from the waitlist.\nPress u to undo." in notifications(app)
         assert sorted(r[0] for r in table_rows(app, "#sheet-confirmed")) == ["Chloe Robert", "Lucas Thomas"]
         assert (tab_label(app, "waitlist"), tab_label(app, "cancelled")) == ("Waitlist 0", "Cancelled 1")
         await pilot.press("tab", "tab")

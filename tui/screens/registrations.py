@@ -18,6 +18,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Header, Static, TabbedContent, TabPane, Tabs
 
 from domain.errors import NotFound, PermissionDenied, SkillHubError
+from domain.models.workshops import RegistrationStatus
+from tui.controllers.bulk import MARK, MARK_CHOICES, UNDO_HINT, BulkController, RowSelection, SelectAll, rows_word
 from tui.controllers.choices import Choice, chosen_id
 from tui.controllers.registrations import (
     CANCEL_NEEDS_A_REGISTRATION,
@@ -42,8 +44,10 @@ from tui.screens.comment_reader import CommentReader
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
 from tui.screens.paged_list import PAGES
+from tui.screens.picker import PickerDialog
 from tui.screens.reason import ReasonDialog
 from tui.screens.register_learner import RegisterLearnerDialog
+from tui.screens.selection import SELECTION_ACTIONS, SelectsRows, selection_bindings, selection_status
 from tui.text import notify_literal
 from tui.widgets.fit_table import FitTable
 from tui.widgets.shell_footer import ShellFooter
@@ -55,10 +59,11 @@ SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "com
                            "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
-class RegistrationsScreen(GreysRefusedActions, ShellScreen):
+class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
     """The registrations sheet of one workshop, with every registration action."""
 
     TITLE = "Registrations"
+    SELECTION_NOUN = "learner"
 
     # At 80 columns the footer holds four keys next to the global ones; the others are in
     # the hint line under the lists, and help (?) lists them all.
@@ -78,10 +83,15 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
                 id="registrations-previous-page", group=PAGES),
         Binding("right_square_bracket", "next_page", "Next page", key_display="]", show=False,
                 id="registrations-next-page", group=PAGES),
+        # -- bulk selection and undo (issue 14): on the confirmed list and the waitlist, c, a
+        # and p act on the selected learners when there are any --
+        *selection_bindings("registrations"),
     ]
 
-    def __init__(self, controller: RegistrationsController) -> None:
+    def __init__(self, controller: RegistrationsController, bulk: BulkController | None = None) -> None:
         super().__init__()
+        self.init_selection(bulk)
+        self._selections = {SheetView.CONFIRMED: RowSelection(), SheetView.WAITLIST: RowSelection()}
         self.controller = controller
         self.sheet: RegistrationsSheet | None = None
         # What the service said when it refused the sheet (the reason every key is greyed).
@@ -108,6 +118,7 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
             yield Static("", id="sheet-page", classes="list-page", markup=False)
         with VerticalScroll(id="sheet-detail", can_focus=False):
             yield Static("", id="sheet-detail-body", markup=False)
+        yield selection_status()
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -153,8 +164,7 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         table = self.table(view)
         keep = table.cursor_row
         # Names, reasons and comments are user text: shown as typed, never read as markup.
-        fill_table(table, [([Text(cell) for cell in row.cells],
-                            row.comment_id if isinstance(row, CommentRow) else row.registration_id)
+        fill_table(table, [(self._cells(view, row), row.comment_id if isinstance(row, CommentRow) else row.registration_id)
                            for row in sheet.rows(view)])
         if table.row_count:
             table.move_cursor(row=min(keep, table.row_count - 1))
@@ -206,7 +216,7 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         self.view = SheetView(event.pane.id or "")
         self.table(self.view).focus()
         self._show_detail()
-        self.refresh_bindings()
+        self.selection_changed()
 
     def _show_detail(self) -> None:
         title, body = "", ""
@@ -249,6 +259,8 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
 
     def why_not(self, action: str, parameters: tuple[object, ...]) -> str | None:
         sheet = self.sheet
+        if action in SELECTION_ACTIONS:
+            return super().why_not(action, parameters)
         if sheet is None:
             # Nothing to act on until the sheet is loaded, and never after a refusal.
             return (self.refused or STILL_LOADING_SHEET) if action in SHEET_ACTIONS else None
@@ -267,6 +279,8 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         return refusals[action]() if action in refusals else None
 
     def _cancel_refusal(self) -> str | None:
+        if self.selection:
+            return None
         registration = self.selected_registration
         if registration is not None:
             return registration.cancel_refusal
@@ -275,14 +289,18 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
     # -- changes --------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sheet-change")
-    def apply_change(self, change: Callable[[], Outcome]) -> None:
-        deliver(self, self._report, change())
+    def apply_change(self, change: Callable[[], Outcome], undoable: bool = False) -> None:
+        outcome = change()
+        batch = self.bulk.latest_batch() if undoable and self.bulk is not None else None
+        deliver(self, self._report, outcome, batch)
 
-    def _report(self, outcome: Outcome | None) -> None:
+    def _report(self, outcome: Outcome | None, batch: str | None = None) -> None:
         if outcome is None:
             return
-        notify_literal(self, outcome.message, title="Registrations",
+        message = f"{outcome.message}\n{UNDO_HINT}" if batch else outcome.message
+        notify_literal(self, message, title="Registrations",
                        severity="information" if outcome.synced else "warning")
+        self.offer_undo(batch)
         self.reload()
 
     def action_register(self) -> None:
@@ -297,6 +315,9 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         self.app.push_screen(RegisterLearnerDialog(self.controller, self.sheet.heading.title), chosen)
 
     def action_cancel_registration(self) -> None:
+        if self.selection:
+            self.cancel_selected()
+            return
         registration = self.selected_registration
         if registration is None:
             return
@@ -309,7 +330,8 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.apply_change(lambda: self.controller.cancel(registration.learner_id, reason))
+                    self.apply_change(lambda: self.controller.cancel(registration.learner_id, reason),
+                                      undoable=True)
 
             why = f" Reason: {reason}" if reason else ""
             question = f"Cancel the registration of {registration.label}?{why}"
@@ -318,13 +340,27 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
         self.app.push_screen(ReasonDialog("Cancel registration", explanation, required=False), reason_given)
 
     def action_promote(self) -> None:
+        if self.selection and self.view is SheetView.WAITLIST:
+            self.promote_selected()
+            return
         # On the waitlist, the learner under the cursor; elsewhere, the first in line.
         registration = self.selected_registration if self.view is SheetView.WAITLIST else None
         learner_id = registration.learner_id if registration is not None else None
-        self.apply_change(lambda: self.controller.promote(learner_id))
+        self.apply_change(lambda: self.controller.promote(learner_id), undoable=True)
 
     def action_attendance(self) -> None:
-        self.app.push_screen(AttendanceDialog(self.controller), self._report)
+        if self.selection and self.view is SheetView.CONFIRMED:
+            self.mark_selected()
+            return
+
+        def marked(outcome: Outcome | None) -> None:
+            self._report(outcome)
+            if outcome is not None and self.bulk is not None:
+                self.fetch_undo_offer()
+
+        if self.bulk is not None:
+            self.note_latest_batch()
+        self.app.push_screen(AttendanceDialog(self.controller), marked)
 
     def action_comment(self) -> None:
         if self.sheet is not None:
@@ -336,3 +372,111 @@ class RegistrationsScreen(GreysRefusedActions, ShellScreen):
                 notify_literal(self, done.message, title="Attendance sheet")
 
         self.app.push_screen(ExportDialog(self.controller), exported)
+
+    # -- bulk selection and undo (issue 14) ----------------------------------------------------
+
+    @property
+    def selection(self) -> RowSelection:
+        # One selection per list; the cancelled list and the comments select nothing.
+        chosen = self._selections.get(self.view)
+        return chosen if chosen is not None else RowSelection()
+
+    def key_under_cursor(self) -> int | None:
+        registration = self.selected_registration
+        if registration is None or self.view not in self._selections:
+            return None
+        return registration.learner_id
+
+    def selection_table_focused(self) -> bool:
+        return self.view in self._selections and self.focused is self.table(self.view)
+
+    def redraw_marks(self) -> None:
+        if self.sheet is not None:
+            self._fill(self.view, self.sheet)
+
+    def _cells(self, view: SheetView, row: RegistrationRow | CommentRow) -> list[Text]:
+        cells = [Text(cell) for cell in row.cells]
+        chosen = self._selections.get(view)
+        if chosen is not None and isinstance(row, RegistrationRow) and row.learner_id in chosen:
+            cells[0] = Text(MARK) + cells[0]
+        return cells
+
+    def select_all_keys(self) -> SelectAll:
+        assert self.bulk is not None
+        status = RegistrationStatus.CONFIRMED if self.view is SheetView.CONFIRMED else RegistrationStatus.WAITLISTED
+        return self.bulk.all_learners(self.controller.workshop_id, status)
+
+    _batch_before_dialog: str | None = None
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo-offer")
+    def note_latest_batch(self) -> None:
+        """Before the attendance dialog: the caller's last batch, so that only a new one is offered after it."""
+        assert self.bulk is not None
+        self._batch_before_dialog = self.bulk.latest_batch()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="undo-offer")
+    def fetch_undo_offer(self) -> None:
+        """After the attendance dialog: the marks it saved (if it saved any) are what `u` takes back now."""
+        assert self.bulk is not None
+        latest = self.bulk.latest_batch()
+        deliver(self, self._offer_marks_undo, latest if latest != self._batch_before_dialog else None)
+
+    def _offer_marks_undo(self, batch: str | None) -> None:
+        if batch is not None:
+            self.offer_undo(batch)
+            notify_literal(self, f"Attendance saved. {UNDO_HINT}", title="Attendance")
+
+    def cancel_selected(self) -> None:
+        bulk, keys, wid = self.bulk, self.selection.keys, self.controller.workshop_id
+        if bulk is None or not keys:
+            return
+        count = rows_word(len(keys), "registration")
+        seats = " Freed seats go to the waitlist, first in line first." if self.view is SheetView.CONFIRMED else ""
+        explanation = f"{count} will be cancelled, with one reason (optional).{seats}"
+
+        def reason_given(reason: str | None) -> None:
+            if reason is None:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_batch(lambda: bulk.cancel_registrations(wid, keys, reason), "Registrations")
+
+            why = f" Reason: {reason}" if reason else ""
+            question = f"Cancel {count}?{why}"
+            self.app.push_screen(ConfirmDialog("Cancel registrations", question, "Cancel them"), answered)
+
+        self.app.push_screen(ReasonDialog("Cancel registrations", explanation, required=False), reason_given)
+
+    def mark_selected(self) -> None:
+        bulk, keys, wid = self.bulk, self.selection.keys, self.controller.workshop_id
+        if bulk is None or not keys:
+            return
+        count = rows_word(len(keys), "learner")
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is None:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_batch(lambda: bulk.mark_attendance(wid, keys, choice.value), "Attendance")
+
+            question = f"Mark {count} {choice.label.lower()}? A mark they already have is left as it is."
+            self.app.push_screen(ConfirmDialog("Mark attendance", question, "Mark them"), answered)
+
+        self.app.push_screen(PickerDialog(f"Mark {count} as", "present, late, excused or absent",
+                                          lambda search: list(MARK_CHOICES), "No such mark."), chosen)
+
+    def promote_selected(self) -> None:
+        bulk, keys, wid = self.bulk, self.selection.keys, self.controller.workshop_id
+        if bulk is None or not keys:
+            return
+        count = rows_word(len(keys), "learner")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_batch(lambda: bulk.promote(wid, keys), "Registrations")
+
+        question = f"Promote {count} from the waitlist, in the order selected, while seats are free?"
+        self.app.push_screen(ConfirmDialog("Promote learners", question, "Promote"), answered)

@@ -16,6 +16,8 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Header, Input, Select, Static
 
 from domain.models.workshops import WorkshopScope, WorkshopSort
+from tui.controllers.bulk import UNDO_HINT, BulkController, SelectAll, rows_word
+from tui.controllers.choices import Choice, chosen_id
 from tui.controllers.registrations import RegistrationsController
 from tui.controllers.workshops import (
     COLUMNS,
@@ -30,8 +32,10 @@ from tui.controllers.workshops import (
 from tui.screens.base import deliver
 from tui.screens.confirm import ConfirmDialog
 from tui.screens.paged_list import PAGE_BINDINGS, PagedListScreen
+from tui.screens.picker import PickerDialog
 from tui.screens.reason import ReasonDialog
 from tui.screens.registrations import RegistrationsScreen
+from tui.screens.selection import SelectsPagedRows, selection_bindings, selection_status
 from tui.screens.workshop_form import WorkshopFormDialog
 from tui.text import literal_options, notify_literal
 from tui.widgets.fit_table import FitTable
@@ -40,7 +44,7 @@ from tui.widgets.shell_footer import ShellFooter
 RegistrationsFor = Callable[[int], RegistrationsController]
 
 
-class WorkshopsScreen(PagedListScreen[WorkshopRow]):
+class WorkshopsScreen(SelectsPagedRows, PagedListScreen[WorkshopRow]):
     """The staff workshop table; every change goes through the controller, then the page reloads."""
 
     TITLE = "Workshops"
@@ -49,6 +53,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
     AUTO_FOCUS = "#workshops-table"
     PAGE_GROUP = "workshops-page"
     SEARCH_ID = "workshops-search"
+    SELECTION_NOUN = "workshop"
 
     BINDINGS = [
         Binding("n", "new_workshop", "New", id="workshops-new"),
@@ -63,10 +68,15 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         Binding("f", "choose_scope", "Filter", id="workshops-filter"),
         Binding("o", "choose_sort", "Sort", id="workshops-sort"),
         *PAGE_BINDINGS,
+        # -- bulk selection and undo (issue 14): x acts on the selection when there is one --
+        Binding("t", "change_trainer", "Trainer", show=False, id="workshops-trainer"),
+        *selection_bindings("workshops"),
     ]
 
-    def __init__(self, controller: WorkshopsController, registrations: RegistrationsFor) -> None:
+    def __init__(self, controller: WorkshopsController, registrations: RegistrationsFor,
+                 bulk: BulkController | None = None) -> None:
         super().__init__()
+        self.init_selection(bulk)
         self.controller = controller
         self.registrations = registrations
         self.scope = WorkshopScope.UPCOMING
@@ -84,6 +94,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
             yield Static("", id="workshops-page", classes="list-page", markup=False)
         yield FitTable(id="workshops-table", flexible=("Trainer", "Title"))
         yield Static("", id="workshops-empty", classes="empty-state", markup=False)
+        yield selection_status()
         yield ShellFooter()
 
     def on_mount(self) -> None:
@@ -179,6 +190,9 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         self.app.push_screen(WorkshopFormDialog(self.controller, form), saved)
 
     def action_cancel_workshop(self) -> None:
+        if self.selection:
+            self.cancel_selected()
+            return
         row = self.selected
         if row is None:
             return
@@ -192,7 +206,7 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
 
             def answered(yes: bool | None) -> None:
                 if yes:
-                    self.apply_change(lambda: self.controller.cancel(row.workshop_id, reason))
+                    self.apply_change(lambda: self.controller.cancel(row.workshop_id, reason), undoable=True)
 
             question = f"Cancel {row.label}? Reason: {reason}"
             self.app.push_screen(ConfirmDialog("Cancel workshop", question, "Cancel it"), answered)
@@ -221,13 +235,17 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         self.reload()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-change")
-    def apply_change(self, change: Callable[[], WorkshopSaved]) -> None:
-        deliver(self, self._report, change())
+    def apply_change(self, change: Callable[[], WorkshopSaved], undoable: bool = False) -> None:
+        saved = change()
+        batch = self.bulk.latest_batch() if undoable and self.bulk is not None else None
+        deliver(self, self._report, saved, batch)
 
-    def _report(self, result: WorkshopSaved) -> None:
+    def _report(self, result: WorkshopSaved, batch: str | None = None) -> None:
         # The MongoDB side may lag (outage): the message says so, and it is a warning then.
-        notify_literal(self, result.message, title="Workshops",
+        message = f"{result.message}\n{UNDO_HINT}" if batch else result.message
+        notify_literal(self, message, title="Workshops",
                        severity="information" if result.synced else "warning")
+        self.offer_undo(batch)
         self.keep_cursor_on(result.row.workshop_id)
         self.reload()
 
@@ -236,4 +254,52 @@ class WorkshopsScreen(PagedListScreen[WorkshopRow]):
         if row is None:
             return
         self._reload_when_back = True
-        self.app.push_screen(RegistrationsScreen(self.registrations(row.workshop_id)))
+        self.app.push_screen(RegistrationsScreen(self.registrations(row.workshop_id), bulk=self.bulk))
+
+    # -- bulk selection and undo (issue 14) ----------------------------------------------------
+
+    def select_all_keys(self) -> SelectAll:
+        assert self.bulk is not None
+        return self.bulk.all_workshops(self.scope, self.search, self.sort)
+
+    def cancel_selected(self) -> None:
+        bulk, keys = self.bulk, self.selection.keys
+        if bulk is None or not keys:
+            return
+        count = rows_word(len(keys), "workshop")
+        explanation = (f"{count} will be cancelled, and every registration in them, with this reason. "
+                       "Workshops you may not cancel are left as they are and listed.")
+
+        def reason_given(reason: str | None) -> None:
+            if not reason:
+                return
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_batch(lambda: bulk.cancel_workshops(keys, reason), "Workshops")
+
+            question = f"Cancel {count} and all their registrations? Reason: {reason}"
+            self.app.push_screen(ConfirmDialog("Cancel workshops", question, "Cancel them"), answered)
+
+        self.app.push_screen(ReasonDialog("Cancel workshops", explanation, required=True), reason_given)
+
+    def action_change_trainer(self) -> None:
+        bulk, keys = self.bulk, self.selected_or_current()
+        if bulk is None or not keys:
+            return
+        count = rows_word(len(keys), "workshop")
+
+        def chosen(choice: Choice | None) -> None:
+            if choice is None:
+                return
+            trainer_id = chosen_id(choice.value, "trainer_id", "Pick a trainer.")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self.run_batch(lambda: bulk.change_trainer(keys, trainer_id), "Workshops")
+
+            question = f"Hand {count} over to {choice.label}? They will run them from now on."
+            self.app.push_screen(ConfirmDialog("Change trainer", question, "Hand over"), answered)
+
+        self.app.push_screen(PickerDialog(f"New trainer for {count}", "Active trainers and admins",
+                                          bulk.trainer_choices, "No active trainer matches."), chosen)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING
+from pymongo import DESCENDING, ReplaceOne
 from pymongo.database import Database
 
 from domain.models.paging import Page, PageRequest
@@ -28,6 +28,18 @@ VALIDATOR: dict[str, Any] = {
             "entity_id": {"bsonType": "string", "maxLength": 128},
             "at": {"bsonType": "date"},
             "details": {"bsonType": "object"},
+            # Bulk actions and undo (issue 14): the entry's batch, its row, the batch's size, and
+            # for an undo the batch it took back.
+            "batch": {
+                "bsonType": "object",
+                "required": ["id", "row", "rows"],
+                "properties": {
+                    "id": {"bsonType": "string", "maxLength": 32},
+                    "row": {"bsonType": ["int", "long"], "minimum": 0},
+                    "rows": {"bsonType": ["int", "long"], "minimum": 1},
+                    "undoes": {"bsonType": "string", "maxLength": 32},
+                },
+            },
         },
     }
 }
@@ -41,6 +53,7 @@ SPEC = CollectionSpec(
         IndexSpec([("actor_id", 1), ("at", -1)], "actor_id_at"),
         IndexSpec([("action", 1), ("at", -1)], "action_at"),
         IndexSpec([("entity", 1), ("entity_id", 1), ("at", -1)], "entity_at"),
+        IndexSpec([("batch.id", 1), ("batch.row", 1)], "batch_row"),
     ],
 )
 
@@ -56,6 +69,38 @@ class ActivityEntry:
     entity_id: str
     at: datetime
     details: dict[str, Any]
+    # {"id", "row", "rows"[, "undoes"]} for an entry that can be undone or is an undo; None before issue 14.
+    batch: dict[str, Any] | None = None
+    entry_id: str = ""
+
+    @property
+    def batch_id(self) -> str | None:
+        return str(self.batch["id"]) if self.batch else None
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.batch["rows"]) if self.batch else 1
+
+
+def _entry(d: dict[str, Any]) -> ActivityEntry:
+    return ActivityEntry(d["actor_id"], d["actor_email"], d["action"], d["entity"], d["entity_id"], d["at"],
+                         d.get("details") or {}, d.get("batch"), str(d["_id"]))
+
+
+def _document(doc_id: str, entry: ActivityEntry) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "_id": doc_id,
+        "actor_id": entry.actor_id,
+        "actor_email": entry.actor_email,
+        "action": entry.action,
+        "entity": entry.entity,
+        "entity_id": entry.entity_id,
+        "at": entry.at,
+        "details": entry.details,
+    }
+    if entry.batch:
+        doc["batch"] = entry.batch
+    return validate(doc, VALIDATOR)
 
 
 @guarded
@@ -65,22 +110,24 @@ class ActivityRepository:
 
     def put(self, doc_id: str, entry: ActivityEntry) -> None:
         """Insert or overwrite the document `doc_id` (idempotent: replays write it once)."""
-        doc = {
-            "actor_id": entry.actor_id,
-            "actor_email": entry.actor_email,
-            "action": entry.action,
-            "entity": entry.entity,
-            "entity_id": entry.entity_id,
-            "at": entry.at,
-            "details": entry.details,
-        }
         # The _id is repeated in the replacement: nx-27017's upsert ignores the filter's _id
         # and inserts a fresh ObjectId, so a replay would add a second document.
-        self.collection.replace_one({"_id": doc_id}, validate({"_id": doc_id, **doc}, VALIDATOR), upsert=True)
+        self.collection.replace_one({"_id": doc_id}, _document(doc_id, entry), upsert=True)
 
-    def list(self, page: PageRequest, actor_ids: Sequence[int] | None = None, action: str = "") -> Page[ActivityEntry]:
-        """A page of the log, newest first: by the actors `actor_ids` (None: anyone) and the exact `action`."""
+    def put_many(self, entries: builtins.list[tuple[str, ActivityEntry]]) -> None:
+        """`put` for many documents in one round trip."""
+        if entries:
+            self.collection.bulk_write([ReplaceOne({"_id": doc_id}, _document(doc_id, entry), upsert=True)
+                                        for doc_id, entry in entries], ordered=False)
+
+    def list(self, page: PageRequest, actor_ids: Sequence[int] | None = None, action: str = "",
+             batches: bool = False) -> Page[ActivityEntry]:
+        """A page of the log, newest first: by the actors `actor_ids` (None: anyone) and the exact `action`;
+        with `batches`, a batch of several rows is one entry (its first row)."""
         query: dict[str, Any] = {}
+        if batches:
+            # `null` matches the entries without a batch (single changes and those made before batches).
+            query["batch.row"] = {"$in": [None, 0]}
         # Plain values only: a filter typed by a person is a value, never an operator.
         if actor_ids is not None:
             query["actor_id"] = {"$in": [int(actor_id) for actor_id in actor_ids]}
@@ -90,12 +137,14 @@ class ActivityRepository:
         cursor = (
             self.collection.find(query).sort([("at", DESCENDING), ("_id", DESCENDING)]).skip(page.offset).limit(page.size)
         )
-        items = [
-            ActivityEntry(d["actor_id"], d["actor_email"], d["action"], d["entity"], d["entity_id"], d["at"],
-                          d.get("details") or {})
-            for d in cursor
-        ]
-        return Page(items, total, page)
+        return Page([_entry(d) for d in cursor], total, page)
+
+    def batch(self, batch_id: str, page: PageRequest) -> Page[ActivityEntry]:
+        """The rows of one batch, in the order they were made."""
+        query = {"batch.id": batch_id}
+        total = self.collection.count_documents(query)
+        cursor = self.collection.find(query).sort([("batch.row", 1)]).skip(page.offset).limit(page.size)
+        return Page([_entry(d) for d in cursor], total, page)
 
     def actions(self) -> builtins.list[str]:
         return sorted(a for a in self.collection.distinct("action") if isinstance(a, str))

@@ -137,6 +137,37 @@ class RegistrationLedger:
         ).all()
         return [_registration(r) for r in rows]
 
+    def set_attendance(self, workshop_id: int, learner_id: int, attendance: Attendance | None,
+                       at: datetime | None, by: int | None, now: datetime) -> Registration:
+        """Put back a mark exactly as it was (None clears it): undo of attendance."""
+        rows = self.conn.execute(
+            update(registration_ledger).where(_L.workshop_id == workshop_id, _L.learner_id == learner_id)
+            .values(attendance=attendance.value if attendance else None, attendance_at=at, attendance_by=by,
+                    updated_at=now, version=_L.version + 1)
+            .returning(*_COLUMNS)
+        ).one()
+        return _registration(rows)
+
+    def active_in(self, workshop_id: int) -> list[Registration]:
+        """Confirmed and waiting registrations, confirmed first, then in waitlist order."""
+        rows = self.conn.execute(
+            select(*_COLUMNS).where(_L.workshop_id == workshop_id, _L.status != CANCELLED)
+            .order_by(_L.status, _L.waitlist_position, _L.learner_id)
+        ).all()
+        return [_registration(r) for r in rows]
+
+    def learner_ids(self, workshop_id: int, status: RegistrationStatus, limit: int) -> tuple[list[int], int]:
+        """Every learner with this status in the workshop (at most `limit`), and how many there are."""
+        total = self.conn.execute(
+            select(func.count()).select_from(registration_ledger)
+            .where(_L.workshop_id == workshop_id, _L.status == status.value)
+        ).scalar_one()
+        ids = self.conn.execute(
+            select(_L.learner_id).where(_L.workshop_id == workshop_id, _L.status == status.value)
+            .order_by(_L.waitlist_position, _L.learner_id).limit(limit)
+        ).scalars()
+        return list(ids), total
+
     def status_for_learner(self, learner_id: int, workshop_ids: list[int]) -> dict[int, tuple[RegistrationStatus, int | None]]:
         """The learner's status in each workshop, with their 1-based rank when waiting (one query)."""
         if not workshop_ids:

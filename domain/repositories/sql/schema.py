@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
+    Sequence,
     SmallInteger,
     String,
     Table,
@@ -335,4 +336,34 @@ ssh_keys = Table(
     CheckConstraint("fingerprint LIKE 'SHA256:%'", name="fingerprint_sha256"),
     Index("uq_ssh_keys_fingerprint", "fingerprint", unique=True),
     Index("ix_ssh_keys_user", "user_id", "created_at"),
+)
+
+# --- Bulk actions and undo (issue 14) ------------------------------------------------------
+
+# What each undoable change did, one row per changed row of a batch (a single action is a batch
+# of one), with what undo needs to take it back. In PostgreSQL, next to the rows it describes:
+# the change and its journal row commit together, and an undo locks the journal rows it takes
+# back (`undone_by` set once), so the same change is never undone twice.
+# Batch ids: a sequence rather than random ids, so a fresh database that makes the same changes
+# (the demo) gives the same ids.
+change_batch_seq = Sequence("change_batch_seq", metadata=metadata)
+
+change_journal = Table(
+    "change_journal",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("batch_id", String(32), nullable=False),
+    Column("row_no", Integer, nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("workshop_id", BigInteger, nullable=True),
+    Column("subject_id", BigInteger, nullable=False),
+    Column("actor_id", BigInteger, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("before", JSONB, nullable=False),
+    Column("after", JSONB, nullable=False),
+    Column("undone_by", String(32), nullable=True),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    CheckConstraint("row_no >= 0", name="row_no_positive"),
+    Index("uq_change_journal_batch_row", "batch_id", "row_no", unique=True),
+    Index("ix_change_journal_actor_at", "actor_id", "at"),
 )

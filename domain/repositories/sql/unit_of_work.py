@@ -16,7 +16,8 @@ the records pending for the next replay and says so, it never undoes the commit)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -27,6 +28,7 @@ from domain.errors import DatabaseUnavailable
 from domain.models.sync import SyncStatus
 from domain.repositories.sql.challenges import ChallengeRepository
 from domain.repositories.sql.dumps import DumpTables
+from domain.repositories.sql.journal import ChangeJournal
 from domain.repositories.sql.outbox import OutboxRepository
 from domain.repositories.sql.preferences import PreferenceRepository
 from domain.repositories.sql.progress import ProgressRepository
@@ -106,6 +108,7 @@ class UnitOfWork:
     outbox = _Repository(QueuedOutbox)
     dump_tables = _Repository(DumpTables)
     scores = _Repository(ScoreTables)
+    journal = _Repository(ChangeJournal)
 
     def __init__(self, engine: Engine, relay: Relay | None = None) -> None:
         self._engine = engine
@@ -132,6 +135,17 @@ class UnitOfWork:
         self._repositories = {}
         self.sync = SyncStatus(True)
         return self
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: what the block wrote is rolled back if it raises (one row of a batch)."""
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()
 
     def commit(self) -> None:
         try:

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
 
 from domain.errors import Conflict
 from domain.models.paging import Page, PageRequest
@@ -44,6 +45,18 @@ _USER_COLUMNS = (
     users.c.id, users.c.email, users.c.full_name, users.c.role,
     users.c.is_active, users.c.created_at, users.c.updated_at,
 )
+
+
+def _listed(search: str, role: Role | None, active_only: bool) -> list[ColumnElement[bool]]:
+    """The conditions of the users list: search in email and name, one role, active ones only."""
+    conditions: list[ColumnElement[bool]] = []
+    if search:
+        conditions.append(or_(contains(users.c.email_search, search), contains(users.c.full_name_search, search)))
+    if role is not None:
+        conditions.append(users.c.role == role.value)
+    if active_only:
+        conditions.append(users.c.is_active.is_(True))
+    return conditions
 
 
 class UserRepository:
@@ -105,13 +118,7 @@ class UserRepository:
 
     def list(self, page: PageRequest, search: str = "", role: Role | None = None,
              active_only: bool = False) -> Page[User]:
-        conditions = []
-        if search:
-            conditions.append(or_(contains(users.c.email_search, search), contains(users.c.full_name_search, search)))
-        if role is not None:
-            conditions.append(users.c.role == role.value)
-        if active_only:
-            conditions.append(users.c.is_active.is_(True))
+        conditions = _listed(search, role, active_only)
         total = self.conn.execute(select(func.count()).select_from(users).where(*conditions)).scalar_one()
         rows = self.conn.execute(
             select(*_USER_COLUMNS).where(*conditions).order_by(users.c.full_name, users.c.id)
@@ -123,6 +130,15 @@ class UserRepository:
         """The ids of at most `limit` users whose name or email contains `term` (trigram-indexed, case-folded)."""
         condition = or_(contains(users.c.email_search, term), contains(users.c.full_name_search, term))
         return list(self.conn.execute(select(users.c.id).where(condition).order_by(users.c.id).limit(limit)).scalars())
+
+    def ids(self, search: str, role: Role | None, limit: int) -> tuple[builtins.list[int], int]:
+        """The ids of every user the list shows for this search and role (at most `limit`), and how many."""
+        conditions = _listed(search, role, False)
+        total = self.conn.execute(select(func.count()).select_from(users).where(*conditions)).scalar_one()
+        found = self.conn.execute(
+            select(users.c.id).where(*conditions).order_by(users.c.full_name, users.c.id).limit(limit)
+        ).scalars()
+        return list(found), total
 
     def update(self, user_id: int, now: datetime, **values: Any) -> User | None:
         keys = search_keys(**{k: v for k, v in values.items() if k in ("email", "full_name")})

@@ -142,6 +142,34 @@ class WorkshopRepository:
         )
         return self.conn.execute(stmt).first() is not None
 
+    def restore_seat(self, workshop_id: int, now: datetime) -> bool:
+        """Give back a cancelled learner's seat (undo) if one is free: the same conditional UPDATE
+        as `take_seat`, so an undo never exceeds the capacity either; waiting learners do not
+        stop it (the seat was theirs before anyone was promoted to it)."""
+        stmt = (
+            update(workshops)
+            .where(_W.id == workshop_id, _W.status == SCHEDULED, _W.seats_taken < _W.capacity)
+            .values(seats_taken=_W.seats_taken + 1, updated_at=now)
+            .returning(_W.id)
+        )
+        return self.conn.execute(stmt).first() is not None
+
+    def rejoin_waitlist(self, workshop_id: int, now: datetime) -> bool:
+        """Count one more learner waiting (undo puts them back at their former position)."""
+        stmt = (
+            update(workshops).where(_W.id == workshop_id, _W.status == SCHEDULED)
+            .values(waitlisted=_W.waitlisted + 1, updated_at=now).returning(_W.id)
+        )
+        return self.conn.execute(stmt).first() is not None
+
+    def reopen(self, workshop_id: int, now: datetime) -> None:
+        """Scheduled again, with no seat taken (undo puts the registrations back one by one)."""
+        self.conn.execute(
+            update(workshops).where(_W.id == workshop_id).values(
+                status=SCHEDULED, cancel_reason=None, cancelled_at=None, seats_taken=0, waitlisted=0, updated_at=now,
+            )
+        )
+
     def release_seat(self, workshop_id: int, now: datetime) -> None:
         self.conn.execute(
             update(workshops).where(_W.id == workshop_id, _W.seats_taken > 0)
@@ -193,6 +221,13 @@ class WorkshopRepository:
         stmt = select(*_COLUMNS).select_from(_FROM).where(*conditions)
         rows = self.conn.execute(self._ordered(stmt, query).limit(page.size).offset(page.offset)).all()
         return Page([_workshop(r) for r in rows], total, page)
+
+    def ids(self, query: WorkshopQuery, now: datetime, viewer_id: int, limit: int) -> tuple[builtins.list[int], int]:
+        """The ids of the whole filtered list (at most `limit`, in list order) and how many match."""
+        conditions = self._scoped(query, now, viewer_id)
+        total = self.conn.execute(select(func.count()).select_from(workshops).where(*conditions)).scalar_one()
+        stmt = select(_W.id).select_from(workshops).where(*conditions)
+        return list(self.conn.execute(self._ordered(stmt, query).limit(limit)).scalars()), total
 
     def started_between(self, since: datetime, until: datetime) -> builtins.list[int]:
         """Ids of the scheduled workshops that started in [since, until): their attendance
