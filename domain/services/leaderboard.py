@@ -84,17 +84,22 @@ class LeaderboardService:
             else:
                 board = scores.window(page.size, page.offset, principal.user_id, now, since,
                                       wanted.value if wanted else None, WORKSHOP_POINTS)
-            hide = uow.preferences.leaderboard_hide_names(principal.user_id)
+            # Staff see every name a learner hides from other learners.
+            others = [line.user_id for line in board.lines] if principal.role is Role.LEARNER else []
+            privacy = uow.preferences.board_privacy(principal.user_id, others)
             uow.commit()
+        hide = privacy.hide_names
 
         def row(line: BoardLine) -> LeaderboardRow:
             is_viewer = line.user_id == principal.user_id
-            name = line.full_name if is_viewer or not hide else HIDDEN_NAME
+            named = is_viewer or not (hide or line.user_id in privacy.withheld)
+            name = line.full_name if named else HIDDEN_NAME
             score = ScoreBreakdown(line.challenge_points, line.badge_points, line.workshops_attended)
             return LeaderboardRow(line.rank, line.user_id, name, score, line.completed, line.last_point_at, is_viewer)
 
         viewer = row(board.viewer) if board.viewer is not None else None
-        return LeaderboardPage([row(line) for line in board.lines], board.total, page, viewer, wanted, window, hide)
+        return LeaderboardPage([row(line) for line in board.lines], board.total, page, viewer, wanted, window, hide,
+                               privacy.hide_my_name)
 
     def recomputed_page(self, principal: Principal, page: PageRequest, category: Category | str | None = None,
                         period: Period | str = Period.ALL_TIME) -> LeaderboardPage:

@@ -391,7 +391,8 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(app: SkillHubApp,
         await settle(pilot)
         footer = app.screen.query_one(ShellFooter)
         keys = [key.key for key in footer.query(FooterKey)]
-        assert "n" in keys and "ctrl+q" in keys
+        # The screen's first key and help (which the footer keeps whatever the width) are shown.
+        assert "n" in keys and "question_mark" in keys
         rebuilt = 0
         recompose = footer.recompose
 

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from tui.controllers.catalog import (
     CATALOG_COLUMNS,
@@ -72,7 +72,7 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
             yield Static("Upcoming", id="catalog-mode", classes="list-mode", markup=False)
             yield Input(id="catalog-search", placeholder="/ title or trainer", compact=True)
             yield Static("", id="catalog-page", classes="list-page", markup=False)
-        yield FitTable(id="catalog-table", flexible=("Trainer", "Title"))
+        yield FitTable(id="catalog-table", flexible=("Trainer", "Title"), full_row=False)
         yield Static("", id="catalog-empty", classes="empty-state", markup=False)
         yield ShellFooter()
 

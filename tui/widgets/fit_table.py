@@ -62,9 +62,17 @@ class FitTable(DataTable[str]):
             self.table = table
             self.fields = fields
 
-    def __init__(self, *, flexible: Iterable[str] = (), id: str | None = None, show_cursor: bool = True) -> None:
+    def __init__(self, *, flexible: Iterable[str] = (), id: str | None = None, show_cursor: bool = True,
+                 full_row: bool = True) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, show_cursor=show_cursor)
         self.flexible = tuple(flexible)
+        # False where the screen shows a row in full its own way on `i` (the catalogue's workshop detail).
+        self.full_row = full_row
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "show_row" and not self.full_row:
+            return False
+        return super().check_action(action, parameters)
 
     def measure(self, rows: Iterable[Iterable[Text]]) -> None:
         """Size every column to `rows` (the rows about to go in), then fit the flexible ones."""
