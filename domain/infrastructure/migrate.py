@@ -72,9 +72,15 @@ class UpgradeReport:
         )
         return [pg, mongo, *self._notes()]
 
+    @property
+    def needs_scores_built(self) -> bool:
+        """This upgrade added the leaderboard's maintained figures to a database that had data:
+        they must be built once from both databases (`skillhub run` does it, `db upgrade` says so)."""
+        return self.postgres_before is not None and self.postgres_before < SCORES_REVISION <= (self.postgres_after or "")
+
     def _notes(self) -> list[str]:
         """What a person must do after this upgrade."""
-        if self.postgres_before is not None and self.postgres_before < SCORES_REVISION <= (self.postgres_after or ""):
+        if self.needs_scores_built:
             return ["Leaderboard: run 'skillhub doctor --repair' once to build its figures from both databases"]
         return []
 
@@ -85,10 +91,10 @@ class UpgradeReport:
         indexes = sum(action.startswith("created index") for action in self.mongo_actions)
         others = len(self.mongo_actions) - collections - indexes
         if not self.mongo_actions:
-            return [pg, MONGO_IN_PLACE, *self._notes()]
+            return [pg, MONGO_IN_PLACE]
         counted = [f"{collections} collection{'s' * (collections != 1)}", f"{indexes} index{'es' * (indexes != 1)}"]
         more = f", {others} other change{'s' * (others != 1)}" if others else ""
-        return [pg, f"MongoDB: created {' and '.join(counted)}{more} (each one in the log file)", *self._notes()]
+        return [pg, f"MongoDB: created {' and '.join(counted)}{more} (each one in the log file)"]
 
 
 def upgrade(engine: Engine, db) -> UpgradeReport:  # noqa: ANN001 - pymongo Database

@@ -87,3 +87,15 @@ async def test_the_hint_comes_once_the_services_prepared_behind_the_login_screen
         await settle(pilot)
         assert isinstance(app.screen, LoginScreen)
         assert intro(app).startswith("First run: log in as admin@example.org;")
+
+
+def test_an_upgrade_past_the_scores_revision_builds_the_leaderboard_once_where_run_prepares() -> None:
+    """The migration that adds the leaderboard's figures cannot read MongoDB: `skillhub run`
+    builds them while preparing (its summary says nothing to do), `db upgrade` says to run doctor."""
+    crossed = UpgradeReport("0005", "0008", [])
+    assert crossed.needs_scores_built
+    assert not UpgradeReport(None, "0008", []).needs_scores_built  # a new database: nothing to build
+    assert not UpgradeReport("0006", "0008", []).needs_scores_built
+    assert crossed.lines()[-1] == ("Leaderboard: run 'skillhub doctor --repair' once to build its figures "
+                                   "from both databases")
+    assert not any("doctor" in line for line in crossed.summary())

@@ -44,6 +44,11 @@ def prepare(settings: Settings, quiet: bool = False, say: Callable[[str], None] 
             for line in report.summary():
                 say(line)
         skillhub.services.relay.relay()
+        if report.needs_scores_built:
+            # The migration could not read MongoDB: the leaderboard's figures are built here, once.
+            skillhub.services.doctor.rebuild_scores()
+            if not quiet:
+                say("Leaderboard: figures built from both databases")
         credentials = seed_demo(skillhub)
     except BaseException:
         skillhub.close()
