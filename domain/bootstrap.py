@@ -140,7 +140,7 @@ def bootstrap(settings: Settings, *, clock: Clock = utc_now, start_embedded: boo
     relay = OutboxRelay(lambda: UnitOfWork(engine), clock)
 
     def uow_factory() -> UnitOfWork:
-        return UnitOfWork(engine, relay.settle)
+        return UnitOfWork(engine, relay.settle_committed)
 
     resources = Resources(settings, endpoints, engine, mongo, db, clock, PasswordHasher(settings.bcrypt_rounds),
                           uow_factory)

@@ -122,6 +122,9 @@ class FakeOutbox(_Part):
         self.added.append(record_id)
         return record_id
 
+    def add_later(self, kind: str, payload: dict[str, Any]) -> None:
+        self.add(kind, payload)
+
 
 class FakeUnitOfWork:
     """`with uow: ... uow.commit()` over a `Store`; rolls back unless committed, "relays" after a commit."""

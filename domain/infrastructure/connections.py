@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from pymongo import MongoClient
 from pymongo.database import Database
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DisconnectionError, OperationalError
 
 from domain.config import Settings
 from domain.errors import ConfigError, DatabaseUnavailable
@@ -57,15 +58,44 @@ def resolve_database_url(settings: Settings) -> str:
     return resolve_endpoints(settings).database_url
 
 
+# A pooled connection that has rested longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_S = 2.0
+
+
 def make_engine(url: str, timeout_s: float, pool_size: int = 10, max_overflow: int = 20) -> Engine:
-    """A PostgreSQL engine that gives up after `timeout_s` and checks a pooled connection before use."""
-    return create_engine(
+    """A PostgreSQL engine that gives up after `timeout_s` and checks a rested pooled connection before use."""
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=max_overflow,
         connect_args={"connect_timeout": max(1, int(timeout_s)), "application_name": "skillhub"},
     )
+    _ping_rested_connections(engine)
+    return engine
+
+
+def _ping_rested_connections(engine: Engine) -> None:
+    """SQLAlchemy's `pool_pre_ping`, for connections that rested `PING_AFTER_IDLE_S` or more.
+
+    A server restart or a dropped link is found before a statement fails, as with pre-ping,
+    and the pool reconnects; connections handed back and forth within one action (a
+    registration uses one, a screen's load a few in a row) skip the extra round trip. The
+    recipe is SQLAlchemy's own "custom ping on checkout" (DisconnectionError makes the pool
+    retry with a new connection)."""
+
+    @event.listens_for(engine, "checkin")
+    def _rested_since(dbapi_connection: Any, record: Any) -> None:
+        record.info["rested_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_rested(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop("rested_since", None)
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(str(exc)) from exc
 
 
 def make_mongo_client(url: str, timeout_s: float) -> MongoClient[dict[str, Any]]:

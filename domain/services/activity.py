@@ -56,7 +56,7 @@ class ActivityService(Clocked):
 
     def record(self, uow: UnitOfWork, actor: Principal, action: str, entity: str, entity_id: object,
                details: dict[str, Any] | None = None, *, batch: BatchMark | None = None,
-               undo: Undoable | builtins.list[Undoable] | None = None) -> int:
+               undo: Undoable | builtins.list[Undoable] | None = None) -> None:
         """Queue one log document in the caller's transaction; it reaches MongoDB after commit.
 
         Going through the outbox means a change and its log line are committed together:
@@ -83,7 +83,7 @@ class ActivityService(Clocked):
         # Checked now, inside the change's transaction: a document MongoDB would refuse must
         # fail the change, not sit in the outbox blocking every later record.
         validate(entry, VALIDATOR)
-        return uow.outbox.add(OUTBOX_KIND, entry)
+        uow.outbox.add_later(OUTBOX_KIND, entry)
 
     def record_batch(self, uow: UnitOfWork, actor: Principal, batch_id: str, undoes: str | None,
                      rows: builtins.list[tuple[str, str, object, dict[str, Any]]]) -> int:

@@ -17,7 +17,7 @@ from domain.clock import Clock, utc_now
 from domain.errors import DatabaseUnavailable
 from domain.models.sync import SyncStatus
 from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository
-from domain.repositories.sql.unit_of_work import UnitOfWorkFactory
+from domain.repositories.sql.unit_of_work import Committed, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,29 @@ class OutboxRelay:
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
 
-    def settle(self, outbox_ids: list[int]) -> SyncStatus:
-        """Apply just-committed records now; an outage leaves them pending and says so.
+    def settle_committed(self, committed: Committed) -> SyncStatus:
+        """Apply a unit of work's just-committed records now; an outage leaves them pending and says so.
 
         The unit of work calls it after each commit that added outbox records (its one
-        after-commit relay path, see `UnitOfWork`)."""
+        after-commit relay path, see `UnitOfWork`). Usually nothing older is pending: the
+        records are applied from memory (as stored) and marked on the unit of work's own
+        connection in one statement, with no claim. A concurrent relay (a replay) may apply
+        the same records meanwhile: handlers are idempotent and the later mark changes
+        nothing. When an older record is pending, they are not allowed to overtake it:
+        `settle` replays everything in order."""
+        records = committed.records
+        if committed.older_pending:
+            return self.settle([record.id for record in records])
+        repo = committed.outbox()
+        done, error = self._apply(repo, records)
+        if not repo.mark_settled(done, self._clock()):
+            # PostgreSQL went away after the commit: the records stay pending and the next
+            # replay applies them again, which changes nothing MongoDB already holds.
+            log.warning("outbox records %s applied but not marked", [record.id for record in records])
+        return SyncStatus(error is None, error, applied=len(done))
+
+    def settle(self, outbox_ids: list[int]) -> SyncStatus:
+        """Apply committed records now, after any older pending one; an outage leaves them pending and says so."""
         result = self.relay(outbox_ids)
         if result.error is None and result.pending and any(attempts for _, _, attempts, _ in self.pending()):
             # MongoDB answers again and records an earlier outage left behind are waiting:

@@ -57,7 +57,10 @@ def target_learner(principal: Principal, learner_id: object) -> int:
     return parse_id(learner_id, "learner_id", "Learner")
 
 def active_learner(uow: UnitOfWork, learner_id: int) -> User:
-    user = uow.users.get(learner_id)
+    return found_active_learner(uow.users.get(learner_id), learner_id)
+
+
+def found_active_learner(user: User | None, learner_id: int) -> User:
     if user is None or user.role is not Role.LEARNER:
         raise NotFound(f"No learner with id {learner_id}.")
     if not user.is_active:

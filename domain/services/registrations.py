@@ -43,11 +43,11 @@ from domain.services.access import require_role
 from domain.services.activity import ActivityService
 from domain.services.batches import attendance_undo, registration_journal
 from domain.services.registration_rules import (
-    active_learner,
     attendance_mark,
     check_open,
     comment_body,
     export_path_text,
+    found_active_learner,
     people_by_id,
     refuse_active,
     statuses_of,
@@ -60,6 +60,7 @@ from domain.services.workshop_rules import (
     STARTED_ASK_TRAINER,
     Clocked,
     fill_free_seats,
+    found_workshop,
     load_managed,
     load_workshop,
     markable_workshop,
@@ -105,18 +106,24 @@ class RegistrationService(Clocked):
         lid = target_learner(principal, learner_id)
         now = self._clock()
         with self._uow() as uow:
-            workshop = load_workshop(uow, wid)
+            found, person = uow.workshops.get_with_person(wid, lid)
+            workshop = found_workshop(found, wid)
             if principal.is_staff:
                 require_manager(principal, workshop, "register learners")
             check_open(workshop, principal, now)
-            learner = active_learner(uow, lid)
+            learner = found_active_learner(person, lid)
             ledger = uow.ledger
-            refuse_active(ledger.get(wid, lid), principal)
-            status, position = self._seat_or_waitlist(uow, wid, now)
-            # The workshop row is locked from here: this read is the authoritative one.
-            previous = ledger.get(wid, lid, lock=True)
-            refuse_active(previous, principal)
-            registration = ledger.start_attempt(previous, wid, lid, status, position, now)
+            # A seat and a first attempt (the usual case) in one statement.
+            seated, registration = ledger.seat_first_attempt(wid, lid, now)
+            status, position = (CONFIRMED, None) if seated else self._seat_or_waitlist(uow, wid, now, seat_tried=True)
+            # The workshop row is locked from here, so the ledger is read with authority; a
+            # refusal rolls the seat or waitlist place back with the transaction.
+            if registration is None and not seated:
+                registration = ledger.start_first_attempt(wid, lid, status, position, now)
+            if registration is None:
+                previous = ledger.get(wid, lid, lock=True)
+                refuse_active(previous, principal)
+                registration = ledger.start_attempt(previous, wid, lid, status, position, now)
             rank = ledger.waitlist_rank(wid, position) if position is not None else None
             self._sync.queue_changes(uow, principal, now, [Change(registration)])
             self._activity.record(uow, principal, "registration.create", "workshop", wid,
@@ -347,11 +354,15 @@ class RegistrationService(Clocked):
         return Page(items, found.total, found.request)
 
     # -- helpers ----------------------------------------------------------------------------
-    def _seat_or_waitlist(self, uow: UnitOfWork, workshop_id: int, now: datetime) -> tuple[RegistrationStatus, int | None]:
+    def _seat_or_waitlist(self, uow: UnitOfWork, workshop_id: int, now: datetime,
+                          seat_tried: bool = False) -> tuple[RegistrationStatus, int | None]:
+        """A seat if one is free, else a waitlist position (`seat_tried`: the caller's own
+        attempt at a seat just failed, so the first round asks for a position at once)."""
         workshops = uow.workshops
         for _ in range(MAX_SEAT_ROUNDS):
-            if workshops.take_seat(workshop_id, now):
+            if not seat_tried and workshops.take_seat(workshop_id, now):
                 return CONFIRMED, None
+            seat_tried = False
             position = workshops.join_waitlist(workshop_id, now)
             if position is not None:
                 return WAITLISTED, position

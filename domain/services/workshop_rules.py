@@ -93,7 +93,10 @@ def require_manager(principal: Principal, workshop: Workshop, doing: str) -> Non
 
 
 def load_workshop(uow: UnitOfWork, workshop_id: int, lock: bool = False) -> Workshop:
-    workshop = uow.workshops.get(workshop_id, lock=lock)
+    return found_workshop(uow.workshops.get(workshop_id, lock=lock), workshop_id)
+
+
+def found_workshop(workshop: Workshop | None, workshop_id: int) -> Workshop:
     if workshop is None:
         raise NotFound(f"No workshop with id {workshop_id}.")
     return workshop

@@ -64,7 +64,7 @@ class WorkshopSync:
         }
 
     # -- queue, inside the caller's PostgreSQL transaction ---------------------------------
-    def queue_changes(self, uow: UnitOfWork, actor: Principal, at: datetime, changes: list[Change]) -> int:
+    def queue_changes(self, uow: UnitOfWork, actor: Principal, at: datetime, changes: list[Change]) -> None:
         """One outbox record carrying every document and event of one change."""
         documents = [registration_document(c.registration) for c in changes]
         events = [
@@ -88,7 +88,7 @@ class WorkshopSync:
                           if not c.status_changed and c.registration.attendance is None})
         if cleared:
             payload["attendance_cleared"] = cleared
-        return uow.outbox.add(REGISTRATIONS_KIND, payload)
+        uow.outbox.add_later(REGISTRATIONS_KIND, payload)
 
     def queue_comment(self, uow: UnitOfWork, workshop_id: int, author: Principal, body: str, at: datetime) -> int:
         payload = {"workshop_id": workshop_id, "author_id": author.user_id, "author_name": author.full_name[:120],

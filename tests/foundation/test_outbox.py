@@ -6,8 +6,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import psycopg2
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from domain.errors import ValidationError
 from domain.models.users import Principal
@@ -134,3 +136,89 @@ def test_a_log_document_mongodb_would_refuse_fails_the_change_instead_of_the_out
             services.activity.record(uow, admin, "x" * 65, "user", admin.user_id)
             uow.commit()
     assert len(_outbox(services)) == 1  # only the admin fixture's creation
+
+
+# -- a unit of work's own records (the after-commit path) ------------------------------------------
+def _entry(action: str) -> dict[str, Any]:
+    return {"actor_id": 0, "actor_email": "system@skillhub.local", "action": action, "entity": "test",
+            "entity_id": "1", "at": NOW, "details": {}}
+
+
+def test_a_unit_of_work_applies_its_records_and_marks_them_on_its_own_connection(services: Services) -> None:
+    before = len(_outbox(services))
+    with services.uow() as uow:
+        uow.outbox.add_later(ACTIVITY_KIND, _entry("test.first"))
+        uow.outbox.add(ACTIVITY_KIND, _entry("test.second"))
+        uow.outbox.add_later(ACTIVITY_KIND, _entry("test.third"))
+        uow.commit()
+    assert uow.sync.synced and uow.sync.applied == 3
+    rows = _outbox(services)[before:]
+    # Ids follow the order of the calls, whether a record was inserted at once or later.
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    assert [(r["applied_at"] is not None, r["attempts"]) for r in rows] == [(True, 1)] * 3
+    logged = [e["action"] for e in _log(services) if e["entity"] == "test"]
+    assert logged == ["test.first", "test.second", "test.third"]
+
+
+def test_a_record_queued_in_a_rolled_back_savepoint_is_neither_stored_nor_relayed(services: Services) -> None:
+    before = len(_outbox(services))
+    with services.uow() as uow:
+        uow.outbox.add_later(ACTIVITY_KIND, _entry("test.kept"))
+        with pytest.raises(ValidationError), uow.savepoint():
+            uow.outbox.add_later(ACTIVITY_KIND, _entry("test.queued.then.undone"))
+            uow.outbox.add(ACTIVITY_KIND, _entry("test.inserted.then.undone"))
+            raise ValidationError("this row is refused")
+        uow.outbox.add_later(ACTIVITY_KIND, _entry("test.after"))
+        uow.commit()
+    assert uow.sync.synced and uow.sync.applied == 2
+    assert [r["applied_at"] is not None for r in _outbox(services)[before:]] == [True, True]
+    assert [e["action"] for e in _log(services) if e["entity"] == "test"] == ["test.kept", "test.after"]
+
+
+def test_records_of_a_unit_of_work_that_rolls_back_are_never_relayed(services: Services) -> None:
+    before = len(_outbox(services))
+    with services.uow() as uow:
+        uow.outbox.add(ACTIVITY_KIND, _entry("test.rolled.back"))
+        uow.outbox.add_later(ACTIVITY_KIND, _entry("test.never.inserted"))
+    assert len(_outbox(services)) == before
+    assert [e for e in _log(services) if e["entity"] == "test"] == []
+
+
+def test_a_mark_lost_after_mongodb_was_written_only_means_a_harmless_replay(services: Services) -> None:
+    with services.uow() as uow:
+        uow.outbox.add(ACTIVITY_KIND, _entry("test.once"))
+        uow.commit()
+    # As if PostgreSQL had lost the mark (it is committed without waiting for the disk).
+    with services.engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET applied_at = NULL WHERE kind = :kind"), {"kind": ACTIVITY_KIND})
+    replayed = services.relay.relay()
+    assert replayed.error is None and replayed.pending == 0
+    assert [e["action"] for e in _log(services) if e["entity"] == "test"] == ["test.once"]
+
+
+@pytest.mark.parametrize("ping_after", [0.0, 3600.0])
+def test_a_rested_connection_the_server_dropped_is_replaced_before_use(
+    services: Services, monkeypatch: pytest.MonkeyPatch, ping_after: float
+) -> None:
+    from domain.infrastructure import connections
+
+    with services.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    monkeypatch.setattr(connections, "PING_AFTER_IDLE_S", ping_after)
+    # The server drops every pooled connection (a restart, a network cut).
+    url = services.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    killer = psycopg2.connect(url, application_name="test-killer")
+    try:
+        with killer.cursor() as cur:
+            cur.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'skillhub'")
+            assert cur.fetchone()[0] >= 1
+    finally:
+        killer.close()
+    with services.engine.connect() as conn:
+        if ping_after:
+            # Not rested long enough to be pinged: the first statement meets the dropped link
+            # (and the pool starts afresh for the next one).
+            with pytest.raises(OperationalError):
+                conn.execute(text("SELECT 1"))
+        else:
+            assert conn.execute(text("SELECT 1")).scalar_one() == 1

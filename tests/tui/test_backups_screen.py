@@ -321,7 +321,7 @@ async def test_unreachable_postgresql_during_a_backup_is_named(
     dead = make_engine(dead_url, 1)
     settings = replace(services.settings, backup_dir=tmp_path / "backups", connect_timeout_s=1)
     unreachable = replace(services.resources, engine=dead, endpoints=replace(services.endpoints, database_url=dead_url),
-                          uow_factory=lambda: UnitOfWork(dead, services.relay.settle))
+                          uow_factory=lambda: UnitOfWork(dead, services.relay.settle_committed))
     services.backups = backup_service(unreachable, services.activity, settings)
     try:
         async with app.run_test(size=SIZE) as pilot:

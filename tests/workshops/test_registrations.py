@@ -60,6 +60,28 @@ def test_one_registration_per_learner_per_workshop(services: Services, learner: 
     assert services.workshops.get(trainer, workshop.id).seats_taken == 1
 
 
+def test_a_refused_registration_gives_back_the_seat_or_the_waitlist_place_it_took(
+        services: Services, trainer: Principal, schedule: Schedule, make_learners: MakeLearners) -> None:
+    # A seat and the first attempt are one statement: a learner who already holds a place still
+    # takes a seat or a position before being refused, and the refusal must roll it back.
+    workshop = schedule(capacity=2)
+    seated, waiting, other = make_learners(3)
+    services.registrations.register(seated, workshop.id)
+    services.registrations.register(other, workshop.id)
+    services.registrations.register(waiting, workshop.id)
+    services.registrations.cancel(other, workshop.id)  # a seat is free again; `waiting` takes it
+    services.registrations.register(other, workshop.id)  # full again: back on the waitlist
+    before = services.workshops.get(trainer, workshop.id)
+    for person in (seated, waiting, other):
+        with pytest.raises(Conflict, match="already registered|already on the waitlist"):
+            services.registrations.register(person, workshop.id)
+    after = services.workshops.get(trainer, workshop.id)
+    assert (after.seats_taken, after.waitlisted, after.registrations_ever) == (
+        before.seats_taken, before.waitlisted, before.registrations_ever) == (2, 1, 4)
+    ranks = services.registrations.register(make_learners(1)[0], workshop.id)
+    assert (ranks.registration.status, ranks.waitlist_rank) == (WAITLISTED, 2)
+
+
 def test_learner_who_cancelled_may_register_again_and_history_keeps_both(
         services: Services, learner: Principal, trainer: Principal, schedule: Schedule) -> None:
     workshop = schedule()

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo import DESCENDING, ReplaceOne
+from pymongo import DESCENDING
 from pymongo.database import Database
 
 from domain.models.paging import Page, PageRequest
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
+from domain.repositories.mongo.writes import insert_once
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
@@ -109,16 +110,13 @@ class ActivityRepository:
         self.collection = db[SPEC.name]
 
     def put(self, doc_id: str, entry: ActivityEntry) -> None:
-        """Insert or overwrite the document `doc_id` (idempotent: replays write it once)."""
-        # The _id is repeated in the replacement: nx-27017's upsert ignores the filter's _id
-        # and inserts a fresh ObjectId, so a replay would add a second document.
-        self.collection.replace_one({"_id": doc_id}, _document(doc_id, entry), upsert=True)
+        """Insert the document `doc_id` unless it is there (idempotent: replays write it once)."""
+        insert_once(self.collection, [_document(doc_id, entry)])
 
     def put_many(self, entries: builtins.list[tuple[str, ActivityEntry]]) -> None:
         """`put` for many documents in one round trip."""
         if entries:
-            self.collection.bulk_write([ReplaceOne({"_id": doc_id}, _document(doc_id, entry), upsert=True)
-                                        for doc_id, entry in entries], ordered=False)
+            insert_once(self.collection, [_document(doc_id, entry) for doc_id, entry in entries])
 
     def list(self, page: PageRequest, actor_ids: Sequence[int] | None = None, action: str = "",
              batches: bool = False) -> Page[ActivityEntry]:

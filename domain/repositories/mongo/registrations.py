@@ -31,6 +31,7 @@ from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
+from domain.repositories.mongo.writes import insert_once
 
 STATUSES = [s.value for s in RegistrationStatus]
 MARKS = [a.value for a in Attendance]
@@ -176,12 +177,16 @@ class RegistrationDocuments:
         for document in documents:
             # Replayed records may have been queued by an older version of the code.
             validate(document, VALIDATOR)
-        ids = [d["_id"] for d in documents]
-        held = {d["_id"]: d.get("version", 0) for d in self.collection.find({"_id": {"$in": ids}}, {"version": 1})}
         newest: dict[str, dict[str, Any]] = {}
         for doc in documents:
             if doc["_id"] not in newest or doc["version"] > newest[doc["_id"]]["version"]:
                 newest[doc["_id"]] = doc
+        # An attempt just started (nothing changed since it was registered) is new to MongoDB
+        # unless this record is replayed: it is inserted without asking first, and a replay's
+        # duplicate is settled below like a race. The others are looked up.
+        asked = [doc_id for doc_id, doc in newest.items() if doc.get("updated_at") != doc.get("registered_at")]
+        held = ({d["_id"]: d.get("version", 0) for d in self.collection.find({"_id": {"$in": asked}}, {"version": 1})}
+                if asked else {})
         ops: list[InsertOne[Any] | ReplaceOne[Any]] = []
         written: list[dict[str, Any]] = []
         for doc_id, doc in newest.items():
@@ -201,18 +206,18 @@ class RegistrationDocuments:
             raced = [e for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
             if len(raced) != len(exc.details.get("writeErrors", [])):
                 raise
-            # Another relay inserted these meanwhile: keep whichever version is newer.
-            for error in raced:
-                doc = written[error["index"]]
-                self.collection.replace_one({"_id": doc["_id"], "version": {"$lt": doc["version"]}}, doc)
-            return exc.details.get("nInserted", 0) + exc.details.get("nModified", 0) + len(raced)
+            # Already there (another relay inserted them meanwhile, or this is a replay): keep
+            # whichever version is newer.
+            replaced = self.collection.bulk_write(
+                [ReplaceOne({"_id": written[e["index"]]["_id"], "version": {"$lt": written[e["index"]]["version"]}},
+                            written[e["index"]]) for e in raced], ordered=False)
+            return exc.details.get("nInserted", 0) + exc.details.get("nModified", 0) + replaced.modified_count
 
     def append_events(self, events: list[dict[str, Any]]) -> None:
-        """Store history events under their deterministic ids (a replay rewrites the same ones)."""
-        if events:
-            for event in events:
-                validate(event, EVENT_VALIDATOR)
-            self.events.bulk_write([ReplaceOne({"_id": e["_id"]}, e, upsert=True) for e in events], ordered=False)
+        """Store history events under their deterministic ids (a replay finds them there and keeps them)."""
+        for event in events:
+            validate(event, EVENT_VALIDATOR)
+        insert_once(self.events, events)
 
     def delete_for_workshops(self, workshop_ids: list[int]) -> int:
         if not workshop_ids:

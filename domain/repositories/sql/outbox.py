@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bson import json_util
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Insert, String, bindparam, func, insert, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from domain.repositories.sql.schema import outbox
 
@@ -18,6 +20,15 @@ class OutboxRecord:
     kind: str
     payload: dict[str, Any]
     attempts: int
+
+
+def stored_form(document: dict[str, Any]) -> Any:
+    """What the JSONB column holds for a payload; `payload_of` reads it back."""
+    return _to_json(document)
+
+
+def payload_of(stored: Any) -> dict[str, Any]:
+    return _from_json(stored)
 
 
 def _to_json(document: dict[str, Any]) -> Any:
@@ -33,12 +44,46 @@ def _from_json(value: Any) -> dict[str, Any]:
     return json_util.loads(json.dumps(value), json_options=json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True))
 
 
+# One simple-protocol message with its own transaction (the connection is in autocommit).
+_MARK_SETTLED = text(
+    "BEGIN; SET LOCAL synchronous_commit = off; "
+    "UPDATE outbox SET applied_at = :now, attempts = attempts + 1, last_error = NULL "
+    "WHERE id = ANY(:ids) AND applied_at IS NULL; COMMIT"
+)
+
+
+@lru_cache(maxsize=32)
+def _insert_records(count: int, ask_older: bool) -> Insert:
+    """INSERT of `count` records (bound parameters kind_N, payload_N), built once per shape."""
+    stmt = insert(outbox).values([{"kind": bindparam(f"kind_{n}", type_=String),
+                                   "payload": bindparam(f"payload_{n}", type_=outbox.c.payload.type)}
+                                  for n in range(count)])
+    if not ask_older:
+        return stmt.returning(outbox.c.id)
+    # The subquery reads the statement's snapshot, which does not hold the new rows.
+    other = outbox.alias("other")
+    older = select(other.c.id).where(other.c.applied_at.is_(None)).limit(1).exists()
+    return stmt.returning(outbox.c.id, older.label("older"))
+
+
 class OutboxRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     def add(self, kind: str, payload: dict[str, Any]) -> int:
         return self.conn.execute(insert(outbox).values(kind=kind, payload=_to_json(payload)).returning(outbox.c.id)).scalar_one()
+
+    def add_stored(self, records: list[tuple[str, Any]], ask_older: bool) -> tuple[list[int], bool]:
+        """Insert (kind, payload in its stored JSON form) records in one statement: (their ids,
+        in the order given, and with `ask_older`, whether an older record is still pending,
+        read in the same statement)."""
+        params: dict[str, Any] = {}
+        for n, (kind, stored) in enumerate(records):
+            params[f"kind_{n}"], params[f"payload_{n}"] = kind, stored
+        rows = self.conn.execute(_insert_records(len(records), ask_older), params).all()
+        # The ids come from the sequence in the order of the VALUES list; RETURNING's own order
+        # is not promised, so they are sorted back into it.
+        return sorted(row.id for row in rows), ask_older and bool(rows[0].older)
 
     def claim_pending(self, limit: int, only_ids: list[int] | None = None, wait: bool = False) -> list[OutboxRecord]:
         """Lock up to `limit` unapplied records in order; concurrent relays skip locked ones
@@ -78,6 +123,20 @@ class OutboxRepository:
         pending = select(func.count()).select_from(outbox).where(outbox.c.applied_at.is_(None)).scalar_subquery()
         return int(self.conn.execute(select(pending - select(func.count()).select_from(done).scalar_subquery()))
                    .scalar_one())
+
+    def mark_settled(self, record_ids: list[int], now: datetime) -> bool:
+        """Mark records applied unless a concurrent relay already did, in one round trip on a
+        connection outside any transaction; False when PostgreSQL did not answer.
+
+        The mark is committed without waiting for the disk (`synchronous_commit = off`): were
+        the server to crash before writing it, the records would only be replayed, which
+        changes nothing MongoDB holds. The change they carry was committed durably before."""
+        if record_ids:
+            try:
+                self.conn.execute(_MARK_SETTLED, {"ids": list(record_ids), "now": now})
+            except DBAPIError:
+                return False
+        return True
 
     def mark_failed(self, record_id: int, error: str) -> None:
         self.conn.execute(

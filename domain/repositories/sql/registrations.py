@@ -11,11 +11,29 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Label, Update, func, insert, select, tuple_, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    DateTime,
+    Insert,
+    Label,
+    Select,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from domain.models.paging import Page, PageRequest
 from domain.models.workshops import Attendance, Registration, RegistrationStatus
 from domain.repositories.sql.schema import registration_ledger
+from domain.repositories.sql.workshops import seat_update
 
 _L = registration_ledger.c
 _COLUMNS = (
@@ -49,6 +67,28 @@ def _waitlist_rank() -> Label[int]:
     )
 
 
+def _seat_first_attempt() -> Select[Any]:
+    """The statement of `RegistrationLedger.seat_first_attempt`, built once (bound parameters
+    workshop_id, learner_id, now): the seat UPDATE and the ledger INSERT as two CTEs."""
+    now = bindparam("now", type_=DateTime(timezone=True))
+    seat = seat_update(bindparam("workshop_id", type_=BigInteger), now).cte("seat")
+    values = select(seat.c.id, bindparam("learner_id", type_=BigInteger), literal(1), literal(CONFIRMED), now, now,
+                    literal(1)).select_from(seat)
+    attempt = (
+        pg_insert(registration_ledger)
+        .from_select(["workshop_id", "learner_id", "attempt", "status", "registered_at", "updated_at", "version"],
+                     values)
+        .on_conflict_do_nothing(index_elements=[_L.workshop_id, _L.learner_id])
+        .returning(*_COLUMNS).cte("attempt")
+    )
+    seated = select(func.count()).select_from(seat).scalar_subquery().label("seated")
+    one = select(literal(1).label("one")).subquery("one")
+    return select(seated, *attempt.c).select_from(one.outerjoin(attempt, true()))
+
+
+_SEAT_FIRST_ATTEMPT = _seat_first_attempt()
+
+
 class RegistrationLedger:
     """Read and write ledger rows inside the caller's unit of work."""
 
@@ -58,6 +98,30 @@ class RegistrationLedger:
     def get(self, workshop_id: int, learner_id: int, lock: bool = False) -> Registration | None:
         stmt = select(*_COLUMNS).where(_L.workshop_id == workshop_id, _L.learner_id == learner_id)
         row = self.conn.execute(stmt.with_for_update() if lock else stmt).one_or_none()
+        return _registration(row) if row else None
+
+    def seat_first_attempt(self, workshop_id: int, learner_id: int, now: datetime) -> tuple[bool, Registration | None]:
+        """Take a seat (`WorkshopRepository.take_seat`'s rule) and insert the learner's first,
+        confirmed attempt, in one statement: (a seat was taken, the attempt). The attempt is
+        None when no seat was free (nothing was written) or when the learner already has a
+        row: the seat is then taken all the same, for the caller to give to their next
+        attempt or to roll back."""
+        row = self.conn.execute(_SEAT_FIRST_ATTEMPT, {"workshop_id": workshop_id, "learner_id": learner_id,
+                                                      "now": now}).one()
+        return bool(row.seated), _registration(row) if row.workshop_id is not None else None
+
+    def start_first_attempt(self, workshop_id: int, learner_id: int, status: RegistrationStatus,
+                            waitlist_position: int | None, now: datetime) -> Registration | None:
+        """Insert the learner's first attempt in one statement; None when they already have a row
+        (the caller then reads it with `get(lock=True)` and goes on with `start_attempt`)."""
+        stmt = (
+            pg_insert(registration_ledger)
+            .values(workshop_id=workshop_id, learner_id=learner_id, attempt=1, version=1, status=status.value,
+                    waitlist_position=waitlist_position, registered_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=[_L.workshop_id, _L.learner_id])
+            .returning(*_COLUMNS)
+        )
+        row = self.conn.execute(stmt).one_or_none()
         return _registration(row) if row else None
 
     def start_attempt(self, previous: Registration | None, workshop_id: int, learner_id: int,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -29,7 +30,7 @@ from domain.models.sync import SyncStatus
 from domain.repositories.sql.challenges import ChallengeRepository
 from domain.repositories.sql.dumps import DumpTables
 from domain.repositories.sql.journal import ChangeJournal
-from domain.repositories.sql.outbox import OutboxRepository
+from domain.repositories.sql.outbox import OutboxRecord, OutboxRepository, payload_of, stored_form
 from domain.repositories.sql.preferences import PreferenceRepository
 from domain.repositories.sql.progress import ProgressRepository
 from domain.repositories.sql.registrations import RegistrationLedger
@@ -43,8 +44,28 @@ POSTGRES_HINT = (
     "server is running."
 )
 
-# Applies just-committed outbox records (by id) to MongoDB and says how it went.
-Relay = Callable[[list[int]], SyncStatus]
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a unit of work hands its relay after a commit.
+
+    The outbox records it added (payloads read back from their stored form, as a replay
+    would read them), whether an older record was still pending when the first was added
+    (then they must not overtake it), and the unit of work's connection, open and outside
+    any transaction, so that marking them applied needs no second checkout."""
+
+    records: list[OutboxRecord]
+    older_pending: bool
+    conn: Connection
+
+    def outbox(self) -> OutboxRepository:
+        """The outbox on that connection, each statement its own transaction (autocommit)."""
+        return OutboxRepository(self.conn.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+# Applies just-committed outbox records to MongoDB and says how it went.
+Relay = Callable[[Committed], SyncStatus]
 R = TypeVar("R")
 
 
@@ -58,16 +79,47 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 class QueuedOutbox(OutboxRepository):
-    """The outbox of one unit of work: remembers the records it adds, so they are relayed after the commit."""
+    """The outbox of one unit of work: remembers the records it adds, so they are relayed after the commit.
+
+    `add_later` queues a record whose id nobody needs (a registration's documents, a log
+    line): the queued records are inserted together, in one statement, before the next
+    `add`, the next savepoint and the commit, so the order of ids is the order of calls."""
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
-        self.added: list[int] = []
+        self.added: list[OutboxRecord] = []
+        self.older_pending = False
+        self._later: list[tuple[str, Any]] = []
 
     def add(self, kind: str, payload: dict[str, Any]) -> int:
-        record_id = super().add(kind, payload)
-        self.added.append(record_id)
-        return record_id
+        self._later.append((kind, stored_form(payload)))
+        return self.flush()[-1]
+
+    def add_later(self, kind: str, payload: dict[str, Any]) -> None:
+        self._later.append((kind, stored_form(payload)))
+
+    def flush(self) -> list[int]:
+        """Insert the queued records; their ids."""
+        if not self._later:
+            return []
+        queued, self._later = self._later, []
+        first = not self.added
+        ids, older = self.add_stored(queued, ask_older=first)
+        if first:
+            self.older_pending = older
+        self.added.extend(OutboxRecord(record_id, kind, payload_of(stored), 0)
+                          for record_id, (kind, stored) in zip(ids, queued, strict=True))
+        return ids
+
+    def checkpoint(self) -> int:
+        """Flush, and mark the place a savepoint's rollback comes back to."""
+        self.flush()
+        return len(self.added)
+
+    def rewind(self, checkpoint: int) -> None:
+        """Forget what was added since `checkpoint`: its rows were rolled back with a savepoint."""
+        self._later = []
+        del self.added[checkpoint:]
 
 
 class _Repository(Generic[R]):
@@ -139,16 +191,23 @@ class UnitOfWork:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """A nested transaction: what the block wrote is rolled back if it raises (one row of a batch)."""
+        outbox = self.outbox
+        checkpoint = outbox.checkpoint()
         nested = self.conn.begin_nested()
         try:
             yield
+            outbox.flush()
         except BaseException:
             nested.rollback()
+            outbox.rewind(checkpoint)
             raise
         nested.commit()
 
     def commit(self) -> None:
         try:
+            outbox: QueuedOutbox | None = self._repositories.get("outbox")
+            if outbox is not None:
+                outbox.flush()
             self.conn.commit()
         except OperationalError as exc:
             raise postgres_unavailable(exc) from None
@@ -164,14 +223,17 @@ class UnitOfWork:
         try:
             if not self._committed:
                 conn.rollback()
-        except DBAPIError:
-            pass
+            elif exc is None and outbox is not None and outbox.added and self._relay is not None:
+                self.sync = self._relay(Committed(list(outbox.added), outbox.older_pending, conn))
+        except DBAPIError as failure:
+            if self._committed:
+                # PostgreSQL went away while the relay recorded a MongoDB failure: the records
+                # are pending either way, and the next replay applies them.
+                self.sync = SyncStatus(False, postgres_unavailable(failure).message)
         finally:
             conn.close()
         if exc is not None and is_connection_error(exc):
             raise postgres_unavailable(exc) from None
-        if exc is None and self._committed and outbox is not None and outbox.added and self._relay is not None:
-            self.sync = self._relay(list(outbox.added))
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

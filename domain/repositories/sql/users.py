@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
@@ -45,6 +46,20 @@ _USER_COLUMNS = (
     users.c.id, users.c.email, users.c.full_name, users.c.role,
     users.c.is_active, users.c.created_at, users.c.updated_at,
 )
+
+
+def person_columns(person: Any, prefix: str) -> list[Any]:
+    """The user columns of `person` (an alias of `users`) labelled `prefix` + their name, for a
+    query that reads a user along with something else; `person_from` reads them back."""
+    return [person.c[column.name].label(prefix + column.name) for column in _USER_COLUMNS]
+
+
+def person_from(row: Any, prefix: str) -> User | None:
+    """The user a `person_columns` query read (None when its outer join found nobody)."""
+    values = row._mapping
+    if values[prefix + "id"] is None:
+        return None
+    return _user(SimpleNamespace(**{column.name: values[prefix + column.name] for column in _USER_COLUMNS}))
 
 
 def _listed(search: str, role: Role | None, active_only: bool) -> list[ColumnElement[bool]]:

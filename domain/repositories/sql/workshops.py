@@ -6,14 +6,30 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, any_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    Update,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.models.paging import Page, PageRequest
+from domain.models.users import User
 from domain.models.workshops import Workshop, WorkshopQuery, WorkshopScope, WorkshopSort, WorkshopStatus
 from domain.repositories.sql.schema import registration_ledger, users, workshops
 from domain.repositories.sql.scores import ScoreTables
 from domain.repositories.sql.search import contains, search_keys
+from domain.repositories.sql.users import person_columns, person_from
 
 _W = workshops.c
 _COLUMNS = (
@@ -46,6 +62,27 @@ def search_condition(term: str) -> ColumnElement[bool]:
     return or_(contains(_W.title_search, term), _W.trainer_id == any_(func.array(trainer_ids)))
 
 
+def seat_update(workshop_id: Any, now: Any) -> Update:
+    """The capacity rule as one statement (see `WorkshopRepository.take_seat`): returns the id when a seat was taken."""
+    return (
+        update(workshops)
+        .where(_W.id == workshop_id, _W.status == SCHEDULED, _W.seats_taken < _W.capacity, _W.waitlisted == 0)
+        .values(seats_taken=_W.seats_taken + 1, registrations_ever=_W.registrations_ever + 1, updated_at=now)
+        .returning(_W.id)
+    )
+
+
+def _with_person() -> Select[Any]:
+    person = users.alias("person")
+    return (select(*_COLUMNS, *person_columns(person, "person_"))
+            .select_from(_FROM.outerjoin(person, person.c.id == bindparam("user_id", type_=BigInteger)))
+            .where(_W.id == bindparam("workshop_id", type_=BigInteger)))
+
+
+# Built once: `get_with_person` runs on every registration.
+_WITH_PERSON = _with_person()
+
+
 class WorkshopRepository:
     """Read and write workshops inside the caller's unit of work."""
 
@@ -71,6 +108,14 @@ class WorkshopRepository:
                 return None
         row = self.conn.execute(select(*_COLUMNS).select_from(_FROM).where(_W.id == workshop_id)).one_or_none()
         return _workshop(row) if row else None
+
+    def get_with_person(self, workshop_id: int, user_id: int) -> tuple[Workshop | None, User | None]:
+        """The workshop and one user, in one round trip (a registration reads both before it
+        decides); (None, None) when there is no such workshop."""
+        row = self.conn.execute(_WITH_PERSON, {"workshop_id": workshop_id, "user_id": user_id}).one_or_none()
+        if row is None:
+            return None, None
+        return _workshop(row), person_from(row, "person_")
 
     def get_many(self, workshop_ids: list[int]) -> dict[int, Workshop]:
         if not workshop_ids:
@@ -112,13 +157,7 @@ class WorkshopRepository:
         concurrent updates of the row and re-checks the condition, so whatever the
         concurrency, no more than `capacity` seats are ever counted (the CHECK is the
         safety net). The row stays locked until the transaction ends."""
-        stmt = (
-            update(workshops)
-            .where(_W.id == workshop_id, _W.status == SCHEDULED, _W.seats_taken < _W.capacity, _W.waitlisted == 0)
-            .values(seats_taken=_W.seats_taken + 1, registrations_ever=_W.registrations_ever + 1, updated_at=now)
-            .returning(_W.id)
-        )
-        return self.conn.execute(stmt).first() is not None
+        return self.conn.execute(seat_update(workshop_id, now)).first() is not None
 
     def join_waitlist(self, workshop_id: int, now: datetime) -> int | None:
         """Hand out the next waitlist position if the workshop is full or has a queue."""
