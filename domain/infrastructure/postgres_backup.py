@@ -7,7 +7,8 @@ touches an engine, a connection or a subprocess.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +48,13 @@ class PostgresBackup:
     def database(self) -> str:
         return self._connection.database
 
-    def dump(self, staging: Path) -> PostgresDump:
+    def dump(self, staging: Path, meanwhile: Callable[[], None] | None = None) -> PostgresDump:
         """`pg_dump` into `staging`, from an exported snapshot: the counts, the revision and the
-        dump all see the same committed state, whatever runs meanwhile."""
+        dump all see the same committed state, whatever runs meanwhile.
+
+        `meanwhile` (the MongoDB export) runs in this thread while `pg_dump` works, once the
+        snapshot is taken: what it reads is never older than the dump. Its error, or else
+        the dump's, is raised once both are done."""
         with self._catalog() as catalog:
             with catalog.conn.begin():
                 snapshot = catalog.begin_snapshot()
@@ -63,7 +68,18 @@ class PostgresBackup:
                     server_version_num=version_num,
                     tool_version=tool.version,
                 )
-                pgtools.dump(tool, self._connection, staging / dump.member, snapshot, self._timeout_s)
+                target = staging / dump.member
+                if meanwhile is None:
+                    pgtools.dump(tool, self._connection, target, snapshot, self._timeout_s)
+                else:
+                    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-dump") as pool:
+                        dumping = pool.submit(pgtools.dump, tool, self._connection, target, snapshot, self._timeout_s)
+                        try:
+                            meanwhile()
+                        finally:
+                            failure = dumping.exception()
+                        if failure is not None:
+                            raise failure
         return dump
 
     @contextmanager

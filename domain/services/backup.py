@@ -2,7 +2,8 @@
 
 A backup is one archive (see `domain.infrastructure.backup_archive`): a `pg_dump` of PostgreSQL
 taken from an exported snapshot, so the dump and the row counts of the manifest are one
-consistent instant; every MongoDB collection exported after it. The MongoDB export is not
+consistent instant; every MongoDB collection exported after that snapshot is taken (while
+pg_dump writes it). The MongoDB export is not
 one instant: a change made while it runs may be in one collection and not another, and a
 document written by the outbox after the PostgreSQL snapshot may be there while its
 outbox record is still pending in the dump. Replaying the outbox after a restore
@@ -170,14 +171,18 @@ class BackupService:
             (staging / "postgres").mkdir()
             (staging / "mongo").mkdir()
             steps.start("PostgreSQL dump", 1)
-            pg = self._postgres.dump(staging)
-            steps.finish()
-            names = mongo.collection_names()
-            steps.start("MongoDB export", sum(mongo.estimated_count(n) for n in names))
             collections: dict[str, CollectionEntry] = {}
-            for name in names:
-                collections[name] = self._export_collection(mongo, name, staging, steps)
-            steps.finish()
+
+            def export_mongo() -> None:
+                # Runs while pg_dump works, once its snapshot is taken (see the module docstring).
+                steps.finish()
+                names = mongo.collection_names()
+                steps.start("MongoDB export", sum(mongo.estimated_count(n) for n in names))
+                for name in names:
+                    collections[name] = self._export_collection(mongo, name, staging, steps)
+                steps.finish()
+
+            pg = self._postgres.dump(staging, meanwhile=export_mongo)
             files = {pg.member: archive_manifest.digest(staging / pg.member)}
             for entry in collections.values():
                 files[entry.data] = archive_manifest.digest(staging / entry.data)
@@ -337,7 +342,9 @@ class BackupService:
             notes.append("brought values back to the types their validator declares (dates stored as text by "
                          "nx-27017, ...) in " + ", ".join(f"{n} {name} document(s)" for name, n in normalised.items()))
         for name, entry in manifest.collections.items():
-            found = mongo.count(name)
+            # The collection was just created and filled: its metadata count is exact, and reading
+            # it costs nothing, where counting the documents makes nx-27017 scan them all.
+            found = mongo.estimated_count(name)
             if name == DENYLIST_SPEC.name:
                 found -= kept.documents
             expires = any("expireAfterSeconds" in ix for ix in layouts[name].indexes)

@@ -222,3 +222,17 @@ def test_a_rested_connection_the_server_dropped_is_replaced_before_use(
                 conn.execute(text("SELECT 1"))
         else:
             assert conn.execute(text("SELECT 1")).scalar_one() == 1
+
+
+def test_a_document_already_under_a_records_id_is_replaced_by_the_record(services: Services) -> None:
+    # After PostgreSQL alone was restored, an outbox id comes round again while MongoDB still
+    # holds the document a later change wrote under it: the record, in PostgreSQL, wins.
+    with services.uow() as uow:
+        uow.outbox.add(ACTIVITY_KIND, _entry("test.record"))
+        uow.commit()
+    [document] = [e for e in _log(services) if e["entity"] == "test"]
+    services.db["activity_logs"].replace_one({"_id": document["_id"]}, {**document, "action": "test.stale"})
+    with services.engine.begin() as conn:
+        conn.execute(text("UPDATE outbox SET applied_at = NULL WHERE kind = :kind"), {"kind": ACTIVITY_KIND})
+    assert services.relay.relay().error is None
+    assert [e["action"] for e in _log(services) if e["entity"] == "test"] == ["test.record"]

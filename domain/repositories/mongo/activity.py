@@ -15,7 +15,7 @@ from domain.models.paging import Page, PageRequest
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
-from domain.repositories.mongo.writes import insert_once
+from domain.repositories.mongo.writes import put_all
 
 VALIDATOR: dict[str, Any] = {
     "$jsonSchema": {
@@ -110,13 +110,13 @@ class ActivityRepository:
         self.collection = db[SPEC.name]
 
     def put(self, doc_id: str, entry: ActivityEntry) -> None:
-        """Insert the document `doc_id` unless it is there (idempotent: replays write it once)."""
-        insert_once(self.collection, [_document(doc_id, entry)])
+        """Write the document `doc_id`, replacing one already there (idempotent: replays write it once)."""
+        put_all(self.collection, [_document(doc_id, entry)])
 
     def put_many(self, entries: builtins.list[tuple[str, ActivityEntry]]) -> None:
-        """`put` for many documents in one round trip."""
+        """`put` for many documents, in one round trip unless some are already there."""
         if entries:
-            insert_once(self.collection, [_document(doc_id, entry) for doc_id, entry in entries])
+            put_all(self.collection, [_document(doc_id, entry) for doc_id, entry in entries])
 
     def list(self, page: PageRequest, actor_ids: Sequence[int] | None = None, action: str = "",
              batches: bool = False) -> Page[ActivityEntry]:

@@ -31,7 +31,7 @@ from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
-from domain.repositories.mongo.writes import insert_once
+from domain.repositories.mongo.writes import put_all
 
 STATUSES = [s.value for s in RegistrationStatus]
 MARKS = [a.value for a in Attendance]
@@ -214,10 +214,10 @@ class RegistrationDocuments:
             return exc.details.get("nInserted", 0) + exc.details.get("nModified", 0) + replaced.modified_count
 
     def append_events(self, events: list[dict[str, Any]]) -> None:
-        """Store history events under their deterministic ids (a replay finds them there and keeps them)."""
+        """Store history events under their deterministic ids (a replay rewrites the same ones)."""
         for event in events:
             validate(event, EVENT_VALIDATOR)
-        insert_once(self.events, events)
+        put_all(self.events, events)
 
     def delete_for_workshops(self, workshop_ids: list[int]) -> int:
         if not workshop_ids:

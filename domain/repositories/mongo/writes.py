@@ -1,9 +1,10 @@
-"""Writes of documents whose `_id` is deterministic (derived from an outbox record).
+"""Writes of documents whose `_id` is derived from an outbox record.
 
-Replaying a record writes the same documents again. Inserting them and letting MongoDB
-refuse the ones it already holds is one round trip, and cheaper than an upsert (a lookup,
-then a write) on both MongoDB 7 and nx-27017; the content under a deterministic `_id`
-never changes, so keeping the stored one loses nothing.
+Replaying a record writes the same documents again, and after PostgreSQL alone was
+restored an outbox id can come round again with new content: the record, in PostgreSQL,
+is the truth, so what MongoDB holds under that `_id` is replaced. The usual case is a
+document MongoDB has never seen: it is inserted in one round trip (an upsert costs a
+lookup and then a write), and only the ids MongoDB refuses as duplicates are replaced.
 """
 
 from __future__ import annotations
@@ -11,26 +12,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pymongo import ReplaceOne
 from pymongo.collection import Collection
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 DUPLICATE_KEY = 11000
 
 
-def insert_once(collection: Collection[dict[str, Any]], documents: Sequence[dict[str, Any]]) -> int:
-    """Insert `documents`, leaving any `_id` the collection already holds as it is; returns how many were new."""
+def put_all(collection: Collection[dict[str, Any]], documents: Sequence[dict[str, Any]]) -> None:
+    """Insert `documents`, replacing those whose `_id` the collection already holds."""
     if not documents:
-        return 0
+        return
     if len(documents) == 1:
         try:
             collection.insert_one(documents[0])
-            return 1
         except DuplicateKeyError:
-            return 0
+            collection.replace_one({"_id": documents[0]["_id"]}, documents[0])
+        return
     try:
-        return len(collection.insert_many(documents, ordered=False).inserted_ids)
+        collection.insert_many(documents, ordered=False)
     except BulkWriteError as exc:
         errors = exc.details.get("writeErrors", [])
         if any(error.get("code") != DUPLICATE_KEY for error in errors):
             raise
-        return int(exc.details.get("nInserted", 0))
+        collection.bulk_write([ReplaceOne({"_id": documents[e["index"]]["_id"]}, documents[e["index"]])
+                               for e in errors], ordered=False)
