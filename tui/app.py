@@ -38,6 +38,7 @@ from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_erro
 from tui.screens.database_down import DatabaseDownDialog
 from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
+from tui.screens.read_ahead import ReadAhead
 from tui.screens.reauth import ReauthDialog, ReauthOutcome
 from tui.screens.row_in_full import RowInFullDialog
 from tui.screens.too_small import TooSmallScreen, too_small
@@ -269,18 +270,22 @@ class SkillHubApp(ReportsBugs, App[None]):
         if not section.allows(principal):
             self._refuse(section)
             return
-        self._open(section)
+        # Built here (its module is imported on first use), shown by _show_section once its
+        # first data has been read in the opening worker (see tui/screens/read_ahead.py).
+        self._open(section, None if section.key == HOME_KEY else section.build(self.context))
 
     def on_open_section(self, message: OpenSection) -> None:
         self.action_section(message.key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="navigation")
-    def _open(self, section: Section) -> None:
+    def _open(self, section: Section, screen: Screen[None] | None) -> None:
         # Opening a section is an action: the token is checked again first (expiry, deny-list, role).
         principal = self.session.current()
-        deliver(self, self._show_section, section, principal)
+        if isinstance(screen, ReadAhead) and section.allows(principal):
+            screen.read_ahead()
+        deliver(self, self._show_section, section, principal, screen)
 
-    async def _show_section(self, section: Section, principal: Principal) -> None:
+    async def _show_section(self, section: Section, principal: Principal, screen: Screen[None] | None) -> None:
         # The role comes fresh from the database: a promotion or demotion shows at once.
         self.sub_title = f"{principal.full_name} · {principal.role.value}"
         self.refresh_bindings()
@@ -294,7 +299,7 @@ class SkillHubApp(ReportsBugs, App[None]):
         # The open section's screen is replaced by the new one: Home under it is not shown
         # (resumed, restyled, painted) on the way from one section to another.
         await self._pop_to_base(above=1)
-        screen = section.build(self.context)
+        screen = screen or section.build(self.context)
         if len(self.screen_stack) > BASE_DEPTH:
             await self.switch_screen(screen)
         else:

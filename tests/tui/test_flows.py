@@ -407,15 +407,24 @@ async def test_the_footer_is_rebuilt_only_when_its_keys_change(app: SkillHubApp,
             app.screen.refresh_bindings()
         await settle(pilot)
         assert rebuilt == 0
-        # A key that changes state is shown anew: with no row under the cursor, Role greys.
+        # A key that changes state greys where it stands (with no row under the cursor, Role
+        # greys): the footer is not mounted again for that.
         screen = app.screen
         assert isinstance(screen, UsersScreen)
-        assert [key.has_class("-disabled") for key in footer.query(FooterKey) if key.key == "r"] == [False]
+        role = [key for key in footer.query(FooterKey) if key.key == "r"]
+        assert [key.has_class("-disabled") for key in role] == [False]
         screen.rows = ()
         screen.refresh_bindings()
         await settle(pilot)
-        assert rebuilt == 1
+        assert rebuilt == 0
         assert [key.has_class("-disabled") for key in footer.query(FooterKey) if key.key == "r"] == [True]
+        assert [key for key in footer.query(FooterKey) if key.key == "r"] == role
+        # Keys that come or go (a wider terminal fits more) rebuild it, once.
+        shown = len(footer.query(FooterKey))
+        await pilot.resize_terminal(160, SIZE[1])
+        await settle(pilot)
+        assert rebuilt == 1
+        assert len(footer.query(FooterKey)) > shown
 
 
 async def test_going_from_one_section_to_another_replaces_it_without_showing_home(app: SkillHubApp,

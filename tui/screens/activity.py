@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -66,13 +67,16 @@ class ActivityScreen(PagedListScreen):
         self.table.add_columns(*COLUMNS)
         self.table.focus()
         self.load_actions()
-        self.reload()
+        self.load_first_page()
 
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="activity-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.search, self.action, frozenset(self.opened)))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_page, self.controller.page(number, self.search, self.action, frozenset(self.opened)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="activity-actions")
     def load_actions(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol, TypeVar
 
 from rich.text import Text
@@ -31,6 +32,7 @@ from tui.controllers.backups import (
 )
 from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen, deliver, route_error
+from tui.screens.read_ahead import ReadAhead
 from tui.screens.restore_confirm import RestoreConfirmDialog
 from tui.screens.restore_report import RestoreReportDialog
 from tui.text import notify_literal
@@ -58,7 +60,7 @@ VERIFIED_STYLES = {
 }
 
 
-class BackupsScreen(GreysRefusedActions, ShellScreen):
+class BackupsScreen(ReadAhead, GreysRefusedActions, ShellScreen):
     """The archive table, the selected archive's details, and a progress bar while an operation runs."""
 
     TITLE = "Backups"
@@ -95,7 +97,8 @@ class BackupsScreen(GreysRefusedActions, ShellScreen):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
         self.table.focus()
-        self.load()
+        if not self.show_read_ahead():
+            self.load()
 
     @property
     def table(self) -> DataTable[Any]:
@@ -105,7 +108,10 @@ class BackupsScreen(GreysRefusedActions, ShellScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group=LIST_GROUP)
     def load(self) -> None:
-        deliver(self, self.show_list, self.controller.archives())
+        deliver(self, self.read_first())
+
+    def read_first(self) -> Callable[[], None]:
+        return partial(self.show_list, self.controller.archives())
 
     def show_list(self, view: ArchiveList) -> None:
         keep = self._select_after_load or (self.selected.name if self.selected else None)

@@ -8,6 +8,7 @@ shows another learner.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -79,17 +80,20 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
     def on_mount(self) -> None:
         self.table.add_columns(*CATALOG_COLUMNS)
         self.table.focus()
-        self.reload()
+        self.load_first_page()
 
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="catalog-page")
     def fetch(self, number: int) -> None:
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
         if self.showing_mine:
             view = self.controller.mine(number)
         else:
             view = self.controller.catalog(number, self.search, self.only_free)
-        deliver(self, self.show_page, view)
+        return partial(self.show_page, view)
 
     def show_page(self, view: CatalogPage) -> None:
         if view.mine != self._shows_mine_columns:

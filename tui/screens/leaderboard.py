@@ -6,6 +6,9 @@ always in view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -78,13 +81,16 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
         self.table.focus()
-        self.reload()
+        self.load_first_page()
 
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.category, self.period))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_page, self.controller.page(number, self.category, self.period))
 
     def show_page(self, view: LeaderboardView) -> None:
         self.view = view

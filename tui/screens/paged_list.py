@@ -16,6 +16,7 @@ from textual.worker import Worker
 from tui.controllers.paging import ListRow, PageInfo
 from tui.refusals import STILL_LOADING, GreysRefusedActions
 from tui.screens.base import ShellScreen
+from tui.screens.read_ahead import ReadAhead
 from tui.widgets.fit_table import FitTable
 from tui.widgets.searching import SEARCH_PAUSE, no_match
 from tui.widgets.tables import fill_table, row_at_cursor
@@ -35,7 +36,7 @@ PAGE_BINDINGS = [
 RowT = TypeVar("RowT", bound=ListRow)
 
 
-class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
+class PagedListScreen(ReadAhead, GreysRefusedActions, ShellScreen, Generic[RowT]):
     """Paging keys, the "page 2 of 40" label, the selected row and the search field of a list screen.
 
     Subclasses name their table and page label, and implement `fetch(number)` as a
@@ -53,6 +54,19 @@ class PagedListScreen(GreysRefusedActions, ShellScreen, Generic[RowT]):
     SEARCH_ID: ClassVar[str | None] = None
     # Each subclass defines it: start the worker that loads page `number`.
     fetch: Callable[[int], object]
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        """Read page `number` (controller calls only, in a worker); returns what shows it.
+        Subclasses implement it, and their `fetch` delivers it."""
+        raise NotImplementedError
+
+    def read_first(self) -> Callable[[], None]:
+        return self.read_page(self.page_number)
+
+    def load_first_page(self) -> None:
+        """On mount: show the page read ahead by whoever opened the screen, or load it."""
+        if not self.show_read_ahead():
+            self.reload()
 
     def __init__(self) -> None:
         super().__init__()

@@ -8,6 +8,7 @@ keys of the viewer's kind are shown; the services check again.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -94,7 +95,7 @@ class ProgressScreen(PagedListScreen):
         self.challenges_table.add_columns(*CHALLENGE_COLUMNS)
         self.table.add_columns(*TIMELINE_COLUMNS)
         self.challenges_table.focus()
-        self.reload()
+        self.load_first_page()
 
     @property
     def challenges_table(self) -> DataTable[Text]:
@@ -104,7 +105,10 @@ class ProgressScreen(PagedListScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="progress-view")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_view, self.controller.view(number))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_view, self.controller.view(number))
 
     def show_view(self, view: ProgressView) -> None:
         keep = self.selected_challenge

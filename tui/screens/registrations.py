@@ -9,6 +9,7 @@ says so in place of the lists.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -45,6 +46,7 @@ from tui.screens.confirm import ConfirmDialog
 from tui.screens.export import ExportDialog
 from tui.screens.paged_list import PAGES
 from tui.screens.picker import PickerDialog
+from tui.screens.read_ahead import ReadAhead
 from tui.screens.reason import ReasonDialog
 from tui.screens.register_learner import RegisterLearnerDialog
 from tui.screens.selection import SELECTION_ACTIONS, SelectsRows, selection_bindings, selection_status
@@ -59,7 +61,7 @@ SHEET_ACTIONS = frozenset({"register", "cancel_registration", "attendance", "com
                            "next_view", "previous_view", "read_comment", "previous_page", "next_page"})
 
 
-class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
+class RegistrationsScreen(ReadAhead, SelectsRows, GreysRefusedActions, ShellScreen):
     """The registrations sheet of one workshop, with every registration action."""
 
     TITLE = "Registrations"
@@ -127,7 +129,8 @@ class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
         for view in SheetView:
             self.table(view).add_columns(*COLUMNS[view])
         self.table(self.view).focus()
-        self.reload()
+        if not self.show_read_ahead():
+            self.reload()
 
     def table(self, view: SheetView) -> DataTable[Text]:
         return self.query_one(f"#sheet-{view.value}", DataTable)
@@ -141,6 +144,9 @@ class RegistrationsScreen(SelectsRows, GreysRefusedActions, ShellScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sheet")
     def fetch(self, pages: dict[SheetView, int]) -> None:
         deliver(self, self.show_sheet, self.controller.sheet(pages))
+
+    def read_first(self) -> Callable[[], None]:
+        return partial(self.show_sheet, self.controller.sheet(dict(self.pages)))
 
     def show_sheet(self, sheet: RegistrationsSheet) -> None:
         self.sheet = sheet

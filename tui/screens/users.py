@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from textual import work
 from textual.app import ComposeResult
@@ -70,13 +71,16 @@ class UsersScreen(SelectsPagedRows, PagedListScreen[UserRow]):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
         self.table.focus()
-        self.reload()
+        self.load_first_page()
 
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="users-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.search))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_page, self.controller.page(number, self.search))
 
     def show_page(self, view: UsersPage) -> None:
         self.show_rows(view.rows, view.info)

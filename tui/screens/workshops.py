@@ -7,6 +7,7 @@ they run: the keys are greyed for the others, and the services refuse anyway.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from rich.text import Text
 from textual import on, work
@@ -100,7 +101,7 @@ class WorkshopsScreen(SelectsPagedRows, PagedListScreen[WorkshopRow]):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
         self.table.focus()
-        self.reload()
+        self.load_first_page()
 
     def on_screen_resume(self) -> None:
         # Back from a workshop's registrations: its seat counts may have changed.
@@ -112,7 +113,10 @@ class WorkshopsScreen(SelectsPagedRows, PagedListScreen[WorkshopRow]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.scope, self.search, self.sort))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_page, self.controller.page(number, self.scope, self.search, self.sort))
 
     def show_page(self, view: WorkshopsPage) -> None:
         self.show_rows(view.rows, view.info)
@@ -254,7 +258,13 @@ class WorkshopsScreen(SelectsPagedRows, PagedListScreen[WorkshopRow]):
         if row is None:
             return
         self._reload_when_back = True
-        self.app.push_screen(RegistrationsScreen(self.registrations(row.workshop_id), bulk=self.bulk))
+        self.open_registrations(RegistrationsScreen(self.registrations(row.workshop_id), bulk=self.bulk))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-open")
+    def open_registrations(self, screen: RegistrationsScreen) -> None:
+        # The sheet is read before its screen is shown, so that it is painted once, filled.
+        screen.read_ahead()
+        deliver(self, self.app.push_screen, screen)
 
     # -- bulk selection and undo (issue 14) ----------------------------------------------------
 

@@ -41,6 +41,20 @@ class FooterEntry:
         return keys + 1 + cell_len(self.first.description) + 1
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the footer would show at `width`: its entries, where each key goes, and each key's state."""
+
+    width: int
+    entries: list[FooterEntry]
+    layout: tuple[object, ...]
+    states: tuple[tuple[bool, str], ...]
+
+    @property
+    def shows(self) -> tuple[tuple[object, ...], tuple[tuple[bool, str], ...]]:
+        return self.layout, self.states
+
+
 class ShellFooter(Footer):
     """A compact footer that shows the keys of its own screen (a dialog's footer, the dialog's keys):
     the screen's keys first, in the order it binds them, then help, back, log out and quit.
@@ -52,7 +66,8 @@ class ShellFooter(Footer):
     def __init__(self) -> None:
         super().__init__(show_command_palette=False, compact=True)
         self._shown_width = 0
-        self._shown: tuple[object, ...] | None = None
+        self._shown: tuple[tuple[object, ...], tuple[tuple[bool, str], ...]] | None = None
+        self._planned: _Plan | None = None
         self._rebuild_pending = False
 
     # Textual's Footer rebuilds all its keys (mounting and styling each one) every time the screen
@@ -73,18 +88,35 @@ class ShellFooter(Footer):
         # As Footer.recompose: nothing to do on a screen being taken down (its widgets are going).
         if not self.is_attached or self._pruning:
             return
-        if self._what_it_would_show() == self._shown:
+        plan = self._plan()
+        if plan.shows == self._shown:
             return
+        if self._shown is not None and plan.layout == self._shown[0] and self._update_states(plan.states):
+            # The same keys in the same places: only some became (un)available. Each key is
+            # updated where it stands, instead of mounting and styling the footer again.
+            self._shown = plan.shows
+            return
+        self._planned = plan
         await self.recompose()
 
-    def _what_it_would_show(self) -> tuple[object, ...]:
+    def _plan(self) -> _Plan:
         width = self.size.width or self.app.size.width
-        return (width, *(
-            (binding.key, self.app.get_key_display(binding), binding.description, binding.action, enabled,
-             tooltip, binding.group)
-            for entry in self.fitting(width)
-            for binding, enabled, tooltip in entry.keys
-        ))
+        entries = self.fitting(width)
+        keys = [(binding, enabled, tooltip) for entry in entries for binding, enabled, tooltip in entry.keys]
+        layout = (width, *((b.key, self.app.get_key_display(b), b.description, b.action, b.group) for b, _, _ in keys))
+        states = tuple((enabled, tooltip or binding.description) for binding, enabled, tooltip in keys)
+        return _Plan(width, entries, layout, states)
+
+    def _update_states(self, states: tuple[tuple[bool, str], ...]) -> bool:
+        """Set each shown key's availability and tooltip; False when the keys shown do not match."""
+        keys = list(self.query(FooterKey))
+        if len(keys) != len(states):
+            return False
+        for key, (enabled, tooltip) in zip(keys, states, strict=True):
+            key._disabled = not enabled
+            key.set_class(not enabled, "-disabled")
+            key.tooltip = tooltip
+        return True
 
     def entries(self) -> list[FooterEntry]:
         """Every action to show, screen's first, then the shell's in SHELL_ORDER."""
@@ -128,26 +160,29 @@ class ShellFooter(Footer):
     def compose(self) -> ComposeResult:
         if not self._bindings_ready:
             return
-        self._shown_width = self.size.width or self.app.size.width
-        self._shown = self._what_it_would_show()
-        entries = self.fitting(self._shown_width)
-        self.styles.grid_size_columns = len(entries)
-        for entry in entries:
+        plan, self._planned = self._planned or self._plan(), None
+        self._shown_width = plan.width
+        self._shown = plan.shows
+        self.styles.grid_size_columns = len(plan.entries)
+        for entry in plan.entries:
             first = entry.first
+            # Born compact (the footer always is): FooterKey's own compact watcher would otherwise
+            # add the class after mounting, and restyle every key once more.
             if entry.grouped and first.group is not None:
                 with KeyGroup(classes="-compact" if first.group.compact else ""):
                     for binding, enabled, tooltip in entry.keys:
                         yield FooterKey(binding.key, self.app.get_key_display(binding), "", binding.action,
                                         disabled=not enabled, tooltip=tooltip or binding.description,
-                                        classes="-grouped").data_bind(compact=Footer.compact)
+                                        classes="-grouped -compact")
                 yield FooterLabel(first.group.description)
             else:
                 _, enabled, tooltip = entry.keys[0]
                 yield FooterKey(first.key, self.app.get_key_display(first), first.description, first.action,
-                                disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+                                disabled=not enabled, tooltip=tooltip or first.description, classes="-compact")
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._bindings_ready and event.size.width != self._shown_width:
+        # Before anything is shown, the first rebuild (bindings_changed) fits the keys to the width.
+        if self._bindings_ready and self._shown is not None and event.size.width != self._shown_width:
             self.call_after_refresh(self.recompose)
 
 
