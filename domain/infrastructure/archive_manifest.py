@@ -18,10 +18,13 @@ from urllib.parse import quote
 from domain.errors import ArchiveError
 
 FORMAT = "skillhub-backup"
-FORMAT_VERSION = 1
+# 2: collections as BSON (`mongo/<collection>.bson`, what the server sends, written as it
+# comes). 1: canonical Extended JSON lines (`.jsonl`); still restored.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 # Member names are built by SkillHub and checked on the way in: never an absolute path,
 # never '..', so unpacking cannot write outside the scratch directory.
-MEMBER_NAME = re.compile(r"^(postgres|mongo)/[A-Za-z0-9_.%-]{1,200}\.(dump|jsonl|json)$")
+MEMBER_NAME = re.compile(r"^(postgres|mongo)/[A-Za-z0-9_.%-]{1,200}\.(dump|bson|jsonl|json)$")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,12 @@ class CollectionEntry:
 
 
 def data_member(collection: str) -> str:
-    return f"mongo/{quote(collection, safe='')}.jsonl"
+    return f"mongo/{quote(collection, safe='')}.bson"
+
+
+def is_bson_member(name: str) -> bool:
+    """True for a collection's BSON documents (format 2), False for its JSON lines (format 1)."""
+    return name.endswith(".bson")
 
 
 def layout_member(collection: str) -> str:
@@ -125,8 +133,9 @@ class Manifest:
     def _parse(cls, data: dict[str, Any]) -> Manifest:
         if data.get("format") != FORMAT:
             raise ArchiveError("not a SkillHub backup (manifest.json has no SkillHub format marker)")
-        if data.get("format_version") != FORMAT_VERSION:
-            raise ArchiveError(f"backup format {data.get('format_version')!r} is not supported (this SkillHub reads {FORMAT_VERSION})")
+        if data.get("format_version") not in READABLE_VERSIONS:
+            readable = " and ".join(str(v) for v in READABLE_VERSIONS)
+            raise ArchiveError(f"backup format {data.get('format_version')!r} is not supported (this SkillHub reads {readable})")
         files = {name: FileEntry(_count(f["size"], name), _sha(f["sha256"], name)) for name, f in data["files"].items()}
         for name in files:
             if not MEMBER_NAME.match(name):

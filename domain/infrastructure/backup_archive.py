@@ -5,11 +5,12 @@ unpacking the rest):
 
     manifest.json                      what, when, from which servers, counts, SHA-256 of each file
     postgres/<database>.dump           pg_dump --format=custom
-    mongo/<collection>.jsonl           canonical Extended JSON, one document a line, in _id order
+    mongo/<collection>.bson            its documents as BSON, one after the other, in _id order
+                                       (format 1: mongo/<collection>.jsonl, canonical Extended JSON lines)
     mongo/<collection>.layout.json     creation options (validator) and indexes
 
 Verification reads the archive once, as a stream, and checks it against the manifest:
-every file present once, nothing else, sizes, SHA-256, line counts of the collection files,
+every file present once, nothing else, sizes, SHA-256, document counts of the collection files,
 and the gzip trailer (so a truncated or bit-flipped archive is refused). Nothing here
 touches a database.
 """
@@ -34,6 +35,7 @@ from domain.errors import ArchiveError
 from domain.infrastructure.archive_manifest import (
     FileEntry,
     Manifest,
+    is_bson_member,
 )
 
 MANIFEST = "manifest.json"
@@ -196,7 +198,7 @@ def _check_member(member: tarfile.TarInfo, manifest: Manifest, seen: set[str]) -
 
 def _check_content(name: str, handle: IO[bytes], expected: FileEntry, lines: int | None, extract_to: Path | None) -> None:
     sha = hashlib.sha256()
-    newlines = 0
+    counter = _DocumentCounter(is_bson_member(name)) if lines is not None else None
     out: IO[bytes] | None = None
     if extract_to is not None:
         target = extract_to / name
@@ -205,8 +207,8 @@ def _check_content(name: str, handle: IO[bytes], expected: FileEntry, lines: int
     try:
         while chunk := handle.read(CHUNK):
             sha.update(chunk)
-            if lines is not None:
-                newlines += chunk.count(b"\n")
+            if counter is not None:
+                counter.feed(chunk)
             if out is not None:
                 out.write(chunk)
     finally:
@@ -214,8 +216,48 @@ def _check_content(name: str, handle: IO[bytes], expected: FileEntry, lines: int
             out.close()
     if sha.hexdigest() != expected.sha256:
         raise ArchiveError(f"{name}: SHA-256 does not match the manifest (the archive was altered or damaged)")
-    if lines is not None and newlines != lines:
-        raise ArchiveError(f"{name} holds {newlines} documents, the manifest says {lines}")
+    if counter is not None and not counter.whole:
+        raise ArchiveError(f"{name} ends in the middle of a document")
+    if counter is not None and counter.count != lines:
+        raise ArchiveError(f"{name} holds {counter.count} documents, the manifest says {lines}")
+
+
+class _DocumentCounter:
+    """Counts a collection file's documents as its chunks go by: length-prefixed BSON documents
+    (format 2), or lines of Extended JSON (format 1)."""
+
+    def __init__(self, bson: bool) -> None:
+        self._bson = bson
+        self.count = 0
+        self._skip = 0  # bytes left of the current document
+        self._head = b""  # the first bytes of a length prefix cut by a chunk's end
+        self._broken = False
+
+    @property
+    def whole(self) -> bool:
+        return not (self._skip or self._head or self._broken)
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._bson:
+            self.count += chunk.count(b"\n")
+            return
+        at, end = 0, len(chunk)
+        while at < end and not self._broken:
+            if self._skip:
+                step = min(self._skip, end - at)
+                self._skip -= step
+                at += step
+                continue
+            taken = chunk[at:at + 4 - len(self._head)]
+            self._head += taken
+            at += len(taken)
+            if len(self._head) == 4:
+                size = int.from_bytes(self._head, "little", signed=True)
+                self._head = b""
+                # The smallest document is 5 bytes: its length and its terminating zero.
+                self._broken = size < 5
+                self.count += 1
+                self._skip = size - 4
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ validators), and the manifest's counts for the activity-log entry of a failed re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ def prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], 
     for name, entry in manifest.collections.items():
         target = unpacked / f"{entry.data}.bson"
         try:
-            prepared[name] = prepare(layouts[name], _lines(unpacked / entry.data), target,
+            prepared[name] = prepare(layouts[name], unpacked / entry.data, target,
                                      on_batch=partial(steps.advance, stage=f"Checking documents: {name}"))
         except ValidationError as exc:
             raise RestoreFailed(f"Restore refused, nothing was changed: {exc.message}") from None
@@ -58,9 +57,4 @@ def prepare_documents(manifest: Manifest, layouts: dict[str, CollectionLayout], 
                                 f"({str(exc).splitlines()[0][:160]})") from None
     steps.finish()
     return prepared
-
-
-def _lines(path: Path) -> Iterator[bytes]:
-    with open(path, "rb") as fh:
-        yield from fh
 

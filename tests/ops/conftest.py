@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from domain.infrastructure.connections import Endpoints
-
-from domain.services.container import Services
-
-from tests.harness import services_for
-from domain.infrastructure.embedded import EmbeddedServers
 from domain.bootstrap import backup_service
+from domain.infrastructure.connections import Endpoints
+from domain.infrastructure.embedded import EmbeddedServers
 from domain.services.backup import BackupService
+from domain.services.container import Services
+from tests.harness import services_for
 from tests.ops.helpers import drop_probe, seed, ticking_clock
 
 

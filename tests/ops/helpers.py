@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,28 @@ def rewrite_archive(source: Path, target: Path, edit: Callable[[str, bytes], byt
             info = tarfile.TarInfo(name)
             info.size = len(content)
             tar_out.addfile(info, io.BytesIO(content))
+    return target
+
+
+def replace_member(source: Path, target: Path, member: str, change: Callable[[bytes], bytes]) -> Path:
+    """Repack `source` with `member` passed through `change`, the manifest's size and SHA-256 of
+    it updated to match (so that only what the change did to the content can be noticed)."""
+    step = target.with_suffix(".step")
+    rewrite_archive(source, step, lambda name, data: change(data) if name == member else data)
+    with tarfile.open(step, "r:gz") as tar:
+        handle = tar.extractfile(member)
+        assert handle is not None
+        changed = handle.read()
+
+    def manifest(name: str, data: bytes) -> bytes:
+        if name != "manifest.json":
+            return data
+        described = json.loads(data)
+        described["files"][member] = {"size": len(changed), "sha256": hashlib.sha256(changed).hexdigest()}
+        return json.dumps(described).encode()
+
+    rewrite_archive(step, target, manifest)
+    step.unlink()
     return target
 
 

@@ -9,25 +9,36 @@ import stat
 import subprocess
 import tarfile
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
+import bson
 import pytest
 
-from domain.errors import ArchiveError, DatabaseUnavailable, PermissionDenied, PgToolError, RestoreCancelled, RestoreFailed, StorageError
+from domain.bootstrap import backup_service
+from domain.errors import (
+    ArchiveError,
+    DatabaseUnavailable,
+    PermissionDenied,
+    PgToolError,
+    RestoreCancelled,
+    RestoreFailed,
+    StorageError,
+)
+from domain.infrastructure import backup_archive, pgtools
+from domain.infrastructure.backup_archive import archives, read_manifest
+from domain.infrastructure.migrate import current_revision, head_revision
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal
 from domain.repositories.mongo.archive import CollectionArchive, decode
+from domain.repositories.mongo.bson_values import CODEC
 from domain.repositories.mongo.schema import missing_indexes
 from domain.repositories.sql.outbox import OutboxRepository
-from domain.infrastructure import backup_archive, pgtools
-from domain.infrastructure.backup_archive import archives, read_manifest
-from domain.services.container import Services
-from domain.infrastructure.migrate import current_revision, head_revision
-from domain.bootstrap import backup_service
 from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
 from domain.services.backup_reports import Progress
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD
-from tests.ops.helpers import PROBE, fingerprint, mutate, rewrite_archive, take_entries
+from tests.ops.helpers import PROBE, fingerprint, mutate, replace_member, rewrite_archive, take_entries
 
 
 def test_round_trip_restores_every_table_and_collection_exactly(seeded: Services, backups: BackupService) -> None:
@@ -65,7 +76,7 @@ def test_archive_is_private_and_its_manifest_describes_every_file(seeded: Servic
     with tarfile.open(result.path, "r:gz") as tar:
         names = tar.getnames()
         manifest = json.loads(tar.extractfile("manifest.json").read())  # type: ignore[union-attr]
-        activity = tar.extractfile("mongo/activity_logs.jsonl").read().decode().splitlines()  # type: ignore[union-attr]
+        activity = bson.decode_all(tar.extractfile("mongo/activity_logs.bson").read(), CODEC)  # type: ignore[union-attr]
         layout = decode(tar.extractfile("mongo/activity_logs.layout.json").read())  # type: ignore[union-attr]
     assert names[0] == "manifest.json"
     assert sorted(names[1:]) == sorted(manifest["files"])
@@ -76,8 +87,9 @@ def test_archive_is_private_and_its_manifest_describes_every_file(seeded: Servic
     assert manifest["mongo"]["collections"]["activity_logs"]["documents"] == len(activity) == logged_before
     assert manifest["postgres"]["server_version"] and manifest["mongo"]["server_version"]
     assert manifest["skillhub_version"] and manifest["created_at"].endswith("Z")
-    # Canonical Extended JSON: types are spelled out, so an int32 stays an int32.
-    assert '"$date": {"$numberLong"' in activity[0] and '"actor_id": {"$number' in activity[0]
+    # BSON as the server holds it: every type exact (an int32 stays an int32, a date a date).
+    assert manifest["format_version"] == 2
+    assert isinstance(activity[0]["at"], datetime) and type(activity[0]["actor_id"]) is int
     assert layout["options"]["validator"]["$jsonSchema"]["required"]
     assert ["at", -1] in [ix["key"][0] for ix in layout["indexes"]]
     assert read_manifest(result.path).tables == manifest["postgres"]["tables"]
@@ -126,14 +138,19 @@ def _flip_middle_byte(archive: Path, target: Path) -> Path:
 
 
 def _drop_member(archive: Path, target: Path) -> Path:
-    return rewrite_archive(archive, target, lambda name, data: None if name == "mongo/activity_logs.jsonl" else data)
+    return rewrite_archive(archive, target, lambda name, data: None if name == "mongo/activity_logs.bson" else data)
 
 
 def _tamper_member(archive: Path, target: Path) -> Path:
     return rewrite_archive(
         archive, target,
-        lambda name, data: data.replace(b"admin@example.org", b"evil1@example.org") if name.endswith(".jsonl") else data,
+        lambda name, data: data.replace(b"admin@example.org", b"evil1@example.org") if name.endswith(".bson") else data,
     )
+
+
+def _cut_last_document(archive: Path, target: Path) -> Path:
+    # Sizes and SHA-256 made to match: only the documents' own lengths tell.
+    return replace_member(archive, target, "mongo/activity_logs.bson", lambda data: data[:-10])
 
 
 def _add_member(archive: Path, target: Path) -> Path:
@@ -170,14 +187,15 @@ def _tamper_manifest(archive: Path, target: Path) -> Path:
     [
         # Depending on where the byte lands, zlib or the member's SHA-256 notices first.
         (_flip_middle_byte, "truncated or corrupt|SHA-256 does not match"),
-        (_drop_member, "mongo/activity_logs.jsonl is missing"),
+        (_drop_member, "mongo/activity_logs.bson is missing"),
         (_tamper_member, "SHA-256 does not match"),
         (_add_member, "which its manifest does not list"),
+        (_cut_last_document, "mongo/activity_logs.bson ends in the middle of a document"),
         (_truncate(0.6), "truncated or corrupt"),
         (_cut_gzip_trailer, "truncated or corrupt"),
         (_tamper_manifest, "the manifest says 99"),
     ],
-    ids=["byte-flipped", "file-missing", "file-tampered", "file-added", "truncated", "gzip-trailer-cut",
+    ids=["byte-flipped", "file-missing", "file-tampered", "file-added", "document-cut", "truncated", "gzip-trailer-cut",
          "manifest-tampered"],
 )
 def test_damaged_archive_is_refused_and_databases_are_left_unchanged(

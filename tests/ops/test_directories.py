@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from domain.errors import StorageError
-from domain.models.users import SYSTEM
-from domain.services.container import Services
 from domain.infrastructure.directories import directory_problem, ensure_directory
+from domain.models.users import SYSTEM
 from domain.services.backup import BACKUP_ACTION
+from domain.services.container import Services
 from tests.conftest import TEST_SECRET
 from tests.foundation.conftest import run_module
 from tui.cli.backup import os_user

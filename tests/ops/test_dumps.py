@@ -17,6 +17,19 @@ from alembic import command
 from sqlalchemy import Connection, Engine, text
 
 from domain.clock import fixed_clock
+from domain.devdata.dumps import (
+    DEMO_CLOCK,
+    DUMP_FILES,
+    LOCKED_PASSWORD_HASH,
+    SQL_DUMPS,
+    demo_shift,
+    load_dumps,
+)
+from domain.devdata.export import export_dumps
+from domain.devdata.seed import generate_demo, seed_demo
+from domain.errors import DumpError
+from domain.infrastructure import pgtools
+from domain.infrastructure.migrate import ROOT, alembic_config, current_revision, head_revision
 from domain.models.paging import PageRequest
 from domain.models.users import SYSTEM, Principal, Role
 from domain.models.workshops import WorkshopQuery, WorkshopScope
@@ -27,23 +40,10 @@ from domain.repositories.sql import schema
 from domain.repositories.sql.catalog import DatabaseCatalog
 from domain.repositories.sql.dumps import DumpTables, insert_statements, inserted_columns
 from domain.repositories.sql.search import search_key
-from domain.infrastructure import pgtools
 from domain.services.container import Services
-from tests.harness import services_for
-from domain.errors import DumpError
-from domain.devdata.dumps import (
-    DEMO_CLOCK,
-    DUMP_FILES,
-    LOCKED_PASSWORD_HASH,
-    SQL_DUMPS,
-    demo_shift,
-    load_dumps,
-)
-from domain.infrastructure.migrate import ROOT, alembic_config, current_revision, head_revision
-from domain.devdata.export import export_dumps
-from domain.devdata.seed import generate_demo, seed_demo
 from tests.conftest import NOW, TEST_SECRET, make_user, wipe, with_clock
 from tests.foundation.conftest import run_module, scratch_database  # noqa: F401 - a fixture used below
+from tests.harness import services_for
 
 DATA = ROOT / "data"
 DUMPED_TABLES = list(dict.fromkeys(t for dump in SQL_DUMPS for t in dump.tables))

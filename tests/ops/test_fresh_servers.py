@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from domain.infrastructure.migrate import current_revision, head_revision
 from domain.models.users import SYSTEM
 from domain.repositories.mongo.schema import missing_indexes
-from domain.services.container import Services
-from domain.infrastructure.migrate import current_revision, head_revision
 from domain.services.backup import BACKUP_ACTION, RESTORE_ACTION, BackupService
+from domain.services.container import Services
 from tests.conftest import TEST_PASSWORD
 from tests.ops.helpers import fingerprint, take_entries
 

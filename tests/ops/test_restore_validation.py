@@ -16,23 +16,25 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import bson
 import pytest
 from pymongo.collection import Collection
 from pymongo.database import Database
 
-from domain.models.badges import BadgeAward
-from domain.models.users import SYSTEM
-from domain.repositories.mongo.archive import decode, encode
-from domain.repositories.mongo.badges import AWARD_VALIDATOR, AwardRepository
-from domain.repositories.mongo.denylist import VALIDATOR as DENYLIST_VALIDATOR
-from domain.repositories.mongo.documents import validate
-from domain.services.container import Services
 from domain.devdata.dumps import DUMP_FILES, load_dumps
 from domain.errors import DumpError, RestoreFailed
 from domain.infrastructure.migrate import ROOT
+from domain.models.badges import BadgeAward
+from domain.models.users import SYSTEM
+from domain.repositories.mongo.archive import encode
+from domain.repositories.mongo.badges import AWARD_VALIDATOR, AwardRepository
+from domain.repositories.mongo.bson_values import CODEC
+from domain.repositories.mongo.denylist import VALIDATOR as DENYLIST_VALIDATOR
+from domain.repositories.mongo.documents import validate
 from domain.services.backup import BackupService
+from domain.services.container import Services
 from tests.conftest import NOW
-from tests.ops.helpers import fingerprint, mutate, rewrite_archive, take_entries
+from tests.ops.helpers import fingerprint, mutate, replace_member, rewrite_archive, take_entries
 
 AWARD_ID = "first-steps:7:1"
 REVOKED_AT = NOW - timedelta(days=2, milliseconds=250)
@@ -52,27 +54,9 @@ def _revoked_award(services: Services) -> None:
 def _edit_documents(source: Path, target: Path, collection: str,
                     edit: Callable[[dict[str, Any]], dict[str, Any]]) -> Path:
     """Repack `source` with each document of `collection` passed through `edit`, the manifest updated to match."""
-    member = f"mongo/{collection}.jsonl"
-    with_edit = target.with_suffix(".step")
-
-    def documents(name: str, data: bytes) -> bytes:
-        if name != member:
-            return data
-        return b"".join(encode(edit(decode(line))).encode() + b"\n" for line in data.splitlines())
-
-    rewrite_archive(source, with_edit, documents)
-    edited = _member(with_edit, member)
-
-    def manifest(name: str, data: bytes) -> bytes:
-        if name != "manifest.json":
-            return data
-        described = json.loads(data)
-        described["files"][member] = {"size": len(edited), "sha256": hashlib.sha256(edited).hexdigest()}
-        return json.dumps(described).encode()
-
-    rewrite_archive(with_edit, target, manifest)
-    with_edit.unlink()
-    return target
+    return replace_member(source, target, f"mongo/{collection}.bson",
+                          lambda data: b"".join(bson.encode(edit(d), codec_options=CODEC)
+                                                for d in bson.decode_all(data, CODEC)))
 
 
 def _member(archive: Path, name: str) -> bytes:
@@ -94,11 +78,11 @@ def test_an_archive_with_text_dates_restores_real_dates_that_pass_validation(
 ) -> None:
     _revoked_award(services)
     archive = backups.create(SYSTEM).path
-    held = decode(_member(archive, "mongo/badge_awards.jsonl").splitlines()[0])
+    held = bson.decode_all(_member(archive, "mongo/badge_awards.bson"), CODEC)[0]
     if not isinstance(held["revoked_at"], str):
         # A server that stores `$set` dates as dates (MongoDB 7): give the archive nx-27017's text.
         archive = _edit_documents(archive, tmp_path / archive.name, "badge_awards", _as_nx_stores_a_set_date)
-        held = decode(_member(archive, "mongo/badge_awards.jsonl").splitlines()[0])
+        held = bson.decode_all(_member(archive, "mongo/badge_awards.bson"), CODEC)[0]
     assert held["revoked_at"] == REVOKED_AT.strftime("%Y-%m-%d %H:%M:%S.%f")
     # A revocation made after the backup, stored with text dates: kept, as dates.
     services.db["revoked_tokens"].insert_one({"_id": "late-logout", "user_id": 3, "expires_at": "2099-11-23 09:00:00",
@@ -215,3 +199,66 @@ def test_a_dump_whose_moved_dates_break_a_validator_is_refused_before_anything_i
     assert all(services.db[name].count_documents({}) == 0 for name in services.db.list_collection_names())
     with services.engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar_one() == 0
+
+
+def _as_format_1(source: Path, target: Path) -> Path:
+    """`source` rewritten as the first archive format wrote it: canonical Extended JSON lines."""
+    with tarfile.open(source, "r:gz") as tar:
+        members = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+    lines = {name.removesuffix(".bson") + ".jsonl": b"".join(encode(d).encode() + b"\n"
+                                                            for d in bson.decode_all(data, CODEC))
+             for name, data in members.items() if name.endswith(".bson")}
+
+    def edit(name: str, data: bytes) -> bytes | None:
+        if name.endswith(".bson"):
+            return None
+        if name != "manifest.json":
+            return data
+        described = json.loads(data)
+        described["format_version"] = 1
+        for collection in described["mongo"]["collections"].values():
+            collection["data"] = collection["data"].removesuffix(".bson") + ".jsonl"
+        described["files"] = {n: f for n, f in described["files"].items() if not n.endswith(".bson")} | {
+            n: {"size": len(d), "sha256": hashlib.sha256(d).hexdigest()} for n, d in lines.items()}
+        return json.dumps(described).encode()
+
+    return rewrite_archive(source, target, edit, extra=lines)
+
+
+def test_an_archive_of_the_first_format_still_verifies_and_restores(
+    seeded: Services, backups: BackupService, tmp_path: Path
+) -> None:
+    before = fingerprint(seeded.engine, seeded.db)
+    archive = _as_format_1(backups.create(SYSTEM).path, tmp_path / "skillhub-format-1.tar.gz")
+    assert backups.verify(SYSTEM, archive).total_documents > 0
+    mutate(seeded)
+
+    report = backups.restore(SYSTEM, archive)
+
+    assert report.ok, report.lines()
+    # Everything but the entries the backup and the restore added to the activity log is as it was.
+    take_entries(seeded, "backup.restore")
+    take_entries(seeded, "backup.create")
+    assert fingerprint(seeded.engine, seeded.db) == before
+
+
+def test_bytes_that_are_not_a_bson_document_refuse_the_restore_and_change_nothing(
+    seeded: Services, backups: BackupService, tmp_path: Path
+) -> None:
+    services = seeded
+    good = backups.create(SYSTEM).path
+
+    def garble(data: bytes) -> bytes:
+        # The first field's type byte (just after the 4-byte length) becomes a type BSON does not have.
+        return data[:4] + b"\x55" + data[5:]
+
+    bad = replace_member(good, tmp_path / good.name, "mongo/activity_logs.bson", garble)
+    mutate_after_backup(services)
+    before = fingerprint(services.engine, services.db)
+
+    with pytest.raises(RestoreFailed, match=r"^Restore refused, nothing was changed: a document of activity_logs "
+                                            r"cannot be read \(not a BSON document"):
+        backups.restore(SYSTEM, bad)
+
+    take_entries(services, "backup.restore")
+    assert fingerprint(services.engine, services.db) == before

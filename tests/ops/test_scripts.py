@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from domain.models.users import SYSTEM
-from domain.services.container import Services
 from domain.services.backup import RESTORE_ACTION
+from domain.services.container import Services
 from tests.conftest import TEST_SECRET
 from tests.ops.helpers import fingerprint, mutate, take_entries
 from tui.cli.backup import os_user

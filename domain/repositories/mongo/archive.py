@@ -1,8 +1,11 @@
-"""Export and import whole MongoDB collections as canonical Extended JSON, one document a line.
+"""Export and import whole MongoDB collections as BSON, the documents one after the other.
 
 Generic over every collection of the database, so the modules' collections are covered
-without a change here. Canonical (not relaxed) Extended JSON keeps every BSON type exact:
-an int32 stays an int32, a date keeps its milliseconds, an ObjectId stays an ObjectId.
+without a change here. BSON is what the server sends and stores: an export writes the bytes
+as they come (no decoding, no encoding), and every type stays exact (an int32 stays an
+int32, a date keeps its milliseconds, an ObjectId stays an ObjectId). `bsondump` (MongoDB's
+database tools) prints such a file as JSON. Archives of format 1 hold canonical Extended
+JSON, one document a line: they are still read (`prepare`).
 
 The layout of a collection (creation options, validator, indexes) is taken from the server
 and completed from the `CollectionSpec`s of the code: nx-27017 stores neither validators
@@ -30,10 +33,12 @@ from bson.raw_bson import RawBSONDocument
 from pymongo.database import Database
 
 from domain.errors import ValidationError
+from domain.infrastructure.archive_manifest import is_bson_member
 from domain.repositories.mongo.documents import (
     UnsupportedSchema,
     compile_validator,
     normalised,
+    normalised_bson,
 )
 from domain.repositories.mongo.guard import guarded, mongo_guard
 from domain.repositories.mongo.schema import all_collections, existing_index_patterns
@@ -51,7 +56,6 @@ _INDEX_NOISE = {"v", "ns", "background"}
 _COLLECTION_NOISE = {"uuid"}
 
 BatchCallback = Callable[[int], None]
-_TZ_AWARE: CodecOptions[dict[str, Any]] = CodecOptions(tz_aware=True)
 _DONE = object()
 
 
@@ -167,20 +171,20 @@ def checked_validator(layout: CollectionLayout) -> dict[str, Any] | None:
     return validator
 
 
-def prepare(layout: CollectionLayout, lines: Iterable[bytes], target: Path,
+def prepare(layout: CollectionLayout, source: Path, target: Path,
             on_batch: BatchCallback | None = None) -> PreparedCollection:
-    """Decode every document of an archive, normalise and check it against the collection's
-    validator, and write it as BSON to `target`; ValidationError (or ValueError for a line
-    that is not Extended JSON) naming the first document that cannot be restored."""
+    """Read every document of an archive's collection file (BSON, or format 1's Extended JSON
+    lines), normalise and check it against the collection's validator, and write it as BSON
+    to `target`; ValidationError (or ValueError for a document that cannot be read) naming
+    the first document that cannot be restored."""
     validator = checked_validator(layout)
     count = changed = 0
+
+    def label(document: Any) -> str:
+        return f"{layout.name} document {_shown_id(document)}"
+
     with open(target, "wb") as out:
-        for line in lines:
-            if not line.strip():
-                continue
-            document = decode(line)
-            data, _, paths = normalised(document, validator,
-                                        lambda: f"{layout.name} document {_shown_id(document)}")  # noqa: B023 - called in this iteration
+        for data, paths in _checked(source, validator, label):
             out.write(data)
             count += 1
             changed += bool(paths)
@@ -189,6 +193,26 @@ def prepare(layout: CollectionLayout, lines: Iterable[bytes], target: Path,
     if on_batch is not None and count % BATCH:
         on_batch(count % BATCH)
     return PreparedCollection(layout.name, target, count, changed)
+
+
+def _checked(source: Path, validator: dict[str, Any] | None,
+             label: Callable[[Any], str]) -> Iterator[tuple[bytes, list[str]]]:
+    """Each document of `source` as checked BSON, with the paths normalisation changed."""
+    with open(source, "rb") as fh:
+        if not is_bson_member(source.name):
+            for line in fh:
+                if line.strip():
+                    document = decode(line)
+                    data, _, paths = normalised(document, validator, lambda: label(document))  # noqa: B023 - called in this iteration
+                    yield data, paths
+            return
+        while head := fh.read(4):
+            size = int.from_bytes(head, "little", signed=True)
+            body = fh.read(size - 4) if size >= 5 else b""
+            if len(head) < 4 or size < 5 or len(body) != size - 4:
+                raise ValueError("the file ends in the middle of a document")
+            data, _, paths = normalised_bson(head + body, validator, label)
+            yield data, paths
 
 
 def _shown_id(document: Any) -> str:
@@ -268,14 +292,14 @@ class CollectionArchive:
         return merge_layout(name, options, [dict(ix) for ix in self.db[name].list_indexes()], self._specs.get(name))
 
     def export(self, name: str, out: IO[bytes], on_batch: BatchCallback | None = None) -> int:
-        """Write every document of `name` to `out`, in `_id` order; return how many.
+        """Write every document of `name` to `out` as BSON, in `_id` order; return how many.
 
-        The server reads the next batch while this one is encoded (a reader thread fetches
-        them as raw BSON), so its work and ours overlap instead of taking turns."""
+        The documents are written as the server sends them (raw BSON); a reader thread
+        fetches the next batch while this one is written."""
         collection = self.db.get_collection(name, codec_options=CodecOptions(document_class=RawBSONDocument))
         written = 0
         for batch in _prefetched(collection.find({}).sort("_id", 1).batch_size(BATCH)):
-            out.write(b"".join(encode(bson.decode(raw.raw, _TZ_AWARE)).encode("utf-8") + b"\n" for raw in batch))
+            out.write(b"".join(raw.raw for raw in batch))
             written += len(batch)
             if on_batch is not None:
                 on_batch(len(batch))
