@@ -79,6 +79,10 @@ class FakeWorkshops(_Part):
     def get(self, workshop_id: int, lock: bool = False) -> Workshop | None:
         return self.store.workshops.get(workshop_id)
 
+    def get_with_person(self, workshop_id: int, user_id: int) -> tuple[Workshop | None, User | None]:
+        workshop = self.store.workshops.get(workshop_id)
+        return (workshop, self.store.users.get(user_id)) if workshop is not None else (None, None)
+
     def update(self, workshop_id: int, now: datetime, **values: Any) -> None:
         self.store.workshops[workshop_id] = replace(self.store.workshops[workshop_id], updated_at=now, **values)
 
