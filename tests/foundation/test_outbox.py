@@ -216,12 +216,14 @@ def test_a_rested_connection_the_server_dropped_is_replaced_before_use(
         killer.close()
     with services.engine.connect() as conn:
         if ping_after:
-            # Not rested long enough to be pinged: the first statement meets the dropped link
-            # (and the pool starts afresh for the next one).
+            # Not rested long enough to be pinged: the first statement meets the dropped link...
             with pytest.raises(OperationalError):
                 conn.execute(text("SELECT 1"))
         else:
             assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    # ...and the pool starts afresh for the next one.
+    with services.engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_a_document_already_under_a_records_id_is_replaced_by_the_record(services: Services) -> None:
