@@ -36,8 +36,8 @@ class HasPaletteCommands(Protocol):
 class _Commands(Provider):
     """Lists `_commands()` when nothing is typed, and those whose title matches what is."""
 
-    def _commands(self) -> list[PaletteCommand]:
-        raise NotImplementedError
+    # Each provider defines it: the commands it offers.
+    _commands: Callable[[], list[PaletteCommand]]
 
     async def discover(self) -> Hits:
         for command in self._commands():

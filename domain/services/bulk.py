@@ -11,14 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from domain import validation
-from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.bulk import BULK_MAX, BulkResult, Undoable
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import RegistrationStatus, Workshop, WorkshopQuery
-from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services.access import require_role
-from domain.services.activity import ActivityService
 from domain.services.batches import (
     BatchWriter,
     RowDone,
@@ -29,7 +27,7 @@ from domain.services.batches import (
 )
 from domain.services.registration_rules import attendance_mark, people_by_id
 from domain.services.workshop_rules import (
-    Clocked,
+    WorkshopChanges,
     cancel_refusal,
     edit_refusal,
     fill_free_seats,
@@ -39,7 +37,7 @@ from domain.services.workshop_rules import (
     markable_workshop,
     optional_reason,
 )
-from domain.services.workshop_sync import Change, WorkshopSync
+from domain.services.workshop_sync import Change
 from domain.services.workshops import checked_query
 from domain.validation import parse_id
 
@@ -53,15 +51,8 @@ def name_of(people: dict[int, User], user_id: int) -> str:
     return person.full_name if person else f"#{user_id}"
 
 
-class BulkService(Clocked):
+class BulkService(WorkshopChanges):
     """Cancel, mark, promote registrations; cancel workshops or change their trainer; (de)activate users."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
-                 clock: Clock = utc_now) -> None:
-        self._uow = uow_factory
-        self._activity = activity
-        self._sync = sync
-        self._clock = clock
 
     # -- registrations of one workshop -------------------------------------------------------
     def cancel_registrations(self, principal: Principal, workshop_id: object, learner_ids: object,

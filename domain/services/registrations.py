@@ -58,7 +58,7 @@ from domain.services.registration_rules import (
 from domain.services.workshop_rules import (
     NOT_REGISTERED,
     STARTED_ASK_TRAINER,
-    Clocked,
+    WorkshopChanges,
     fill_free_seats,
     found_workshop,
     load_managed,
@@ -83,17 +83,14 @@ CSV_HEADER = ["learner", "email", "attendance", "marked_at", "marked_by"]
 
 
 
-class RegistrationService(Clocked):
+class RegistrationService(WorkshopChanges):
     """Register, cancel, promote, mark attendance, comment, and read registrations."""
 
     def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
                  documents: RegistrationDocuments, comments: CommentRepository, clock: Clock = utc_now) -> None:
-        self._uow = uow_factory
-        self._activity = activity
-        self._sync = sync
+        super().__init__(uow_factory, activity, sync, clock)
         self._documents = documents
         self._comments = comments
-        self._clock = clock
 
     # -- seats -----------------------------------------------------------------------------
     def register(self, principal: Principal, workshop_id: object, learner_id: object = None) -> RegistrationOutcome:

@@ -21,19 +21,18 @@ from datetime import datetime
 from typing import Any
 
 from domain import validation
-from domain.clock import Clock, utc_now
 from domain.errors import Conflict, NotFound, PermissionDenied
 from domain.models.bulk import BULK_MAX, BulkResult, JournalRow, RowResult
 from domain.models.users import Principal, Role, User
 from domain.models.workshops import Attendance, RegistrationStatus, Workshop
-from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services.access import require_role
-from domain.services.activity import ActivityService, batch_key
+from domain.services.activity import batch_key
 from domain.services.batches import BatchWriter, RowDone, from_text
 from domain.services.bulk import TRAINER_ROLES, change_active, name_of
 from domain.services.registration_rules import people_by_id
-from domain.services.workshop_rules import Clocked, fill_free_seats, manage_refusal
-from domain.services.workshop_sync import Change, WorkshopSync
+from domain.services.workshop_rules import WorkshopChanges, fill_free_seats, manage_refusal
+from domain.services.workshop_sync import Change
 
 CONFIRMED, WAITLISTED, CANCELLED = RegistrationStatus
 ALREADY_UNDONE = "Already undone."
@@ -42,15 +41,8 @@ PROMOTION_STAYS = ("A promotion is not taken back: the waitlist rule would give 
                    "Cancel the registration instead.")
 
 
-class UndoService(Clocked):
+class UndoService(WorkshopChanges):
     """Undo a batch or one row of it; report what could not be taken back and why."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
-                 clock: Clock = utc_now) -> None:
-        self._uow = uow_factory
-        self._activity = activity
-        self._sync = sync
-        self._clock = clock
 
     def latest(self, principal: Principal) -> str | None:
         """The batch the caller made last: what `u` in the notification takes back."""

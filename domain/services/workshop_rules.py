@@ -7,12 +7,14 @@ from datetime import datetime
 from domain import validation
 
 # Re-exported: the workshop services import Clocked with their other rules from here.
+from domain.clock import Clock, utc_now
 from domain.clock import Clocked as Clocked
 from domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from domain.models.users import Principal
 from domain.models.workshops import ATTENDANCE_OPENS_BEFORE_START, RegistrationStatus, Workshop
-from domain.repositories.sql.unit_of_work import UnitOfWork
-from domain.services.workshop_sync import Change
+from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.services.activity import ActivityService
+from domain.services.workshop_sync import Change, WorkshopSync
 
 PROMOTED_REASON = "promoted from the waitlist"
 
@@ -152,3 +154,15 @@ def optional_reason(value: object, field: str = "reason", required: bool = False
             raise ValidationError("A reason is required", field=field)
         return None
     return validation.text(value, field, "Reason", 1, 500)
+
+
+class WorkshopChanges(Clocked):
+    """A service that changes workshops or registrations: each change in a unit of work, its
+    activity-log line and its MongoDB side queued in the same transaction."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
+                 clock: Clock = utc_now) -> None:
+        self._uow = uow_factory
+        self._activity = activity
+        self._sync = sync
+        self._clock = clock

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain import validation
-from domain.clock import Clock, utc_now
 from domain.errors import Conflict, PermissionDenied, ValidationError
 from domain.models.paging import Page, PageRequest
 from domain.models.sync import SyncStatus
@@ -30,14 +29,13 @@ from domain.models.workshops import (
     WorkshopScope,
     WorkshopSort,
 )
-from domain.repositories.sql.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.repositories.sql.unit_of_work import UnitOfWork
 from domain.services.access import require_role
-from domain.services.activity import ActivityService
 from domain.services.batches import workshop_cancel_undo
 from domain.services.forms import collect
 from domain.services.workshop_rules import (
     HAS_REGISTRATIONS,
-    Clocked,
+    WorkshopChanges,
     cancel_refusal,
     edit_refusal,
     fill_free_seats,
@@ -45,7 +43,7 @@ from domain.services.workshop_rules import (
     load_workshop,
     optional_reason,
 )
-from domain.services.workshop_sync import Change, WorkshopSync
+from domain.services.workshop_sync import Change
 from domain.validation import parse_id
 
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$")
@@ -95,15 +93,8 @@ def checked_query(query: WorkshopQuery) -> WorkshopQuery:
                          _enum(WorkshopSort, query.sort, "sort", "Sort"))
 
 
-class WorkshopService(Clocked):
+class WorkshopService(WorkshopChanges):
     """The workshop rules (PostgreSQL), each change logged in its own transaction."""
-
-    def __init__(self, uow_factory: UnitOfWorkFactory, activity: ActivityService, sync: WorkshopSync,
-                 clock: Clock = utc_now) -> None:
-        self._uow = uow_factory
-        self._activity = activity
-        self._sync = sync
-        self._clock = clock
 
     # -- reads ---------------------------------------------------------------------------
     def get(self, principal: Principal, workshop_id: object) -> Workshop:

@@ -17,7 +17,7 @@ from domain.errors import Conflict, DatabaseUnavailable
 from domain.models.paging import PageRequest
 from domain.models.users import Principal
 from domain.models.workshops import RegistrationStatus
-from domain.repositories.sql.outbox import OutboxRecord, _from_json
+from domain.repositories.sql.outbox import OutboxRecord, payload_of
 from domain.repositories.sql.schema import outbox
 from domain.services.container import Services
 from tests.harness import services_for
@@ -109,7 +109,7 @@ def _registration_records(services: Services) -> list[OutboxRecord]:
     with services.engine.connect() as conn:
         rows = conn.execute(select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
                             .where(outbox.c.kind == REGISTRATIONS_KIND).order_by(outbox.c.id)).all()
-    return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
+    return [OutboxRecord(r.id, r.kind, payload_of(r.payload), r.attempts) for r in rows]
 
 
 def test_replays_are_idempotent_and_order_proof(services: Services, learner: Principal, trainer: Principal,

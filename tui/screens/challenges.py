@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -67,13 +70,16 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
     def on_mount(self) -> None:
         self.table.add_columns(*COLUMNS)
         self.table.focus()
-        self.reload()
+        self.load_first_page()
 
     # -- loading ---------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="challenges-page")
     def fetch(self, number: int) -> None:
-        deliver(self, self.show_page, self.controller.page(number, self.search, self.category, self.active))
+        deliver(self, self.read_page(number))
+
+    def read_page(self, number: int) -> Callable[[], None]:
+        return partial(self.show_page, self.controller.page(number, self.search, self.category, self.active))
 
     def show_page(self, view: ChallengesPage) -> None:
         self.show_rows(view.rows, view.info)

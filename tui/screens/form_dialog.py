@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar, Generic
 
 from textual.app import ComposeResult
@@ -105,9 +105,8 @@ class FormDialog(AsksBeforeDiscarding, ShellDialog[ResultType | None], Generic[R
             yield Button(f"{submit_label} (ctrl+s)", id=self.SUBMIT_BUTTON, variant="primary", compact=True)
             yield Button("Cancel (esc)", id=self.CANCEL_BUTTON, compact=True)
 
-    def submit(self) -> None:
-        """Send the form (the submit button, its key, or enter in the last field)."""
-        raise NotImplementedError
+    # Each form defines it: send the form (the submit button, its key, or enter in the last field).
+    submit: Callable[[], None]
 
     def action_submit(self) -> None:
         self.submit()

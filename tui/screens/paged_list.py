@@ -52,13 +52,10 @@ class PagedListScreen(ReadAhead, GreysRefusedActions, ShellScreen, Generic[RowT]
     PAGE_LABEL_ID: ClassVar[str]
     PAGE_GROUP: ClassVar[str]
     SEARCH_ID: ClassVar[str | None] = None
-    # Each subclass defines it: start the worker that loads page `number`.
+    # Each subclass defines them: start the worker that loads page `number`; and read page
+    # `number` (controller calls only, in a worker), returning what shows it (`fetch` delivers it).
     fetch: Callable[[int], object]
-
-    def read_page(self, number: int) -> Callable[[], None]:
-        """Read page `number` (controller calls only, in a worker); returns what shows it.
-        Subclasses implement it, and their `fetch` delivers it."""
-        raise NotImplementedError
+    read_page: Callable[[int], Callable[[], None]]
 
     def read_first(self) -> Callable[[], None]:
         return self.read_page(self.page_number)

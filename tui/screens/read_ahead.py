@@ -22,10 +22,8 @@ class ReadAhead:
     """Mixin for screens whose first data can be read before they are shown (see the module docstring)."""
 
     _read_ahead: Callable[[], None] | None = None
-
-    def read_first(self) -> Callable[[], None]:
-        """In a worker: read what the screen shows first; returns what shows it (run on mount)."""
-        raise NotImplementedError
+    # Each screen defines it: in a worker, read what the screen shows first; return what shows it.
+    read_first: Callable[[], Callable[[], None]]
 
     def read_ahead(self) -> None:
         """In the opening worker, before the screen is pushed."""

@@ -13,6 +13,7 @@ filter (`select_all_keys`, run in a worker).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -88,17 +89,12 @@ class SelectsRows(_Screen):
         """The selection of the list shown (a screen with several lists keeps one per list)."""
         return self._selection
 
-    def key_under_cursor(self) -> int | None:
-        raise NotImplementedError
-
-    def redraw_marks(self) -> None:
-        raise NotImplementedError
-
-    def select_all_keys(self) -> SelectAll:
-        raise NotImplementedError
-
-    def selection_table_focused(self) -> bool:
-        raise NotImplementedError
+    # Each screen defines them: the row key under the cursor, redrawing the marks of the list
+    # shown, the keys ctrl+a selects, and whether a list that can be selected from has the focus.
+    key_under_cursor: Callable[[], int | None]
+    redraw_marks: Callable[[], None]
+    select_all_keys: Callable[[], SelectAll]
+    selection_table_focused: Callable[[], bool]
 
     # -- keys -------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -206,13 +206,13 @@ def _checked(source: Path, validator: dict[str, Any] | None,
                     data, _, paths = normalised(document, validator, lambda: label(document))  # noqa: B023 - called in this iteration
                     yield data, paths
             return
-        while head := fh.read(4):
-            size = int.from_bytes(head, "little", signed=True)
-            body = fh.read(size - 4) if size >= 5 else b""
-            if len(head) < 4 or size < 5 or len(body) != size - 4:
-                raise ValueError("the file ends in the middle of a document")
-            data, _, paths = normalised_bson(head + body, validator, label)
-            yield data, paths
+        try:
+            # Raw documents: each one's bytes as they are, decoded once by the check.
+            for raw in bson.decode_file_iter(fh, CodecOptions(document_class=RawBSONDocument)):
+                data, _, paths = normalised_bson(bytes(raw.raw), validator, label)
+                yield data, paths
+        except bson.errors.InvalidBSON as exc:
+            raise ValueError(f"not a BSON document ({str(exc)[:120]})") from None
 
 
 def _shown_id(document: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -23,25 +24,13 @@ class OutboxRecord:
 
 
 def stored_form(document: dict[str, Any]) -> Any:
-    """What the JSONB column holds for a payload; `payload_of` reads it back."""
-    return _to_json(document)
-
-
-def payload_of(stored: Any) -> dict[str, Any]:
-    return _from_json(stored)
-
-
-def _to_json(document: dict[str, Any]) -> Any:
-    # Extended JSON keeps dates and ObjectIds exact through a JSONB column.
-    import json
-
+    """What the JSONB column holds for a payload: Extended JSON, which keeps dates and ObjectIds
+    exact; `payload_of` reads it back."""
     return json.loads(json_util.dumps(document, json_options=json_util.CANONICAL_JSON_OPTIONS))
 
 
-def _from_json(value: Any) -> dict[str, Any]:
-    import json
-
-    return json_util.loads(json.dumps(value), json_options=json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True))
+def payload_of(stored: Any) -> dict[str, Any]:
+    return json_util.loads(json.dumps(stored), json_options=json_util.CANONICAL_JSON_OPTIONS.with_options(tz_aware=True))
 
 
 # One simple-protocol message with its own transaction (the connection is in autocommit).
@@ -71,7 +60,7 @@ class OutboxRepository:
         self.conn = conn
 
     def add(self, kind: str, payload: dict[str, Any]) -> int:
-        return self.conn.execute(insert(outbox).values(kind=kind, payload=_to_json(payload)).returning(outbox.c.id)).scalar_one()
+        return self.conn.execute(insert(outbox).values(kind=kind, payload=stored_form(payload)).returning(outbox.c.id)).scalar_one()
 
     def add_stored(self, records: list[tuple[str, Any]], ask_older: bool) -> tuple[list[int], bool]:
         """Insert (kind, payload in its stored JSON form) records in one statement: (their ids,
@@ -92,7 +81,7 @@ class OutboxRepository:
         if only_ids is not None:
             stmt = stmt.where(outbox.c.id.in_(only_ids))
         rows = self.conn.execute(stmt.order_by(outbox.c.id).limit(limit).with_for_update(skip_locked=not wait)).all()
-        return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows]
+        return [OutboxRecord(r.id, r.kind, payload_of(r.payload), r.attempts) for r in rows]
 
     def mark_applied(self, record_ids: list[int], now: datetime) -> None:
         """Mark records applied, in one statement."""
@@ -112,7 +101,7 @@ class OutboxRepository:
             .where(outbox.c.applied_at.is_(None), outbox.c.id.in_(record_ids))
             .order_by(outbox.c.id).with_for_update(of=outbox, skip_locked=True)
         ).all()
-        return [OutboxRecord(r.id, r.kind, _from_json(r.payload), r.attempts) for r in rows], any(r.older for r in rows)
+        return [OutboxRecord(r.id, r.kind, payload_of(r.payload), r.attempts) for r in rows], any(r.older for r in rows)
 
     def mark_applied_counting(self, record_ids: list[int], now: datetime) -> int:
         """Mark records applied and return how many records stay pending, in one statement."""
