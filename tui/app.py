@@ -22,7 +22,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.driver import Driver
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from domain.clock import Clock, utc_now
@@ -35,23 +35,22 @@ from tui.messages import DatabaseDown, OpenSection, SessionEnded, UnexpectedErro
 from tui.palette import NavigationCommands, PaletteCommand, ScreenCommands
 from tui.refusals import reason_for, refused_key
 from tui.screens.base import ReportsBugs, deliver, report_unexpected, route_error
-from tui.screens.database_down import DatabaseDownDialog
-from tui.screens.help import HelpEntry, HelpScreen
 from tui.screens.login import LoginScreen
 from tui.screens.read_ahead import ReadAhead
-from tui.screens.reauth import ReauthDialog, ReauthOutcome
-from tui.screens.row_in_full import RowInFullDialog
 from tui.screens.too_small import TooSmallScreen, too_small
-from tui.screens.unexpected_error import UnexpectedErrorDialog
 from tui.sections import HOME_KEY, SECTION_BY_KEY, SECTIONS, Section, ShellContext
 from tui.startup import ServicesStartup
 from tui.text import notify_literal
-from tui.widgets.fit_table import FitTable
 
 # The services and their libraries (SQLAlchemy, pymongo) are imported behind the login screen.
+# So are the dialogs and widgets the login screen does not show (imported where they are
+# first used): the first frame waits for no module it does not draw.
 if TYPE_CHECKING:
     from domain.services.auth import Session
     from domain.services.container import Services
+    from tui.screens.help import HelpEntry
+    from tui.screens.reauth import ReauthDialog, ReauthOutcome
+    from tui.widgets.fit_table import FitTable
 
 LOGGED_OUT = "You have logged out."
 SWITCH_USER = "Logged out of {old}: log in as {new}."
@@ -189,6 +188,8 @@ class SkillHubApp(ReportsBugs, App[None]):
 
     async def on_session_ended(self, message: SessionEnded) -> None:
         """Ask for the password over the current screen when there is work to keep, else log out."""
+        from tui.screens.reauth import ReauthDialog
+
         if not self.session.logged_in:
             # Already over (workers of screens closing on the way to the login screen).
             return
@@ -208,6 +209,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         return self.screen.is_modal or len(full_screens) > BASE_DEPTH
 
     async def _after_reauth(self, outcome: ReauthOutcome | None) -> None:
+        from tui.screens.reauth import ReauthOutcome
+
         dialog, self._reauth = self._reauth, None
         pending, self._pending = self._pending, []
         if outcome is ReauthOutcome.SWITCH_USER and dialog is not None:
@@ -321,6 +324,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         return self.session.logged_in and len(full_screens) > BASE_DEPTH
 
     async def action_back(self, from_backspace: bool = False) -> None:
+        from textual.widgets import TextArea
+
         if from_backspace and isinstance(self.focused, (Input, TextArea)):
             return
         if self._can_go_back() and not self.screen.is_modal:
@@ -341,6 +346,8 @@ class SkillHubApp(ReportsBugs, App[None]):
     # -- help and palette ----------------------------------------------------------------
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         screen = self.screen
@@ -356,6 +363,8 @@ class SkillHubApp(ReportsBugs, App[None]):
         return _merge_keys(self, screen, bindings)
 
     def _global_keys(self) -> list[HelpEntry]:
+        from tui.screens.help import HelpEntry
+
         bindings = [b for b in Binding.make_bindings(type(self).BINDINGS) if not b.action.startswith("section")]
         entries = _merge_keys(self, self, bindings)
         palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
@@ -387,11 +396,15 @@ class SkillHubApp(ReportsBugs, App[None]):
         return commands
 
     def on_fit_table_row_shown(self, message: FitTable.RowShown) -> None:
+        from tui.screens.row_in_full import RowInFullDialog
+
         self.push_screen(RowInFullDialog(f"{self.screen.title or self.title}: the row in full", message.fields))
 
     # -- what screens report --------------------------------------------------------------
 
     def on_database_down(self, message: DatabaseDown) -> None:
+        from tui.screens.database_down import DatabaseDownDialog
+
         if not isinstance(self.screen, DatabaseDownDialog):
             self.push_screen(DatabaseDownDialog(message.error))
 
@@ -424,6 +437,8 @@ class SkillHubApp(ReportsBugs, App[None]):
     # -- bugs: logged with an id, shown, never painted over the terminal ----------------------
 
     def on_unexpected_error(self, message: UnexpectedError) -> None:
+        from tui.screens.unexpected_error import UnexpectedErrorDialog
+
         if isinstance(self.screen, UnexpectedErrorDialog):
             self.screen.add(message.error_id)
         else:
@@ -455,6 +470,8 @@ class SkillHubApp(ReportsBugs, App[None]):
 
 def _merge_keys(app: App[None], node: DOMNode, bindings: list[Binding]) -> list[HelpEntry]:
     """One help line per action (`esc ⌫  Back`), skipping hidden actions, greying disabled ones with their reason."""
+    from tui.screens.help import HelpEntry
+
     merged: dict[str, tuple[list[str], str, bool | None, str]] = {}
     for binding in bindings:
         if not binding.description:
