@@ -273,16 +273,26 @@ class SkillHubApp(ReportsBugs, App[None]):
         if not section.allows(principal):
             self._refuse(section)
             return
+        if section.key == HOME_KEY:
+            # Home shows who you are and the sections, nothing a service holds: it is shown at
+            # once, and the session check this key makes runs beside it. Its verdict applies
+            # as on any key (an ended session goes to the login screen, as it does from Home),
+            # and _show_section then shows the role the database holds.
+            self._section = None
+            self.call_next(self._pop_to_base)
+            self._open(section, None)
+            return
         # Built here (its module is imported on first use), shown by _show_section once its
         # first data has been read in the opening worker (see tui/screens/read_ahead.py).
-        self._open(section, None if section.key == HOME_KEY else section.build(self.context))
+        self._open(section, section.build(self.context))
 
     def on_open_section(self, message: OpenSection) -> None:
         self.action_section(message.key)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="navigation")
     def _open(self, section: Section, screen: Screen[None] | None) -> None:
-        # Opening a section is an action: the token is checked again first (expiry, deny-list, role).
+        # Opening a section is an action: the token is checked again (expiry, deny-list, role)
+        # before its screen is shown (Home, already shown, only takes the role it returns).
         principal = self.session.current()
         if isinstance(screen, ReadAhead) and section.allows(principal):
             screen.read_ahead()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -21,6 +23,7 @@ from tests.tui.test_flows import notifications, text_of
 from tests.tui.test_workshops_flows import open_workshops, tab_label
 from tests.tui.workshops_data import schedule
 from tui.app import SkillHubApp
+from tui.controllers.session import SessionKeeper
 from tui.screens.activity import ActivityScreen
 from tui.screens.comment import CommentDialog
 from tui.screens.home import HomeScreen
@@ -233,3 +236,64 @@ async def test_a_token_revoked_after_a_section_opened_is_refused_at_the_next_key
         await settle(pilot)
         assert isinstance(app.screen, ReauthDialog)
         assert text_of(app, "#reauth-reason") == "You have been logged out. Please log in again."
+
+
+class HeldChecks:
+    """Holds every token check (AuthService.resume) of a keeper until `release` is set."""
+
+    def __init__(self, keeper: SessionKeeper) -> None:
+        self.release = threading.Event()
+        self.started = threading.Event()
+        resume = keeper._auth_of().resume
+
+        def held(token: object) -> Session:
+            self.started.set()
+            assert self.release.wait(10), "the test never released the check"
+            return resume(token)
+
+        auth = copy.copy(keeper._auth_of())
+        auth.resume = held  # type: ignore[method-assign]
+        keeper._auth_of = lambda: auth  # type: ignore[method-assign]
+
+
+async def test_home_is_shown_before_its_session_check_ends_and_the_check_still_decides(
+        app: SkillHubApp, services: Services, admin: Principal) -> None:
+    """Decision: Home shows who you are and the sections, nothing a service holds, so its key does
+    not wait for the session check it makes; the check's verdict applies as on any key (from Home,
+    an ended session goes to the login screen) and the role shown is the database's."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "admin@example.org")
+        await pilot.press("5")
+        await settle(pilot)
+        assert isinstance(app.screen, UsersScreen)
+        checks = HeldChecks(app.session)
+        await pilot.press("1")
+        assert checks.started.wait(5)
+        await pilot.pause()
+        # Home is up while the check is still waiting for its answer.
+        assert isinstance(app.screen, HomeScreen)
+        assert not checks.release.is_set()
+        # Revoked meanwhile (logged out elsewhere): the check that was under way says so.
+        services.auth.logout(app.session.token)
+        checks.release.set()
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert text_of(app, "#login-notice") == "You have been logged out. Please log in again."
+        assert not app.session.logged_in
+
+
+async def test_a_role_changed_elsewhere_ends_the_session_at_the_home_key_as_at_any_key(
+        app: SkillHubApp, services: Services, admin: Principal, trainer: Principal) -> None:
+    """The Home key's check reads the account: a role changed while a section was open ends the
+    session there, with the reason, at the login screen (nothing is left to keep on Home)."""
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "trainer@example.org")
+        await pilot.press("2")
+        await settle(pilot)
+        assert not isinstance(app.screen, HomeScreen)
+        services.users.change_role(admin, trainer.user_id, "learner")
+        await pilot.press("1")
+        await settle(pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert text_of(app, "#login-notice") == "Your role changed from trainer to learner. Please log in again."
+        assert not app.session.logged_in
