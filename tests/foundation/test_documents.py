@@ -38,6 +38,50 @@ def test_each_keyword_decides_as_mongodb_7(schema: dict[str, Any], value: Any, a
         assert "\n" not in refused.value.message
 
 
+QUICK_EDGES: list[tuple[dict[str, Any], Any]] = [
+    ({"bsonType": "string", "minLength": 2, "maxLength": 3}, value) for value in ("a", "ab", "abc", "abcd", "", 12, None)
+] + [
+    ({"bsonType": ["int", "long"], "minimum": 0, "maximum": 5}, value)
+    for value in (-1, 0, 5, 6, Int64(0), Int64(6), True, False, 0.0, 2.5, "1")
+] + [
+    ({"bsonType": "int", "minimum": 1}, value) for value in (0, 1, Int64(1), True)
+] + [
+    ({"bsonType": "date"}, value) for value in (datetime(2026, 1, 1, tzinfo=UTC), "2026-01-01", 0)
+] + [
+    ({"bsonType": "object"}, value) for value in ({}, {"a": 1}, [], "x")
+] + [
+    ({"bsonType": ["string", "null"], "maxLength": 3}, value) for value in ("abc", "abcd", None, 3, False)
+] + [
+    ({"bsonType": ["int", "null"], "minimum": 2}, value) for value in (1, 2, None, Int64(2), "2", 2.0)
+] + [
+    ({"bsonType": "int", "maxLength": 2}, value) for value in ("ab", 1, "abc")
+] + [
+    ({"enum": ["ok", "failed"]}, value) for value in ("ok", "OK", "failed", None, 1, ["ok"])
+] + [
+    ({"enum": ["1", 1]}, value) for value in ("1", 1, 1.0, Int64(1), True, "2")
+] + [
+    ({"bsonType": "int", "enum": ["a", 1]}, value) for value in ("a", 1, 2)
+]
+
+
+@pytest.mark.parametrize(("schema", "value"), [(c[1], c[2]) for c in CASES] + QUICK_EDGES)
+def test_a_field_passed_on_the_quick_test_is_one_the_full_check_accepts(schema: dict[str, Any], value: Any) -> None:
+    """The plain fields of a document skip the full check when a cheap test (type, length,
+    integer bounds) says they pass: that test must never pass what the full check refuses."""
+    compiled = compile_validator(validator_for(schema)).schema.properties["v"]
+    if compiled.passes is not None and compiled.passes(value):
+        assert compiled.error(value, "v") is None
+
+
+def test_the_quick_test_covers_the_usual_fields_of_the_collections() -> None:
+    """Types alone, string lengths and integer bounds: what most fields of SkillHub's collections declare."""
+    activity = compile_validator(next(s for s in all_collections() if s.name == "activity_logs").validator).schema
+    assert {name for name, field in activity.properties.items() if field.passes is not None} >= {
+        "actor_id", "actor_email", "action", "entity", "entity_id", "at", "details"}
+    events = compile_validator(next(s for s in all_collections() if s.name == "auth_events").validator).schema
+    assert all(field.passes is not None for field in events.properties.values())
+
+
 def _keywords(schema: Any) -> list[str]:
     """Every keyword used anywhere in a `$jsonSchema`, sub-schemas included."""
     if not isinstance(schema, dict):

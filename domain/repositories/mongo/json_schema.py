@@ -6,14 +6,15 @@ Part of the document check (see `documents`); `schema_compiler` builds these fro
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bson import DBRef
+from bson import DBRef, Decimal128, Int64
 
 from domain.errors import ValidationError
 from domain.repositories.mongo.bson_values import (
+    _ALIAS_OF,
     _NAN,
     _NUMBERS,
     _UNCHANGED,
@@ -65,6 +66,10 @@ class Schema:
     checks_objects: bool = False
     checks_arrays: bool = False
     checks_logic: bool = False
+    # A cheap test a value passes when this schema certainly accepts it (its type, a string's
+    # length, an integer's bounds), or None: a document's plain fields are passed without
+    # the full check, which decides the rest (and says why a value fails).
+    passes: Callable[[Any], bool] | None = None
 
     def settle(self) -> Schema:
         """Record which keyword groups this schema uses; returns it."""
@@ -76,7 +81,40 @@ class Schema:
         self.checks_arrays = bool(self.items is not None or self.min_items is not None or self.max_items is not None
                                   or self.unique_items)
         self.checks_logic = bool(self.all_of or self.any_of or self.one_of or self.not_ is not None)
+        self.passes = self._quick_test()
         return self
+
+    def _quick_test(self) -> Callable[[Any], bool] | None:
+        if self.pattern is not None or self.checks_objects or self.checks_arrays or self.checks_logic:
+            return None
+        accepted = frozenset(kind for kind, alias in _ALIAS_OF.items() if self.type_ok(alias))
+        if self.enum is not None:
+            # Strings only: BSON equality of two strings is their equality.
+            if self.checks_strings or self.checks_numbers or str not in accepted \
+                    or not all(type(word) is str for word in self.enum):
+                return None
+            words = frozenset(self.enum)
+            return lambda value: type(value) is str and value in words
+        if self.checks_strings:
+            # The lengths apply to strings; a value of another accepted type passes on its type.
+            shortest, longest = self.min_length or 0, self.max_length
+            others = accepted - {str}
+            if str not in accepted:
+                return lambda value: type(value) in others
+            if longest is None:
+                return lambda value: type(value) in others or (type(value) is str and len(value) >= shortest)
+            return lambda value: type(value) in others or (type(value) is str and shortest <= len(value) <= longest)
+        if self.checks_numbers:
+            # Integer bounds on integers; a value of another accepted non-number type passes on its type.
+            low, high = self.minimum, self.maximum
+            numbers = accepted & {int, Int64, float, Decimal128}
+            if not numbers <= {int, Int64} or self.exclusive_minimum or self.exclusive_maximum \
+                    or any(type(bound) is not int for bound in (low, high) if bound is not None):
+                return None
+            others = accepted - numbers
+            return lambda value: type(value) in others or (
+                type(value) in numbers and (low is None or value >= low) and (high is None or value <= high))
+        return lambda value: type(value) in accepted
 
     # -- checking (values decoded from BSON) -----------------------------------------------
     def error(self, value: Any, path: str) -> ValidationError | None:
@@ -130,7 +168,9 @@ class Schema:
             if plain:
                 # The common case (each field checked against its own property schema), kept fast.
                 declared = self.properties.get(name)
-                found = declared.error(item, _join(path, name)) if declared is not None else None
+                if declared is None or (declared.passes is not None and declared.passes(item)):
+                    continue
+                found = declared.error(item, _join(path, name))
                 if found:
                     return found
                 continue
