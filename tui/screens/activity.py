@@ -71,10 +71,6 @@ class ActivityScreen(PagedListScreen):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="activity-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_page, self.controller.page(number, self.search, self.action, frozenset(self.opened)))
 

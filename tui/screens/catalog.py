@@ -84,10 +84,6 @@ class CatalogScreen(PagedListScreen[CatalogRow | MyRegistrationRow]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="catalog-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         if self.showing_mine:
             view = self.controller.mine(number)

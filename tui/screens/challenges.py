@@ -74,10 +74,6 @@ class ChallengesScreen(PagedListScreen[ChallengeRow]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="challenges-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_page, self.controller.page(number, self.search, self.category, self.active))
 

@@ -85,10 +85,6 @@ class LeaderboardScreen(PagedListScreen[RankLine]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="leaderboard-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_page, self.controller.page(number, self.category, self.period))
 

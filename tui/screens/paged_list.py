@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import ClassVar, Generic, TypeVar
 
 from rich.text import Text
@@ -15,7 +16,7 @@ from textual.worker import Worker
 
 from tui.controllers.paging import ListRow, PageInfo
 from tui.refusals import STILL_LOADING, GreysRefusedActions
-from tui.screens.base import ShellScreen
+from tui.screens.base import ShellScreen, deliver
 from tui.screens.read_ahead import ReadAhead
 from tui.widgets.fit_table import FitTable
 from tui.widgets.searching import SEARCH_PAUSE, no_match
@@ -39,9 +40,9 @@ RowT = TypeVar("RowT", bound=ListRow)
 class PagedListScreen(ReadAhead, GreysRefusedActions, ShellScreen, Generic[RowT]):
     """Paging keys, the "page 2 of 40" label, the selected row and the search field of a list screen.
 
-    Subclasses name their table and page label, and implement `fetch(number)` as a
-    thread worker in the group PAGE_GROUP that ends by delivering to a method which
-    fills the table with `show_rows(rows, info)` (or fills it itself and calls
+    Subclasses name their table, page label and PAGE_GROUP, and implement `read_page(number)`:
+    controller calls only (it runs in the page worker, `fetch`), returning a method call
+    which fills the table with `show_rows(rows, info)` (or fills it itself and calls
     `page_loaded(info)`). A screen with a search field names it in SEARCH_ID: `/`
     (action `search`) focuses it; what is typed there becomes `self.search` once typing
     pauses for SEARCH_PAUSE (enter at once, and back to the table), and the list reloads
@@ -52,10 +53,17 @@ class PagedListScreen(ReadAhead, GreysRefusedActions, ShellScreen, Generic[RowT]
     PAGE_LABEL_ID: ClassVar[str]
     PAGE_GROUP: ClassVar[str]
     SEARCH_ID: ClassVar[str | None] = None
-    # Each subclass defines them: start the worker that loads page `number`; and read page
-    # `number` (controller calls only, in a worker), returning what shows it (`fetch` delivers it).
-    fetch: Callable[[int], object]
+    # Each subclass defines it: read page `number` (controller calls only, in a worker),
+    # returning what shows it.
     read_page: Callable[[int], Callable[[], None]]
+
+    def fetch(self, number: int) -> Worker[None]:
+        """Start the worker (in PAGE_GROUP, replacing one under way) that reads page `number` and shows it."""
+        return self.run_worker(partial(self._read_and_show, number), name="fetch", group=self.PAGE_GROUP,
+                               thread=True, exclusive=True, exit_on_error=False)
+
+    def _read_and_show(self, number: int) -> None:
+        deliver(self, self.read_page(number))
 
     def read_first(self) -> Callable[[], None]:
         return self.read_page(self.page_number)

@@ -103,10 +103,6 @@ class ProgressScreen(PagedListScreen):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="progress-view")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_view, self.controller.view(number))
 

@@ -75,10 +75,6 @@ class UsersScreen(SelectsPagedRows, PagedListScreen[UserRow]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="users-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_page, self.controller.page(number, self.search))
 

@@ -111,10 +111,6 @@ class WorkshopsScreen(SelectsPagedRows, PagedListScreen[WorkshopRow]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="workshops-page")
-    def fetch(self, number: int) -> None:
-        deliver(self, self.read_page(number))
-
     def read_page(self, number: int) -> Callable[[], None]:
         return partial(self.show_page, self.controller.page(number, self.scope, self.search, self.sort))
 

@@ -31,7 +31,7 @@ from domain.repositories.mongo.counting import count
 from domain.repositories.mongo.documents import validate
 from domain.repositories.mongo.guard import guarded
 from domain.repositories.mongo.specs import CollectionSpec, IndexSpec
-from domain.repositories.mongo.writes import put_all
+from domain.repositories.mongo.writes import DUPLICATE_KEY, put_all
 
 STATUSES = [s.value for s in RegistrationStatus]
 MARKS = [a.value for a in Attendance]
@@ -203,7 +203,7 @@ class RegistrationDocuments:
             result = self.collection.bulk_write(ops, ordered=False)
             return result.inserted_count + result.modified_count
         except BulkWriteError as exc:
-            raced = [e for e in exc.details.get("writeErrors", []) if e.get("code") == 11000]
+            raced = [e for e in exc.details.get("writeErrors", []) if e.get("code") == DUPLICATE_KEY]
             if len(raced) != len(exc.details.get("writeErrors", [])):
                 raise
             # Already there (another relay inserted them meanwhile, or this is a replay): keep

@@ -45,7 +45,6 @@ POSTGRES_HINT = (
 )
 
 
-
 @dataclass(frozen=True)
 class Committed:
     """What a unit of work hands its relay after a commit.
